@@ -11,9 +11,19 @@ final class Diff {
         return lines(Arrays.asList(a.split("\n")), Arrays.asList(b.split("\n")));
     }
 
+    /** Lines only in {@code a} ("-") and only in {@code b} ("+"); order-insensitive, for long inputs. */
+    static String sets(List<String> a, List<String> b) {
+        java.util.Set<String> sa = new java.util.HashSet<>(a), sb = new java.util.HashSet<>(b);
+        StringBuilder out = new StringBuilder();
+        int shown = 0;
+        for (String l : a) if (!sb.contains(l) && shown++ < 200) out.append("- ").append(l).append('\n');
+        for (String l : b) if (!sa.contains(l) && shown++ < 400) out.append("+ ").append(l).append('\n');
+        return out.toString();
+    }
+
     static String lines(List<String> a, List<String> b) {
         int n = a.size(), m = b.size();
-        if ((long) n * m > 25_000_000L) return "(too long to diff)";
+        if ((long) n * m > 4_000_000L) return sets(a, b);
         int[][] lcs = new int[n + 1][m + 1];
         for (int i = n - 1; i >= 0; i--)
             for (int j = m - 1; j >= 0; j--)

@@ -53,11 +53,33 @@ public final class Ops {
 
     /** Unmounts (closing any fd the scenario still holds) and mounts the same layers again. */
     public void remount() throws Exception {
+        remount(null);
+    }
+
+    /** Something done to the layers while nothing is mounted. */
+    @FunctionalInterface
+    public interface WhileUnmounted {
+        void run(LayerDirs dirs) throws Exception;
+    }
+
+    /**
+     * Unmounts, runs {@code action} on the bare layers (e.g. changes the lower, which is allowed only while
+     * no overlay uses it), then mounts again. The lower as the action left it becomes the new baseline for
+     * the "lower never written" check.
+     */
+    public void remount(WhileUnmounted action) throws Exception {
         closeLeftovers();
         mounted.close();
+        if (action != null) {
+            action.run(dirs);
+            lowerBaseline = TreeSnapshot.lower(dirs.lower().toString());
+        }
         mounted = overlay.mount(dirs);
         log.add("remount = ok");
     }
+
+    /** The lower directory as it must still be at the end: as built, or as a remount action changed it. */
+    String lowerBaseline;
 
     void unmount() throws Exception {
         closeLeftovers();

@@ -91,6 +91,7 @@ public final class Parity {
         String lowerBefore = TreeSnapshot.lower(d.lower().toString());
         long since = System.currentTimeMillis() * 1_000_000L - 1_000_000_000L;
         Ops ops = new Ops(d.mnt(), since);
+        ops.lowerBaseline = lowerBefore;
         String merged;
         ops.attach(overlay, d, overlay.mount(d));
         try {
@@ -105,7 +106,7 @@ public final class Parity {
             ops.unmount();
         }
         return new Run(overlay.name(), ops.log(), merged, TreeSnapshot.upper(d.upper().toString(), since, blocks),
-                lowerBefore, TreeSnapshot.lower(d.lower().toString()), leftovers(d.work()));
+                ops.lowerBaseline, TreeSnapshot.lower(d.lower().toString()), leftovers(d.work()));
     }
 
     /** Creates the four directories under {@code dir} and builds the layers. */

@@ -114,10 +114,14 @@ public final class Sys {
         return new String(b, 0, (int) n, StandardCharsets.UTF_8);
     }
 
-    /** All xattrs of a path (not following symlinks), name to value. */
+    /** All xattrs of a path (not following symlinks), name to value. Buffers are sized by a query first:
+     *  jnr-ffi copies whole arrays in and out of native memory on every call. */
     public static Map<String, byte[]> xattrs(String path) throws ErrnoException {
         Map<String, byte[]> out = new TreeMap<>();
-        byte[] list = new byte[65536];
+        long size = C.llistxattr(path, null, 0);
+        check(size, "llistxattr", path);
+        if (size == 0) return out;
+        byte[] list = new byte[(int) size + 256];
         long n = C.llistxattr(path, list, list.length);
         check(n, "llistxattr", path);
         int start = 0;
@@ -125,8 +129,9 @@ public final class Sys {
             if (list[i] == 0) {
                 String name = new String(list, start, i - start, StandardCharsets.UTF_8);
                 start = i + 1;
-                byte[] v = new byte[65536];
-                long len = C.lgetxattr(path, name, v, v.length);
+                long vlen = C.lgetxattr(path, name, null, 0);
+                byte[] v = new byte[(int) Math.max(vlen, 0) + 256];
+                long len = vlen < 0 ? vlen : C.lgetxattr(path, name, v, v.length);
                 if (len < 0) {
                     out.put(name, ("<" + name(LibC.errno()) + ">").getBytes(StandardCharsets.UTF_8));
                 } else {

@@ -155,7 +155,7 @@ public final class TreeSnapshot {
         if (!(whiteout && kind == Kind.UPPER)) b.append(" nlink=").append(st.nlink());
         if (st.isReg()) {
             b.append(" size=").append(st.size());
-            b.append(" data=").append(st.size() > DIGEST_LIMIT ? "(not read)" : digest(abs));
+            b.append(" data=").append(st.size() > DIGEST_LIMIT ? "(not read)" : digest(abs, st.size()));
         } else if (st.isLink()) {
             b.append(" -> ").append(Sys.readlink(abs));
         } else if (st.type() == LibC.S_IFCHR || st.type() == LibC.S_IFBLK) {
@@ -226,13 +226,14 @@ public final class TreeSnapshot {
     }
 
     /** SHA-256 of a file's content, first 16 hex digits, or the errno if it cannot be read. */
-    static String digest(String abs) throws IOException {
+    static String digest(String abs, long size) throws IOException {
         LibC c = LibC.INSTANCE;
         int fd = c.open(abs, LibC.O_RDONLY | LibC.O_NOFOLLOW, 0);
         if (fd < 0) return "open:" + Sys.name(LibC.errno());
         try {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
-            byte[] buf = new byte[1 << 20];
+            // sized to the file: jnr-ffi copies the whole array on every call
+            byte[] buf = new byte[(int) Math.min(size + 1, 1 << 20)];
             long off = 0;
             while (true) {
                 long n = c.pread(fd, buf, buf.length, off);
