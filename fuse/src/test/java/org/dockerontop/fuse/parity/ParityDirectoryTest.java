@@ -120,6 +120,19 @@ class ParityDirectoryTest {
         });
     }
 
+    /** Every Linux filesystem, the kernel overlay included, lists "." and ".." (ls -a, ls -f, find rely on it). */
+    @Test
+    void readdirReturnsDotAndDotDot() throws Exception {
+        Parity.with().upper(Layouts.UPPER).verify(o -> {
+            for (String d : new String[] {"", "dir", "dir2", "empty", "updir", "tree/d0"}) {
+                java.util.List<String> names = new java.util.ArrayList<>();
+                for (Sys.Dirent e : Sys.readdir(o.path(d))) names.add(e.name());
+                o.note("readdir '" + d + "' has . and ..", names.contains(".") && names.contains(".."));
+            }
+            o.sh("ls -a empty; ls -f dir | wc -l");
+        });
+    }
+
     @Test
     void renameFiles() throws Exception {
         Parity.check(o -> {

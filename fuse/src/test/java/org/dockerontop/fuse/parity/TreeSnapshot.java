@@ -114,14 +114,11 @@ public final class TreeSnapshot {
         List<Sys.Dirent> entries = Sys.readdir(abs);
         Set<String> seen = new HashSet<>();
         List<Sys.Dirent> children = new ArrayList<>();
-        boolean dot = false, dotdot = false;
         for (Sys.Dirent e : entries) {
             if (!seen.add(e.name())) out.append(rel.isEmpty() ? "." : rel).append(": readdir returned '").append(e.name()).append("' twice\n");
-            if (e.name().equals(".")) dot = true;
-            else if (e.name().equals("..")) dotdot = true;
-            else children.add(e);
+            if (!e.name().equals(".") && !e.name().equals("..")) children.add(e);
         }
-        if (!dot || !dotdot) out.append(rel.isEmpty() ? "." : rel).append(": readdir lacks . or ..\n");
+        // "." and ".." are checked once, by ParityDirectoryTest.readdirReturnsDotAndDotDot, not in every view
         children.sort((a, b) -> a.name().compareTo(b.name()));
         for (Sys.Dirent e : children) {
             String childRel = rel.isEmpty() ? e.name() : rel + "/" + e.name();
