@@ -86,8 +86,10 @@ public final class FuseMain {
         }
         jnr.ffi.Pointer st = Native.allocate(Stat.SIZE);
         jnr.ffi.Pointer st2 = Native.allocate(Stat.SIZE);
-        Native.check(Native.LIBC.fstatat(Native.AT_FDCWD, upper.toString(), st, 0), "stat", upper.toString());
-        Native.check(Native.LIBC.fstatat(Native.AT_FDCWD, work.toString(), st2, 0), "stat", work.toString());
+        String u = Native.bytesToString(upper.toString());
+        String w = Native.bytesToString(work.toString());
+        Native.check(Native.LIBC.fstatat(Native.AT_FDCWD, u, st, 0), "stat", u);
+        Native.check(Native.LIBC.fstatat(Native.AT_FDCWD, w, st2, 0), "stat", w);
         if (Stat.dev(st) != Stat.dev(st2)) {
             throw new IllegalArgumentException("workdir " + work + " must be on the same filesystem as upperdir " + upper);
         }
@@ -192,12 +194,12 @@ public final class FuseMain {
         WhiteoutForm form;
         try {
             cleanWorkDir(work);
-            form = UpperFormat.probeWhiteoutForm(work.toString());
+            form = UpperFormat.probeWhiteoutForm(Native.bytesToString(work.toString()));
         } catch (IOException | ErrnoException e) {
             System.err.println("docker-on-top-fuse: cannot prepare workdir " + work + ": " + e.getMessage());
             return 1;
         }
-        OverlayFs fs = new OverlayFs(realPath(o.lowerDir), realPath(o.upperDir), work.toString(), form);
+        OverlayFs fs = new OverlayFs(realPath(o.lowerDir), realPath(o.upperDir), Native.bytesToString(work.toString()), form);
         FuseOverlay fuse = new FuseOverlay(fs);
         if (daemonLog != null) {
             Thread t = new Thread(() -> {
@@ -248,9 +250,10 @@ public final class FuseMain {
         return sb.toString();
     }
 
+    /** The canonical path, as the byte string the filesystem code works with. */
     private static String realPath(String p) {
         try {
-            return Paths.get(p).toRealPath().toString();
+            return Native.bytesToString(Paths.get(p).toRealPath().toString());
         } catch (IOException e) {
             throw new IllegalArgumentException(p + ": " + e.getMessage());
         }
@@ -259,7 +262,7 @@ public final class FuseMain {
     /** Points stdout/stderr at the long-term log (or /dev/null) and drops the start-up log. */
     private static void detachOutput(String logFile, String startLog) {
         String target = logFile != null ? logFile : "/dev/null";
-        int fd = Native.LIBC.open(target, Native.O_WRONLY | Native.O_CREAT | Native.O_APPEND | Native.O_CLOEXEC, 0640);
+        int fd = Native.LIBC.open(Native.bytesToString(target), Native.O_WRONLY | Native.O_CREAT | Native.O_APPEND | Native.O_CLOEXEC, 0640);
         if (fd >= 0) {
             System.out.flush();
             System.err.flush();
