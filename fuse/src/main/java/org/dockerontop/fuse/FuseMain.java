@@ -118,6 +118,8 @@ public final class FuseMain {
             System.err.println("docker-on-top-fuse: cannot create a start-up log: " + e.getMessage());
             return 1;
         }
+        // a mount of ours that is already there must not be taken for the new one
+        List<String> before = MountInfo.mountIds(mountPoint, FSTYPE);
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse(
                 Paths.get(System.getProperty("java.home"), "bin", "java").toString()));
@@ -152,7 +154,9 @@ public final class FuseMain {
                     startLog.delete();
                     return child.exitValue() == 0 ? 1 : child.exitValue();
                 }
-                if (MountInfo.isMounted(mountPoint, FSTYPE, child.pid()) && answers(mountPoint)) {
+                List<String> now = MountInfo.mountIds(mountPoint, FSTYPE);
+                now.removeAll(before);
+                if (!now.isEmpty() && answers(mountPoint)) {
                     return 0;
                 }
             }
@@ -216,12 +220,16 @@ public final class FuseMain {
         List<String> fuseOpts = new ArrayList<>();
         fuseOpts.add("-o");
         fuseOpts.add(fuseOptions(o));
+        int rc;
         try {
-            fuse.serve(mountPoint, o.debug, fuseOpts.toArray(new String[0]));
+            rc = fuse.serve(mountPoint, o.debug, fuseOpts, o.threads);
         } catch (RuntimeException e) {
-            System.err.println("docker-on-top-fuse: mount failed: " + e.getMessage()
-                    + (e.getCause() != null ? ": " + e.getCause().getMessage() : ""));
+            System.err.println("docker-on-top-fuse: mount failed: " + e);
             return 1;
+        }
+        if (rc != 0) {
+            System.err.println("docker-on-top-fuse: libfuse could not mount " + mountPoint);
+            return rc;
         }
         return 0;
     }

@@ -75,9 +75,13 @@ public final class FuseOverlay extends FuseStubFS {
         return initialized;
     }
 
-    /** Mounts and serves until unmounted (blocking). */
-    void serve(Path mountPoint, boolean debug, String[] fuseOpts) {
-        mount(mountPoint, true, debug, fuseOpts);
+    /**
+     * Mounts and serves until unmounted (blocking).
+     *
+     * @return 0 once unmounted, non-zero if libfuse could not mount
+     */
+    int serve(Path mountPoint, boolean debug, java.util.List<String> fuseArgs, int threads) {
+        return FuseLoop.run(fuseOperations, mountPoint.toString(), fuseArgs, threads, debug);
     }
 
     static int fail(Throwable t, String op, String path) {
