@@ -123,7 +123,19 @@ public final class FuseMain {
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse(
                 Paths.get(System.getProperty("java.home"), "bin", "java").toString()));
-        cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+        List<String> jvmArgs = ManagementFactory.getRuntimeMXBean().getInputArguments();
+        cmd.addAll(jvmArgs);
+        // one small JVM per mount, however we were started (the plugin may run plain java -jar):
+        // the data path uses no heap, so a small serial-GC heap keeps RSS low
+        if (jvmArgs.stream().noneMatch(a -> a.startsWith("-Xmx") || a.startsWith("-XX:MaxRAM"))) {
+            cmd.add("-Xmx96m");
+        }
+        if (jvmArgs.stream().noneMatch(a -> a.matches("-XX:\\+Use\\w+GC"))) {
+            cmd.add("-XX:+UseSerialGC");
+        }
+        if (jvmArgs.stream().noneMatch(a -> a.startsWith("-Xss"))) {
+            cmd.add("-Xss512k");
+        }
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(FuseMain.class.getName());
