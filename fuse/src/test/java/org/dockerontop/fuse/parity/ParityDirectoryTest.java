@@ -3,6 +3,7 @@ package org.dockerontop.fuse.parity;
 import static org.dockerontop.fuse.parity.LibC.*;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -11,6 +12,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @Timeout(value = 180, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class ParityDirectoryTest {
 
+    @Tag("known-failing")
     @Test
     void mkdirAndRmdirInLowerDirectories() throws Exception {
         Parity.check(o -> {
@@ -133,6 +135,7 @@ class ParityDirectoryTest {
         });
     }
 
+    @Tag("known-failing")
     @Test
     void renameFiles() throws Exception {
         Parity.check(o -> {

@@ -5,6 +5,7 @@ import static org.dockerontop.fuse.parity.LibC.*;
 import java.nio.charset.StandardCharsets;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -30,6 +31,7 @@ class ParityFileTest {
         });
     }
 
+    @Tag("known-failing")
     @Test
     void writeToLowerFileCopiesItUpKeepingOwnerModeAndXattrs() throws Exception {
         Parity.check(o -> {
@@ -44,6 +46,7 @@ class ParityFileTest {
         });
     }
 
+    @Tag("known-failing")
     @Test
     void openForWriteWithoutWritingCopiesUpKeepingMtime() throws Exception {
         Parity.check(o -> {
@@ -55,6 +58,7 @@ class ParityFileTest {
         });
     }
 
+    @Tag("known-failing")
     @Test
     void appendWithOAppend() throws Exception {
         Parity.check(o -> {
@@ -75,6 +79,7 @@ class ParityFileTest {
         });
     }
 
+    @Tag("known-failing")
     @Test
     void openWithOTrunc() throws Exception {
         Parity.check(o -> {
@@ -93,6 +98,7 @@ class ParityFileTest {
         });
     }
 
+    @Tag("known-failing")
     @Test
     void truncateAndFtruncate() throws Exception {
         Parity.check(o -> {
@@ -114,6 +120,7 @@ class ParityFileTest {
         });
     }
 
+    @Tag("known-failing")
     @Test
     void createFiles() throws Exception {
         Parity.check(o -> {
@@ -149,6 +156,7 @@ class ParityFileTest {
         });
     }
 
+    @Tag("known-failing")
     @Test
     void fsyncAndFdatasync() throws Exception {
         Parity.check(o -> {
@@ -167,6 +175,7 @@ class ParityFileTest {
         });
     }
 
+    @Tag("known-failing")
     @Test
     void unlinkedButOpenFilesKeepWorking() throws Exception {
         Parity.check(o -> {
@@ -193,6 +202,7 @@ class ParityFileTest {
         });
     }
 
+    @Tag("known-failing")
     @Test
     void sparseFileCopyUpKeepsHoles() throws Exception {
         Parity.with().blocks().verify(o -> {
@@ -207,6 +217,7 @@ class ParityFileTest {
         });
     }
 
+    @Tag("known-failing")
     @Test
     void filesOver4GiB() throws Exception {
         Parity.with().blocks().verify(o -> {

@@ -1,6 +1,7 @@
 package org.dockerontop.fuse.parity;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -49,6 +50,7 @@ class ParityPermissionTest {
         });
     }
 
+    @Tag("known-failing")
     @Test
     void ownerCanWorkOnOwnFiles() throws Exception {
         Parity.check(o -> {
@@ -70,6 +72,7 @@ class ParityPermissionTest {
     }
 
     /** access(2) and opens by a user whose only way in is the "other" bits. */
+    @Tag("known-failing")
     @Test
     void groupAndOtherBits() throws Exception {
         Parity.check(o -> {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertAll;
 
 import java.nio.file.Path;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -50,6 +51,7 @@ class ParityRoundTripTest {
         o.mkdir("link", 0755);
     };
 
+    @Tag("known-failing")
     @ParameterizedTest(name = "starting from {0} upper")
     @ValueSource(strings = {"an empty", "a previous session's"})
     void kernelWritesFuseReads(String start) throws Exception {
@@ -72,6 +74,7 @@ class ParityRoundTripTest {
         }
     }
 
+    @Tag("known-failing")
     @ParameterizedTest(name = "starting from {0} upper")
     @ValueSource(strings = {"an empty", "a previous session's"})
     void fuseWritesKernelReads(String start) throws Exception {

@@ -13,6 +13,7 @@ import org.dockerontop.fuse.parity.Ops;
 import org.dockerontop.fuse.parity.Parity;
 import org.dockerontop.fuse.parity.Sys;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -69,6 +70,7 @@ class InodeNumberRegressionTest {
         return ka.equals(kb) || (a.matches("hard[12]") && b.matches("hard[12]"));
     }
 
+    @Tag("known-failing")
     @Test
     void inodeNumbersUniqueAndStable() throws Exception {
         Parity.check(o -> {

@@ -12,6 +12,7 @@ import org.dockerontop.fuse.parity.Parity;
 import org.dockerontop.fuse.parity.Sys;
 import org.dockerontop.fuse.parity.Template;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -54,6 +55,7 @@ class LargeDirectoryRegressionTest {
         }
     }
 
+    @Tag("known-failing")
     @Test
     void tenThousandEntriesInNewAndLowerDirectories() throws Exception {
         Parity.with().lower(LOWER_WITH_BIG_DIR).verify(o -> {

@@ -21,6 +21,7 @@ import org.dockerontop.fuse.parity.Parity;
 import org.dockerontop.fuse.parity.Template;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -56,6 +57,7 @@ class SqliteRewriteRegressionTest {
         return b;
     }
 
+    @Tag("known-failing")
     @Test
     void sqliteDatabaseRewrittenThroughTheMountStaysIntact() throws Exception {
         Assumptions.assumeTrue(Cmd.run("sh", "-c", "command -v sqlite3").exit() == 0, "sqlite3 is not installed");
@@ -75,6 +77,7 @@ class SqliteRewriteRegressionTest {
     }
 
     /** 3,000 random-offset pwrites with periodic fsync, then mmap writes; checked against a model after a remount. */
+    @Tag("known-failing")
     @Test
     void randomOffsetRewriteWithFsyncMatchesModel() throws Exception {
         Parity.with().lower(LOWER_WITH_DB).verify(o -> {
