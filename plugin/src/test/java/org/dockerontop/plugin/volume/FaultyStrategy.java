@@ -13,6 +13,8 @@ final class FaultyStrategy implements MountStrategy {
     private final MountStrategy real = new KernelOverlayStrategy();
     volatile boolean failMount;
     volatile boolean failUnmount;
+    /** Runs when an injected unmount failure happens (to inject a second fault there). */
+    volatile Runnable onFailedUnmount = () -> { };
     final AtomicInteger mounts = new AtomicInteger();
     final AtomicInteger unmounts = new AtomicInteger();
 
@@ -34,6 +36,7 @@ final class FaultyStrategy implements MountStrategy {
     @Override
     public void unmount(Path mountpoint) throws VolumeException {
         if (failUnmount) {
+            onFailedUnmount.run();
             throw new VolumeException("injected unmount failure: " + mountpoint + " is busy");
         }
         real.unmount(mountpoint);
