@@ -3,6 +3,7 @@ package org.dockerontop.plugin.http;
 import io.undertow.connector.ByteBufferPool;
 import io.undertow.server.DefaultByteBufferPool;
 import io.undertow.server.handlers.BlockingHandler;
+import io.undertow.server.handlers.HttpContinueReadHandler;
 import io.undertow.server.protocol.http.HttpOpenListener;
 import org.dockerontop.plugin.volume.VolumeService;
 import org.slf4j.Logger;
@@ -55,7 +56,8 @@ public final class PluginServer implements Closeable {
                     .getMap());
             ByteBufferPool buffers = new DefaultByteBufferPool(false, 16 * 1024);
             HttpOpenListener forRoot = new HttpOpenListener(buffers);
-            forRoot.setRootHandler(new BlockingHandler(new VolumeDriverHandler(volumes)));
+            // HttpContinueReadHandler answers "Expect: 100-continue" with 100 when the body is first read
+            forRoot.setRootHandler(new HttpContinueReadHandler(new BlockingHandler(new VolumeDriverHandler(volumes))));
             HttpOpenListener forOthers = new HttpOpenListener(buffers);
             forOthers.setRootHandler(new PeerRefusedHandler());
             UnixSocketPipeBridge bridge = new UnixSocketPipeBridge(socket.channel(), worker, forRoot, forOthers);

@@ -174,13 +174,20 @@ final class VolumeDriverHandler implements HttpHandler {
         }
     }
 
-    private static byte[] readBody(HttpServerExchange exchange) throws ProtocolException, IOException {
+    private static byte[] readBody(HttpServerExchange exchange) throws ProtocolException {
         long declared = exchange.getRequestContentLength();
         if (declared > MAX_BODY_BYTES) {
             exchange.setPersistent(false); // the body stays unread: the connection cannot carry another request
             throw tooLarge(declared + " bytes");
         }
-        byte[] body = exchange.getInputStream().readNBytes(MAX_BODY_BYTES + 1);
+        byte[] body;
+        try {
+            body = exchange.getInputStream().readNBytes(MAX_BODY_BYTES + 1);
+        } catch (IOException e) {
+            // the client went away or sent broken framing (e.g. a bad chunk size): nothing more to read here
+            exchange.setPersistent(false);
+            throw new ProtocolException(400, "incomplete request body: " + e.getMessage());
+        }
         if (body.length > MAX_BODY_BYTES) {
             exchange.setPersistent(false);
             throw tooLarge("more than " + MAX_BODY_BYTES + " bytes");
