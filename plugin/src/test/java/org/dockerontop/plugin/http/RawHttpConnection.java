@@ -17,9 +17,9 @@ import java.util.Map;
  * A test client speaking raw HTTP/1.x over a real unix socket, so tests control every byte dockerd
  * (or a misbehaving client) could send, and see exactly what the server answers.
  */
-final class RawHttpConnection implements Closeable {
-    record Response(String statusLine, int status, Map<String, String> headers, String body) {
-        String header(String name) {
+public final class RawHttpConnection implements Closeable {
+    public record Response(String statusLine, int status, Map<String, String> headers, String body) {
+        public String header(String name) {
             return headers.get(name.toLowerCase(Locale.ROOT));
         }
     }
@@ -27,7 +27,7 @@ final class RawHttpConnection implements Closeable {
     private final SocketChannel channel;
     private final ByteBuffer in = ByteBuffer.allocate(64 * 1024).flip();
 
-    RawHttpConnection(Path socket) throws IOException {
+    public RawHttpConnection(Path socket) throws IOException {
         channel = SocketChannel.open(UnixDomainSocketAddress.of(socket));
     }
 
@@ -43,7 +43,7 @@ final class RawHttpConnection implements Closeable {
                 + "\r\nAccept-Encoding: gzip\r\n\r\n" + body;
     }
 
-    Response exchange(String path, String body) throws IOException {
+    public Response exchange(String path, String body) throws IOException {
         send(post(path, body));
         return read();
     }

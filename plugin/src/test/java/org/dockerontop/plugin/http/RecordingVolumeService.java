@@ -18,15 +18,15 @@ import java.util.concurrent.atomic.AtomicReference;
  * volumes, or throws whatever the test sets with {@link #failNextWith} (a faulty collaborator on demand).
  * The real service is tested by the volumes work stream; here only the protocol layer is under test.
  */
-final class RecordingVolumeService implements VolumeService {
+public final class RecordingVolumeService implements VolumeService {
     static final Instant CREATED = Instant.parse("2026-11-28T04:05:06.789Z");
     static final Path MOUNTPOINT = Path.of("/var/lib/docker-on-top/v1/mountpoint");
 
-    final List<String> calls = Collections.synchronizedList(new ArrayList<>());
+    public final List<String> calls = Collections.synchronizedList(new ArrayList<>());
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
 
     /** The next call throws {@code t} (a VolumeException, or anything unexpected). */
-    void failNextWith(Throwable t) {
+    public void failNextWith(Throwable t) {
         failure.set(t);
     }
 
