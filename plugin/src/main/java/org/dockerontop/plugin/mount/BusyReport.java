@@ -1,5 +1,7 @@
 package org.dockerontop.plugin.mount;
 
+import org.dockerontop.overlay.mount.MountEntry;
+
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -36,9 +38,9 @@ final class BusyReport {
             // fall through with what we have
         }
         List<String> submounts = new ArrayList<>();
-        for (MountInfo m : MountInfo.readAll()) {
-            if (m.mountPoint().startsWith(mp) && !m.mountPoint().equals(mp)) {
-                submounts.add(m.mountPoint().toString());
+        for (MountEntry m : ExistingMounts.table().under(mp)) {
+            if (!m.mountpoint().equals(mp)) {
+                submounts.add(m.mountpoint().toString());
             }
         }
         StringBuilder msg = new StringBuilder(mp + " is busy and stays mounted:");

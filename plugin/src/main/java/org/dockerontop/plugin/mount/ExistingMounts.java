@@ -1,9 +1,13 @@
 package org.dockerontop.plugin.mount;
 
+import org.dockerontop.overlay.mount.MountEntry;
+import org.dockerontop.overlay.mount.MountTable;
 import org.dockerontop.plugin.volume.VolumeException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -77,7 +81,21 @@ public final class ExistingMounts {
     /** The mount on top of {@code mountpoint}, if any. Never touches the mountpoint itself. */
     public static Optional<ExistingMount> find(Path mountpoint) {
         Path mp = mountpoint.toAbsolutePath().normalize();
-        return MountInfo.at(mp).map(m -> new ExistingMount(mp, m.fsType(), m.source(), strategyOf(m.fsType())));
+        return entryAt(mp).map(m -> new ExistingMount(mp, m.fsType(), m.source(), strategyOf(m.fsType())));
+    }
+
+    /** The mount table now. /proc is always there on the hosts we run on; its absence is a bug, not a state. */
+    static MountTable table() {
+        try {
+            return MountTable.read();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read /proc/self/mountinfo", e);
+        }
+    }
+
+    /** The topmost mount exactly at {@code mountpoint}, if any (the path itself is never stat'ed). */
+    static Optional<MountEntry> entryAt(Path mountpoint) {
+        return table().at(mountpoint);
     }
 
     /** {@code "overlay"} or {@code "fuse"} for an fstype in /proc/self/mountinfo, else {@code null}. */
@@ -135,7 +153,7 @@ public final class ExistingMounts {
     public static void cleanUp(Path mountpoint) throws VolumeException {
         Path mp = mountpoint.toAbsolutePath().normalize();
         List<ProcessHandle> servers = FuseProcesses.serving(mp);
-        Optional<MountInfo> m = MountInfo.at(mp);
+        Optional<MountEntry> m = entryAt(mp);
         if (m.isPresent()) {
             if (!isFuseType(m.get().fsType())) {
                 throw new VolumeException(mp + " holds a " + m.get().fsType() + " mount, not a FUSE overlay; not touching it");

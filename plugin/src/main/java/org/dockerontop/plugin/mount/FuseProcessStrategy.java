@@ -1,5 +1,7 @@
 package org.dockerontop.plugin.mount;
 
+import org.dockerontop.overlay.mount.MountEntry;
+
 import org.dockerontop.plugin.volume.VolumeException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -130,7 +132,7 @@ public final class FuseProcessStrategy implements MountStrategy {
                 }
                 throw new VolumeException(message);
             }
-            Optional<MountInfo> mounted = MountInfo.at(mountpoint);
+            Optional<MountEntry> mounted = ExistingMounts.entryAt(mountpoint);
             if (mounted.isEmpty() || !ExistingMounts.isFuseType(mounted.get().fsType())) {
                 cleanUpFailedMount(mountpoint);
                 throw new VolumeException("the FUSE overlay command exited successfully but " + mountpoint
@@ -168,7 +170,7 @@ public final class FuseProcessStrategy implements MountStrategy {
     public void unmount(Path mountpoint) throws VolumeException {
         Path mp = mountpoint.toAbsolutePath().normalize();
         List<ProcessHandle> servers = FuseProcesses.serving(mp);
-        Optional<MountInfo> mounted = MountInfo.at(mp);
+        Optional<MountEntry> mounted = ExistingMounts.entryAt(mp);
         try {
             if (mounted.isEmpty()) {
                 if (!servers.isEmpty()) {
@@ -203,7 +205,7 @@ public final class FuseProcessStrategy implements MountStrategy {
     /** Leaves nothing behind after a failed mount: no mount at the mountpoint, no serving process. */
     private static void cleanUpFailedMount(Path mountpoint) throws InterruptedException {
         List<ProcessHandle> servers = FuseProcesses.serving(mountpoint);
-        Optional<MountInfo> mounted = MountInfo.at(mountpoint);
+        Optional<MountEntry> mounted = ExistingMounts.entryAt(mountpoint);
         if (mounted.isPresent() && ExistingMounts.isFuseType(mounted.get().fsType())) {
             int err = LibC.umount2(mountpoint.toString(), LibC.MNT_DETACH);
             if (err != 0) {

@@ -33,7 +33,7 @@ class AutoStrategyTest {
         MountResult result = auto.mount(layers);
 
         assertEquals("overlay", result.strategy());
-        assertEquals("overlay", MountInfo.at(layers.mountpoint()).orElseThrow().fsType());
+        assertEquals("overlay", ExistingMounts.entryAt(layers.mountpoint()).orElseThrow().fsType());
         assertFalse(Files.exists(FuseProcessStrategy.logFile(layers)), "FUSE was not tried");
         Files.writeString(layers.mountpoint().resolve("k"), "kernel");
         assertEquals("kernel", Files.readString(layers.upper().resolve("k")));
@@ -55,7 +55,7 @@ class AutoStrategyTest {
 
         assertEquals("fuse", result.strategy());
         assertTrue(result.reason().startsWith("kernel overlay refused: "), result.reason());
-        assertTrue(ExistingMounts.isFuseType(MountInfo.at(layers.mountpoint()).orElseThrow().fsType()));
+        assertTrue(ExistingMounts.isFuseType(ExistingMounts.entryAt(layers.mountpoint()).orElseThrow().fsType()));
         Path mp = layers.mountpoint();
         assertEquals("from the base\n", Files.readString(mp.resolve("base.txt")));
         Files.writeString(mp.resolve("nested.txt"), "written on a nested host");

@@ -45,7 +45,7 @@ class FuseProcessStrategyTest {
 
         assertEquals("fuse", result.strategy());
         Path mp = layers.mountpoint();
-        assertTrue(ExistingMounts.isFuseType(MountInfo.at(mp).orElseThrow().fsType()));
+        assertTrue(ExistingMounts.isFuseType(ExistingMounts.entryAt(mp).orElseThrow().fsType()));
         assertEquals("from the base\n", Files.readString(mp.resolve("base.txt")));
         Files.writeString(mp.resolve("new.txt"), "written through FUSE");
         Files.writeString(mp.resolve("base.txt"), "changed");

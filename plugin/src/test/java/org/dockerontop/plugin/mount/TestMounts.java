@@ -1,5 +1,7 @@
 package org.dockerontop.plugin.mount;
 
+import org.dockerontop.overlay.mount.MountEntry;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -53,18 +55,18 @@ final class TestMounts {
     /** Safety net for @AfterEach: detach every mount under {@code dir} and stop what serves it. */
     static void unmountAllUnder(Path dir) throws InterruptedException {
         Path root = dir.toAbsolutePath().normalize();
-        List<MountInfo> mounts = new ArrayList<>(MountInfo.readAll());
+        List<MountEntry> mounts = new ArrayList<>(ExistingMounts.table().under(root));
         java.util.Collections.reverse(mounts);
-        for (MountInfo m : mounts) {
-            if (m.mountPoint().startsWith(root)) {
-                List<ProcessHandle> servers = FuseProcesses.serving(m.mountPoint());
-                LibC.umount2(m.mountPoint().toString(), LibC.MNT_DETACH);
+        for (MountEntry m : mounts) {
+            {
+                List<ProcessHandle> servers = FuseProcesses.serving(m.mountpoint());
+                LibC.umount2(m.mountpoint().toString(), LibC.MNT_DETACH);
                 FuseProcesses.stop(servers, Duration.ofSeconds(2));
             }
         }
     }
 
     static boolean isMounted(Path mountpoint) {
-        return MountInfo.at(mountpoint).isPresent();
+        return ExistingMounts.entryAt(mountpoint).isPresent();
     }
 }
