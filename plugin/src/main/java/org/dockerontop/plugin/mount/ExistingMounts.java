@@ -52,7 +52,7 @@ public final class ExistingMounts {
 
     /** Whether a mount answers file-system calls. */
     public enum Health {
-        /** stat of the mountpoint succeeds. */
+        /** statfs of the mountpoint succeeds (it always reaches a FUSE server). */
         ANSWERING,
         /** ENOTCONN ("Transport endpoint is not connected"): the FUSE server is gone. */
         DEAD,
@@ -117,13 +117,13 @@ public final class ExistingMounts {
     }
 
     /**
-     * Probes {@code mountpoint} with access(2), in a helper thread so that a hung FUSE server makes the
+     * Probes {@code mountpoint} with statfs(2), in a helper thread so that a hung FUSE server makes the
      * probe {@link Health#UNRESPONSIVE} instead of blocking the caller.
      */
     public static Health probe(Path mountpoint) {
         String path = mountpoint.toAbsolutePath().normalize().toString();
         CompletableFuture<Integer> errno = new CompletableFuture<>();
-        Thread t = new Thread(() -> errno.complete(LibC.access(path)), "probe " + path);
+        Thread t = new Thread(() -> errno.complete(LibC.statfs(path)), "probe " + path);
         t.setDaemon(true);
         t.start();
         try {

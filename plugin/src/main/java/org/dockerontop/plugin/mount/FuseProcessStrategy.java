@@ -139,7 +139,7 @@ public final class FuseProcessStrategy implements MountStrategy {
                         + " is not a FUSE mount" + mounted.map(m -> " (found " + m.fsType() + ")").orElse("")
                         + outputSuffix(logFile, logStart));
             }
-            int err = LibC.access(mountpoint.toString());
+            int err = LibC.statfs(mountpoint.toString());
             if (err != 0) {
                 cleanUpFailedMount(mountpoint);
                 throw new VolumeException("the FUSE overlay mount at " + mountpoint + " does not answer: "

@@ -13,7 +13,6 @@ import jnr.ffi.annotations.SaveError;
 final class LibC {
     /** umount2 flag: detach the mount now, release it once it is no longer used. */
     static final int MNT_DETACH = 2;
-    static final int F_OK = 0;
 
     static final int ENOTCONN = Errno.ENOTCONN.intValue();
     static final int EBUSY = Errno.EBUSY.intValue();
@@ -22,7 +21,7 @@ final class LibC {
 
     public interface Native {
         @SaveError
-        int access(String path, int mode);
+        int statfs(String path, byte[] buf);
 
         @SaveError
         int umount2(String target, int flags);
@@ -34,9 +33,15 @@ final class LibC {
     private LibC() {
     }
 
-    /** @return 0, or the errno of access(path, F_OK) */
-    static int access(String path) {
-        return NATIVE.access(path, F_OK) == 0 ? 0 : RUNTIME.getLastError();
+    /**
+     * statfs(2) as a liveness probe: unlike stat or access, which the kernel answers from its attribute
+     * cache, FUSE never caches statfs, so it reaches the serving process every time.
+     *
+     * @return 0, or the errno of statfs(path)
+     */
+    static int statfs(String path) {
+        byte[] buf = new byte[256]; // struct statfs is 120 bytes on x86-64 and aarch64
+        return NATIVE.statfs(path, buf) == 0 ? 0 : RUNTIME.getLastError();
     }
 
     /** @return 0, or the errno of umount2(target, flags) */
