@@ -476,8 +476,9 @@ public final class OverlayVolumeService implements VolumeService {
         if (entry == null) {
             return MountState.NOT_MOUNTED;
         }
-        // A FUSE mount whose serving process died stays in the table but answers ENOTCONN.
-        return new MountState(entry, Syscalls.statErrno(mp) == Syscalls.ENOTCONN);
+        // A FUSE mount whose serving process died stays in the table but answers ENOTCONN (statfs, unlike
+        // stat, is never served from the attribute cache).
+        return new MountState(entry, Syscalls.statfsErrno(mp) == Syscalls.ENOTCONN);
     }
 
     /** What is mounted at a volume's mountpoint: nothing ({@code entry == null}), a live mount, or a dead one. */
