@@ -298,21 +298,23 @@ public final class OverlayVolumeService implements VolumeService {
         boolean live = state.mounted() && !state.dead();
 
         Map<String, Object> status = new LinkedHashMap<>();
-        status.put("Base", meta.baseDirPath());
-        status.put("Volatile", meta.volatileVolume());
-        status.put("Mounted", live);
-        status.put("ActiveMounts", uses);
-        status.put("Strategy", strategyName(meta));
+        status.put("base", meta.baseDirPath());
+        status.put("volatile", meta.volatileVolume());
+        status.put("mounted", live);
+        status.put("activeMounts", uses);
         if (live) {
             MountResult with = mountedWith.computeIfAbsent(name, n -> adopted(state.entry()));
-            status.put("StrategyInUse", with.strategy());
-            status.put("StrategyReason", with.reason());
+            status.put("strategy", with.strategy());
+            status.put("strategyReason", with.reason());
+        } else {
+            status.put("strategy", strategyName(meta));
         }
+        status.put("configuredStrategy", strategyName(meta));
         if (state.dead()) {
-            status.put("Problem", "the mount at " + mp + " " + state.problem() + "; it is replaced at the next Mount, "
+            status.put("problem", "the mount at " + mp + " " + state.problem() + "; it is replaced at the next Mount, "
                     + "containers still using it must be restarted");
         } else if (!live && uses > 0) {
-            status.put("Problem", "counted as in use by " + counts.size() + " mount IDs but not mounted; it is "
+            status.put("problem", "counted as in use by " + counts.size() + " mount IDs but not mounted; it is "
                     + "mounted again at the next Mount");
         }
         return new VolumeInfo(name, live ? mp : null, createdAt(name, meta), status);

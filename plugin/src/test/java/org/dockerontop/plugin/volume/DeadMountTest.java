@@ -35,14 +35,14 @@ class DeadMountTest extends VolumeTestSupport {
         Path mp = service.mount("f", "A");
         Files.writeString(mp.resolve("kept.txt"), "kept");
         VolumeInfo live = service.get("f");
-        assertEquals(true, live.status().get("Mounted"));
-        assertEquals("fuse", live.status().get("StrategyInUse"));
+        assertEquals(true, live.status().get("mounted"));
+        assertEquals("fuse", live.status().get("strategy"));
 
         fuse.kill(mp);
         assertEquals(Syscalls.ENOTCONN, Syscalls.statfsErrno(mp), "a dead FUSE mount answers ENOTCONN");
         VolumeInfo dead = service.get("f");
-        assertEquals(false, dead.status().get("Mounted"));
-        assertTrue(((String) dead.status().get("Problem")).contains("dead"), dead.status().toString());
+        assertEquals(false, dead.status().get("mounted"));
+        assertTrue(((String) dead.status().get("problem")).contains("dead"), dead.status().toString());
         assertNull(service.path("f"));
 
         service = newService(); // start-up leaves the dead mount to the next Mount

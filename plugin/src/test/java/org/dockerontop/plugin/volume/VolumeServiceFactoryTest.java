@@ -25,7 +25,7 @@ class VolumeServiceFactoryTest {
         assertFalse(Files.exists(root.resolve("stale/activemounts/abc")), "stale count cleared at start-up");
         assertFalse(Files.exists(root.resolve("stale/mountpoint")));
         assertEquals(List.of("stale"), s.list().stream().map(VolumeInfo::name).toList());
-        assertEquals(true, s.get("stale").status().get("Volatile"));
+        assertEquals(true, s.get("stale").status().get("volatile"));
     }
 
     @Test
