@@ -1,5 +1,6 @@
 package org.dockerontop.plugin.http;
 
+import io.undertow.UndertowOptions;
 import io.undertow.connector.ByteBufferPool;
 import io.undertow.server.DefaultByteBufferPool;
 import io.undertow.server.handlers.BlockingHandler;
@@ -55,10 +56,13 @@ public final class PluginServer implements Closeable {
                     .set(Options.THREAD_DAEMON, true)
                     .getMap());
             ByteBufferPool buffers = new DefaultByteBufferPool(false, 16 * 1024);
-            HttpOpenListener forRoot = new HttpOpenListener(buffers);
+            // dockerd's HTTP/1.1 requests carry an empty Host header (the URL host of a unix socket is empty);
+            // Undertow would refuse them with a bare 400 that dockerd reports as "Plugin.Activate: "
+            OptionMap undertowOptions = OptionMap.create(UndertowOptions.REQUIRE_HOST_HTTP11, false);
+            HttpOpenListener forRoot = new HttpOpenListener(buffers, undertowOptions);
             // HttpContinueReadHandler answers "Expect: 100-continue" with 100 when the body is first read
             forRoot.setRootHandler(new HttpContinueReadHandler(new BlockingHandler(new VolumeDriverHandler(volumes))));
-            HttpOpenListener forOthers = new HttpOpenListener(buffers);
+            HttpOpenListener forOthers = new HttpOpenListener(buffers, undertowOptions);
             forOthers.setRootHandler(new PeerRefusedHandler());
             UnixSocketPipeBridge bridge = new UnixSocketPipeBridge(socket.channel(), worker, forRoot, forOthers);
             bridge.start();

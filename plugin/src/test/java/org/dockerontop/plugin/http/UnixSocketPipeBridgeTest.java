@@ -60,6 +60,14 @@ class UnixSocketPipeBridgeTest {
     }
 
     @Test
+    void requestWithoutHostHeaderIsServed() throws IOException {
+        try (RawHttpConnection client = connect()) {
+            client.send("POST /Plugin.Activate HTTP/1.1\r\nContent-Length: 0\r\n\r\n");
+            assertEquals(ACTIVATED, client.read().body());
+        }
+    }
+
+    @Test
     void connectionCloseIsHonoured() throws IOException {
         try (RawHttpConnection client = connect()) {
             client.send("POST /Plugin.Activate HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
