@@ -184,9 +184,14 @@ final class UnixSocketPipeBridge implements Closeable {
         for (SocketChannel client : open) {
             IoUtils.safeClose(client);
         }
-        threads.shutdown();
+        // interrupting wakes pump threads waiting on a pipe; once they are gone no connection event can reach
+        // the XNIO worker after its owner shuts it down
+        threads.shutdownNow();
         try {
             acceptor.join(1000);
+            if (!threads.awaitTermination(2, TimeUnit.SECONDS)) {
+                log.debug("some connections were still closing after 2 s");
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

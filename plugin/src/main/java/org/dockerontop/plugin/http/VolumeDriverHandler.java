@@ -231,8 +231,17 @@ final class VolumeDriverHandler implements HttpHandler {
         return id;
     }
 
+    /** The start of a request body for a log line: one line, control characters escaped, at most 300 bytes. */
     private static String describe(byte[] body) {
-        String text = new String(body, 0, Math.min(body.length, 300), StandardCharsets.UTF_8);
-        return body.length > 300 ? text + "…" : text;
+        String text = new String(body, 0, Math.min(body.length, 300), StandardCharsets.UTF_8).strip();
+        StringBuilder line = new StringBuilder(text.length());
+        text.codePoints().forEach(c -> {
+            if (Character.isISOControl(c)) {
+                line.append(String.format("\\x%02x", c));
+            } else {
+                line.appendCodePoint(c);
+            }
+        });
+        return body.length > 300 ? line + "…" : line.toString();
     }
 }
