@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -186,6 +187,23 @@ class UnixSocketPipeBridgeTest {
         }
         assertEquals(connections * requestsEach, volumes.calls.size());
         assertEquals(connections * requestsEach, volumes.calls.stream().distinct().count());
+    }
+
+    @Test
+    void aSlowMountDoesNotHoldUpOtherRequests() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        volumes.blockNextUntil(release);
+        try (RawHttpConnection slow = connect(); RawHttpConnection other = connect()) {
+            slow.send(RawHttpConnection.post("/VolumeDriver.Mount", "{\"Name\":\"big\",\"ID\":\"a\"}"));
+            // the mount is in progress on a worker thread; the single I/O thread still serves everyone else
+            for (int i = 0; i < 20; i++) {
+                assertEquals(200, other.exchange("/VolumeDriver.Get", "{\"Name\":\"v1\"}").status());
+            }
+            assertFalse(volumes.calls.contains("mount big a"));
+            release.countDown();
+            assertEquals("{\"Mountpoint\":\"/var/lib/docker-on-top/v1/mountpoint\",\"Err\":\"\"}", slow.read().body());
+        }
+        assertTrue(volumes.calls.contains("mount big a"));
     }
 
     @Test
