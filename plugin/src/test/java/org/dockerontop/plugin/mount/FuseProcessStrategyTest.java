@@ -1,0 +1,274 @@
+package org.dockerontop.plugin.mount;
+
+import org.dockerontop.plugin.volume.VolumeException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Real FUSE mounts through {@link FuseProcessStrategy}; see {@link TestMounts#fuseCommand()} for the command. */
+class FuseProcessStrategyTest {
+    @TempDir
+    Path dir;
+    private final List<Process> started = new ArrayList<>();
+
+    @AfterEach
+    void cleanUp() throws InterruptedException {
+        started.forEach(p -> {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+        });
+        TestMounts.unmountAllUnder(dir);
+    }
+
+    @Test
+    void mountsMergedViewWritesToUpperAndUnmountsWithoutLeavingTheServer() throws Exception {
+        Layers layers = TestMounts.layers(dir);
+        FuseProcessStrategy fuse = TestMounts.fuse();
+
+        MountResult result = fuse.mount(layers);
+
+        assertEquals("fuse", result.strategy());
+        Path mp = layers.mountpoint();
+        assertTrue(ExistingMounts.isFuseType(ExistingMounts.entryAt(mp).orElseThrow().fsType()));
+        assertEquals("from the base\n", Files.readString(mp.resolve("base.txt")));
+        Files.writeString(mp.resolve("new.txt"), "written through FUSE");
+        Files.writeString(mp.resolve("base.txt"), "changed");
+        assertEquals("written through FUSE", Files.readString(layers.upper().resolve("new.txt")));
+        assertEquals("changed", Files.readString(layers.upper().resolve("base.txt")));
+        assertEquals("from the base\n", Files.readString(layers.lower().resolve("base.txt")), "the base is never written");
+        List<ProcessHandle> servers = FuseProcesses.serving(mp);
+        assertEquals(1, servers.size(), "exactly one detached process serves the mount");
+        assertTrue(Files.exists(FuseProcessStrategy.logFile(layers)), "the command's output goes to fuse.log");
+
+        fuse.unmount(mp);
+
+        assertFalse(TestMounts.isMounted(mp));
+        assertFalse(servers.get(0).isAlive(), "the serving process is gone once unmount returns");
+        assertFalse(Files.exists(mp.resolve("new.txt")));
+        assertEquals("changed", Files.readString(layers.upper().resolve("base.txt")), "changes stay in upper");
+    }
+
+    @Test
+    void unmountOfNothingMountedIsANoOp() throws Exception {
+        Layers layers = TestMounts.layers(dir);
+        TestMounts.fuse().unmount(layers.mountpoint());
+        assertFalse(TestMounts.isMounted(layers.mountpoint()));
+    }
+
+    @Test
+    void mountsPathsWithCommasAndColons() throws Exception {
+        // fuse-overlayfs splits its directory options on ':' even when escaped, so only our command gets
+        // colons in the layer paths; the mountpoint is a separate argument and may always have one.
+        String c = TestMounts.usesFuseOverlayfs() ? "_" : ":";
+        Path d = dir.resolve("vol,ume" + c + "1");
+        Layers layers = new Layers(d.resolve("ba,se" + c + "dir\\x"), d.resolve("up,per" + c + "u"), d.resolve("wo,rk" + c + "w"),
+                d.resolve("mount,po:int"));
+        for (Path p : List.of(layers.lower(), layers.upper(), layers.work(), layers.mountpoint())) {
+            Files.createDirectories(p);
+        }
+        Files.writeString(layers.lower().resolve("f"), "base");
+        FuseProcessStrategy fuse = TestMounts.fuse();
+
+        fuse.mount(layers);
+        try {
+            assertEquals("base", Files.readString(layers.mountpoint().resolve("f")));
+            Files.writeString(layers.mountpoint().resolve("g"), "upper");
+            assertEquals("upper", Files.readString(layers.upper().resolve("g")));
+            assertTrue(ExistingMounts.find(layers.mountpoint()).isPresent(), "mountinfo escapes are decoded");
+            assertEquals(1, FuseProcesses.serving(layers.mountpoint()).size());
+        } finally {
+            fuse.unmount(layers.mountpoint());
+        }
+        assertFalse(TestMounts.isMounted(layers.mountpoint()));
+    }
+
+    /**
+     * The plugin's JVM is killed with SIGKILL after mounting (as on a crash or an upgrade): the
+     * volume must keep serving reads and writes, and a new plugin must still unmount it cleanly.
+     */
+    @Test
+    void mountOutlivesTheJvmThatStartedIt() throws Exception {
+        Layers layers = TestMounts.layers(dir);
+        List<String> argv = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), MountInChildJvm.class.getName()));
+        argv.addAll(TestMounts.fuseCommand());
+        argv.addAll(List.of("--", layers.lower().toString(), layers.upper().toString(), layers.work().toString(),
+                layers.mountpoint().toString()));
+        Process plugin = new ProcessBuilder(argv).redirectErrorStream(true).start();
+        started.add(plugin);
+        BufferedReader out = new BufferedReader(new InputStreamReader(plugin.getInputStream(), StandardCharsets.UTF_8));
+        String line;
+        StringBuilder seen = new StringBuilder();
+        while ((line = out.readLine()) != null && !line.equals("MOUNTED")) {
+            seen.append(line).append('\n');
+        }
+        assertEquals("MOUNTED", line, "child JVM output: " + seen);
+        List<ProcessHandle> servers = FuseProcesses.serving(layers.mountpoint());
+        assertEquals(1, servers.size());
+        assertTrue(servers.get(0).parent().map(p -> p.pid() != plugin.pid()).orElse(true),
+                "the server is detached from the plugin");
+
+        plugin.destroyForcibly(); // SIGKILL
+        plugin.waitFor();
+        out.close();
+
+        Path mp = layers.mountpoint();
+        assertEquals("from the base\n", Files.readString(mp.resolve("base.txt")));
+        Files.writeString(mp.resolve("after-crash.txt"), "still served");
+        assertEquals("still served", Files.readString(layers.upper().resolve("after-crash.txt")));
+        assertEquals(ExistingMounts.Health.ANSWERING, ExistingMounts.probe(mp));
+        assertTrue(servers.get(0).isAlive());
+
+        // a restarted plugin re-adopts it: it recognises the mount and unmounts it without leaks
+        assertEquals("fuse", ExistingMounts.find(mp).orElseThrow().strategy());
+        TestMounts.fuse().unmount(mp);
+        assertFalse(TestMounts.isMounted(mp));
+        assertFalse(servers.get(0).isAlive());
+    }
+
+    @Test
+    void deadMountIsDetectedAndCleanedUpThenMountsAgain() throws Exception {
+        Layers layers = TestMounts.layers(dir);
+        FuseProcessStrategy fuse = TestMounts.fuse();
+        fuse.mount(layers);
+        Files.writeString(layers.mountpoint().resolve("kept.txt"), "completed write");
+        Path mp = layers.mountpoint();
+        List<ProcessHandle> servers = FuseProcesses.serving(mp);
+        assertEquals(1, servers.size());
+
+        servers.get(0).destroyForcibly();
+        assertTrue(FuseProcesses.awaitExit(servers, Duration.ofSeconds(5)));
+
+        assertEquals(ExistingMounts.Health.DEAD, ExistingMounts.probe(mp));
+        assertTrue(ExistingMounts.isDeadFuseMount(mp));
+        assertEquals("fuse", ExistingMounts.find(mp).orElseThrow().strategy());
+
+        ExistingMounts.cleanUp(mp);
+
+        assertFalse(TestMounts.isMounted(mp));
+        assertFalse(ExistingMounts.isDeadFuseMount(mp));
+        fuse.mount(layers);
+        assertEquals("completed write", Files.readString(mp.resolve("kept.txt")), "no completed write is lost");
+        fuse.unmount(mp);
+    }
+
+    @Test
+    void unmountOfADeadMountSucceeds() throws Exception {
+        Layers layers = TestMounts.layers(dir);
+        FuseProcessStrategy fuse = TestMounts.fuse();
+        fuse.mount(layers);
+        List<ProcessHandle> servers = FuseProcesses.serving(layers.mountpoint());
+        servers.forEach(ProcessHandle::destroyForcibly);
+        FuseProcesses.awaitExit(servers, Duration.ofSeconds(5));
+
+        fuse.unmount(layers.mountpoint());
+
+        assertFalse(TestMounts.isMounted(layers.mountpoint()));
+    }
+
+    @Test
+    void busyUnmountSaysWhoUsesItAndLeavesTheMountIntact() throws Exception {
+        Layers layers = TestMounts.layers(dir);
+        FuseProcessStrategy fuse = TestMounts.fuse();
+        fuse.mount(layers);
+        Path mp = layers.mountpoint();
+        Process user = new ProcessBuilder("sleep", "600").directory(mp.toFile()).start();
+        started.add(user);
+
+        VolumeException e = assertThrows(VolumeException.class, () -> fuse.unmount(mp));
+
+        assertTrue(e.getMessage().contains("busy"), e.getMessage());
+        assertTrue(e.getMessage().contains(user.pid() + " (sleep, working directory)"), e.getMessage());
+        assertEquals(ExistingMounts.Health.ANSWERING, ExistingMounts.probe(mp));
+        assertEquals("from the base\n", Files.readString(mp.resolve("base.txt")));
+        assertEquals(1, FuseProcesses.serving(mp).size());
+
+        user.destroyForcibly();
+        user.waitFor();
+        fuse.unmount(mp);
+        assertFalse(TestMounts.isMounted(mp));
+    }
+
+    @Test
+    void failedMountReportsTheCommandsOutputAndLeavesNothing() throws Exception {
+        Layers layers = TestMounts.layers(dir);
+        Files.delete(layers.lower().resolve("base.txt"));
+        Files.delete(layers.lower());
+        FuseProcessStrategy fuse = TestMounts.fuse();
+
+        VolumeException e = assertThrows(VolumeException.class, () -> fuse.mount(layers));
+
+        assertTrue(e.getMessage().contains("exit code"), e.getMessage());
+        assertTrue(e.getMessage().contains("its output:"), e.getMessage());
+        assertFalse(TestMounts.isMounted(layers.mountpoint()));
+        assertTrue(FuseProcesses.serving(layers.mountpoint()).isEmpty());
+    }
+
+    /** A command that never returns (a faulty collaborator we control) is stopped at the timeout. */
+    @Test
+    void hangingCommandIsStoppedAtTheTimeout() throws Exception {
+        Layers layers = TestMounts.layers(dir);
+        Path script = dir.resolve("hang.sh");
+        Files.writeString(script, "#!/bin/sh\necho about to hang\nexec sleep 600\n");
+        Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwx------"));
+        FuseProcessStrategy fuse = new FuseProcessStrategy(new FuseCommand(List.of(script.toString()), "test"),
+                Duration.ofSeconds(1), Duration.ofSeconds(2));
+
+        VolumeException e = assertThrows(VolumeException.class, () -> fuse.mount(layers));
+
+        assertTrue(e.getMessage().contains("within 1 s"), e.getMessage());
+        assertTrue(e.getMessage().contains("about to hang"), e.getMessage());
+        assertFalse(TestMounts.isMounted(layers.mountpoint()));
+        Thread.sleep(200);
+        assertTrue(ProcessHandle.allProcesses().noneMatch(p -> p.info().commandLine().orElse("").contains(script.toString())),
+                "no process of the command is left");
+    }
+
+    @Test
+    void missingCommandMeansFuseIsUnavailable() throws Exception {
+        Layers layers = TestMounts.layers(dir);
+        FuseProcessStrategy fuse = new FuseProcessStrategy(List.of(dir.resolve("no-such-command").toString()));
+
+        StrategyUnavailableException e = assertThrows(StrategyUnavailableException.class, () -> fuse.mount(layers));
+
+        assertTrue(e.getMessage().contains(FuseCommand.ENV), e.getMessage());
+        assertFalse(TestMounts.isMounted(layers.mountpoint()));
+    }
+
+    @Test
+    void eachMountHasItsOwnServer() throws Exception {
+        Layers a = TestMounts.layers(dir.resolve("a"));
+        Layers b = TestMounts.layers(dir.resolve("b"));
+        FuseProcessStrategy fuse = TestMounts.fuse();
+        fuse.mount(a);
+        fuse.mount(b);
+        List<ProcessHandle> sa = FuseProcesses.serving(a.mountpoint());
+        List<ProcessHandle> sb = FuseProcesses.serving(b.mountpoint());
+        assertEquals(1, sa.size());
+        assertEquals(1, sb.size());
+        assertNotEquals(sa.get(0).pid(), sb.get(0).pid());
+
+        fuse.unmount(a.mountpoint());
+
+        assertFalse(sa.get(0).isAlive());
+        assertTrue(sb.get(0).isAlive(), "unmounting one volume leaves the other served");
+        assertEquals("from the base\n", Files.readString(b.mountpoint().resolve("base.txt")));
+        fuse.unmount(b.mountpoint());
+    }
+}
