@@ -3,7 +3,14 @@ package org.dockerontop.plugin.http;
 import org.dockerontop.plugin.volume.VolumeInfo;
 import org.dockerontop.plugin.volume.VolumeService;
 
+import io.undertow.Undertow;
+import io.undertow.UndertowOptions;
+import io.undertow.server.handlers.BlockingHandler;
+import io.undertow.server.handlers.HttpContinueReadHandler;
+
 import java.io.IOException;
+import java.net.SocketAddress;
+import java.net.UnixDomainSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,7 +23,8 @@ import java.util.concurrent.Future;
 
 /**
  * Measures the protocol layer over the real unix socket (not a test: it asserts nothing and is not run by
- * surefire). The volume service answers instantly, so this is the cost of socket + bridge + Undertow + JSON.
+ * surefire). The volume service answers instantly, so this is the cost of socket + bridge + Undertow + JSON,
+ * next to the same handlers on Undertow's own TCP listener, i.e. the path without any bridge.
  *
  * <pre>
  * mvn -q -pl plugin -am test-compile -DskipTests
@@ -29,26 +37,48 @@ public final class ProtocolBenchmark {
 
     public static void main(String[] args) throws Exception {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 20_000;
+        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 2;
         Path dir = Files.createTempDirectory("dot-bench");
         Path socket = dir.resolve("bench.sock");
-        try (PluginServer server = PluginServer.start(socket, new NonRecordingService())) {
-            sequential(socket, n); // warm-up
-            report("keep-alive, sequential", sequential(socket, n));
-            sequentialNewConnections(socket, n / 10); // warm-up
-            report("new connection per request", sequentialNewConnections(socket, n / 4));
-            parallel(socket, 64, n / 64); // warm-up
-            long start = System.nanoTime();
-            parallel(socket, 64, n / 16);
-            double seconds = (System.nanoTime() - start) / 1e9;
-            System.out.printf("64 parallel keep-alive connections: %.0f requests/s%n", 64 * (n / 16) / seconds);
+        NonRecordingService volumes = new NonRecordingService();
+        // the same handler chain on Undertow's own TCP listener: what a bridge-free (direct conduit) path costs
+        Undertow tcp = Undertow.builder()
+                .setServerOption(UndertowOptions.REQUIRE_HOST_HTTP11, false)
+                .setIoThreads(1)
+                .addHttpListener(0, "127.0.0.1")
+                .setHandler(new HttpContinueReadHandler(new BlockingHandler(new VolumeDriverHandler(volumes))))
+                .build();
+        tcp.start();
+        try (PluginServer server = PluginServer.start(socket, volumes)) {
+            SocketAddress unix = UnixDomainSocketAddress.of(socket);
+            SocketAddress loopback = tcp.getListenerInfo().get(0).getAddress();
+            // alternate the two so that load from other processes hits both alike
+            for (int round = 0; round < rounds; round++) {
+                run("unix socket, pipe bridge", unix, n);
+                run("TCP loopback, Undertow's own listener (no bridge)", loopback, n);
+            }
         } finally {
+            tcp.stop();
             Files.deleteIfExists(dir);
         }
     }
 
-    private static long[] sequential(Path socket, int n) throws IOException {
+    private static void run(String what, SocketAddress address, int n) throws Exception {
+        System.out.println(what + ":");
+        sequential(address, n); // warm-up
+        report("  keep-alive, sequential", sequential(address, n));
+        sequentialNewConnections(address, n / 10); // warm-up
+        report("  new connection per request", sequentialNewConnections(address, n / 4));
+        parallel(address, 64, n / 64); // warm-up
+        long start = System.nanoTime();
+        parallel(address, 64, n / 16);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        System.out.printf("  64 parallel keep-alive connections: %.0f requests/s%n", 64 * (n / 16) / seconds);
+    }
+
+    private static long[] sequential(SocketAddress address, int n) throws IOException {
         long[] latencies = new long[n];
-        try (RawHttpConnection client = new RawHttpConnection(socket)) {
+        try (RawHttpConnection client = new RawHttpConnection(address)) {
             for (int i = 0; i < n; i++) {
                 long t = System.nanoTime();
                 check(client.exchange("/VolumeDriver.Get", GET));
@@ -58,11 +88,11 @@ public final class ProtocolBenchmark {
         return latencies;
     }
 
-    private static long[] sequentialNewConnections(Path socket, int n) throws IOException {
+    private static long[] sequentialNewConnections(SocketAddress address, int n) throws IOException {
         long[] latencies = new long[n];
         for (int i = 0; i < n; i++) {
             long t = System.nanoTime();
-            try (RawHttpConnection client = new RawHttpConnection(socket)) {
+            try (RawHttpConnection client = new RawHttpConnection(address)) {
                 check(client.exchange("/VolumeDriver.Get", GET));
             }
             latencies[i] = System.nanoTime() - t;
@@ -70,12 +100,12 @@ public final class ProtocolBenchmark {
         return latencies;
     }
 
-    private static void parallel(Path socket, int connections, int each) throws Exception {
+    private static void parallel(SocketAddress address, int connections, int each) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(connections);
         try {
             List<Future<long[]>> futures = new ArrayList<>();
             for (int c = 0; c < connections; c++) {
-                futures.add(pool.submit(() -> sequential(socket, each)));
+                futures.add(pool.submit(() -> sequential(address, each)));
             }
             for (Future<long[]> f : futures) {
                 f.get();

@@ -4,6 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
 import java.io.EOFException;
 import java.io.IOException;
+import java.net.SocketAddress;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
@@ -28,7 +29,12 @@ public final class RawHttpConnection implements Closeable {
     private final ByteBuffer in = ByteBuffer.allocate(64 * 1024).flip();
 
     public RawHttpConnection(Path socket) throws IOException {
-        channel = SocketChannel.open(UnixDomainSocketAddress.of(socket));
+        this(UnixDomainSocketAddress.of(socket));
+    }
+
+    /** Any address: the benchmark compares the unix socket with Undertow's own TCP listener. */
+    RawHttpConnection(SocketAddress address) throws IOException {
+        channel = SocketChannel.open(address);
     }
 
     SocketChannel channel() {
