@@ -176,7 +176,7 @@ final class UnixSocketPipeBridge implements Closeable {
         IoUtils.safeClose(client, pump);
     }
 
-    /** Stops accepting and closes every open connection. Does not close the server channel's owner's file. */
+    /** Stops accepting and closes every open connection (the socket file is {@link PluginSocket}'s business). */
     @Override
     public void close() {
         closed = true;

@@ -230,6 +230,31 @@ class UnixSocketPipeBridgeTest {
     }
 
     @Test
+    void closingTheServerLetsAMountInProgressAnswerFirst() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        volumes.blockNextUntil(release);
+        try (RawHttpConnection mounting = connect()) {
+            mounting.send(RawHttpConnection.post("/VolumeDriver.Mount", "{\"Name\":\"v1\",\"ID\":\"a\"}"));
+            Thread.sleep(200); // let the request reach the volume service
+            Thread closing = new Thread(server::close);
+            closing.start();
+            long deadline = System.currentTimeMillis() + 5000;
+            while (Files.exists(server.socketPath()) && System.currentTimeMillis() < deadline) {
+                Thread.sleep(10);
+            }
+            assertFalse(Files.exists(server.socketPath())); // no new connections while draining
+            assertTrue(closing.isAlive());
+            release.countDown();
+            Response response = mounting.read();
+            assertEquals("{\"Mountpoint\":\"/var/lib/docker-on-top/v1/mountpoint\",\"Err\":\"\"}", response.body());
+            closing.join(10_000);
+            assertFalse(closing.isAlive());
+            assertTrue(mounting.closedByServer(5000));
+        }
+        assertEquals(List.of("mount v1 a"), volumes.calls);
+    }
+
+    @Test
     void peerThatIsNotRootGets403() throws Exception {
         // defence in depth: loosen the socket's permissions as a careless admin might, then connect as nobody
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
