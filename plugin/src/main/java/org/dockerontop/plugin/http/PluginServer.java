@@ -26,8 +26,11 @@ import java.util.concurrent.TimeUnit;
  */
 public final class PluginServer implements Closeable {
     private static final Logger log = LoggerFactory.getLogger(PluginServer.class);
-    /** How long {@link #close()} lets requests in progress finish: a Mount's answer must reach dockerd. */
-    private static final long DRAIN_SECONDS = 30;
+    /**
+     * How long {@link #close()} lets requests in progress finish: a Mount's answer must reach dockerd.
+     * Well inside the systemd unit's TimeoutStopSec (30 s), after which systemd kills the daemon.
+     */
+    private static final long DRAIN_SECONDS = 20;
 
     private final PluginSocket socket;
     private final XnioWorker worker;
@@ -92,7 +95,7 @@ public final class PluginServer implements Closeable {
 
     /**
      * Stops serving: removes the socket file (so no new connection arrives), lets requests in progress finish
-     * for up to 30 s — a Mount that completed but whose answer never reached dockerd would stay counted with no
+     * for up to 20 s — a Mount that completed but whose answer never reached dockerd would stay counted with no
      * Unmount ever coming — and then closes every connection. Requests arriving meanwhile get 503.
      */
     @Override
