@@ -50,7 +50,7 @@ public final class KernelOverlayMount {
                 return;
             }
             throw new MountException(e, "cannot mount an overlay at " + mountpoint
-                    + ": fsopen(\"overlay\") failed" + (e == 19 ? "; this kernel has no overlayfs" : ""));
+                    + ": fsopen(\"overlay\") failed" + (e == ENODEV ? "; this kernel has no overlayfs" : ""));
         }
         int fd = (int) fsfd;
         String what = "cannot mount an overlay at " + mountpoint + " (lowerdir=" + lower + ", upperdir=" + upper
@@ -91,7 +91,7 @@ public final class KernelOverlayMount {
         if (libc().syscall(SYS_UMOUNT2, cString(mountpoint), UMOUNT_NOFOLLOW) != 0) {
             int e = errno();
             throw new MountException(e, "cannot unmount " + mountpoint
-                    + (e == 16 ? ": it is still in use by a process" : ""));
+                    + (e == EBUSY ? ": it is still in use by a process" : ""));
         }
     }
 
@@ -113,7 +113,7 @@ public final class KernelOverlayMount {
             setPath(fd, "lowerdir+", lower, what);
         } catch (MountException e) {
             // Kernels 5.2-6.7 have fsopen but not "lowerdir+": use "lowerdir" with ':' and ',' escaped.
-            if (e.errno() != 22 || !e.getMessage().contains("nknown parameter")) {
+            if (e.errno() != EINVAL || !e.getMessage().contains("nknown parameter")) {
                 throw e;
             }
             LOG.debug("kernel has no lowerdir+ parameter; using escaped lowerdir");
@@ -167,7 +167,7 @@ public final class KernelOverlayMount {
         String data = "lowerdir=" + escapeLegacy(lower.toString()) + ",upperdir=" + escapeLegacy(upper.toString())
                 + ",workdir=" + escapeLegacy(work.toString());
         if (byteLength(data) > MOUNT_DATA_MAX) {
-            throw new MountException(36, "cannot mount an overlay at " + mountpoint
+            throw new MountException(ENAMETOOLONG, "cannot mount an overlay at " + mountpoint
                     + ": the layer paths are too long for mount(2) on this kernel (it has no fsopen)");
         }
         long r = libc().syscall(SYS_MOUNT, cString(source), cString(mountpoint), cString("overlay"), 0,

@@ -19,6 +19,7 @@ public final class Syscalls {
     static final long SYS_STAT = 4;
     static final long SYS_MOUNT = 165;
     static final long SYS_UMOUNT2 = 166;
+    static final long SYS_RENAMEAT2 = 316;
     static final long SYS_OPEN_TREE = 428;
     static final long SYS_MOVE_MOUNT = 429;
     static final long SYS_FSOPEN = 430;
@@ -44,6 +45,16 @@ public final class Syscalls {
     public static final int LOCK_EX = 2;
     public static final int LOCK_UN = 8;
 
+    static final int RENAME_NOREPLACE = 1;
+
+    public static final int ENOENT = 2;
+    public static final int EBUSY = 16;
+    public static final int EEXIST = 17;
+    public static final int ENODEV = 19;
+    public static final int EINVAL = 22;
+    public static final int ENAMETOOLONG = 36;
+    public static final int EOPNOTSUPP = 95;
+    public static final int ENOTCONN = 107;
     static final int EINTR = 4;
     static final int EAGAIN = 11;
     static final int ENOSYS = 38;
@@ -114,6 +125,19 @@ public final class Syscalls {
         byte[] buf = new byte[256]; // struct stat is 144 bytes on x86-64
         long r = LIBC.syscall(SYS_STAT, cString(path), buf);
         return r == 0 ? 0 : errno();
+    }
+
+    /**
+     * Renames {@code from} to {@code to} atomically, failing with EEXIST if {@code to} exists
+     * (renameat2 RENAME_NOREPLACE; plain rename(2) would silently replace an empty directory).
+     *
+     * @throws MountException with the errno of renameat2, e.g. EEXIST
+     */
+    public static void renameNoReplace(Path from, Path to) throws MountException {
+        long r = LIBC.syscall(SYS_RENAMEAT2, AT_FDCWD, cString(from), AT_FDCWD, cString(to), RENAME_NOREPLACE);
+        if (r != 0) {
+            throw new MountException(errno(), "cannot rename " + from + " to " + to);
+        }
     }
 
     /**

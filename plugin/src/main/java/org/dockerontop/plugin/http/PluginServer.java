@@ -1,0 +1,107 @@
+package org.dockerontop.plugin.http;
+
+import io.undertow.connector.ByteBufferPool;
+import io.undertow.server.DefaultByteBufferPool;
+import io.undertow.server.handlers.BlockingHandler;
+import io.undertow.server.handlers.HttpContinueReadHandler;
+import io.undertow.server.protocol.http.HttpOpenListener;
+import org.dockerontop.plugin.volume.VolumeService;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.xnio.OptionMap;
+import org.xnio.Options;
+import org.xnio.Xnio;
+import org.xnio.XnioWorker;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The Docker volume plugin protocol served by Undertow on a root-only unix socket.
+ * Start it with {@link #start}; {@link #close} stops serving and removes the socket file.
+ */
+public final class PluginServer implements Closeable {
+    private static final Logger log = LoggerFactory.getLogger(PluginServer.class);
+
+    private final PluginSocket socket;
+    private final XnioWorker worker;
+    private final UnixSocketPipeBridge bridge;
+    private boolean closed;
+
+    private PluginServer(PluginSocket socket, XnioWorker worker, UnixSocketPipeBridge bridge) {
+        this.socket = socket;
+        this.worker = worker;
+        this.bridge = bridge;
+    }
+
+    /**
+     * Creates the socket at {@code socketPath} and serves {@code volumes} on it until {@link #close()}.
+     *
+     * @throws SocketInUseException if another daemon answers on {@code socketPath}
+     * @throws IOException          if the socket cannot be created
+     */
+    public static PluginServer start(Path socketPath, VolumeService volumes) throws IOException {
+        PluginSocket socket = PluginSocket.bind(socketPath);
+        XnioWorker worker = null;
+        try {
+            worker = Xnio.getInstance(PluginServer.class.getClassLoader()).createWorker(OptionMap.builder()
+                    .set(Options.WORKER_NAME, "plugin")
+                    .set(Options.WORKER_IO_THREADS, 1)
+                    // Mount and Unmount block for as long as a mount takes; requests for different volumes run in parallel
+                    .set(Options.WORKER_TASK_CORE_THREADS, 4)
+                    .set(Options.WORKER_TASK_MAX_THREADS, 64)
+                    .set(Options.THREAD_DAEMON, true)
+                    .getMap());
+            ByteBufferPool buffers = new DefaultByteBufferPool(false, 16 * 1024);
+            HttpOpenListener forRoot = new HttpOpenListener(buffers);
+            // HttpContinueReadHandler answers "Expect: 100-continue" with 100 when the body is first read
+            forRoot.setRootHandler(new HttpContinueReadHandler(new BlockingHandler(new VolumeDriverHandler(volumes))));
+            HttpOpenListener forOthers = new HttpOpenListener(buffers);
+            forOthers.setRootHandler(new PeerRefusedHandler());
+            UnixSocketPipeBridge bridge = new UnixSocketPipeBridge(socket.channel(), worker, forRoot, forOthers);
+            bridge.start();
+            return new PluginServer(socket, worker, bridge);
+        } catch (IOException | RuntimeException e) {
+            if (worker != null) {
+                worker.shutdownNow();
+            }
+            socket.close();
+            throw e;
+        }
+    }
+
+    /** The socket's path. */
+    public Path socketPath() {
+        return socket.path();
+    }
+
+    /**
+     * Stops accepting, removes the socket file, closes open connections and waits briefly for requests
+     * in progress (a mount, say) to finish.
+     */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            socket.close();
+        } catch (IOException e) {
+            log.warn("could not remove the socket {}: {}", socket.path(), e.toString());
+        }
+        bridge.close();
+        worker.shutdown();
+        try {
+            if (!worker.awaitTermination(10, TimeUnit.SECONDS)) {
+                log.warn("requests still running after 10 s; stopping without them");
+                worker.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            worker.shutdownNow();
+        }
+    }
+}

@@ -1,0 +1,491 @@
+package org.dockerontop.plugin.volume;
+
+import org.dockerontop.overlay.mount.KernelOverlayMount;
+import org.dockerontop.overlay.mount.MountEntry;
+import org.dockerontop.overlay.mount.MountException;
+import org.dockerontop.overlay.mount.MountTable;
+import org.dockerontop.overlay.mount.Syscalls;
+import org.dockerontop.plugin.mount.Layers;
+import org.dockerontop.plugin.mount.MountResult;
+import org.dockerontop.plugin.mount.MountStrategy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Copy-on-write volumes: each volume's base directory overlaid with its own upper directory, mounted by a
+ * {@link MountStrategy} at the volume's mountpoint while at least one container uses it.
+ *
+ * <p><b>Crash safety.</b> The one state that must never exist is "counted as in use (a file in
+ * activemounts/) while not mounted": dockerd would hand containers an empty directory. So every step is
+ * ordered to pass only through states that are safe if the process dies right there:
+ * <ul>
+ *   <li>first Mount: mkdir workdir/mountpoint, mount, <i>then</i> write the count. A crash in between leaves
+ *       "mounted, not counted", which the next Mount adopts and start-up leaves alone.</li>
+ *   <li>last Unmount: delete the count, <i>then</i> unmount (rewriting the count if the unmount fails),
+ *       then remove mountpoint/ and workdir/. A crash in between leaves "mounted, not counted" or
+ *       "not mounted, not counted" plus empty directories, both harmless.</li>
+ *   <li>counts change by atomic file replacement, so they are never torn.</li>
+ *   <li>a volatile upper is emptied at the first Mount by moving it aside; it is deleted only after the
+ *       mount succeeded and put back if it failed, so a failed Mount loses nothing.</li>
+ * </ul>
+ * Mount/Unmount/Remove of one volume hold its flock (see {@link VolumeStore#lock}); different volumes
+ * proceed in parallel.
+ */
+public final class OverlayVolumeService implements VolumeService {
+    private static final Logger LOG = LoggerFactory.getLogger(OverlayVolumeService.class);
+
+    private final VolumeStore store;
+    private final String defaultStrategy;
+    private final StrategyResolver strategies;
+    /** What mounted each currently mounted volume, for Get's Status (lost on restart: then derived). */
+    private final Map<String, MountResult> mountedWith = new ConcurrentHashMap<>();
+
+    /**
+     * @param defaultStrategy used by volumes created without {@code -o strategy=}
+     */
+    public OverlayVolumeService(VolumeStore store, String defaultStrategy, StrategyResolver strategies) {
+        this.store = store;
+        this.defaultStrategy = defaultStrategy;
+        this.strategies = strategies;
+    }
+
+    // ---------------------------------------------------------------- create / remove
+
+    @Override
+    public void create(String name, Map<String, String> options) throws VolumeException {
+        VolumeOptions.validateName(name);
+        VolumeMetadata metadata = VolumeOptions.parse(options, Instant.now());
+        store.create(name, metadata);
+        LOG.info("Created volume {} on {} (volatile={}, strategy={})", name, metadata.baseDirPath(),
+                metadata.volatileVolume(), strategyName(metadata));
+    }
+
+    @Override
+    public void remove(String name) throws VolumeException {
+        requireExistingName(name);
+        try (VolumeLock lock = store.lock(name)) {
+            requireExists(name);
+            Map<String, Integer> counts = store.activeMounts(name);
+            if (!counts.isEmpty()) {
+                LOG.warn("Removing volume {} although it is still counted as used by mount IDs {} "
+                        + "(dockerd's own counts can be stale after it restarts)", name, counts);
+            }
+            Path mp = store.mountpoint(name);
+            MountState state = probe(mp);
+            if (state.dead()) {
+                detach(name, mp);
+            } else if (state.mounted()) {
+                try {
+                    strategyToUnmount(name, state.entry()).unmount(mp);
+                } catch (VolumeException e) {
+                    throw new VolumeException("cannot remove volume " + name + ": it is still mounted and cannot be "
+                            + "unmounted: " + e.getMessage() + ". Stop the containers using it and retry", e);
+                }
+                LOG.info("Volume {}: unmounted a leftover mount at {} before removing it", name, mp);
+            }
+            List<MountEntry> inside = mountTable().under(store.volumeDir(name));
+            if (!inside.isEmpty()) {
+                throw new VolumeException("cannot remove volume " + name + ": something is still mounted inside its "
+                        + "state directory (" + inside.get(0).mountpoint() + "); unmount it and retry");
+            }
+            store.delete(name);
+            mountedWith.remove(name);
+            LOG.info("Removed volume {}", name);
+        }
+    }
+
+    // ---------------------------------------------------------------- mount / unmount
+
+    @Override
+    public Path mount(String name, String id) throws VolumeException {
+        requireExistingName(name);
+        VolumeOptions.validateMountId(id);
+        try (VolumeLock lock = store.lock(name)) {
+            VolumeMetadata meta = store.readMetadata(name); // after locking: a Remove may have won the race
+            Map<String, Integer> counts = store.activeMounts(name);
+            int previous = counts.getOrDefault(id, 0);
+            Path mp = store.mountpoint(name);
+            MountState state = probe(mp);
+            if (state.dead()) {
+                LOG.warn("Volume {}: the mount at {} is dead ({}: its FUSE process is gone); replacing it", name, mp,
+                        state.entry().fsType());
+                detach(name, mp);
+                state = MountState.NOT_MOUNTED;
+            }
+            if (state.mounted()) {
+                recordUse(name, id, previous + 1);
+                MountEntry entry = state.entry();
+                mountedWith.computeIfAbsent(name, n -> adopted(entry));
+                LOG.debug("Volume {}: mount ID {} now counts {} (already mounted)", name, id, previous + 1);
+                return mp;
+            }
+            if (!counts.isEmpty()) {
+                LOG.warn("Volume {} was counted as used by {} but was not mounted; mounting it again and keeping "
+                        + "those counts", name, counts);
+            }
+            mountFirst(name, id, meta, counts, previous, mp);
+            return mp;
+        }
+    }
+
+    private void mountFirst(String name, String id, VolumeMetadata meta, Map<String, Integer> counts, int previous,
+                            Path mp) throws VolumeException {
+        MountStrategy strategy = strategies.forName(strategyName(meta));
+        Path base = Paths.get(meta.baseDirPath());
+        if (!Files.isDirectory(base)) {
+            throw new VolumeException("cannot mount volume " + name + ": its base directory " + base
+                    + " no longer exists or is not a directory; restore it, or remove the volume");
+        }
+        Path upper = store.upper(name);
+        Path work = store.workdir(name);
+        Path discarded = null;
+        boolean mounted = false;
+        try {
+            if (meta.volatileVolume() && counts.isEmpty()) {
+                discarded = store.discardUpper(name);
+            } else if (!Files.isDirectory(upper)) {
+                LOG.warn("Volume {}: its upper directory {} was missing; creating an empty one", name, upper);
+            }
+            VolumeStore.ensureDirectory(upper);
+            VolumeStore.ensureDirectory(work);
+            VolumeStore.ensureDirectory(mp);
+            MountResult result = strategy.mount(new Layers(base, upper, work, mp));
+            mounted = true;
+            store.writeActiveMount(name, id, previous + 1);
+            mountedWith.put(name, result);
+            LOG.info("Mounted volume {} at {} with {} ({}) for mount ID {}", name, mp, result.strategy(),
+                    result.reason(), id);
+        } catch (VolumeException | IOException | RuntimeException e) {
+            rollBackMount(name, mp, work, mounted ? strategy : null, discarded);
+            if (e instanceof VolumeException) {
+                throw new VolumeException("cannot mount volume " + name + ": " + e.getMessage(), e);
+            }
+            throw new VolumeException("cannot mount volume " + name + ": its state in " + store.volumeDir(name)
+                    + " cannot be written (" + e + "); check free space and permissions there", e);
+        }
+        if (discarded != null) {
+            store.deleteDiscarded(name);
+            LOG.info("Volume {} is volatile: discarded the changes of its previous use", name);
+        }
+    }
+
+    /** Undoes a failed first Mount: dockerd sends no Unmount after a failed Mount. */
+    private void rollBackMount(String name, Path mp, Path work, MountStrategy mountedBy, Path discarded) {
+        if (mountedBy != null) {
+            try {
+                mountedBy.unmount(mp);
+            } catch (VolumeException e) {
+                // No container has received this mount yet, so detaching it cannot break anyone.
+                LOG.warn("Volume {}: rolling back a failed Mount, unmount failed ({}); detaching", name, e.getMessage());
+                detach(name, mp);
+            }
+        }
+        removeMountDirectories(name, mp, work);
+        if (discarded != null) {
+            store.restoreDiscarded(name, discarded);
+        }
+        mountedWith.remove(name);
+    }
+
+    @Override
+    public void unmount(String name, String id) throws VolumeException {
+        requireExistingName(name);
+        VolumeOptions.validateMountId(id);
+        try (VolumeLock lock = store.lock(name)) {
+            requireExists(name);
+            Map<String, Integer> counts = store.activeMounts(name);
+            Integer count = counts.get(id);
+            if (count == null) {
+                throw new VolumeException("volume " + name + " has no active mount with ID " + id
+                        + (counts.isEmpty() ? " (it is not in use)" : " (it is used by " + counts.size()
+                        + " other mount IDs)") + "; nothing was changed");
+            }
+            if (count > 1) {
+                recordUse(name, id, count - 1);
+                return;
+            }
+            if (counts.size() > 1) {
+                forgetUse(name, id);
+                return;
+            }
+            Path mp = store.mountpoint(name);
+            MountState state = probe(mp);
+            // Uncount first: dying between the two steps leaves "mounted, not counted", which is safe.
+            forgetUse(name, id);
+            if (state.dead()) {
+                detach(name, mp);
+            } else if (state.mounted()) {
+                try {
+                    strategyToUnmount(name, state.entry()).unmount(mp);
+                } catch (VolumeException e) {
+                    restoreUse(name, id);
+                    throw new VolumeException("cannot unmount volume " + name + ": " + e.getMessage()
+                            + ". The volume stays mounted and counted as in use; once nothing uses " + mp
+                            + " any more, start and stop the container again or remove the volume to release it", e);
+                }
+            } else {
+                LOG.warn("Volume {} was counted as used by {} but was not mounted", name, id);
+            }
+            removeMountDirectories(name, mp, store.workdir(name));
+            mountedWith.remove(name);
+            LOG.info("Unmounted volume {} (last user: mount ID {})", name, id);
+        }
+    }
+
+    private void recordUse(String name, String id, int count) throws VolumeException {
+        try {
+            store.writeActiveMount(name, id, count);
+        } catch (IOException e) {
+            throw new VolumeException("cannot record the use of volume " + name + " by mount ID " + id + " (" + e
+                    + "); nothing was changed: check free space and permissions in " + store.volumeDir(name)
+                    + " and retry", e);
+        }
+    }
+
+    private void forgetUse(String name, String id) throws VolumeException {
+        try {
+            store.deleteActiveMount(name, id);
+        } catch (IOException e) {
+            throw new VolumeException("cannot record the end of mount ID " + id + " of volume " + name + " (" + e
+                    + "); nothing was changed: check permissions in " + store.activeMountsDir(name) + " and retry", e);
+        }
+    }
+
+    private void restoreUse(String name, String id) throws VolumeException {
+        try {
+            store.writeActiveMount(name, id, 1);
+        } catch (IOException e) {
+            LOG.error("Volume {} stays mounted but its use by mount ID {} could not be recorded again: {}", name, id,
+                    e.toString());
+            throw new VolumeException("cannot unmount volume " + name + ", and recording that mount ID " + id
+                    + " still uses it failed too (" + e + "); it stays mounted; remove the volume once no "
+                    + "container uses it", e);
+        }
+    }
+
+    // ---------------------------------------------------------------- queries
+
+    @Override
+    public Path path(String name) throws VolumeException {
+        requireExistingName(name);
+        requireExists(name);
+        Path mp = store.mountpoint(name);
+        MountState state = probe(mp);
+        return state.mounted() && !state.dead() ? mp : null;
+    }
+
+    @Override
+    public VolumeInfo get(String name) throws VolumeException {
+        requireExistingName(name);
+        VolumeMetadata meta = store.readMetadata(name);
+        Map<String, Integer> counts = store.activeMounts(name);
+        int uses = counts.values().stream().mapToInt(Integer::intValue).sum();
+        Path mp = store.mountpoint(name);
+        MountState state = probe(mp);
+        boolean live = state.mounted() && !state.dead();
+
+        Map<String, Object> status = new LinkedHashMap<>();
+        status.put("Base", meta.baseDirPath());
+        status.put("Volatile", meta.volatileVolume());
+        status.put("Mounted", live);
+        status.put("ActiveMounts", uses);
+        status.put("Strategy", strategyName(meta));
+        if (live) {
+            MountResult with = mountedWith.computeIfAbsent(name, n -> adopted(state.entry()));
+            status.put("StrategyInUse", with.strategy());
+            status.put("StrategyReason", with.reason());
+        }
+        if (state.dead()) {
+            status.put("Problem", "the mount at " + mp + " is dead (its FUSE process is gone); it is replaced at the "
+                    + "next Mount, containers still using it must be restarted");
+        } else if (!live && uses > 0) {
+            status.put("Problem", "counted as in use by " + counts.size() + " mount IDs but not mounted; it is "
+                    + "mounted again at the next Mount");
+        }
+        return new VolumeInfo(name, live ? mp : null, createdAt(name, meta), status);
+    }
+
+    @Override
+    public List<VolumeInfo> list() throws VolumeException {
+        List<VolumeInfo> all = new ArrayList<>();
+        MountTable table = mountTable();
+        for (String name : store.names()) {
+            try {
+                VolumeMetadata meta = store.readMetadata(name);
+                Path mp = store.mountpoint(name);
+                all.add(new VolumeInfo(name, table.isMountpoint(mp) ? mp : null, createdAt(name, meta), Map.of()));
+            } catch (VolumeException e) {
+                LOG.warn("Skipping volume {} in List: {}", name, e.getMessage());
+            }
+        }
+        return all;
+    }
+
+    private Instant createdAt(String name, VolumeMetadata meta) throws VolumeException {
+        Instant t = meta.createdAtInstant();
+        return t != null ? t : store.directoryTime(name);
+    }
+
+    // ---------------------------------------------------------------- start-up recovery
+
+    /**
+     * Repairs what an unclean stop (crash, kill -9, power loss) left, where that is safe:
+     * leftovers of interrupted creates/removes/writes are deleted; a volume that is not mounted loses stale
+     * active-mount files, its workdir/ and mountpoint/; a mounted volume is left alone (its containers may
+     * still be running: FUSE mounts outlive the plugin) and adopted. Original volumes without a CreatedAt get
+     * one (their directory's time) so that it stays stable from now on.
+     */
+    public void recover() throws VolumeException {
+        store.sweepRoot();
+        for (String name : store.names()) {
+            try (VolumeLock lock = store.lock(name)) {
+                recoverVolume(name);
+            } catch (VolumeException | RuntimeException e) {
+                LOG.warn("Volume {}: cannot check its state at start-up: {}", name, e.getMessage());
+            }
+        }
+    }
+
+    private void recoverVolume(String name) throws VolumeException {
+        if (!store.exists(name)) {
+            LOG.warn("Directory {} has no {}: not a volume, ignored", store.volumeDir(name), VolumeStore.METADATA);
+            return;
+        }
+        VolumeMetadata meta = store.readMetadata(name);
+        if (meta.createdAtInstant() == null) {
+            store.writeMetadata(name, meta.withCreatedAt(store.directoryTime(name)));
+        }
+        store.sweepTemporaryFiles(name);
+        store.deleteDiscarded(name);
+        Map<String, Integer> counts = store.activeMounts(name);
+        Path mp = store.mountpoint(name);
+        MountState state = probe(mp);
+        if (state.dead()) {
+            LOG.warn("Volume {} is mounted at {} but the mount is dead; it is replaced at the next Mount "
+                    + "(active mounts: {})", name, mp, counts);
+            return;
+        }
+        if (state.mounted()) {
+            LOG.info("Volume {} is still mounted at {} ({}), adopting it; active mounts: {}", name, mp,
+                    state.entry().fsType(), counts);
+            return;
+        }
+        if (!counts.isEmpty()) {
+            LOG.warn("Volume {} is not mounted but was counted as used by {} (unclean stop); clearing them", name,
+                    counts);
+            for (String id : counts.keySet()) {
+                try {
+                    store.deleteActiveMount(name, id);
+                } catch (IOException e) {
+                    LOG.warn("Volume {}: cannot clear active mount {}: {}", name, id, e.toString());
+                }
+            }
+        }
+        removeMountDirectories(name, mp, store.workdir(name));
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private String strategyName(VolumeMetadata meta) {
+        return meta.strategy() != null ? meta.strategy() : defaultStrategy;
+    }
+
+    /** The strategy that can unmount what is mounted now (a kernel overlay or a FUSE mount). */
+    private MountStrategy strategyToUnmount(String name, MountEntry entry) throws VolumeException {
+        if (entry.isOverlay()) {
+            return strategies.forName("overlay");
+        }
+        if (entry.isFuse()) {
+            return strategies.forName("fuse");
+        }
+        return strategies.forName(strategyName(store.readMetadata(name)));
+    }
+
+    private static MountResult adopted(MountEntry entry) {
+        return new MountResult(entry.isFuse() ? "fuse" : entry.isOverlay() ? "overlay" : entry.fsType(),
+                "adopted a mount that existed before the plugin started");
+    }
+
+    /** Removes mountpoint/ (only if empty and not a mountpoint) and workdir/ (recursively, only if unmounted). */
+    private void removeMountDirectories(String name, Path mp, Path work) {
+        try {
+            if (mountTable().isMountpoint(mp)) {
+                return;
+            }
+            if (Files.isDirectory(mp, LinkOption.NOFOLLOW_LINKS)) {
+                try (DirectoryStream<Path> ds = Files.newDirectoryStream(mp)) {
+                    if (ds.iterator().hasNext()) {
+                        LOG.warn("Volume {}: {} is not mounted but not empty either; leaving it", name, mp);
+                        return;
+                    }
+                }
+                Files.delete(mp);
+            }
+            VolumeStore.deleteTree(work);
+        } catch (IOException | VolumeException e) {
+            LOG.warn("Volume {}: cannot remove {} / {}: {}; harmless, the next mount reuses them", name, mp, work,
+                    e.toString());
+        }
+    }
+
+    private void detach(String name, Path mp) {
+        try {
+            KernelOverlayMount.detach(mp);
+            LOG.info("Volume {}: detached the mount at {}", name, mp);
+        } catch (MountException e) {
+            LOG.warn("Volume {}: cannot detach {}: {}", name, mp, e.getMessage());
+        }
+    }
+
+    private void requireExists(String name) throws VolumeException {
+        if (!store.exists(name)) {
+            throw VolumeStore.noSuchVolume(name);
+        }
+    }
+
+    /** Names that fail validation cannot exist; saying so also keeps "../x" away from the file system. */
+    private static void requireExistingName(String name) throws VolumeException {
+        if (name == null || name.length() > 255 || !VolumeOptions.NAME.matcher(name).matches()) {
+            throw VolumeStore.noSuchVolume(name);
+        }
+    }
+
+    private static MountTable mountTable() throws VolumeException {
+        try {
+            return MountTable.read();
+        } catch (IOException e) {
+            throw new VolumeException("cannot read the mount table (/proc/self/mountinfo): " + e, e);
+        }
+    }
+
+    private static MountState probe(Path mp) throws VolumeException {
+        MountEntry entry = mountTable().at(mp).orElse(null);
+        if (entry == null) {
+            return MountState.NOT_MOUNTED;
+        }
+        // A FUSE mount whose serving process died stays in the table but answers ENOTCONN.
+        return new MountState(entry, Syscalls.statErrno(mp) == Syscalls.ENOTCONN);
+    }
+
+    /** What is mounted at a volume's mountpoint: nothing ({@code entry == null}), a live mount, or a dead one. */
+    private record MountState(MountEntry entry, boolean dead) {
+        static final MountState NOT_MOUNTED = new MountState(null, false);
+
+        boolean mounted() {
+            return entry != null;
+        }
+    }
+}
