@@ -66,6 +66,16 @@ final class TestMounts {
         }
     }
 
+    /** Runs a command to its end. @return its exit code and merged output */
+    static Result run(String... argv) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        return new Result(p.waitFor(), out);
+    }
+
+    record Result(int exit, String output) {
+    }
+
     static boolean isMounted(Path mountpoint) {
         return ExistingMounts.entryAt(mountpoint).isPresent();
     }
