@@ -123,6 +123,11 @@ class FuseProcessStrategyTest {
         assertEquals(1, servers.size());
         assertTrue(servers.get(0).parent().map(p -> p.pid() != plugin.pid()).orElse(true),
                 "the server is detached from the plugin");
+        assertNotEquals(session(plugin.pid()), session(servers.get(0).pid()),
+                "the server has its own session: a Ctrl-C or SIGHUP to the plugin's group does not reach it");
+        assertTrue(Files.readSymbolicLink(Path.of("/proc/" + servers.get(0).pid() + "/fd/1")).toString()
+                .endsWith(FuseProcessStrategy.LOG_FILE) || Files.readSymbolicLink(Path.of("/proc/" + servers.get(0).pid()
+                + "/fd/1")).toString().equals("/dev/null"), "the server's output never goes to a pipe of the plugin");
 
         plugin.destroyForcibly(); // SIGKILL
         plugin.waitFor();
@@ -140,6 +145,13 @@ class FuseProcessStrategyTest {
         TestMounts.fuse().unmount(mp);
         assertFalse(TestMounts.isMounted(mp));
         assertFalse(servers.get(0).isAlive());
+    }
+
+    /** Field 6 of /proc/PID/stat; the command name (field 2) may contain spaces but ends with ')'. */
+    private static long session(long pid) throws Exception {
+        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return Long.parseLong(f[3]);
     }
 
     @Test
