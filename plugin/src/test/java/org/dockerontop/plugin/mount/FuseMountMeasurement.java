@@ -41,6 +41,42 @@ class FuseMountMeasurement {
         for (List<String> command : commands) {
             measure(command);
         }
+        measureKernel();
+    }
+
+    /** For comparison: the kernel overlay, and what a refused kernel attempt costs auto before it falls back. */
+    private void measureKernel() throws Exception {
+        KernelOverlayStrategy kernel = new KernelOverlayStrategy();
+        long[] mountMs = new long[ROUNDS];
+        long[] unmountMs = new long[ROUNDS];
+        for (int i = 0; i < ROUNDS; i++) {
+            Layers layers = TestMounts.layers(dir.resolve("kernel-" + i));
+            long t0 = System.nanoTime();
+            kernel.mount(layers);
+            mountMs[i] = (System.nanoTime() - t0) / 1_000_000;
+            long t1 = System.nanoTime();
+            kernel.unmount(layers.mountpoint());
+            unmountMs[i] = (System.nanoTime() - t1) / 1_000_000;
+        }
+        Layers outer = TestMounts.layers(dir.resolve("outer"));
+        kernel.mount(outer);
+        Layers nested = new Layers(outer.lower(), outer.mountpoint().resolve("upper"), outer.mountpoint().resolve("work"),
+                Files.createDirectories(dir.resolve("nested-mp")));
+        Files.createDirectories(nested.upper());
+        Files.createDirectories(nested.work());
+        long[] refusalUs = new long[ROUNDS];
+        for (int i = 0; i < ROUNDS; i++) {
+            long t0 = System.nanoTime();
+            try {
+                kernel.mount(nested);
+                throw new AssertionError("the kernel accepted an overlayfs upper");
+            } catch (StrategyUnavailableException expected) {
+                refusalUs[i] = (System.nanoTime() - t0) / 1_000;
+            }
+        }
+        kernel.unmount(outer.mountpoint());
+        System.out.printf("MEASURE kernel overlay: mount ms=%s; unmount ms=%s; refused attempt (upper on overlayfs) us=%s%n",
+                java.util.Arrays.toString(mountMs), java.util.Arrays.toString(unmountMs), java.util.Arrays.toString(refusalUs));
     }
 
     private void measure(List<String> command) throws Exception {
