@@ -4,6 +4,7 @@ import io.undertow.connector.ByteBufferPool;
 import io.undertow.server.DefaultByteBufferPool;
 import io.undertow.server.handlers.BlockingHandler;
 import io.undertow.server.handlers.HttpContinueReadHandler;
+import io.undertow.UndertowOptions;
 import io.undertow.server.protocol.http.HttpOpenListener;
 import org.dockerontop.plugin.volume.VolumeService;
 import org.slf4j.Logger;
@@ -55,10 +56,12 @@ public final class PluginServer implements Closeable {
                     .set(Options.THREAD_DAEMON, true)
                     .getMap());
             ByteBufferPool buffers = new DefaultByteBufferPool(false, 16 * 1024);
-            HttpOpenListener forRoot = new HttpOpenListener(buffers);
+            // dockerd's Go client sends "Host: " (empty) on unix sockets; Undertow refuses that by default
+            OptionMap undertowOptions = OptionMap.create(UndertowOptions.REQUIRE_HOST_HTTP11, false);
+            HttpOpenListener forRoot = new HttpOpenListener(buffers, undertowOptions);
             // HttpContinueReadHandler answers "Expect: 100-continue" with 100 when the body is first read
             forRoot.setRootHandler(new HttpContinueReadHandler(new BlockingHandler(new VolumeDriverHandler(volumes))));
-            HttpOpenListener forOthers = new HttpOpenListener(buffers);
+            HttpOpenListener forOthers = new HttpOpenListener(buffers, undertowOptions);
             forOthers.setRootHandler(new PeerRefusedHandler());
             UnixSocketPipeBridge bridge = new UnixSocketPipeBridge(socket.channel(), worker, forRoot, forOthers);
             bridge.start();

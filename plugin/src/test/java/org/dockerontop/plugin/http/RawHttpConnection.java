@@ -35,10 +35,13 @@ public final class RawHttpConnection implements Closeable {
         return channel;
     }
 
-    /** A complete HTTP/1.1 POST as dockerd sends it (no Content-Type, its Accept header). */
+    /**
+     * A complete HTTP/1.1 POST as dockerd sends it: no Content-Type, its Accept header, and an empty
+     * Host header (captured from dockerd 20.10 on a unix socket).
+     */
     static String post(String path, String body) {
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        return "POST " + path + " HTTP/1.1\r\nHost: plugin\r\nUser-Agent: Go-http-client/1.1\r\n"
+        return "POST " + path + " HTTP/1.1\r\nHost: \r\nUser-Agent: Go-http-client/1.1\r\n"
                 + "Accept: application/vnd.docker.plugins.v1.2+json\r\nContent-Length: " + bytes.length
                 + "\r\nAccept-Encoding: gzip\r\n\r\n" + body;
     }
