@@ -45,9 +45,6 @@ public final class FuseOverlay extends FuseStubFS {
 
     private static final LibFuseContext CONTEXT = loadContext();
 
-    private static final Pointer DOT = cString(".");
-    private static final Pointer DOTDOT = cString("..");
-
     private final OverlayFs fs;
     private final CountDownLatch initialized = new CountDownLatch(1);
     private volatile long fillerAddress;
@@ -66,12 +63,6 @@ public final class FuseOverlay extends FuseStubFS {
         } catch (Throwable e) {
             return LibraryLoader.create(LibFuseContext.class).failImmediately().load("libfuse.so.2");
         }
-    }
-
-    private static Pointer cString(String s) {
-        Pointer p = org.dockerontop.overlay.nativeio.Native.allocate(s.length() + 1);
-        p.putString(0, s, s.length() + 1, java.nio.charset.StandardCharsets.US_ASCII);
-        return p;
     }
 
     @Override
@@ -365,11 +356,6 @@ public final class FuseOverlay extends FuseStubFS {
             try {
                 RawFiller f = filler(fillerPtr);
                 Pointer st = direntStat.get();
-                st.putLong(8, 0);
-                st.putInt(24, org.dockerontop.overlay.nativeio.Stat.S_IFDIR);
-                if (f.apply(buf, DOT, st, 0) != 0 || f.apply(buf, DOTDOT, st, 0) != 0) {
-                    return 0;
-                }
                 fs.readdir(path, (name, dtype, ino) -> {
                     st.putLong(8, ino);
                     st.putInt(24, dtype << 12);

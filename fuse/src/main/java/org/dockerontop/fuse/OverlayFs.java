@@ -58,6 +58,8 @@ final class OverlayFs {
      * the lower layer) and map the hidden name to the real file.
      */
     private final ConcurrentHashMap<String, String> hidden = new ConcurrentHashMap<>();
+    /** Read-only handles on lower regular files, by overlay path, to switch over on copy-up. */
+    private final ConcurrentHashMap<String, java.util.List<Handle>> lowerOpen = new ConcurrentHashMap<>();
     static final String HIDDEN_PREFIX = ".fuse_hidden";
 
     /** What a directory's children resolve against. Immutable; replaced on change. */
@@ -316,6 +318,9 @@ final class OverlayFs {
                         break;
                 }
                 renameIntoPlace(tmp, up(p), parent);
+                if (type == Stat.S_IFREG && !lowerOpen.isEmpty()) {
+                    switchToUpper(p, up(p));
+                }
             } catch (RuntimeException e) {
                 removeQuietly(tmp);
                 throw e;
@@ -634,12 +639,25 @@ final class OverlayFs {
         return result.length;
     }
 
+    /**
+     * POSIX ACLs cannot be offered: libfuse 2 cannot negotiate FUSE_POSIX_ACL, so the kernel would
+     * neither enforce them nor notice the mode change they make. Refusing them makes cp/mv fall
+     * back to chmod, which is exact.
+     */
+    private static void refuseAcl(String name) {
+        if (name.startsWith("system.posix_acl_")) {
+            throw new ErrnoException(Errno.EOPNOTSUPP, "POSIX ACLs are not supported");
+        }
+    }
+
     void setxattr(String p, String name, Pointer value, long size, int flags) {
+        refuseAcl(name);
         String u = upperFor(p);
         Native.check(C.lsetxattr(u, OverlayXattrs.toDisk(name), value, size, flags), "setxattr", u);
     }
 
     void removexattr(String p, String name) {
+        refuseAcl(name);
         String u = upperFor(p);
         Native.check(C.lremovexattr(u, OverlayXattrs.toDisk(name)), "removexattr", u);
     }
@@ -750,7 +768,7 @@ final class OverlayFs {
             }
             throw e;
         }
-        return handles.add(new Handle(fd[0], true));
+        return handles.add(new Handle(fd[0], true, null));
     }
 
     /**
@@ -1004,8 +1022,10 @@ final class OverlayFs {
                 }
             }
             boolean lowerAtTarget = tcode == WHITEOUT || (tcode & BENEATH) != 0;
-            if (fromDir && lowerAtTarget) {
-                UpperFormat.setOpaque(uf); // the moved directory must hide the lower one it lands on
+            if (fromDir && (lowerAtTarget || dir(toParent).lower) && !UpperFormat.isOpaque(uf)) {
+                // like the kernel without redirect_dir: a directory moved into a merged directory
+                // is made opaque, so no lower directory of that name can ever merge into it
+                UpperFormat.setOpaque(uf);
             }
             boolean needWhiteout = (fcode & BENEATH) != 0;
             if (tcode == WHITEOUT && fromDir) {
@@ -1059,14 +1079,50 @@ final class OverlayFs {
         int openFlags = (flags & ~(Native.O_CREAT | Native.O_EXCL | Native.O_NOCTTY | 040000 /* O_DIRECT */))
                 | Native.O_CLOEXEC;
         int fd = Native.check(C.open(r, openFlags, 0), "open", r);
-        return handles.add(new Handle(fd, inUpper));
+        if (!inUpper) {
+            // FUSE splits a sequential read into 128 KiB requests served by several threads, which
+            // keeps the lower file's readahead window small; ask for the large one
+            C.posix_fadvise(fd, 0, 0, 2 /* POSIX_FADV_SEQUENTIAL */);
+        }
+        if (inUpper || !Stat.isReg(st)) {
+            return handles.add(new Handle(fd, inUpper, null));
+        }
+        Handle h = new Handle(fd, false, p);
+        lowerOpen.compute(p, (k, list) -> {
+            java.util.List<Handle> l = list == null ? new java.util.ArrayList<>(2) : list;
+            l.add(h);
+            return l;
+        });
+        return handles.add(h);
     }
 
     void release(long fh) {
         Handle h = handles.remove(fh);
-        if (h != null) {
-            C.close(h.fd);
+        if (h == null) {
+            return;
         }
+        if (h.lowerPath != null) {
+            lowerOpen.computeIfPresent(h.lowerPath, (k, list) -> {
+                list.remove(h);
+                return list.isEmpty() ? null : list;
+            });
+        }
+        C.close(h.fd);
+    }
+
+    /** Points the read-only descriptors open on the lower file {@code p} at its new upper copy. */
+    private void switchToUpper(String p, String upperPath) {
+        lowerOpen.computeIfPresent(p, (k, list) -> {
+            for (Handle h : list) {
+                int fd = C.open(upperPath, Native.O_RDONLY | Native.O_CLOEXEC, 0);
+                if (fd >= 0) {
+                    C.dup2(fd, h.fd);
+                    C.close(fd);
+                    h.upper = true;
+                }
+            }
+            return null;
+        });
     }
 
     void fsync(Handle h, boolean datasync) {
@@ -1104,12 +1160,31 @@ final class OverlayFs {
 
     /** Lists merged directory {@code p}: upper entries minus whiteouts, then unhidden lower ones. */
     void readdir(String p, EntrySink sink) {
-        Pointer st = scratch.get().st;
-        int code = resolve(p, st);
-        if (!Stat.isDir(st)) {
+        Scratch s = scratch.get();
+        int code = resolve(p, s.st);
+        if (!Stat.isDir(s.st)) {
             throw ErrnoException.of(Errno.ENOTDIR, "readdir", p);
         }
+        long self = Stat.ino(s.st);
+        long parentIno = self;
+        if (p.length() > 1) {
+            lookup(parent(p), s.parentSt, false);
+            parentIno = Stat.ino(s.parentSt);
+        }
+        // a zero d_ino would make readdir(3) skip the entry
+        if (!sink.accept(DOT, DT_DIR, self) || !sink.accept(DOTDOT, DT_DIR, parentIno)) {
+            return;
+        }
         list(p, code, sink);
+    }
+
+    private static final Pointer DOT = cString(".");
+    private static final Pointer DOTDOT = cString("..");
+
+    private static Pointer cString(String str) {
+        Pointer p = Native.allocate(str.length() + 1);
+        p.put(0, str.getBytes(java.nio.charset.StandardCharsets.US_ASCII), 0, str.length());
+        return p;
     }
 
     private void list(String p, int code, EntrySink sink) {

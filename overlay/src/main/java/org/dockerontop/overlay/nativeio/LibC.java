@@ -31,6 +31,7 @@ public interface LibC {
     int fsync(int fd);
     int fdatasync(int fd);
     int fallocate(int fd, int mode, long offset, long len);
+    int posix_fadvise(int fd, long offset, long len, int advice);
 
     int mknod(String path, int mode, long dev);
     int mkdir(String path, int mode);
