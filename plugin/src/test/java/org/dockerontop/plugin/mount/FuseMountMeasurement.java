@@ -35,8 +35,7 @@ class FuseMountMeasurement {
         List<List<String>> commands = new ArrayList<>();
         commands.add(List.of(TestMounts.FUSE_OVERLAYFS.toString()));
         if (Files.isRegularFile(TestMounts.ourFuseJar())) {
-            commands.add(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
-                    TestMounts.ourFuseJar().toString()));
+            commands.add(TestMounts.fuseCommand());
         }
         for (List<String> command : commands) {
             measure(command);
