@@ -24,6 +24,7 @@ OURS_CMD=""
 OURS_OPTS=""
 FOVL_OPTS=""
 TIMEOUT=900
+WARMUP=0
 COMMAND_LINE="$0 $*"
 
 usage() {
@@ -50,6 +51,10 @@ the median time per workload with the ratios ours/fuse-overlayfs and ours/kernel
   --ours-opts OPTS         extra mount options for docker-on-top-fuse
   --fuse-overlayfs-opts OPTS  extra mount options for fuse-overlayfs
   --timeout SECS           limit for one timed operation (default $TIMEOUT); past it the run is FAIL
+  --warmup                 before each workload, exercise the fresh mount (write, read, create,
+                           stat, readdir, unlink, walk in a scratch directory and the tree), so a
+                           daemon's JIT and its own caches are warm as in a long-running mount;
+                           kernel caches are then dropped as usual
   -h, --help
 EOF
 }
@@ -70,6 +75,7 @@ while [ $# -gt 0 ]; do
         --ours-opts) OURS_OPTS=${2:?}; shift 2 ;;
         --fuse-overlayfs-opts) FOVL_OPTS=${2:?}; shift 2 ;;
         --timeout) TIMEOUT=${2:?}; shift 2 ;;
+        --warmup) WARMUP=1; shift ;;
         -h|--help) usage; exit 0 ;;
         *) usage >&2; die "unknown argument: $1" ;;
     esac
@@ -327,11 +333,32 @@ timed() {
     TIMING+=("$secs $cpu")
 }
 
+# --warmup: the same kinds of calls as the workloads, on a scratch directory and the lower tree
+# (which the workloads that use it either walk warm or first drop from the caches).
+warm_up() {
+    local d="$MNT/.bench-warmup" i
+    mkdir "$d" || return 1
+    for i in 1 2 3; do
+        dd if=/dev/zero of="$d/w" bs=1M count=32 status=none &&
+        dd if="$d/w" of=/dev/null bs=1M status=none &&
+        python3 "$FSOPS" randread "$d/w" 2000 "$i" 4096 >/dev/null &&
+        python3 "$FSOPS" files-create "$d/f$i" 2000 >/dev/null &&
+        python3 "$FSOPS" files-stat "$d/f$i" 2000 >/dev/null &&
+        python3 "$FSOPS" files-readdir "$d/f$i" 2000 >/dev/null &&
+        python3 "$FSOPS" files-unlink "$d/f$i" 2000 >/dev/null &&
+        python3 "$FSOPS" walk "$MNT/tree" >/dev/null || return 1
+    done
+    rm -rf "$d"
+}
+
 # One workload on the mounted $MNT: untimed preparation, then the timed part(s).
 # Fills TIMING with one "SECONDS CPU" per row (files: four rows).
 run_workload() {  # WORKLOAD
     local w=$1
     TIMING=()
+    if [ "$WARMUP" = 1 ]; then
+        warm_up || { echo "warm-up failed on $MNT" >>"$ERRLOG"; return 1; }
+    fi
     case "$w" in
         seqread-cold)
             drop_caches
@@ -442,6 +469,7 @@ report() {
     echo "- command: \`$COMMAND_LINE\`"
     echo "- size=$SIZE (big file $BIG_MIB MiB, copy-up file $CU_MIB MiB, $NFILES new files, $NSMALL small lower files," \
          "$NREN renamed files, $NRAND random reads, tree and tar of $TREE_SRC: $(find "$LOWER/tree" | wc -l) entries); runs=$RUNS; median shown"
+    echo "- every workload on a fresh mount$([ "$WARMUP" = 1 ] && echo ", exercised first (--warmup: JIT and daemon caches warm)" || echo " (no --warmup: a JVM daemon runs it with a cold JIT)")"
     echo "- host: $(uname -sr), $(nproc) CPUs, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)," \
          "$(fuse-overlayfs --version 2>/dev/null | grep -i 'fuse-overlayfs' | head -1), $(java -version 2>&1 | head -1)"
     echo "- data and upper directories on $(findmnt -no FSTYPE -T "$TMP") ($(findmnt -no SOURCE -T "$TMP"))"
