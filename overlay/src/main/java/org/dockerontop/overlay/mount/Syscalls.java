@@ -11,12 +11,12 @@ import java.util.List;
 /**
  * The Linux system calls this package needs, bound through jnr-ffi: the new mount API
  * (fsopen/fsconfig/fsmount/move_mount) by number through {@code syscall(2)} because glibc 2.36 has no
- * wrappers for all of them, plus mount/umount2/stat and a few libc functions.
+ * wrappers for all of them, plus mount/umount2/statfs and a few libc functions.
  * Numbers are those of x86-64. Every call returns the raw result and leaves errno in {@link #errno()}.
  */
 public final class Syscalls {
     // x86-64 system call numbers
-    static final long SYS_STAT = 4;
+    static final long SYS_STATFS = 137;
     static final long SYS_MOUNT = 165;
     static final long SYS_UMOUNT2 = 166;
     static final long SYS_RENAMEAT2 = 316;
@@ -118,12 +118,13 @@ public final class Syscalls {
     }
 
     /**
-     * @return 0 if {@code stat(path)} succeeds, else its errno (e.g. ENOTCONN for a FUSE mount whose
-     * process died, ENOENT for a missing path)
+     * @return 0 if {@code statfs(path)} succeeds, else its errno. Unlike stat, statfs is never answered from
+     * the kernel's attribute cache: on a FUSE mount it always reaches the serving process, so it reliably
+     * answers ENOTCONN once that process has died.
      */
-    public static int statErrno(Path path) {
-        byte[] buf = new byte[256]; // struct stat is 144 bytes on x86-64
-        long r = LIBC.syscall(SYS_STAT, cString(path), buf);
+    public static int statfsErrno(Path path) {
+        byte[] buf = new byte[256]; // struct statfs is 120 bytes on x86-64
+        long r = LIBC.syscall(SYS_STATFS, cString(path), buf);
         return r == 0 ? 0 : errno();
     }
 

@@ -4,7 +4,8 @@ import org.dockerontop.overlay.mount.KernelOverlayMount;
 import org.dockerontop.overlay.mount.MountEntry;
 import org.dockerontop.overlay.mount.MountException;
 import org.dockerontop.overlay.mount.MountTable;
-import org.dockerontop.overlay.mount.Syscalls;
+import org.dockerontop.plugin.mount.ExistingMounts;
+import org.dockerontop.plugin.mount.ExistingMounts.Health;
 import org.dockerontop.plugin.mount.Layers;
 import org.dockerontop.plugin.mount.MountResult;
 import org.dockerontop.plugin.mount.MountStrategy;
@@ -86,7 +87,7 @@ public final class OverlayVolumeService implements VolumeService {
             Path mp = store.mountpoint(name);
             MountState state = probe(mp);
             if (state.dead()) {
-                detach(name, mp);
+                clearDeadMount(name, mp, state);
             } else if (state.mounted()) {
                 try {
                     strategyToUnmount(name, state.entry()).unmount(mp);
@@ -120,9 +121,8 @@ public final class OverlayVolumeService implements VolumeService {
             Path mp = store.mountpoint(name);
             MountState state = probe(mp);
             if (state.dead()) {
-                LOG.warn("Volume {}: the mount at {} is dead ({}: its FUSE process is gone); replacing it", name, mp,
-                        state.entry().fsType());
-                detach(name, mp);
+                LOG.warn("Volume {}: the mount at {} {}; replacing it", name, mp, state.problem());
+                clearDeadMount(name, mp, state);
                 state = MountState.NOT_MOUNTED;
             }
             if (state.mounted()) {
@@ -226,7 +226,7 @@ public final class OverlayVolumeService implements VolumeService {
             // Uncount first: dying between the two steps leaves "mounted, not counted", which is safe.
             forgetUse(name, id);
             if (state.dead()) {
-                detach(name, mp);
+                clearDeadMount(name, mp, state);
             } else if (state.mounted()) {
                 try {
                     strategyToUnmount(name, state.entry()).unmount(mp);
@@ -298,21 +298,23 @@ public final class OverlayVolumeService implements VolumeService {
         boolean live = state.mounted() && !state.dead();
 
         Map<String, Object> status = new LinkedHashMap<>();
-        status.put("Base", meta.baseDirPath());
-        status.put("Volatile", meta.volatileVolume());
-        status.put("Mounted", live);
-        status.put("ActiveMounts", uses);
-        status.put("Strategy", strategyName(meta));
+        status.put("base", meta.baseDirPath());
+        status.put("volatile", meta.volatileVolume());
+        status.put("mounted", live);
+        status.put("activeMounts", uses);
         if (live) {
             MountResult with = mountedWith.computeIfAbsent(name, n -> adopted(state.entry()));
-            status.put("StrategyInUse", with.strategy());
-            status.put("StrategyReason", with.reason());
+            status.put("strategy", with.strategy());
+            status.put("strategyReason", with.reason());
+        } else {
+            status.put("strategy", strategyName(meta));
         }
+        status.put("configuredStrategy", strategyName(meta));
         if (state.dead()) {
-            status.put("Problem", "the mount at " + mp + " is dead (its FUSE process is gone); it is replaced at the "
-                    + "next Mount, containers still using it must be restarted");
+            status.put("problem", "the mount at " + mp + " " + state.problem() + "; it is replaced at the next Mount, "
+                    + "containers still using it must be restarted");
         } else if (!live && uses > 0) {
-            status.put("Problem", "counted as in use by " + counts.size() + " mount IDs but not mounted; it is "
+            status.put("problem", "counted as in use by " + counts.size() + " mount IDs but not mounted; it is "
                     + "mounted again at the next Mount");
         }
         return new VolumeInfo(name, live ? mp : null, createdAt(name, meta), status);
@@ -374,8 +376,8 @@ public final class OverlayVolumeService implements VolumeService {
         Path mp = store.mountpoint(name);
         MountState state = probe(mp);
         if (state.dead()) {
-            LOG.warn("Volume {} is mounted at {} but the mount is dead; it is replaced at the next Mount "
-                    + "(active mounts: {})", name, mp, counts);
+            LOG.warn("Volume {} is mounted at {} but the mount {}; it is replaced at the next Mount "
+                    + "(active mounts: {})", name, mp, state.problem(), counts);
             return;
         }
         if (state.mounted()) {
@@ -476,16 +478,43 @@ public final class OverlayVolumeService implements VolumeService {
         if (entry == null) {
             return MountState.NOT_MOUNTED;
         }
-        // A FUSE mount whose serving process died stays in the table but answers ENOTCONN.
-        return new MountState(entry, Syscalls.statErrno(mp) == Syscalls.ENOTCONN);
+        // A FUSE mount whose serving process died stays in the table but answers ENOTCONN; one whose process
+        // hangs does not answer at all. The probe (statfs, never served from a cache) is bounded in time.
+        return new MountState(entry, ExistingMounts.probe(mp));
+    }
+
+    /**
+     * Removes a mount that no longer serves so that the volume can be mounted afresh. A FUSE mount is detached
+     * and its leftover server stopped; anything else is detached. The upper is untouched: no change is lost.
+     */
+    private void clearDeadMount(String name, Path mp, MountState state) throws VolumeException {
+        if (state.entry().isFuse()) {
+            ExistingMounts.cleanUp(mp);
+        } else {
+            detach(name, mp);
+        }
     }
 
     /** What is mounted at a volume's mountpoint: nothing ({@code entry == null}), a live mount, or a dead one. */
-    private record MountState(MountEntry entry, boolean dead) {
-        static final MountState NOT_MOUNTED = new MountState(null, false);
+    private record MountState(MountEntry entry, Health health) {
+        static final MountState NOT_MOUNTED = new MountState(null, null);
 
         boolean mounted() {
             return entry != null;
+        }
+
+        /** Mounted but not serving: its FUSE process died, hangs, or the mount fails. */
+        boolean dead() {
+            return entry != null && health != Health.ANSWERING;
+        }
+
+        String problem() {
+            return switch (health) {
+                case DEAD -> "is dead (" + entry.fsType() + ": its FUSE process is gone)";
+                case UNRESPONSIVE -> "does not answer (" + entry.fsType() + ": its FUSE process is hung or stopped)";
+                case FAILING -> "fails to answer (" + entry.fsType() + ")";
+                case ANSWERING -> "works";
+            };
         }
     }
 }

@@ -1,9 +1,7 @@
 package org.dockerontop.plugin.volume;
 
 import org.dockerontop.plugin.mount.KernelOverlayStrategy;
-import org.dockerontop.plugin.mount.Layers;
-import org.dockerontop.plugin.mount.MountResult;
-import org.dockerontop.plugin.mount.MountStrategy;
+import org.dockerontop.plugin.mount.MountStrategies;
 
 import java.nio.file.Path;
 
@@ -29,42 +27,8 @@ public final class VolumeServiceFactory {
         return service;
     }
 
-    /** The strategies by name: each is one constructor call, shared by all volumes. */
+    /** The strategies by name: stateless and shared by all volumes. */
     static StrategyResolver strategies() {
-        MountStrategy overlay = new KernelOverlayStrategy();
-        MountStrategy fuse = notBuiltYet("fuse");    // -> new FuseProcessStrategy()
-        MountStrategy auto = notBuiltYet("auto");    // -> new AutoStrategy(overlay, fuse)
-        return name -> switch (name) {
-            case "overlay" -> overlay;
-            case "fuse" -> fuse;
-            case "auto" -> auto;
-            default -> throw new VolumeException("unknown strategy \"" + name + "\": use auto, overlay or fuse");
-        };
-    }
-
-    /** A strategy this build does not have yet: every use is a clear error, never a silent switch. */
-    private static MountStrategy notBuiltYet(String name) {
-        return new MountStrategy() {
-            @Override
-            public String name() {
-                return name;
-            }
-
-            @Override
-            public MountResult mount(Layers layers) throws VolumeException {
-                throw unavailable();
-            }
-
-            @Override
-            public void unmount(Path mountpoint) throws VolumeException {
-                throw unavailable();
-            }
-
-            private VolumeException unavailable() {
-                return new VolumeException("the " + name + " mount strategy is not available in this build of "
-                        + "docker-on-top: create the volume with -o strategy=overlay, or start the daemon with "
-                        + "--strategy overlay");
-            }
-        };
+        return new MountStrategies(new KernelOverlayStrategy())::byName;
     }
 }

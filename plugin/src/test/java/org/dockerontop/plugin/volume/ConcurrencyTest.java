@@ -60,4 +60,40 @@ class ConcurrencyTest extends VolumeTestSupport {
         }
         assertBaseUntouched();
     }
+
+    @Test
+    void concurrentCreatesOfOneNameHaveExactlyOneWinner() throws Exception {
+        OverlayVolumeService other = newService();
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<String>> results = new ArrayList<>();
+            for (int t = 0; t < 8; t++) {
+                OverlayVolumeService s = t % 2 == 0 ? service : other;
+                results.add(pool.submit(() -> {
+                    try {
+                        s.create("same", Map.of("base", base.toString()));
+                        return "created";
+                    } catch (VolumeException e) {
+                        return e.getMessage();
+                    }
+                }));
+            }
+            int created = 0;
+            for (Future<String> f : results) {
+                String r = f.get();
+                if (r.equals("created")) {
+                    created++;
+                } else {
+                    assertTrue(r.contains("already exists"), r);
+                }
+            }
+            assertEquals(1, created);
+        } finally {
+            pool.shutdownNow();
+        }
+        try (var s = Files.list(root)) {
+            assertEquals(List.of(vol("same")), s.toList(), "no temporary directories left");
+        }
+        assertIdle("same");
+    }
 }

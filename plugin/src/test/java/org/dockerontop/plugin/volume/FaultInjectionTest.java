@@ -210,7 +210,7 @@ class FaultInjectionTest extends VolumeTestSupport {
         KernelOverlayMount.mount(base, v.resolve("upper"), v.resolve("workdir"), v.resolve("mountpoint"), "x");
         service = newService();
         assertTrue(mounted("v"), "start-up leaves a mounted volume alone");
-        assertEquals(0, service.get("v").status().get("ActiveMounts"));
+        assertEquals(0, service.get("v").status().get("activeMounts"));
         service.mount("v", "A");
         assertEquals(1, mountsAt("v"));
         service.unmount("v", "A");
@@ -238,6 +238,7 @@ class FaultInjectionTest extends VolumeTestSupport {
         Path v = vol("v");
         Files.writeString(v.resolve("activemounts/.A.123.tmp"), "{\"Usage");
         Files.writeString(v.resolve(".metadata.json.9.tmp"), "{");
+        Files.writeString(v.resolve("activemounts/.77.tmp"), "");
         Files.createDirectories(v.resolve(".discarded-upper-5/sub"));
         Files.createDirectories(root.resolve(".creating-w-1/upper"));
         Files.createDirectories(root.resolve(".removing-u-2/upper/x"));
@@ -259,8 +260,8 @@ class FaultInjectionTest extends VolumeTestSupport {
         Files.writeString(mp.resolve("in-use.txt"), "do not discard");
         KernelOverlayMount.unmount(mp); // e.g. someone unmounted it behind the plugin's back
         VolumeInfo info = service.get("v");
-        assertEquals(false, info.status().get("Mounted"));
-        assertNotNull(info.status().get("Problem"));
+        assertEquals(false, info.status().get("mounted"));
+        assertNotNull(info.status().get("problem"));
         service.mount("v", "B");
         assertEquals("do not discard", Files.readString(mp.resolve("in-use.txt")),
                 "a volume counted as in use is never discarded");

@@ -50,7 +50,7 @@ class OverlayVolumeServiceTest extends VolumeTestSupport {
         assertEquals(1, mountsAt("v"));
         assertEquals("{\"UsageCount\":2}", count("v", "A"));
         assertEquals("{\"UsageCount\":1}", count("v", "B"));
-        assertEquals(3, service.get("v").status().get("ActiveMounts"));
+        assertEquals(3, service.get("v").status().get("activeMounts"));
 
         service.unmount("v", "A");
         service.unmount("v", "B");
@@ -124,8 +124,8 @@ class OverlayVolumeServiceTest extends VolumeTestSupport {
         service = newService(); // start-up sees it
         VolumeInfo info = service.get("legacy");
         assertEquals(dirTime, info.createdAt(), "CreatedAt from the directory's time");
-        assertEquals(false, info.status().get("Volatile"));
-        assertEquals("overlay", info.status().get("Strategy"), "no Strategy field: the daemon default");
+        assertEquals(false, info.status().get("volatile"));
+        assertEquals("overlay", info.status().get("configuredStrategy"), "no Strategy field: the daemon default");
         assertEquals(List.of("legacy"), service.list().stream().map(VolumeInfo::name).toList());
 
         Path mp = service.mount("legacy", "X");
@@ -146,6 +146,19 @@ class OverlayVolumeServiceTest extends VolumeTestSupport {
     }
 
     @Test
+    void longestNamesAndIdsWork() throws Exception {
+        String name = "n".repeat(255);
+        String id = "i".repeat(255);
+        create(name, Map.of());
+        service.mount(name, id);
+        assertEquals(List.of(id), activeMountFiles(name));
+        service.unmount(name, id);
+        assertIdle(name);
+        service.remove(name);
+        assertThrows(VolumeException.class, () -> create("n".repeat(256), Map.of()));
+    }
+
+    @Test
     void basePathWithCommasAndColonsMounts() throws Exception {
         Path odd = Files.createDirectories(tmp.resolve("a,b:c d"));
         Files.writeString(odd.resolve("f"), "odd");
@@ -161,15 +174,15 @@ class OverlayVolumeServiceTest extends VolumeTestSupport {
         create("v", Map.of("volatile", "no"));
         VolumeInfo idle = service.get("v");
         assertNull(idle.mountpoint());
-        assertEquals(Map.of("Base", base.toString(), "Volatile", false, "Mounted", false, "ActiveMounts", 0,
-                "Strategy", "overlay"), idle.status());
+        assertEquals(Map.of("base", base.toString(), "volatile", false, "mounted", false, "activeMounts", 0,
+                "strategy", "overlay", "configuredStrategy", "overlay"), idle.status());
         service.mount("v", "A");
         VolumeInfo used = service.get("v");
         assertEquals(vol("v").resolve("mountpoint"), used.mountpoint());
-        assertEquals(true, used.status().get("Mounted"));
-        assertEquals(1, used.status().get("ActiveMounts"));
-        assertEquals("overlay", used.status().get("StrategyInUse"));
-        assertNotNull(used.status().get("StrategyReason"));
+        assertEquals(true, used.status().get("mounted"));
+        assertEquals(1, used.status().get("activeMounts"));
+        assertEquals("overlay", used.status().get("strategy"));
+        assertNotNull(used.status().get("strategyReason"));
         assertEquals(vol("v").resolve("mountpoint"), service.path("v"));
         service.unmount("v", "A");
         assertNull(service.path("v"));
@@ -240,7 +253,7 @@ class OverlayVolumeServiceTest extends VolumeTestSupport {
         assertTrue(mounted("v"), "start-up leaves a mounted volume alone");
         assertEquals(List.of("A"), activeMountFiles("v"));
         assertEquals("adopted a mount that existed before the plugin started",
-                service.get("v").status().get("StrategyReason"));
+                service.get("v").status().get("strategyReason"));
         service.mount("v", "A");
         service.mount("v", "B");
         assertEquals(1, mountsAt("v"));
