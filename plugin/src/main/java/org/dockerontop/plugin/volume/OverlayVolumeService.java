@@ -116,7 +116,12 @@ public final class OverlayVolumeService implements VolumeService {
             MountState state = MountState.probe(mp);
             if (state.dead()) {
                 LOG.warn("Volume {}: the mount at {} {}; replacing it", name, mp, state.problem());
-                Mountpoints.clearDeadMount(name, mp, state);
+                try {
+                    Mountpoints.clearDeadMount(name, mp, state);
+                } catch (VolumeException e) {
+                    throw new VolumeException("cannot mount volume " + name + ": the mount at " + mp + " "
+                            + state.problem() + " and cannot be cleared: " + e.getMessage(), e);
+                }
                 state = MountState.NOT_MOUNTED;
             }
             if (state.mounted()) {
@@ -167,8 +172,13 @@ public final class OverlayVolumeService implements VolumeService {
             if (e instanceof VolumeException) {
                 throw new VolumeException("cannot mount volume " + name + ": " + e.getMessage(), e);
             }
-            throw new VolumeException("cannot mount volume " + name + ": its state in " + store.volumeDir(name)
-                    + " cannot be written (" + e + "); check free space and permissions there", e);
+            if (e instanceof IOException) {
+                throw new VolumeException("cannot mount volume " + name + ": its state in " + store.volumeDir(name)
+                        + " cannot be written (" + e + "); check free space and permissions there", e);
+            }
+            LOG.error("Volume {}: unexpected failure while mounting (rolled back)", name, e);
+            throw new VolumeException("cannot mount volume " + name + ": internal error (" + e + "); "
+                    + "everything was rolled back, see the plugin's log", e);
         }
         if (discarded != null) {
             store.deleteDiscarded(name);
