@@ -162,7 +162,7 @@ public final class KernelOverlayMount {
         return new MountException(e, m.toString());
     }
 
-    private static void legacyMount(Path lower, Path upper, Path work, Path mountpoint, String source)
+    static void legacyMount(Path lower, Path upper, Path work, Path mountpoint, String source)
             throws MountException {
         String data = "lowerdir=" + escapeLegacy(lower.toString()) + ",upperdir=" + escapeLegacy(upper.toString())
                 + ",workdir=" + escapeLegacy(work.toString());
