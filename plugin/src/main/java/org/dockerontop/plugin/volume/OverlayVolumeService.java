@@ -294,7 +294,16 @@ public final class OverlayVolumeService implements VolumeService {
     @Override
     public VolumeInfo get(String name) throws VolumeException {
         requireExistingName(name);
-        VolumeMetadata meta = store.readMetadata(name);
+        VolumeMetadata meta;
+        try {
+            meta = store.readMetadata(name);
+        } catch (VolumeException e) {
+            if (!store.exists(name)) {
+                throw e;
+            }
+            // dockerd forgets a volume whose Get fails at its start: report the damage instead of hiding it
+            return new VolumeInfo(name, null, store.directoryTime(name), Map.of("problem", e.getMessage()));
+        }
         Map<String, Integer> counts = store.activeMounts(name);
         int uses = counts.values().stream().mapToInt(Integer::intValue).sum();
         Path mp = store.mountpoint(name);
@@ -329,13 +338,19 @@ public final class OverlayVolumeService implements VolumeService {
         List<VolumeInfo> all = new ArrayList<>();
         MountTable table = MountState.mountTable();
         for (String name : store.names()) {
-            try {
-                VolumeMetadata meta = store.readMetadata(name);
-                Path mp = store.mountpoint(name);
-                all.add(new VolumeInfo(name, table.isMountpoint(mp) ? mp : null, createdAt(name, meta), Map.of()));
-            } catch (VolumeException e) {
-                LOG.warn("Skipping volume {} in List: {}", name, e.getMessage());
+            if (!store.exists(name)) {
+                LOG.warn("Skipping {} in List: it has no {}", store.volumeDir(name), VolumeStore.METADATA);
+                continue;
             }
+            Path mp = store.mountpoint(name);
+            Instant created;
+            try {
+                created = createdAt(name, store.readMetadata(name));
+            } catch (VolumeException e) {
+                LOG.warn("Volume {}: {}", name, e.getMessage());
+                created = store.directoryTime(name);
+            }
+            all.add(new VolumeInfo(name, table.isMountpoint(mp) ? mp : null, created, Map.of()));
         }
         return all;
     }
