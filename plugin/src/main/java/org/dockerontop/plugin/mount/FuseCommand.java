@@ -18,6 +18,12 @@ public record FuseCommand(List<String> argv, String origin) {
     public static final String ENV = "DOCKER_ON_TOP_FUSE_COMMAND";
     static final String JAR = "docker-on-top-fuse.jar";
     static final String EXECUTABLE = "docker-on-top-fuse";
+    /**
+     * JVM options for the jar run directly: the same small-daemon tuning as the launcher script
+     * src/bin/docker-on-top-fuse (keep the two in sync), worth about 16 MiB of RSS per mount.
+     */
+    static final List<String> JVM_OPTIONS = List.of("-XX:+UseSerialGC", "-Xms8m", "-Xmx96m", "-Xss512k",
+            "-XX:MaxMetaspaceSize=64m", "-XX:ReservedCodeCacheSize=32m", "-Xshare:auto", "-XX:-UsePerfData");
 
     public FuseCommand {
         argv = List.copyOf(argv);
@@ -52,7 +58,11 @@ public record FuseCommand(List<String> argv, String origin) {
         if (pluginDir.isPresent()) {
             Path jar = pluginDir.get().resolve(JAR);
             if (Files.isRegularFile(jar)) {
-                return new FuseCommand(List.of(java.toString(), "-jar", jar.toString()), jar.toString());
+                List<String> argv = new java.util.ArrayList<>();
+                argv.add(java.toString());
+                argv.addAll(JVM_OPTIONS);
+                argv.addAll(List.of("-jar", jar.toString()));
+                return new FuseCommand(argv, jar.toString());
             }
         }
         Optional<Path> onPath = findExecutable(EXECUTABLE, env.get("PATH"));

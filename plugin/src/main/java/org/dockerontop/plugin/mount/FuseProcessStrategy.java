@@ -25,7 +25,7 @@ import java.util.Optional;
  * process, so that restarting, upgrading or killing the plugin never breaks a running container's
  * volume.
  *
- * <p>The command ({@link FuseCommand}) is run as {@code CMD -o lowerdir=L,upperdir=U,workdir=W MOUNTPOINT};
+ * <p>The command ({@link FuseCommand}) is run as {@code CMD -o lowerdir=L,upperdir=U,workdir=W,log=LOG MOUNTPOINT};
  * it returns once the mount answers and keeps serving in a background process. That process must
  * not share anything with the plugin that dies with it: it starts in its own session (so a Ctrl-C or
  * SIGHUP to the plugin's process group does not reach it), with stdin from /dev/null and output
@@ -93,11 +93,12 @@ public final class FuseProcessStrategy implements MountStrategy {
             argv.add(SETSID.toString());
         }
         argv.addAll(cmd.argv());
+        Path logFile = logFile(layers);
         argv.add("-o");
-        argv.add(OverlayOptions.of(layers));
+        // log=: where docker-on-top-fuse's server writes once detached (fuse-overlayfs ignores it)
+        argv.add(OverlayOptions.of(layers) + ",log=" + OverlayOptions.escape(logFile));
         argv.add(mountpoint.toString());
 
-        Path logFile = logFile(layers);
         long logStart = openLog(logFile, argv);
         ProcessBuilder pb = new ProcessBuilder(argv)
                 .directory(new File("/"))

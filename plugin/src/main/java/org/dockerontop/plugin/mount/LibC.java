@@ -13,6 +13,8 @@ import jnr.ffi.annotations.SaveError;
 final class LibC {
     /** umount2 flag: detach the mount now, release it once it is no longer used. */
     static final int MNT_DETACH = 2;
+    /** umount2 flag: do not follow a symlink at the target (the mountpoint is always a real directory). */
+    static final int UMOUNT_NOFOLLOW = 8;
 
     static final int ENOTCONN = Errno.ENOTCONN.intValue();
     static final int EBUSY = Errno.EBUSY.intValue();
@@ -44,9 +46,9 @@ final class LibC {
         return NATIVE.statfs(path, buf) == 0 ? 0 : RUNTIME.getLastError();
     }
 
-    /** @return 0, or the errno of umount2(target, flags) */
+    /** @return 0, or the errno of umount2(target, flags | UMOUNT_NOFOLLOW) */
     static int umount2(String target, int flags) {
-        return NATIVE.umount2(target, flags) == 0 ? 0 : RUNTIME.getLastError();
+        return NATIVE.umount2(target, flags | UMOUNT_NOFOLLOW) == 0 ? 0 : RUNTIME.getLastError();
     }
 
     static String describe(int errno) {

@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class AutoStrategyTest {
     @TempDir
     Path dir;
-    private final KernelOverlayForTests kernel = new KernelOverlayForTests();
+    private final OnDemandKernelStrategy kernel = new OnDemandKernelStrategy();
 
     @AfterEach
     void cleanUp() throws InterruptedException {
@@ -127,7 +127,7 @@ class AutoStrategyTest {
         for (Path p : List.of(outer.lower(), outer.upper(), outer.work(), outer.mountpoint())) {
             Files.createDirectories(p);
         }
-        new KernelOverlayForTests().mount(outer);
+        new KernelOverlayStrategy().mount(outer);
         Layers layers = new Layers(dir.resolve("base"), outer.mountpoint().resolve("upper"), outer.mountpoint().resolve("work"),
                 dir.resolve("mountpoint"));
         for (Path p : List.of(layers.lower(), layers.upper(), layers.work(), layers.mountpoint())) {

@@ -30,7 +30,7 @@ class ExistingMountsTest {
     void tellsAKernelOverlayFromAFuseMount() throws Exception {
         Layers kernelLayers = TestMounts.layers(dir.resolve("k"));
         Layers fuseLayers = TestMounts.layers(dir.resolve("f"));
-        new KernelOverlayForTests().mount(kernelLayers);
+        new KernelOverlayStrategy().mount(kernelLayers);
         FuseProcessStrategy fuse = TestMounts.fuse();
         fuse.mount(fuseLayers);
 
@@ -44,7 +44,7 @@ class ExistingMountsTest {
         assertTrue(ExistingMounts.find(dir.resolve("k/lower")).isEmpty(), "a plain directory holds no mount");
 
         // whoever finds them later unmounts each with the strategy that made it
-        AutoStrategy auto = new AutoStrategy(new KernelOverlayForTests(), fuse);
+        AutoStrategy auto = new AutoStrategy(new KernelOverlayStrategy(), fuse);
         auto.unmount(kernelLayers.mountpoint());
         auto.unmount(fuseLayers.mountpoint());
         assertFalse(TestMounts.isMounted(kernelLayers.mountpoint()));
@@ -54,7 +54,7 @@ class ExistingMountsTest {
     @Test
     void aForeignMountIsNeitherOursNorTouched() throws Exception {
         Path mp = Files.createDirectories(dir.resolve("tmpfs"));
-        assertEquals(0, KernelOverlayForTests.run("mount", "-t", "tmpfs", "tmpfs", mp.toString()).exit());
+        assertEquals(0, TestMounts.run("mount", "-t", "tmpfs", "tmpfs", mp.toString()).exit());
 
         ExistingMounts.ExistingMount m = ExistingMounts.find(mp).orElseThrow();
 
@@ -62,7 +62,7 @@ class ExistingMountsTest {
         assertNull(m.strategy());
         assertFalse(m.isOurs());
         assertThrows(VolumeException.class, () -> ExistingMounts.cleanUp(mp));
-        assertThrows(VolumeException.class, () -> new AutoStrategy(new KernelOverlayForTests(), TestMounts.fuse()).unmount(mp));
+        assertThrows(VolumeException.class, () -> new AutoStrategy(new KernelOverlayStrategy(), TestMounts.fuse()).unmount(mp));
         assertTrue(TestMounts.isMounted(mp));
     }
 
@@ -73,7 +73,7 @@ class ExistingMountsTest {
         TestMounts.fuse().mount(layers);
         List<ProcessHandle> servers = FuseProcesses.serving(layers.mountpoint());
         assertEquals(1, servers.size());
-        assertEquals(0, KernelOverlayForTests.run("kill", "-STOP", Long.toString(servers.get(0).pid())).exit());
+        assertEquals(0, TestMounts.run("kill", "-STOP", Long.toString(servers.get(0).pid())).exit());
 
         long start = System.nanoTime();
         ExistingMounts.Health health = ExistingMounts.probe(layers.mountpoint());

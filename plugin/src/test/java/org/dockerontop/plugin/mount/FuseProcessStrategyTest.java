@@ -20,6 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** Real FUSE mounts through {@link FuseProcessStrategy}; see {@link TestMounts#fuseCommand()} for the command. */
 class FuseProcessStrategyTest {
@@ -62,6 +63,28 @@ class FuseProcessStrategyTest {
         assertFalse(servers.get(0).isAlive(), "the serving process is gone once unmount returns");
         assertFalse(Files.exists(mp.resolve("new.txt")));
         assertEquals("changed", Files.readString(layers.upper().resolve("base.txt")), "changes stay in upper");
+    }
+
+    /** The packaged launcher script, as DOCKER_ON_TOP_FUSE_COMMAND names it in production and in the it tests. */
+    @Test
+    void theLauncherScriptWorksAsTheCommand() throws Exception {
+        Path launcher = Path.of("..", "src", "bin", "docker-on-top-fuse").toAbsolutePath().normalize();
+        assumeTrue(Files.isExecutable(launcher) && Files.isRegularFile(TestMounts.ourFuseJar()),
+                "needs src/bin/docker-on-top-fuse and the built fuse jar");
+        Layers layers = TestMounts.layers(dir);
+        FuseProcessStrategy fuse = new FuseProcessStrategy(FuseCommand.resolve(
+                java.util.Map.of(FuseCommand.ENV, launcher.toString()), java.util.Optional.empty(), Path.of("java")),
+                Duration.ofSeconds(30), Duration.ofSeconds(10));
+
+        fuse.mount(layers);
+
+        assertEquals("fuse.docker-on-top-fuse", ExistingMounts.find(layers.mountpoint()).orElseThrow().fsType());
+        assertEquals("from the base\n", Files.readString(layers.mountpoint().resolve("base.txt")));
+        List<ProcessHandle> servers = FuseProcesses.serving(layers.mountpoint());
+        assertEquals(1, servers.size());
+        fuse.unmount(layers.mountpoint());
+        assertFalse(TestMounts.isMounted(layers.mountpoint()));
+        assertFalse(servers.get(0).isAlive());
     }
 
     @Test
@@ -123,6 +146,11 @@ class FuseProcessStrategyTest {
         assertEquals(1, servers.size());
         assertTrue(servers.get(0).parent().map(p -> p.pid() != plugin.pid()).orElse(true),
                 "the server is detached from the plugin");
+        assertNotEquals(session(plugin.pid()), session(servers.get(0).pid()),
+                "the server has its own session: a Ctrl-C or SIGHUP to the plugin's group does not reach it");
+        assertTrue(Files.readSymbolicLink(Path.of("/proc/" + servers.get(0).pid() + "/fd/1")).toString()
+                .endsWith(FuseProcessStrategy.LOG_FILE) || Files.readSymbolicLink(Path.of("/proc/" + servers.get(0).pid()
+                + "/fd/1")).toString().equals("/dev/null"), "the server's output never goes to a pipe of the plugin");
 
         plugin.destroyForcibly(); // SIGKILL
         plugin.waitFor();
@@ -140,6 +168,13 @@ class FuseProcessStrategyTest {
         TestMounts.fuse().unmount(mp);
         assertFalse(TestMounts.isMounted(mp));
         assertFalse(servers.get(0).isAlive());
+    }
+
+    /** Field 6 of /proc/PID/stat; the command name (field 2) may contain spaces but ends with ')'. */
+    private static long session(long pid) throws Exception {
+        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return Long.parseLong(f[3]);
     }
 
     @Test

@@ -33,7 +33,7 @@ class StrategySwitchTest {
     @Test
     void changesMadeThroughTheKernelOverlayShowThroughFuse() throws Exception {
         Layers layers = baseTree();
-        MountStrategy kernel = new KernelOverlayForTests();
+        MountStrategy kernel = new KernelOverlayStrategy();
         MountStrategy fuse = TestMounts.fuse();
 
         kernel.mount(layers);
@@ -52,7 +52,7 @@ class StrategySwitchTest {
     @Test
     void changesMadeThroughFuseShowThroughTheKernelOverlay() throws Exception {
         Layers layers = baseTree();
-        MountStrategy kernel = new KernelOverlayForTests();
+        MountStrategy kernel = new KernelOverlayStrategy();
         MountStrategy fuse = TestMounts.fuse();
 
         fuse.mount(layers);
@@ -76,7 +76,7 @@ class StrategySwitchTest {
     @Test
     void aVolumeGoesBackAndForthKeepingEveryChange() throws Exception {
         Layers layers = baseTree();
-        MountStrategy kernel = new KernelOverlayForTests();
+        MountStrategy kernel = new KernelOverlayStrategy();
         MountStrategy fuse = TestMounts.fuse();
 
         kernel.mount(layers);

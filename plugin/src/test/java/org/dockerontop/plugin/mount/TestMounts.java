@@ -24,7 +24,12 @@ final class TestMounts {
     static List<String> fuseCommand() {
         Path jar = ourFuseJar();
         if (!"fuse-overlayfs".equals(System.getProperty("dockerontop.test.fuse")) && Files.isRegularFile(jar)) {
-            return List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar.toString());
+            // as the daemon runs the jar beside its own (FuseCommand.resolve)
+            List<String> argv = new ArrayList<>();
+            argv.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            argv.addAll(FuseCommand.JVM_OPTIONS);
+            argv.addAll(List.of("-jar", jar.toString()));
+            return argv;
         }
         return List.of(FUSE_OVERLAYFS.toString());
     }
@@ -64,6 +69,16 @@ final class TestMounts {
                 FuseProcesses.stop(servers, Duration.ofSeconds(2));
             }
         }
+    }
+
+    /** Runs a command to its end. @return its exit code and merged output */
+    static Result run(String... argv) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        return new Result(p.waitFor(), out);
+    }
+
+    record Result(int exit, String output) {
     }
 
     static boolean isMounted(Path mountpoint) {

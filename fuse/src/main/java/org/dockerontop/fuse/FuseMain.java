@@ -1,0 +1,296 @@
+package org.dockerontop.fuse;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.dockerontop.overlay.format.UpperFormat;
+import org.dockerontop.overlay.format.UpperFormat.WhiteoutForm;
+import org.dockerontop.overlay.nativeio.ErrnoException;
+import org.dockerontop.overlay.nativeio.Native;
+import org.dockerontop.overlay.nativeio.Stat;
+
+/**
+ * {@code docker-on-top-fuse}: mounts the overlay. Without {@code -f} it starts itself again
+ * detached (new session, output to {@code log=FILE} or /dev/null), waits until the mount shows in
+ * /proc/self/mountinfo and answers, and exits 0, or non-zero with the child's error.
+ * Exits cleanly when unmounted and, unmounting, on SIGTERM.
+ */
+public final class FuseMain {
+    static final String FSTYPE = "fuse.docker-on-top-fuse";
+    static final String SUBTYPE = "docker-on-top-fuse";
+    /** Set in the detached child: the file its startup output goes to until the mount is up. */
+    private static final String DAEMON_ENV = "DOCKER_ON_TOP_FUSE_DAEMON_LOG";
+    private static final long START_TIMEOUT_MS = 30_000;
+
+    private FuseMain() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    static int run(String[] args) {
+        MountOptions o;
+        try {
+            o = MountOptions.parse(args);
+        } catch (MountOptions.UsageException e) {
+            System.err.println("docker-on-top-fuse: " + e.getMessage());
+            System.err.print(MountOptions.usage());
+            return 2;
+        }
+        if (o.help) {
+            System.out.print(MountOptions.usage());
+            return 0;
+        }
+        if (o.version) {
+            String v = FuseMain.class.getPackage().getImplementationVersion();
+            System.out.println("docker-on-top-fuse " + (v == null ? "dev" : v));
+            return 0;
+        }
+        Path mountPoint;
+        try {
+            mountPoint = validate(o);
+        } catch (IllegalArgumentException e) {
+            System.err.println("docker-on-top-fuse: " + e.getMessage());
+            return 1;
+        }
+        if (!o.foreground && System.getenv(DAEMON_ENV) == null) {
+            return daemonize(args, mountPoint);
+        }
+        return serve(o, mountPoint);
+    }
+
+    /** Checks the layers and the mount point; returns the canonical mount point. */
+    static Path validate(MountOptions o) {
+        Path lower = dir("lowerdir", o.lowerDir);
+        Path upper = dir("upperdir", o.upperDir);
+        Path work = dir("workdir", o.workDir);
+        Path mp = dir("mount point", o.mountPoint);
+        if (upper.equals(work) || work.startsWith(upper) || upper.startsWith(work)) {
+            throw new IllegalArgumentException("workdir and upperdir must be separate directories");
+        }
+        if (lower.startsWith(upper) || upper.startsWith(lower)) {
+            throw new IllegalArgumentException("lowerdir and upperdir must not contain each other");
+        }
+        jnr.ffi.Pointer st = Native.allocate(Stat.SIZE);
+        jnr.ffi.Pointer st2 = Native.allocate(Stat.SIZE);
+        Native.check(Native.LIBC.fstatat(Native.AT_FDCWD, upper.toString(), st, 0), "stat", upper.toString());
+        Native.check(Native.LIBC.fstatat(Native.AT_FDCWD, work.toString(), st2, 0), "stat", work.toString());
+        if (Stat.dev(st) != Stat.dev(st2)) {
+            throw new IllegalArgumentException("workdir " + work + " must be on the same filesystem as upperdir " + upper);
+        }
+        return mp;
+    }
+
+    private static Path dir(String what, String path) {
+        Path p = Paths.get(path);
+        if (!Files.isDirectory(p)) {
+            throw new IllegalArgumentException(what + " " + path + (Files.exists(p) ? " is not a directory" : " does not exist"));
+        }
+        try {
+            return p.toRealPath();
+        } catch (IOException e) {
+            throw new IllegalArgumentException(what + " " + path + ": " + e.getMessage());
+        }
+    }
+
+    // ---------------------------------------------------------------- background start
+
+    private static int daemonize(String[] args, Path mountPoint) {
+        File startLog;
+        try {
+            startLog = File.createTempFile("docker-on-top-fuse-", ".log");
+        } catch (IOException e) {
+            System.err.println("docker-on-top-fuse: cannot create a start-up log: " + e.getMessage());
+            return 1;
+        }
+        List<String> cmd = new ArrayList<>();
+        cmd.add(ProcessHandle.current().info().command().orElse(
+                Paths.get(System.getProperty("java.home"), "bin", "java").toString()));
+        cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(FuseMain.class.getName());
+        for (String a : args) {
+            cmd.add(a);
+        }
+        cmd.add("-f");
+        ProcessBuilder pb = new ProcessBuilder(cmd)
+                .redirectInput(new File("/dev/null"))
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(startLog))
+                .redirectErrorStream(true);
+        pb.environment().put(DAEMON_ENV, startLog.getAbsolutePath());
+        Process child;
+        try {
+            child = pb.start();
+        } catch (IOException e) {
+            System.err.println("docker-on-top-fuse: cannot start the filesystem process: " + e.getMessage());
+            startLog.delete();
+            return 1;
+        }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(START_TIMEOUT_MS);
+        try {
+            while (System.nanoTime() < deadline) {
+                if (child.waitFor(50, TimeUnit.MILLISECONDS)) {
+                    System.err.print(read(startLog));
+                    System.err.println("docker-on-top-fuse: the filesystem process exited with status "
+                            + child.exitValue() + " before the mount was ready");
+                    startLog.delete();
+                    return child.exitValue() == 0 ? 1 : child.exitValue();
+                }
+                if (MountInfo.isMounted(mountPoint, FSTYPE, child.pid()) && answers(mountPoint)) {
+                    return 0;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        System.err.print(read(startLog));
+        System.err.println("docker-on-top-fuse: the mount did not come up within " + START_TIMEOUT_MS / 1000 + " s");
+        child.destroy();
+        startLog.delete();
+        return 1;
+    }
+
+    private static boolean answers(Path mp) {
+        try {
+            Files.readAttributes(mp, BasicFileAttributes.class);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static String read(File f) {
+        try (InputStream in = Files.newInputStream(f.toPath())) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    // ---------------------------------------------------------------- serving
+
+    private static int serve(MountOptions o, Path mountPoint) {
+        String daemonLog = System.getenv(DAEMON_ENV);
+        if (daemonLog != null) {
+            Native.LIBC.setsid();
+        }
+        Path work = Paths.get(o.workDir).toAbsolutePath().resolve("work");
+        WhiteoutForm form;
+        try {
+            cleanWorkDir(work);
+            form = UpperFormat.probeWhiteoutForm(work.toString());
+        } catch (IOException | ErrnoException e) {
+            System.err.println("docker-on-top-fuse: cannot prepare workdir " + work + ": " + e.getMessage());
+            return 1;
+        }
+        OverlayFs fs = new OverlayFs(realPath(o.lowerDir), realPath(o.upperDir), work.toString(), form);
+        FuseOverlay fuse = new FuseOverlay(fs);
+        if (daemonLog != null) {
+            Thread t = new Thread(() -> {
+                try {
+                    fuse.initialized().await();
+                    detachOutput(o.logFile, daemonLog);
+                } catch (InterruptedException ignored) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "detach-output");
+            t.setDaemon(true);
+            t.start();
+        }
+        List<String> fuseOpts = new ArrayList<>();
+        fuseOpts.add("-o");
+        fuseOpts.add(fuseOptions(o));
+        try {
+            fuse.serve(mountPoint, o.debug, fuseOpts.toArray(new String[0]));
+        } catch (RuntimeException e) {
+            System.err.println("docker-on-top-fuse: mount failed: " + e.getMessage()
+                    + (e.getCause() != null ? ": " + e.getCause().getMessage() : ""));
+            return 1;
+        }
+        return 0;
+    }
+
+    static String fuseOptions(MountOptions o) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("fsname=").append(MountOptions.escapeForFuse(o.source));
+        sb.append(",subtype=").append(SUBTYPE);
+        // permissions are the kernel's job, checked against the modes we report, for every user
+        sb.append(",allow_other,default_permissions");
+        // report the real inode numbers, as the kernel overlay does
+        sb.append(",use_ino,readdir_ino");
+        // the layers do not change behind our back while mounted: cache pages and attributes
+        sb.append(",kernel_cache,entry_timeout=60,attr_timeout=60,negative_timeout=60");
+        sb.append(",big_writes,max_write=131072,max_read=131072");
+        // O_TRUNC reaches open, so truncating a lower file does not copy its data up first
+        sb.append(",atomic_o_trunc");
+        // like a kernel overlay mount: device nodes and set-id files work unless asked otherwise
+        sb.append(",dev,suid");
+        for (String flag : o.mountFlags) {
+            sb.append(',').append(flag);
+        }
+        if (o.readOnly) {
+            sb.append(",ro");
+        }
+        return sb.toString();
+    }
+
+    private static String realPath(String p) {
+        try {
+            return Paths.get(p).toRealPath().toString();
+        } catch (IOException e) {
+            throw new IllegalArgumentException(p + ": " + e.getMessage());
+        }
+    }
+
+    /** Points stdout/stderr at the long-term log (or /dev/null) and drops the start-up log. */
+    private static void detachOutput(String logFile, String startLog) {
+        String target = logFile != null ? logFile : "/dev/null";
+        int fd = Native.LIBC.open(target, Native.O_WRONLY | Native.O_CREAT | Native.O_APPEND | Native.O_CLOEXEC, 0640);
+        if (fd >= 0) {
+            System.out.flush();
+            System.err.flush();
+            Native.LIBC.dup2(fd, 1);
+            Native.LIBC.dup2(fd, 2);
+            Native.LIBC.close(fd);
+        }
+        new File(startLog).delete();
+    }
+
+    /** Empties our scratch directory inside the workdir (leftovers of a crash). */
+    static void cleanWorkDir(Path work) throws IOException {
+        if (Files.isDirectory(work, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            Files.walkFileTree(work, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                    Files.delete(file);
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
+                    if (!dir.equals(work)) {
+                        Files.delete(dir);
+                    }
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        } else {
+            Files.createDirectories(work);
+        }
+        Files.setPosixFilePermissions(work, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+    }
+}

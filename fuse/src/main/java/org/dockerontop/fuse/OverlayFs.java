@@ -1,0 +1,1274 @@
+package org.dockerontop.fuse;
+
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+
+import jnr.ffi.Pointer;
+import org.dockerontop.overlay.format.OverlayXattrs;
+import org.dockerontop.overlay.format.UpperFormat;
+import org.dockerontop.overlay.format.UpperFormat.WhiteoutForm;
+import org.dockerontop.overlay.nativeio.Errno;
+import org.dockerontop.overlay.nativeio.ErrnoException;
+import org.dockerontop.overlay.nativeio.LibC;
+import org.dockerontop.overlay.nativeio.Native;
+import org.dockerontop.overlay.nativeio.Stat;
+
+/**
+ * The overlay: one read-only lower directory merged under a writable upper directory, with the
+ * kernel overlayfs semantics and upper format (no redirect_dir, no index).
+ *
+ * <p>Paths are FUSE paths ({@code "/"} or {@code "/a/b"}). Every method fails by throwing
+ * {@link ErrnoException}; the FUSE binding turns that into {@code -errno} in one place.
+ *
+ * <p>Concurrency: namespace changes (create, unlink, rename, copy-up into a directory) lock the
+ * parent directory's lock stripe; ancestors are copied up before any lock is taken, so no thread
+ * ever holds two stripes except rename, which takes its two in a fixed order.
+ */
+final class OverlayFs {
+    /** The visible entry is in the upper layer. */
+    static final int UPPER = 1;
+    /** The visible entry comes from the lower layer (alone, or merged under an upper directory). */
+    static final int LOWER = 2;
+    /** The upper layer holds a whiteout here: nothing is visible. */
+    static final int WHITEOUT = 4;
+    /** The lower layer has an entry here, so removing the visible one needs a whiteout. */
+    static final int BENEATH = 8;
+
+    private static final LibC C = Native.LIBC;
+    private static final int NOFOLLOW = Native.AT_SYMLINK_NOFOLLOW;
+    private static final int DT_DIR = 4;
+    private static final int DT_CHR = 2;
+    private static final int DT_REG = 8;
+
+    private final String lower;
+    private final String upper;
+    private final String work;
+    private final WhiteoutForm whiteoutForm;
+    private final HandleTable handles = new HandleTable();
+    private final ConcurrentHashMap<String, DirState> dirs = new ConcurrentHashMap<>();
+    private final ReentrantLock[] stripes = new ReentrantLock[64];
+    private final AtomicLong tmpCounter = new AtomicLong();
+    private final ThreadLocal<Scratch> scratch = ThreadLocal.withInitial(Scratch::new);
+    /**
+     * Unlinked files that are still open: libfuse renames them to {@code .fuse_hidden*} names
+     * until the last close. We keep them out of the upper directory (in the workdir, or in place in
+     * the lower layer) and map the hidden name to the real file.
+     */
+    private final ConcurrentHashMap<String, String> hidden = new ConcurrentHashMap<>();
+    /** Read-only handles on lower regular files, by overlay path, to switch over on copy-up. */
+    private final ConcurrentHashMap<String, java.util.List<Handle>> lowerOpen = new ConcurrentHashMap<>();
+    static final String HIDDEN_PREFIX = ".fuse_hidden";
+
+    /** What a directory's children resolve against. Immutable; replaced on change. */
+    static final class DirState {
+        final boolean upper;
+        final boolean lower;
+
+        DirState(boolean upper, boolean lower) {
+            this.upper = upper;
+            this.lower = lower;
+        }
+    }
+
+    /** Per-thread native buffers so that no call allocates native memory. */
+    static final class Scratch {
+        final Pointer st = Native.allocate(Stat.SIZE);
+        final Pointer st2 = Native.allocate(Stat.SIZE);
+        final Pointer parentSt = Native.allocate(Stat.SIZE);
+        final Pointer times = Native.allocate(32);
+        final Pointer off = Native.allocate(16);
+    }
+
+    /** Creates a new entry at a given real path (a temporary one in the workdir, or in place). */
+    interface Maker {
+        void make(String realPath);
+    }
+
+    OverlayFs(String lower, String upper, String work, WhiteoutForm whiteoutForm) {
+        this.lower = lower;
+        this.upper = upper;
+        this.work = work;
+        this.whiteoutForm = whiteoutForm;
+        for (int i = 0; i < stripes.length; i++) {
+            stripes[i] = new ReentrantLock();
+        }
+        dirs.put("/", new DirState(true, true));
+        if (whiteoutForm == WhiteoutForm.XATTR) {
+            UpperFormat.markXattrWhiteouts(upper);
+        }
+    }
+
+    HandleTable handles() {
+        return handles;
+    }
+
+    // ---------------------------------------------------------------- paths and resolution
+
+    String up(String p) {
+        if (!hidden.isEmpty()) {
+            String h = hidden.get(p);
+            if (h != null) {
+                return h;
+            }
+        }
+        return p.length() == 1 ? upper : upper + p;
+    }
+
+    String lo(String p) {
+        if (!hidden.isEmpty()) {
+            String h = hidden.get(p);
+            if (h != null) {
+                return h;
+            }
+        }
+        return p.length() == 1 ? lower : lower + p;
+    }
+
+    static boolean isHiddenName(String p) {
+        return p.startsWith(HIDDEN_PREFIX, p.lastIndexOf('/') + 1);
+    }
+
+    static String parent(String p) {
+        int i = p.lastIndexOf('/');
+        return i <= 0 ? "/" : p.substring(0, i);
+    }
+
+    private static boolean visible(int code) {
+        return (code & (UPPER | LOWER)) != 0;
+    }
+
+    /**
+     * Resolves {@code p}, leaving the visible entry's attributes (as the kernel overlay reports
+     * them) in {@code st}. Returns a combination of {@link #UPPER}, {@link #LOWER},
+     * {@link #WHITEOUT}, {@link #BENEATH}, or 0 if nothing is there. {@link #BENEATH} is computed
+     * for upper non-directories only when {@code needBeneath}.
+     */
+    int lookup(String p, Pointer st, boolean needBeneath) {
+        if (p.length() == 1) {
+            Native.check(C.fstatat(Native.AT_FDCWD, upper, st, NOFOLLOW), "lstat", upper);
+            Stat.setNlink(st, 1);
+            return UPPER | LOWER | BENEATH;
+        }
+        if (!hidden.isEmpty()) {
+            String h = hidden.get(p);
+            if (h != null) {
+                Native.check(C.fstatat(Native.AT_FDCWD, h, st, NOFOLLOW), "lstat", h);
+                return h.startsWith(work) ? UPPER : LOWER;
+            }
+        }
+        DirState ps = dir(parent(p));
+        Scratch s = scratch.get();
+        if (ps.upper) {
+            String u = up(p);
+            if (C.fstatat(Native.AT_FDCWD, u, st, NOFOLLOW) == 0) {
+                if (UpperFormat.isWhiteout(u, st)) {
+                    return WHITEOUT;
+                }
+                if (!ps.lower) {
+                    return UPPER;
+                }
+                boolean dir = Stat.isDir(st);
+                if (!dir && !needBeneath) {
+                    return UPPER;
+                }
+                if (C.fstatat(Native.AT_FDCWD, lo(p), s.st2, NOFOLLOW) != 0) {
+                    return UPPER;
+                }
+                if (dir && Stat.isDir(s.st2) && !UpperFormat.isOpaque(u)) {
+                    // a merged directory: the kernel reports the lower (origin) inode and nlink 1
+                    Stat.setIno(st, Stat.ino(s.st2));
+                    Stat.setNlink(st, 1);
+                    return UPPER | LOWER | BENEATH;
+                }
+                return UPPER | BENEATH;
+            }
+            int e = Native.errno();
+            if (e != Errno.ENOENT) {
+                throw ErrnoException.of(e, "lstat", u);
+            }
+        }
+        if (ps.lower) {
+            String l = lo(p);
+            if (C.fstatat(Native.AT_FDCWD, l, st, NOFOLLOW) == 0) {
+                return LOWER | BENEATH;
+            }
+            int e = Native.errno();
+            if (e != Errno.ENOENT) {
+                throw ErrnoException.of(e, "lstat", l);
+            }
+        }
+        return 0;
+    }
+
+    /** The state of directory {@code p}; ENOENT if it is not there, ENOTDIR if not a directory. */
+    DirState dir(String p) {
+        DirState d = dirs.get(p);
+        if (d != null) {
+            return d;
+        }
+        Pointer st = scratch.get().parentSt;
+        int code = lookup(p, st, false);
+        if (!visible(code)) {
+            throw ErrnoException.of(Errno.ENOENT, "lookup", p);
+        }
+        if (!Stat.isDir(st)) {
+            throw ErrnoException.of(Errno.ENOTDIR, "lookup", p);
+        }
+        d = new DirState((code & UPPER) != 0, (code & LOWER) != 0);
+        dirs.put(p, d);
+        return d;
+    }
+
+    /** Forgets cached directory states at and below {@code p}. */
+    private void invalidate(String p) {
+        dirs.remove(p);
+        String prefix = p + "/";
+        dirs.keySet().removeIf(k -> k.startsWith(prefix));
+        if (p.length() == 1) {
+            dirs.put("/", new DirState(true, true));
+        }
+    }
+
+    private int resolve(String p, Pointer st) {
+        int code = lookup(p, st, false);
+        if (!visible(code)) {
+            throw ErrnoException.of(Errno.ENOENT, "lookup", p);
+        }
+        return code;
+    }
+
+    /** The real path of the visible entry. */
+    String real(String p) {
+        int code = resolve(p, scratch.get().st);
+        return (code & UPPER) != 0 ? up(p) : lo(p);
+    }
+
+    private ReentrantLock stripe(String dir) {
+        return stripes[(dir.hashCode() & 0x7fffffff) % stripes.length];
+    }
+
+    private String tmpName() {
+        return work + "/#dot" + Long.toHexString(tmpCounter.incrementAndGet());
+    }
+
+    // ---------------------------------------------------------------- copy-up
+
+    /** Makes sure directory {@code p} exists in the upper layer, copying it (and ancestors) up. */
+    void ensureUpperDir(String p) {
+        if (dir(p).upper) {
+            return;
+        }
+        copyUp(p, true);
+    }
+
+    /**
+     * Copies the lower entry at {@code p} to the upper layer (in the workdir, then renamed into
+     * place), keeping mode, owner, timestamps, xattrs and holes. Does nothing if it is already up.
+     * With {@code data} false, a regular file's contents are not copied (it is about to be
+     * truncated to zero).
+     */
+    void copyUp(String p, boolean data) {
+        String h = hidden.get(p);
+        if (h != null) {
+            synchronized (hidden) {
+                h = hidden.get(p);
+                if (h != null && !h.startsWith(work)) {
+                    Pointer st = scratch.get().st;
+                    Native.check(C.fstatat(Native.AT_FDCWD, h, st, NOFOLLOW), "lstat", h);
+                    String tmp = tmpName();
+                    copyFile(h, tmp, st, data);
+                    hidden.put(p, tmp);
+                }
+            }
+            return;
+        }
+        String parent = parent(p);
+        ensureUpperDir(parent);
+        ReentrantLock lock = stripe(parent);
+        lock.lock();
+        try {
+            Scratch s = scratch.get();
+            Pointer st = s.st;
+            int code = resolve(p, st);
+            if ((code & UPPER) != 0) {
+                return;
+            }
+            String l = lo(p);
+            String tmp = tmpName();
+            int type = Stat.type(st);
+            try {
+                switch (type) {
+                    case Stat.S_IFREG:
+                        copyFile(l, tmp, st, data);
+                        break;
+                    case Stat.S_IFDIR:
+                        Native.check(C.mkdir(tmp, 0700), "mkdir", tmp);
+                        copyMeta(l, tmp, st, true);
+                        break;
+                    case Stat.S_IFLNK:
+                        copySymlink(l, tmp);
+                        copyMeta(l, tmp, st, false);
+                        break;
+                    default:
+                        Native.check(C.mknod(tmp, Stat.mode(st), Stat.rdev(st)), "mknod", tmp);
+                        copyMeta(l, tmp, st, true);
+                        break;
+                }
+                renameIntoPlace(tmp, up(p), parent);
+                if (type == Stat.S_IFREG && !lowerOpen.isEmpty()) {
+                    switchToUpper(p, up(p));
+                }
+            } catch (RuntimeException e) {
+                removeQuietly(tmp);
+                throw e;
+            }
+            if (type == Stat.S_IFDIR) {
+                invalidate(p);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Renames a finished copy-up into place, keeping the parent's timestamps as they were. */
+    private void renameIntoPlace(String tmp, String target, String parent) {
+        Scratch s = scratch.get();
+        String up = up(parent);
+        boolean haveTimes = C.fstatat(Native.AT_FDCWD, up, s.st2, NOFOLLOW) == 0;
+        Native.check(C.rename(tmp, target), "rename", target);
+        if (haveTimes) {
+            // copy-up is not a change the user made in the parent (chown -R must not touch mtimes)
+            Stat.copyTimes(s.st2, s.times);
+            C.utimensat(Native.AT_FDCWD, up, s.times, NOFOLLOW);
+        }
+    }
+
+    private void copyFile(String src, String dst, Pointer st, boolean data) {
+        int in = Native.check(C.open(src, Native.O_RDONLY | Native.O_CLOEXEC | Native.O_NOFOLLOW, 0), "open", src);
+        try {
+            int out = Native.check(C.open(dst, Native.O_WRONLY | Native.O_CREAT | Native.O_EXCL | Native.O_CLOEXEC, 0600),
+                    "create", dst);
+            try {
+                long size = Stat.size(st);
+                if (data && size > 0) {
+                    copyData(in, out, size, src);
+                }
+                Native.check(C.ftruncate(out, data ? size : 0), "ftruncate", dst);
+                copyXattrs(in, out, dst);
+                Native.check(C.fchown(out, Stat.uid(st), Stat.gid(st)), "fchown", dst);
+                Native.check(C.fchmod(out, Stat.mode(st) & 07777), "fchmod", dst);
+                Pointer times = scratch.get().times;
+                Stat.copyTimes(st, times);
+                Native.check(C.futimens(out, times), "futimens", dst);
+                // the kernel overlay syncs copied-up data before it becomes visible
+                Native.check(C.fsync(out), "fsync", dst);
+            } finally {
+                C.close(out);
+            }
+        } finally {
+            C.close(in);
+        }
+    }
+
+    /** Copies the data segments of {@code in} (skipping holes) in the kernel, without a buffer. */
+    private void copyData(int in, int out, long size, String src) {
+        Pointer offs = scratch.get().off;
+        long pos = 0;
+        while (pos < size) {
+            long dataStart = C.lseek(in, pos, Native.SEEK_DATA);
+            if (dataStart < 0) {
+                int e = Native.errno();
+                if (e == Errno.ENXIO) { // only a hole remains
+                    return;
+                }
+                dataStart = pos; // SEEK_DATA unsupported: copy everything
+            }
+            long dataEnd = C.lseek(in, dataStart, Native.SEEK_HOLE);
+            if (dataEnd < 0) {
+                dataEnd = size;
+            }
+            long p = dataStart;
+            while (p < dataEnd) {
+                offs.putLong(0, p);
+                offs.putLong(8, p);
+                long n = C.copy_file_range(in, offs, out, offs.slice(8), dataEnd - p, 0);
+                if (n < 0) {
+                    int e = Native.errno();
+                    if (e == Errno.EXDEV || e == Errno.ENOSYS || e == Errno.EINVAL || e == Errno.EOPNOTSUPP) {
+                        copyWithBuffer(in, out, p, dataEnd, src);
+                        p = dataEnd;
+                        break;
+                    }
+                    throw ErrnoException.of(e, "copy_file_range", src);
+                }
+                if (n == 0) {
+                    break; // file shrank under us
+                }
+                p += n;
+            }
+            pos = dataEnd;
+        }
+    }
+
+    private void copyWithBuffer(int in, int out, long from, long to, String src) {
+        Pointer buf = Native.allocate(1 << 20);
+        long p = from;
+        while (p < to) {
+            long n = Native.check(C.pread(in, buf, Math.min(1 << 20, to - p), p), "pread", src);
+            if (n == 0) {
+                return;
+            }
+            long w = 0;
+            while (w < n) {
+                w += Native.check(C.pwrite(out, buf.slice(w), n - w, p + w), "pwrite", src);
+            }
+            p += n;
+        }
+    }
+
+    private void copySymlink(String src, String dst) {
+        Pointer buf = Native.allocate(4097);
+        long n = Native.check(C.readlink(src, buf, 4096), "readlink", src);
+        String target = buf.getString(0, (int) n, java.nio.charset.StandardCharsets.UTF_8);
+        Native.check(C.symlink(target, dst), "symlink", dst);
+    }
+
+    /** Owner, mode, xattrs, times (in that order: chown clears set-id bits, times go last). */
+    private void copyMeta(String src, String dst, Pointer st, boolean chmod) {
+        copyXattrsPath(src, dst);
+        Native.check(C.lchown(dst, Stat.uid(st), Stat.gid(st)), "lchown", dst);
+        if (chmod) {
+            Native.check(C.fchmodat(Native.AT_FDCWD, dst, Stat.mode(st) & 07777, 0), "chmod", dst);
+        }
+        Pointer times = scratch.get().times;
+        Stat.copyTimes(st, times);
+        Native.check(C.utimensat(Native.AT_FDCWD, dst, times, NOFOLLOW), "utimensat", dst);
+    }
+
+    private void copyXattrs(int in, int out, String dst) {
+        byte[] list = listBytes(C.flistxattr(in, null, 0), n -> C.flistxattr(in, n, n.length));
+        for (String name : names(list)) {
+            if (!shouldCopy(name)) {
+                continue;
+            }
+            long size = C.fgetxattr(in, name, null, 0);
+            if (size < 0) {
+                continue;
+            }
+            byte[] v = new byte[(int) size];
+            long n = C.fgetxattr(in, name, v, v.length);
+            if (n >= 0) {
+                setXattrOrIgnore(C.fsetxattr(out, name, v, n, 0), name, dst);
+            }
+        }
+    }
+
+    private void copyXattrsPath(String src, String dst) {
+        byte[] list = listBytes(C.llistxattr(src, (byte[]) null, 0), n -> C.llistxattr(src, n, n.length));
+        for (String name : names(list)) {
+            if (!shouldCopy(name)) {
+                continue;
+            }
+            long size = C.lgetxattr(src, name, (byte[]) null, 0);
+            if (size < 0) {
+                continue;
+            }
+            byte[] v = new byte[(int) size];
+            long n = C.lgetxattr(src, name, v, v.length);
+            if (n >= 0) {
+                setXattrOrIgnore(C.lsetxattr(dst, name, v, n, 0), name, dst);
+            }
+        }
+    }
+
+    private static boolean shouldCopy(String name) {
+        // the lower layer's own overlay xattrs are not ours to copy; escaped ones are user data
+        return !OverlayXattrs.isPrivate(name) || name.startsWith(OverlayXattrs.ESCAPED_PREFIX);
+    }
+
+    private static void setXattrOrIgnore(int rc, String name, String dst) {
+        if (rc < 0) {
+            int e = Native.errno();
+            // like the kernel, copy-up does not fail on xattrs the upper fs cannot store
+            if (e != Errno.EOPNOTSUPP && !(e == Errno.EPERM && name.startsWith("security."))) {
+                throw ErrnoException.of(e, "setxattr " + name, dst);
+            }
+        }
+    }
+
+    interface ListCall {
+        long call(byte[] buf);
+    }
+
+    private static byte[] listBytes(long size, ListCall call) {
+        for (int attempt = 0; attempt < 5; attempt++) {
+            if (size <= 0) {
+                return new byte[0];
+            }
+            byte[] buf = new byte[(int) size];
+            long n = call.call(buf);
+            if (n >= 0) {
+                return n == buf.length ? buf : java.util.Arrays.copyOf(buf, (int) n);
+            }
+            if (Native.errno() != Errno.ERANGE) {
+                return new byte[0];
+            }
+            size = call.call(null);
+        }
+        throw new ErrnoException(Errno.EIO, "xattr list keeps changing");
+    }
+
+    private static java.util.List<String> names(byte[] list) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        int start = 0;
+        for (int i = 0; i < list.length; i++) {
+            if (list[i] == 0) {
+                if (i > start) {
+                    out.add(new String(list, start, i - start, java.nio.charset.StandardCharsets.UTF_8));
+                }
+                start = i + 1;
+            }
+        }
+        return out;
+    }
+
+    private void removeQuietly(String path) {
+        if (C.unlink(path) != 0 && Native.errno() == Errno.EISDIR) {
+            C.rmdir(path);
+        }
+    }
+
+    // ---------------------------------------------------------------- attributes
+
+    void getattr(String p, Pointer st) {
+        resolve(p, st);
+    }
+
+    void fgetattr(String p, Pointer st, Handle h) {
+        if (h != null && (h.upper || p == null)) {
+            Native.check(C.fstat(h.fd, st), "fstat", p);
+            return;
+        }
+        getattr(p, st);
+    }
+
+    private String upperFor(String p) {
+        int code = resolve(p, scratch.get().st);
+        if ((code & UPPER) == 0) {
+            copyUp(p, true);
+        }
+        return up(p);
+    }
+
+    void chmod(String p, int mode) {
+        String u = upperFor(p);
+        Native.check(C.fchmodat(Native.AT_FDCWD, u, mode & 07777, 0), "chmod", u);
+    }
+
+    void chown(String p, int uid, int gid) {
+        String u = upperFor(p);
+        Native.check(C.lchown(u, uid, gid), "lchown", u);
+    }
+
+    void utimens(String p, Pointer times) {
+        String u = upperFor(p);
+        Native.check(C.utimensat(Native.AT_FDCWD, u, times, NOFOLLOW), "utimensat", u);
+    }
+
+    void truncate(String p, long size) {
+        int code = resolve(p, scratch.get().st);
+        if ((code & UPPER) == 0) {
+            copyUp(p, size != 0);
+        }
+        String u = up(p);
+        Native.check(C.truncate(u, size), "truncate", u);
+    }
+
+    void ftruncate(String p, long size, Handle h) {
+        if (h != null && h.upper) {
+            Native.check(C.ftruncate(h.fd, size), "ftruncate", p);
+        } else {
+            truncate(p, size);
+        }
+    }
+
+    int readlink(String p, Pointer buf, long size) {
+        String r = real(p);
+        long n = Native.check(C.readlink(r, buf, size - 1), "readlink", r);
+        buf.putByte(n, (byte) 0);
+        return 0;
+    }
+
+    void statfs(Pointer buf) {
+        Native.check(C.statvfs(upper, buf), "statvfs", upper);
+    }
+
+    // ---------------------------------------------------------------- xattrs
+
+    int getxattr(String p, String name, Pointer value, long size) {
+        String r = real(p);
+        long n = size == 0 ? C.lgetxattr(r, OverlayXattrs.toDisk(name), (Pointer) null, 0)
+                : C.lgetxattr(r, OverlayXattrs.toDisk(name), value, size);
+        return (int) Native.check(n, "getxattr", r);
+    }
+
+    int listxattr(String p, Pointer list, long size) {
+        String r = real(p);
+        byte[] raw = listBytes(Native.check(C.llistxattr(r, (byte[]) null, 0), "listxattr", r),
+                b -> C.llistxattr(r, b, b.length));
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(raw.length);
+        for (String name : names(raw)) {
+            String user = OverlayXattrs.toUser(name);
+            if (user != null) {
+                byte[] b = user.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                out.write(b, 0, b.length);
+                out.write(0);
+            }
+        }
+        byte[] result = out.toByteArray();
+        if (size == 0) {
+            return result.length;
+        }
+        if (result.length > size) {
+            throw new ErrnoException(Errno.ERANGE, "listxattr");
+        }
+        list.put(0, result, 0, result.length);
+        return result.length;
+    }
+
+    /**
+     * POSIX ACLs cannot be offered: libfuse 2 cannot negotiate FUSE_POSIX_ACL, so the kernel would
+     * neither enforce them nor notice the mode change they make. Refusing them makes cp/mv fall
+     * back to chmod, which is exact.
+     */
+    private static void refuseAcl(String name) {
+        if (name.startsWith("system.posix_acl_")) {
+            throw new ErrnoException(Errno.EOPNOTSUPP, "POSIX ACLs are not supported");
+        }
+    }
+
+    void setxattr(String p, String name, Pointer value, long size, int flags) {
+        refuseAcl(name);
+        String u = upperFor(p);
+        Native.check(C.lsetxattr(u, OverlayXattrs.toDisk(name), value, size, flags), "setxattr", u);
+    }
+
+    void removexattr(String p, String name) {
+        refuseAcl(name);
+        String u = upperFor(p);
+        Native.check(C.lremovexattr(u, OverlayXattrs.toDisk(name)), "removexattr", u);
+    }
+
+    // ---------------------------------------------------------------- namespace changes
+
+    /**
+     * Creates a new entry at {@code p}: in place, or, where a whiteout hides a lower entry, in the
+     * workdir and then moved over the whiteout (a directory made this way is opaque).
+     */
+    private void createEntry(String p, boolean isDir, Maker maker) {
+        String parent = parent(p);
+        ensureUpperDir(parent);
+        ReentrantLock lock = stripe(parent);
+        lock.lock();
+        try {
+            int code = lookup(p, scratch.get().st, false);
+            if (visible(code)) {
+                throw ErrnoException.of(Errno.EEXIST, "create", p);
+            }
+            String target = up(p);
+            if (code == WHITEOUT) {
+                String tmp = tmpName();
+                maker.make(tmp);
+                try {
+                    if (isDir) {
+                        UpperFormat.setOpaque(tmp);
+                        Native.check(C.renameat2(Native.AT_FDCWD, tmp, Native.AT_FDCWD, target, Native.RENAME_EXCHANGE),
+                                "rename exchange", target);
+                        C.unlink(tmp);
+                    } else {
+                        Native.check(C.rename(tmp, target), "rename", target);
+                    }
+                } catch (RuntimeException e) {
+                    removeQuietly(tmp);
+                    throw e;
+                }
+            } else {
+                maker.make(target);
+            }
+            if (isDir) {
+                invalidate(p);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Gives a new entry the caller's ownership (group from a set-group-ID parent is kept). */
+    private void own(String path, int uid, int gid, boolean parentSetgid) {
+        Native.check(C.lchown(path, uid, parentSetgid ? -1 : gid), "lchown", path);
+    }
+
+    private boolean parentSetgid(String p) {
+        Pointer st = scratch.get().parentSt;
+        String u = up(parent(p));
+        return C.fstatat(Native.AT_FDCWD, u, st, NOFOLLOW) == 0 && (Stat.mode(st) & Stat.S_ISGID) != 0;
+    }
+
+    void mkdir(String p, int mode, int uid, int gid) {
+        createEntry(p, true, t -> {
+            Native.check(C.mkdir(t, mode & 07777), "mkdir", t);
+            own(t, uid, gid, parentSetgid(p));
+        });
+    }
+
+    void mknod(String p, int mode, long rdev, int uid, int gid) {
+        createEntry(p, false, t -> {
+            Native.check(C.mknod(t, mode, rdev), "mknod", t);
+            own(t, uid, gid, parentSetgid(p));
+        });
+    }
+
+    void symlink(String target, String p, int uid, int gid) {
+        createEntry(p, false, t -> {
+            Native.check(C.symlink(target, t), "symlink", t);
+            own(t, uid, gid, parentSetgid(p));
+        });
+    }
+
+    void link(String from, String to) {
+        int code = resolve(from, scratch.get().st);
+        if (Stat.isDir(scratch.get().st)) {
+            throw ErrnoException.of(Errno.EPERM, "link", from);
+        }
+        if ((code & UPPER) == 0) {
+            copyUp(from, true);
+        }
+        String src = up(from);
+        createEntry(to, false, t -> Native.check(C.link(src, t), "link", t));
+    }
+
+    long create(String p, int mode, int flags, int uid, int gid) {
+        int[] fd = {-1};
+        int openFlags = (flags & ~(Native.O_CREAT | Native.O_EXCL | Native.O_NOCTTY | 040000 /* O_DIRECT */))
+                | Native.O_CREAT | Native.O_EXCL | Native.O_CLOEXEC;
+        try {
+            createEntry(p, false, t -> {
+                fd[0] = Native.check(C.open(t, openFlags, mode & 07777), "create", t);
+                own(t, uid, gid, parentSetgid(p));
+            });
+        } catch (ErrnoException e) {
+            if (fd[0] >= 0) {
+                C.close(fd[0]);
+            }
+            if (e.errno() == Errno.EEXIST && (flags & Native.O_EXCL) == 0) {
+                return open(p, flags & ~Native.O_CREAT);
+            }
+            throw e;
+        }
+        return handles.add(new Handle(fd[0], true, null));
+    }
+
+    /**
+     * Unlinks {@code from} while it is still open, keeping its data reachable under the hidden
+     * name {@code to} (libfuse's .fuse_hidden rename) without leaving anything in the upper layer.
+     */
+    void hide(String from, String to) {
+        Pointer st = scratch.get().st;
+        resolve(from, st);
+        if (Stat.isDir(st)) {
+            throw ErrnoException.of(Errno.EISDIR, "hide", from);
+        }
+        String parent = parent(from);
+        ensureUpperDir(parent);
+        ReentrantLock lock = stripe(parent);
+        lock.lock();
+        try {
+            int code = lookup(from, st, true);
+            if (!visible(code)) {
+                throw ErrnoException.of(Errno.ENOENT, "unlink", from);
+            }
+            String u = up(from);
+            if ((code & UPPER) != 0) {
+                String tmp = tmpName();
+                Native.check(C.rename(u, tmp), "rename", u);
+                hidden.put(to, tmp);
+                String old = hidden.remove(from);
+                if ((code & BENEATH) != 0 && old == null) {
+                    createWhiteout(u);
+                }
+            } else {
+                String old = hidden.remove(from);
+                if (old == null) {
+                    createWhiteout(u);
+                }
+                hidden.put(to, old != null ? old : lo(from));
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    void unlink(String p) {
+        if (!hidden.isEmpty() && isHiddenName(p)) {
+            String h = hidden.remove(p);
+            if (h != null) {
+                if (h.startsWith(work)) {
+                    C.unlink(h);
+                }
+                return;
+            }
+        }
+        Pointer st = scratch.get().st;
+        int code = resolve(p, st);
+        if (Stat.isDir(st)) {
+            throw ErrnoException.of(Errno.EISDIR, "unlink", p);
+        }
+        String parent = parent(p);
+        ensureUpperDir(parent);
+        ReentrantLock lock = stripe(parent);
+        lock.lock();
+        try {
+            code = lookup(p, st, true);
+            if (!visible(code)) {
+                throw ErrnoException.of(Errno.ENOENT, "unlink", p);
+            }
+            String u = up(p);
+            if ((code & UPPER) != 0) {
+                if ((code & BENEATH) != 0) {
+                    replaceWithWhiteout(u);
+                } else {
+                    Native.check(C.unlink(u), "unlink", u);
+                }
+            } else {
+                createWhiteout(u);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void createWhiteout(String u) {
+        UpperFormat.createWhiteout(u, whiteoutForm);
+        if (whiteoutForm == WhiteoutForm.XATTR) {
+            UpperFormat.markXattrWhiteouts(u.substring(0, u.lastIndexOf('/')));
+        }
+    }
+
+    /** Atomically replaces the upper non-directory at {@code u} with a whiteout. */
+    private void replaceWithWhiteout(String u) {
+        String tmp = tmpName();
+        createWhiteout(tmp);
+        if (C.rename(tmp, u) != 0) {
+            int e = Native.errno();
+            C.unlink(tmp);
+            throw ErrnoException.of(e, "rename whiteout", u);
+        }
+        if (whiteoutForm == WhiteoutForm.XATTR) {
+            UpperFormat.markXattrWhiteouts(u.substring(0, u.lastIndexOf('/')));
+        }
+    }
+
+    void rmdir(String p) {
+        if (p.length() == 1) {
+            throw ErrnoException.of(Errno.EBUSY, "rmdir", p);
+        }
+        Pointer st = scratch.get().st;
+        resolve(p, st);
+        if (!Stat.isDir(st)) {
+            throw ErrnoException.of(Errno.ENOTDIR, "rmdir", p);
+        }
+        String parent = parent(p);
+        ensureUpperDir(parent);
+        ReentrantLock lock = stripe(parent);
+        lock.lock();
+        try {
+            int code = lookup(p, st, true);
+            if (!visible(code)) {
+                throw ErrnoException.of(Errno.ENOENT, "rmdir", p);
+            }
+            if (!isEmpty(p, code)) {
+                throw ErrnoException.of(Errno.ENOTEMPTY, "rmdir", p);
+            }
+            String u = up(p);
+            if ((code & UPPER) != 0) {
+                removeWhiteoutsIn(u);
+                if ((code & BENEATH) != 0) {
+                    String tmp = tmpName();
+                    createWhiteout(tmp);
+                    if (C.renameat2(Native.AT_FDCWD, tmp, Native.AT_FDCWD, u, Native.RENAME_EXCHANGE) != 0) {
+                        int e = Native.errno();
+                        C.unlink(tmp);
+                        throw ErrnoException.of(e, "rename exchange", u);
+                    }
+                    if (C.rmdir(tmp) != 0) {
+                        int e = Native.errno();
+                        // something was created in it meanwhile: put it back
+                        C.renameat2(Native.AT_FDCWD, tmp, Native.AT_FDCWD, u, Native.RENAME_EXCHANGE);
+                        C.unlink(tmp);
+                        throw ErrnoException.of(e, "rmdir", u);
+                    }
+                } else {
+                    Native.check(C.rmdir(u), "rmdir", u);
+                }
+            } else {
+                createWhiteout(u);
+            }
+            invalidate(p);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Is the merged directory {@code p} (resolved with {@code code}) empty? */
+    private boolean isEmpty(String p, int code) {
+        boolean[] empty = {true};
+        list(p, code, (name, type, ino) -> {
+            empty[0] = false;
+            return false;
+        });
+        return empty[0];
+    }
+
+    private void removeWhiteoutsIn(String dir) {
+        Pointer d = C.opendir(dir);
+        if (d == null) {
+            throw ErrnoException.of(Native.errno(), "opendir", dir);
+        }
+        java.util.List<String> whiteouts = new java.util.ArrayList<>();
+        try {
+            Pointer st = scratch.get().st2;
+            for (Pointer e = C.readdir(d); e != null; e = C.readdir(d)) {
+                String name = e.getString(19);
+                if (name.equals(".") || name.equals("..")) {
+                    continue;
+                }
+                String path = dir + "/" + name;
+                if (C.fstatat(Native.AT_FDCWD, path, st, NOFOLLOW) == 0 && UpperFormat.isWhiteout(path, st)) {
+                    whiteouts.add(path);
+                }
+            }
+        } finally {
+            C.closedir(d);
+        }
+        for (String w : whiteouts) {
+            C.unlink(w);
+        }
+    }
+
+    void rename(String from, String to) {
+        if (from.equals(to)) {
+            return;
+        }
+        if (isHiddenName(to) && !hidden.containsKey(to)) {
+            hide(from, to);
+            return;
+        }
+        if (to.startsWith(from + "/")) {
+            throw ErrnoException.of(Errno.EINVAL, "rename", to);
+        }
+        Scratch s = scratch.get();
+        int fcode = lookup(from, s.st, true);
+        if (!visible(fcode)) {
+            throw ErrnoException.of(Errno.ENOENT, "rename", from);
+        }
+        boolean fromDir = Stat.isDir(s.st);
+        if (fromDir && (fcode & LOWER) != 0) {
+            // without redirect_dir a directory that exists in the lower layer cannot move
+            throw ErrnoException.of(Errno.EXDEV, "rename", from);
+        }
+        String fromParent = parent(from);
+        String toParent = parent(to);
+        ensureUpperDir(fromParent);
+        ensureUpperDir(toParent);
+        if (!fromDir && (fcode & UPPER) == 0) {
+            copyUp(from, true);
+        }
+        ReentrantLock a = stripe(fromParent);
+        ReentrantLock b = stripe(toParent);
+        if (System.identityHashCode(a) > System.identityHashCode(b)) {
+            ReentrantLock t = a;
+            a = b;
+            b = t;
+        }
+        a.lock();
+        b.lock();
+        try {
+            fcode = lookup(from, s.st, true);
+            if ((fcode & UPPER) == 0) {
+                throw ErrnoException.of(Errno.ENOENT, "rename", from);
+            }
+            int tcode = lookup(to, s.st2, true);
+            boolean toVisible = visible(tcode);
+            String uf = up(from);
+            String ut = up(to);
+            if (toVisible) {
+                boolean toDir = Stat.isDir(s.st2);
+                if (fromDir && !toDir) {
+                    throw ErrnoException.of(Errno.ENOTDIR, "rename", to);
+                }
+                if (!fromDir && toDir) {
+                    throw ErrnoException.of(Errno.EISDIR, "rename", to);
+                }
+                if (toDir) {
+                    if (!isEmpty(to, tcode)) {
+                        throw ErrnoException.of(Errno.ENOTEMPTY, "rename", to);
+                    }
+                    if ((tcode & UPPER) != 0) {
+                        removeWhiteoutsIn(ut);
+                    }
+                }
+            }
+            boolean lowerAtTarget = tcode == WHITEOUT || (tcode & BENEATH) != 0;
+            if (fromDir && (lowerAtTarget || dir(toParent).lower) && !UpperFormat.isOpaque(uf)) {
+                // like the kernel without redirect_dir: a directory moved into a merged directory
+                // is made opaque, so no lower directory of that name can ever merge into it
+                UpperFormat.setOpaque(uf);
+            }
+            boolean needWhiteout = (fcode & BENEATH) != 0;
+            if (tcode == WHITEOUT && fromDir) {
+                // a directory cannot replace a device: swap, and the whiteout lands at the source
+                Native.check(C.renameat2(Native.AT_FDCWD, uf, Native.AT_FDCWD, ut, Native.RENAME_EXCHANGE),
+                        "rename exchange", ut);
+                if (!needWhiteout) {
+                    Native.check(C.unlink(uf), "unlink", uf);
+                }
+            } else {
+                boolean done = false;
+                if (needWhiteout && whiteoutForm == WhiteoutForm.DEVICE) {
+                    done = C.renameat2(Native.AT_FDCWD, uf, Native.AT_FDCWD, ut, Native.RENAME_WHITEOUT) == 0;
+                    if (!done) {
+                        int e = Native.errno();
+                        if (e != Errno.EINVAL && e != Errno.EPERM && e != Errno.EOPNOTSUPP) {
+                            throw ErrnoException.of(e, "rename", ut);
+                        }
+                    }
+                }
+                if (!done) {
+                    Native.check(C.rename(uf, ut), "rename", ut);
+                    if (needWhiteout) {
+                        createWhiteout(uf);
+                    }
+                }
+            }
+            if (fromDir || toVisible) {
+                invalidate(from);
+                invalidate(to);
+            }
+        } finally {
+            b.unlock();
+            a.unlock();
+        }
+    }
+
+    // ---------------------------------------------------------------- files
+
+    long open(String p, int flags) {
+        Pointer st = scratch.get().st;
+        int code = resolve(p, st);
+        boolean trunc = (flags & Native.O_TRUNC) != 0;
+        boolean write = (flags & Native.O_ACCMODE) != Native.O_RDONLY || trunc;
+        boolean inUpper = (code & UPPER) != 0;
+        if (write && !inUpper) {
+            copyUp(p, !trunc);
+            inUpper = true;
+        }
+        String r = inUpper ? up(p) : lo(p);
+        int openFlags = (flags & ~(Native.O_CREAT | Native.O_EXCL | Native.O_NOCTTY | 040000 /* O_DIRECT */))
+                | Native.O_CLOEXEC;
+        int fd = Native.check(C.open(r, openFlags, 0), "open", r);
+        if (!inUpper) {
+            // FUSE splits a sequential read into 128 KiB requests served by several threads, which
+            // keeps the lower file's readahead window small; ask for the large one
+            C.posix_fadvise(fd, 0, 0, 2 /* POSIX_FADV_SEQUENTIAL */);
+        }
+        if (inUpper || !Stat.isReg(st)) {
+            return handles.add(new Handle(fd, inUpper, null));
+        }
+        Handle h = new Handle(fd, false, p);
+        lowerOpen.compute(p, (k, list) -> {
+            java.util.List<Handle> l = list == null ? new java.util.ArrayList<>(2) : list;
+            l.add(h);
+            return l;
+        });
+        return handles.add(h);
+    }
+
+    void release(long fh) {
+        Handle h = handles.remove(fh);
+        if (h == null) {
+            return;
+        }
+        if (h.lowerPath != null) {
+            lowerOpen.computeIfPresent(h.lowerPath, (k, list) -> {
+                list.remove(h);
+                return list.isEmpty() ? null : list;
+            });
+        }
+        C.close(h.fd);
+    }
+
+    /** Points the read-only descriptors open on the lower file {@code p} at its new upper copy. */
+    private void switchToUpper(String p, String upperPath) {
+        lowerOpen.computeIfPresent(p, (k, list) -> {
+            for (Handle h : list) {
+                int fd = C.open(upperPath, Native.O_RDONLY | Native.O_CLOEXEC, 0);
+                if (fd >= 0) {
+                    C.dup2(fd, h.fd);
+                    C.close(fd);
+                    h.upper = true;
+                }
+            }
+            return null;
+        });
+    }
+
+    void fsync(Handle h, boolean datasync) {
+        Native.check(datasync ? C.fdatasync(h.fd) : C.fsync(h.fd), "fsync", null);
+    }
+
+    void fsyncdir(String p) {
+        int code = resolve(p, scratch.get().st);
+        if ((code & UPPER) == 0) {
+            return;
+        }
+        String u = up(p);
+        int fd = Native.check(C.open(u, Native.O_RDONLY | Native.O_DIRECTORY | Native.O_CLOEXEC, 0), "open", u);
+        try {
+            Native.check(C.fsync(fd), "fsync", u);
+        } finally {
+            C.close(fd);
+        }
+    }
+
+    // ---------------------------------------------------------------- directories
+
+    /** Receives merged directory entries; return false to stop. */
+    interface EntrySink {
+        boolean accept(Pointer name, int dtype, long ino);
+    }
+
+    void checkDir(String p) {
+        Pointer st = scratch.get().st;
+        resolve(p, st);
+        if (!Stat.isDir(st)) {
+            throw ErrnoException.of(Errno.ENOTDIR, "opendir", p);
+        }
+    }
+
+    /** Lists merged directory {@code p}: upper entries minus whiteouts, then unhidden lower ones. */
+    void readdir(String p, EntrySink sink) {
+        Scratch s = scratch.get();
+        int code = resolve(p, s.st);
+        if (!Stat.isDir(s.st)) {
+            throw ErrnoException.of(Errno.ENOTDIR, "readdir", p);
+        }
+        long self = Stat.ino(s.st);
+        long parentIno = self;
+        if (p.length() > 1) {
+            lookup(parent(p), s.parentSt, false);
+            parentIno = Stat.ino(s.parentSt);
+        }
+        // a zero d_ino would make readdir(3) skip the entry
+        if (!sink.accept(DOT, DT_DIR, self) || !sink.accept(DOTDOT, DT_DIR, parentIno)) {
+            return;
+        }
+        list(p, code, sink);
+    }
+
+    private static final Pointer DOT = cString(".");
+    private static final Pointer DOTDOT = cString("..");
+
+    private static Pointer cString(String str) {
+        Pointer p = Native.allocate(str.length() + 1);
+        p.put(0, str.getBytes(java.nio.charset.StandardCharsets.US_ASCII), 0, str.length());
+        return p;
+    }
+
+    private void list(String p, int code, EntrySink sink) {
+        boolean merged = (code & UPPER) != 0 && (code & LOWER) != 0;
+        Set<String> seen = merged ? new HashSet<>() : null;
+        Pointer st = scratch.get().st2;
+        if ((code & UPPER) != 0) {
+            String u = up(p);
+            boolean xattrWhiteouts = whiteoutForm == WhiteoutForm.XATTR || UpperFormat.hasXattrWhiteouts(u);
+            Pointer d = C.opendir(u);
+            if (d == null) {
+                throw ErrnoException.of(Native.errno(), "opendir", u);
+            }
+            try {
+                for (Pointer e = C.readdir(d); e != null; e = C.readdir(d)) {
+                    Pointer name = e.slice(19);
+                    if (isDotOrDotDot(name)) {
+                        continue;
+                    }
+                    int type = e.getByte(18) & 0xff;
+                    long ino = e.getLong(0);
+                    String s = null;
+                    if (type == DT_CHR || (type == DT_REG && xattrWhiteouts)) {
+                        s = name.getString(0);
+                        String path = u + "/" + s;
+                        if (C.fstatat(Native.AT_FDCWD, path, st, NOFOLLOW) == 0 && UpperFormat.isWhiteout(path, st)) {
+                            if (seen != null) {
+                                seen.add(s);
+                            }
+                            continue;
+                        }
+                    }
+                    if (seen != null) {
+                        if (s == null) {
+                            s = name.getString(0);
+                        }
+                        seen.add(s);
+                        if (type == DT_DIR) {
+                            String l = lo(p) + "/" + s;
+                            if (C.fstatat(Native.AT_FDCWD, l, st, NOFOLLOW) == 0 && Stat.isDir(st)
+                                    && !UpperFormat.isOpaque(u + "/" + s)) {
+                                ino = Stat.ino(st);
+                            }
+                        }
+                    }
+                    if (!sink.accept(name, type, ino)) {
+                        return;
+                    }
+                }
+            } finally {
+                C.closedir(d);
+            }
+        }
+        if ((code & LOWER) != 0) {
+            String l = lo(p);
+            Pointer d = C.opendir(l);
+            if (d == null) {
+                throw ErrnoException.of(Native.errno(), "opendir", l);
+            }
+            try {
+                for (Pointer e = C.readdir(d); e != null; e = C.readdir(d)) {
+                    Pointer name = e.slice(19);
+                    if (isDotOrDotDot(name)) {
+                        continue;
+                    }
+                    if (seen != null && seen.contains(name.getString(0))) {
+                        continue;
+                    }
+                    if (!sink.accept(name, e.getByte(18) & 0xff, e.getLong(0))) {
+                        return;
+                    }
+                }
+            } finally {
+                C.closedir(d);
+            }
+        }
+    }
+
+    private static boolean isDotOrDotDot(Pointer name) {
+        byte b0 = name.getByte(0);
+        if (b0 != '.') {
+            return false;
+        }
+        byte b1 = name.getByte(1);
+        return b1 == 0 || (b1 == '.' && name.getByte(2) == 0);
+    }
+}

@@ -1,0 +1,78 @@
+package org.dockerontop.fuse;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+class MountOptionsTest {
+    @Test
+    void parsesTheFuseOverlayfsForm() throws Exception {
+        MountOptions o = MountOptions.parse(new String[] {"-o", "lowerdir=/l,upperdir=/u,workdir=/w", "/mnt"});
+        assertEquals("/l", o.lowerDir);
+        assertEquals("/u", o.upperDir);
+        assertEquals("/w", o.workDir);
+        assertEquals("/mnt", o.mountPoint);
+        assertFalse(o.foreground);
+    }
+
+    @Test
+    void parsesTheMountHelperFormWithGenericOptions() throws Exception {
+        MountOptions o = MountOptions.parse(new String[] {"vol1", "/mnt", "-o",
+                "rw,noatime,lowerdir=/l,dev,suid,upperdir=/u,workdir=/w,relatime,x-systemd.foo,_netdev", "-f"});
+        assertEquals("vol1", o.source);
+        assertEquals("/mnt", o.mountPoint);
+        assertTrue(o.foreground);
+        assertEquals(List.of("noatime", "dev", "suid"), o.mountFlags);
+        assertTrue(o.ignored.contains("relatime"));
+    }
+
+    @Test
+    void backslashEscapesCommaColonAndBackslash() throws Exception {
+        MountOptions o = MountOptions.parse(new String[] {"-o",
+                "lowerdir=/a\\,b\\:c\\\\d,upperdir=/u\\,1,workdir=/w", "/mnt"});
+        assertEquals("/a,b:c\\d", o.lowerDir);
+        assertEquals("/u,1", o.upperDir);
+    }
+
+    @Test
+    void joinsSeveralOptionLists() throws Exception {
+        MountOptions o = MountOptions.parse(new String[] {"-o", "lowerdir=/l", "-oupperdir=/u", "-o", "workdir=/w", "/m"});
+        assertEquals("/w", o.workDir);
+    }
+
+    @Test
+    void refusesBadOrMissingLayers() {
+        assertThrows(MountOptions.UsageException.class,
+                () -> MountOptions.parse(new String[] {"-o", "upperdir=/u,workdir=/w", "/m"}));
+        assertThrows(MountOptions.UsageException.class,
+                () -> MountOptions.parse(new String[] {"-o", "lowerdir=/l,workdir=/w", "/m"}));
+        assertThrows(MountOptions.UsageException.class,
+                () -> MountOptions.parse(new String[] {"-o", "lowerdir=/l,upperdir=/u", "/m"}));
+        assertThrows(MountOptions.UsageException.class,
+                () -> MountOptions.parse(new String[] {"-o", "lowerdir=/a:/b,upperdir=/u,workdir=/w", "/m"}));
+        assertThrows(MountOptions.UsageException.class,
+                () -> MountOptions.parse(new String[] {"-o", "lowerdir=,upperdir=/u,workdir=/w", "/m"}));
+        assertThrows(MountOptions.UsageException.class,
+                () -> MountOptions.parse(new String[] {"-o", "lowerdir=/l,upperdir=/u,workdir=/w"}));
+        assertThrows(MountOptions.UsageException.class,
+                () -> MountOptions.parse(new String[] {"-o", "lowerdir=/l,upperdir=/u,workdir=/w,redirect_dir=on", "/m"}));
+        assertThrows(MountOptions.UsageException.class,
+                () -> MountOptions.parse(new String[] {"--bogus", "-o", "lowerdir=/l,upperdir=/u,workdir=/w", "/m"}));
+    }
+
+    @Test
+    void libfuseOptionsEscapeTheSourceAndCarryThePerformanceSettings() throws Exception {
+        MountOptions o = MountOptions.parse(new String[] {"a,b", "/m", "-o", "lowerdir=/l,upperdir=/u,workdir=/w,nodev"});
+        String s = FuseMain.fuseOptions(o);
+        assertTrue(s.startsWith("fsname=a\\,b,subtype=docker-on-top-fuse,"), s);
+        assertTrue(s.contains("allow_other,default_permissions"), s);
+        assertTrue(s.contains("big_writes,max_write=131072"), s);
+        assertTrue(s.contains("kernel_cache"), s);
+        assertTrue(s.endsWith("dev,suid,nodev"), s);
+    }
+}

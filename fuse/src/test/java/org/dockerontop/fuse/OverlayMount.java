@@ -1,0 +1,95 @@
+package org.dockerontop.fuse;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real docker-on-top-fuse mount of temp-dir layers for tests: started through the command (in its
+ * background mode, so that path is exercised by every test), unmounted on close.
+ */
+public final class OverlayMount implements AutoCloseable {
+    public final Path lower;
+    public final Path upper;
+    public final Path work;
+    public final Path mnt;
+
+    public OverlayMount(Path root) throws IOException {
+        this.lower = Files.createDirectories(root.resolve("lower"));
+        this.upper = Files.createDirectories(root.resolve("upper"));
+        this.work = Files.createDirectories(root.resolve("work"));
+        this.mnt = Files.createDirectories(root.resolve("mnt"));
+    }
+
+    /** Runs the command with the test classpath; returns its exit status and output. */
+    public static Result command(String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("-XX:+UseSerialGC");
+        cmd.add("-Xmx96m");
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(FuseMain.class.getName());
+        cmd.addAll(Arrays.asList(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        byte[] out = p.getInputStream().readAllBytes();
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new IOException("command did not return: " + cmd);
+        }
+        return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+    }
+
+    public record Result(int status, String output) {
+    }
+
+    public String options() {
+        return "lowerdir=" + lower + ",upperdir=" + upper + ",workdir=" + work;
+    }
+
+    public OverlayMount mount() throws IOException, InterruptedException {
+        Result r = command("-o", options(), mnt.toString());
+        if (r.status() != 0) {
+            throw new IOException("mount failed (" + r.status() + "): " + r.output());
+        }
+        return this;
+    }
+
+    public boolean isMounted() throws IOException {
+        return MountInfo.isMounted(mnt.toRealPath(), FuseMain.FSTYPE, 0);
+    }
+
+    public void unmount() throws IOException, InterruptedException {
+        if (!isMounted()) {
+            return;
+        }
+        Process p = new ProcessBuilder("fusermount", "-u", mnt.toString()).inheritIO().start();
+        p.waitFor(30, TimeUnit.SECONDS);
+        if (isMounted()) {
+            new ProcessBuilder("umount", "-l", mnt.toString()).inheritIO().start().waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    @Override
+    public void close() throws IOException, InterruptedException {
+        unmount();
+    }
+
+    /** Runs a shell command (as root, or as nobody with {@code asNobody}); returns status and output. */
+    public static Result sh(boolean asNobody, String script) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>();
+        if (asNobody) {
+            cmd.addAll(List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"));
+        }
+        cmd.addAll(List.of("/bin/sh", "-c", script));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        byte[] out = p.getInputStream().readAllBytes();
+        p.waitFor(60, TimeUnit.SECONDS);
+        return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+    }
+}
