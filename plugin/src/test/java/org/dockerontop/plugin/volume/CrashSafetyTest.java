@@ -23,12 +23,12 @@ class CrashSafetyTest extends VolumeTestSupport {
 
     @Test
     void killedAtRandomInstantsNeverLeavesCountedButNotMounted() throws Exception {
-        killRepeatedly("v", false, 8);
+        killRepeatedly("v", false, 6);
     }
 
     @Test
     void volatileVolumeKilledAtRandomInstantsStaysUsable() throws Exception {
-        killRepeatedly("tmpvol", true, 5);
+        killRepeatedly("tmpvol", true, 4);
     }
 
     private void killRepeatedly(String v, boolean isVolatile, int rounds) throws Exception {
