@@ -63,6 +63,10 @@ public final class KernelOverlayMount {
             if (libc().syscall(SYS_FSCONFIG, fd, FSCONFIG_CMD_CREATE, null, null, 0) != 0) {
                 throw failure(fd, what + ": the kernel refused the layers");
             }
+            // A successful create may still log warnings about features the upper cannot support.
+            for (String line : readFsContextLog(fd)) {
+                LOG.warn("{}: kernel says: {}", mountpoint, line);
+            }
             long mfd = libc().syscall(SYS_FSMOUNT, fd, FSMOUNT_CLOEXEC, 0);
             if (mfd < 0) {
                 throw failure(fd, what + ": fsmount failed");
