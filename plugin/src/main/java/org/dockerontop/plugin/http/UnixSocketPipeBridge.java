@@ -21,7 +21,7 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.FileSystems;
 import java.nio.file.attribute.UserPrincipal;
-import java.util.Set;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -50,7 +50,8 @@ final class UnixSocketPipeBridge implements Closeable {
     private final ChannelListener<StreamConnection> otherListener;
     private final UserPrincipal root;
     private final ExecutorService threads;
-    private final Set<SocketChannel> open = ConcurrentHashMap.newKeySet();
+    /** Each open unix connection and the pipe end Undertow serves it on. */
+    private final Map<SocketChannel, StreamConnection> open = new ConcurrentHashMap<>();
     private final Thread acceptor;
     private volatile boolean closed;
 
@@ -103,7 +104,7 @@ final class UnixSocketPipeBridge implements Closeable {
         ChannelPipe<StreamConnection, StreamConnection> pipe = worker.getIoThread().createFullDuplexPipeConnection();
         StreamConnection http = pipe.getLeftSide();
         StreamConnection pump = pipe.getRightSide();
-        open.add(client);
+        open.put(client, http);
         if (closed) { // close() ran between accept and here: it would miss this connection
             open.remove(client);
             IoUtils.safeClose(client, pump, http);
@@ -176,22 +177,24 @@ final class UnixSocketPipeBridge implements Closeable {
         IoUtils.safeClose(client, pump);
     }
 
-    /** Stops accepting and closes every open connection (the socket file is {@link PluginSocket}'s business). */
+    /**
+     * Stops accepting and closes every open connection (the socket file is {@link PluginSocket}'s business).
+     * Undertow's ends are closed first so that a response already handed to the pipe still reaches its client.
+     */
     @Override
     public void close() {
         closed = true;
         IoUtils.safeClose(server);
-        for (SocketChannel client : open) {
-            IoUtils.safeClose(client);
-        }
-        // interrupting wakes pump threads waiting on a pipe; once they are gone no connection event can reach
-        // the XNIO worker after its owner shuts it down
-        threads.shutdownNow();
+        open.values().forEach(http -> http.getIoThread().execute(() -> IoUtils.safeClose(http)));
+        threads.shutdown();
         try {
-            acceptor.join(1000);
             if (!threads.awaitTermination(2, TimeUnit.SECONDS)) {
-                log.debug("some connections were still closing after 2 s");
+                log.debug("closing the connections that did not end within 2 s");
+                open.keySet().forEach(IoUtils::safeClose);
+                threads.shutdownNow(); // wakes pump threads waiting on a pipe
+                threads.awaitTermination(1, TimeUnit.SECONDS);
             }
+            acceptor.join(1000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -3,6 +3,7 @@ package org.dockerontop.plugin.http;
 import org.dockerontop.plugin.http.RawHttpConnection.Response;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -231,7 +232,7 @@ class UnixSocketPipeBridgeTest {
         }
     }
 
-    @Test
+    @RepeatedTest(50) // the answer races the close: repeat to catch it
     void closingTheServerLetsAMountInProgressAnswerFirst() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         CountDownLatch mountStarted = volumes.blockNextUntil(release);
