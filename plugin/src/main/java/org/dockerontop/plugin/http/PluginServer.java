@@ -3,6 +3,7 @@ package org.dockerontop.plugin.http;
 import io.undertow.UndertowOptions;
 import io.undertow.connector.ByteBufferPool;
 import io.undertow.server.DefaultByteBufferPool;
+import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.handlers.BlockingHandler;
 import io.undertow.server.handlers.GracefulShutdownHandler;
@@ -36,27 +37,39 @@ public final class PluginServer implements Closeable {
 
     private final PluginSocket socket;
     private final XnioWorker worker;
+    private final StoppingGate gate;
     private final GracefulShutdownHandler requests;
-    private UnixSocketPipeBridge bridge;
-    private volatile boolean stopping;
+    private final UnixSocketPipeBridge bridge;
     private boolean closed;
 
-    private PluginServer(PluginSocket socket, XnioWorker worker, GracefulShutdownHandler requests) {
+    private PluginServer(PluginSocket socket, XnioWorker worker, StoppingGate gate, GracefulShutdownHandler requests,
+                         UnixSocketPipeBridge bridge) {
         this.socket = socket;
         this.worker = worker;
+        this.gate = gate;
         this.requests = requests;
+        this.bridge = bridge;
     }
 
-    /** While stopping, answers with an Err dockerd can show instead of GracefulShutdownHandler's empty 503. */
-    private void handleRequest(HttpServerExchange exchange) throws Exception {
-        if (stopping) {
-            exchange.setPersistent(false);
-            ProtocolMessages.send(exchange, 503, new ErrResponse("docker-on-top is stopping; retry once it runs again"));
-        } else {
-            requests.handleRequest(exchange);
+    /** While the server stops, answers with an Err dockerd can show (GracefulShutdownHandler's own 503 is empty). */
+    private static final class StoppingGate implements HttpHandler {
+        private final HttpHandler next;
+        private volatile boolean stopping;
+
+        StoppingGate(HttpHandler next) {
+            this.next = next;
+        }
+
+        @Override
+        public void handleRequest(HttpServerExchange exchange) throws Exception {
+            if (stopping) {
+                exchange.setPersistent(false);
+                ProtocolMessages.send(exchange, 503, new ErrResponse("docker-on-top is stopping; retry once it runs again"));
+            } else {
+                next.handleRequest(exchange);
+            }
         }
     }
-
 
     /**
      * Creates the socket at {@code socketPath} and serves {@code volumes} on it until {@link #close()}.
@@ -84,13 +97,13 @@ public final class PluginServer implements Closeable {
             // HttpContinueReadHandler answers "Expect: 100-continue" with 100 when the body is first read
             GracefulShutdownHandler requests = new GracefulShutdownHandler(
                     new HttpContinueReadHandler(new BlockingHandler(new VolumeDriverHandler(volumes))));
-            PluginServer server = new PluginServer(socket, worker, requests);
-            forRoot.setRootHandler(server::handleRequest);
+            StoppingGate gate = new StoppingGate(requests);
+            forRoot.setRootHandler(gate);
             HttpOpenListener forOthers = new HttpOpenListener(buffers, undertowOptions);
             forOthers.setRootHandler(new PeerRefusedHandler());
-            server.bridge = new UnixSocketPipeBridge(socket.channel(), worker, forRoot, forOthers);
-            server.bridge.start();
-            return server;
+            UnixSocketPipeBridge bridge = new UnixSocketPipeBridge(socket.channel(), worker, forRoot, forOthers);
+            bridge.start();
+            return new PluginServer(socket, worker, gate, requests, bridge);
         } catch (IOException | RuntimeException e) {
             if (worker != null) {
                 worker.shutdownNow();
@@ -121,7 +134,7 @@ public final class PluginServer implements Closeable {
         } catch (IOException e) {
             log.warn("could not remove the socket {}: {}", socket.path(), e.toString());
         }
-        stopping = true;
+        gate.stopping = true;
         requests.shutdown();
         try {
             if (!requests.awaitShutdown(TimeUnit.SECONDS.toMillis(DRAIN_SECONDS))) {
