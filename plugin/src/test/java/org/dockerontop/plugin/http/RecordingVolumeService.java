@@ -102,10 +102,17 @@ public final class RecordingVolumeService implements VolumeService {
         return name.equals("v1") ? MOUNTPOINT : null;
     }
 
+    /** A Status value the service may (wrongly) hand back, e.g. one JSON cannot encode. */
+    public volatile Object extraStatusValue;
+
     @Override
     public VolumeInfo get(String name) throws VolumeException {
         call("get " + name);
-        return new VolumeInfo(name, name.equals("v1") ? MOUNTPOINT : null, CREATED, status());
+        Map<String, Object> status = status();
+        if (extraStatusValue != null) {
+            status.put("extra", extraStatusValue);
+        }
+        return new VolumeInfo(name, name.equals("v1") ? MOUNTPOINT : null, CREATED, status);
     }
 
     @Override
