@@ -18,8 +18,9 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * The docker-on-top daemon: {@code sudo docker-on-top [--name NAME] [--root DIR] ...}. Runs in the foreground
- * until SIGTERM/SIGINT, then removes its socket. Exit status: 0 after a clean stop or --help/--version,
- * 1 if it cannot start, 2 for a bad command line.
+ * until SIGTERM/SIGINT, then removes its socket and lets requests in progress finish (a JVM shutdown hook).
+ * Exit status: 0 for --help/--version, 1 if it cannot start, 2 for a bad command line; after a clean stop the
+ * JVM's usual 143 (SIGTERM) or 130 (SIGINT), so a systemd unit declares {@code SuccessExitStatus=143}.
  */
 public final class Main {
     // No static logger: slf4j-simple must be configured (from --log-level) before the first logger exists.

@@ -56,7 +56,7 @@ public final class KernelOverlayMount {
         String what = "cannot mount an overlay at " + mountpoint + " (lowerdir=" + lower + ", upperdir=" + upper
                 + ", workdir=" + work + ")";
         try {
-            setString(fd, "source", source, what);
+            setString(fd, "source", fitSource(source), what);
             setLowerdir(fd, lower, what);
             setPath(fd, "upperdir", upper, what);
             setPath(fd, "workdir", work, what);
@@ -176,6 +176,15 @@ public final class KernelOverlayMount {
             throw new MountException(errno(), "cannot mount an overlay at " + mountpoint + " with mount(2) ("
                     + data + "); the kernel log (dmesg) says why");
         }
+    }
+
+    /** The source is only a label in the mount table; cut it to fsconfig's limit rather than fail the mount. */
+    static String fitSource(String source) {
+        String s = source;
+        while (byteLength(s) > FSCONFIG_MAX_STRING) {
+            s = s.substring(0, s.length() - 1);
+        }
+        return s;
     }
 
     /** mount(2)'s option string separates options with ',' and lower layers with ':'; '\' escapes both. */

@@ -137,6 +137,14 @@ class KernelOverlayMountTest {
     }
 
     @Test
+    void aSourceLongerThanFsconfigAllowsIsCutNotRefused() throws Exception {
+        Dirs d = dirs(tmp);
+        KernelOverlayMount.mount(d.lower, d.upper, d.work, d.mnt, "docker-on-top_" + "n".repeat(255));
+        assertEquals(255, MountTable.read().at(d.mnt).orElseThrow().source().length());
+        KernelOverlayMount.unmount(d.mnt);
+    }
+
+    @Test
     void legacyEscaping() {
         assertEquals("/a\\,b\\:c\\\\d", KernelOverlayMount.escapeLegacy("/a,b:c\\d"));
     }

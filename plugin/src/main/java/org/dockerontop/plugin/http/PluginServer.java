@@ -1,10 +1,11 @@
 package org.dockerontop.plugin.http;
 
+import io.undertow.UndertowOptions;
 import io.undertow.connector.ByteBufferPool;
 import io.undertow.server.DefaultByteBufferPool;
 import io.undertow.server.handlers.BlockingHandler;
+import io.undertow.server.handlers.GracefulShutdownHandler;
 import io.undertow.server.handlers.HttpContinueReadHandler;
-import io.undertow.UndertowOptions;
 import io.undertow.server.protocol.http.HttpOpenListener;
 import org.dockerontop.plugin.volume.VolumeService;
 import org.slf4j.Logger;
@@ -25,17 +26,26 @@ import java.util.concurrent.TimeUnit;
  */
 public final class PluginServer implements Closeable {
     private static final Logger log = LoggerFactory.getLogger(PluginServer.class);
+    /**
+     * How long {@link #close()} lets requests in progress finish: a Mount's answer must reach dockerd.
+     * Well inside the systemd unit's TimeoutStopSec (30 s), after which systemd kills the daemon.
+     */
+    private static final long DRAIN_SECONDS = 20;
 
     private final PluginSocket socket;
     private final XnioWorker worker;
     private final UnixSocketPipeBridge bridge;
+    private final GracefulShutdownHandler requests;
     private boolean closed;
 
-    private PluginServer(PluginSocket socket, XnioWorker worker, UnixSocketPipeBridge bridge) {
+    private PluginServer(PluginSocket socket, XnioWorker worker, UnixSocketPipeBridge bridge,
+                         GracefulShutdownHandler requests) {
         this.socket = socket;
         this.worker = worker;
         this.bridge = bridge;
+        this.requests = requests;
     }
+
 
     /**
      * Creates the socket at {@code socketPath} and serves {@code volumes} on it until {@link #close()}.
@@ -56,16 +66,19 @@ public final class PluginServer implements Closeable {
                     .set(Options.THREAD_DAEMON, true)
                     .getMap());
             ByteBufferPool buffers = new DefaultByteBufferPool(false, 16 * 1024);
-            // dockerd's Go client sends "Host: " (empty) on unix sockets; Undertow refuses that by default
+            // dockerd's HTTP/1.1 requests carry an empty Host header (the URL host of a unix socket is empty);
+            // Undertow would refuse them with a bare 400 that dockerd reports as "Plugin.Activate: "
             OptionMap undertowOptions = OptionMap.create(UndertowOptions.REQUIRE_HOST_HTTP11, false);
             HttpOpenListener forRoot = new HttpOpenListener(buffers, undertowOptions);
             // HttpContinueReadHandler answers "Expect: 100-continue" with 100 when the body is first read
-            forRoot.setRootHandler(new HttpContinueReadHandler(new BlockingHandler(new VolumeDriverHandler(volumes))));
+            GracefulShutdownHandler requests = new GracefulShutdownHandler(
+                    new HttpContinueReadHandler(new BlockingHandler(new VolumeDriverHandler(volumes))));
+            forRoot.setRootHandler(requests);
             HttpOpenListener forOthers = new HttpOpenListener(buffers, undertowOptions);
             forOthers.setRootHandler(new PeerRefusedHandler());
             UnixSocketPipeBridge bridge = new UnixSocketPipeBridge(socket.channel(), worker, forRoot, forOthers);
             bridge.start();
-            return new PluginServer(socket, worker, bridge);
+            return new PluginServer(socket, worker, bridge, requests);
         } catch (IOException | RuntimeException e) {
             if (worker != null) {
                 worker.shutdownNow();
@@ -81,8 +94,9 @@ public final class PluginServer implements Closeable {
     }
 
     /**
-     * Stops accepting, removes the socket file, closes open connections and waits briefly for requests
-     * in progress (a mount, say) to finish.
+     * Stops serving: removes the socket file (so no new connection arrives), lets requests in progress finish
+     * for up to 20 s — a Mount that completed but whose answer never reached dockerd would stay counted with no
+     * Unmount ever coming — and then closes every connection. Requests arriving meanwhile get 503.
      */
     @Override
     public synchronized void close() {
@@ -95,16 +109,15 @@ public final class PluginServer implements Closeable {
         } catch (IOException e) {
             log.warn("could not remove the socket {}: {}", socket.path(), e.toString());
         }
-        bridge.close();
-        worker.shutdown();
+        requests.shutdown();
         try {
-            if (!worker.awaitTermination(10, TimeUnit.SECONDS)) {
-                log.warn("requests still running after 10 s; stopping without them");
-                worker.shutdownNow();
+            if (!requests.awaitShutdown(TimeUnit.SECONDS.toMillis(DRAIN_SECONDS))) {
+                log.warn("requests still running after {} s; stopping without waiting for them", DRAIN_SECONDS);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            worker.shutdownNow();
         }
+        bridge.close();
+        worker.shutdownNow();
     }
 }

@@ -10,6 +10,7 @@ import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -53,8 +54,10 @@ public final class PluginSocket implements Closeable {
         Path dir = Objects.requireNonNull(socket.getParent(), "socket path has no directory");
         Files.createDirectories(dir);
         boolean stale = checkExisting(socket);
+        String tempPrefix = "." + socket.getFileName() + ".";
+        removeTempDirectoriesOfCrashedStarts(dir, tempPrefix);
 
-        Path tempDir = Files.createTempDirectory(dir, "." + socket.getFileName() + ".",
+        Path tempDir = Files.createTempDirectory(dir, tempPrefix,
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         Path tempSocket = tempDir.resolve("s");
         ServerSocketChannel channel = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
@@ -93,6 +96,20 @@ public final class PluginSocket implements Closeable {
             throw new SocketInUseException(socket);
         } catch (ConnectException refused) {
             return true; // ECONNREFUSED: a socket file nobody listens on any more
+        }
+    }
+
+    /** A start killed between bind and rename leaves its private directory behind: nobody else will remove it. */
+    private static void removeTempDirectoriesOfCrashedStarts(Path dir, String prefix) {
+        try (DirectoryStream<Path> leftovers = Files.newDirectoryStream(dir, p -> p.getFileName().toString().startsWith(prefix)
+                && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS))) {
+            for (Path leftover : leftovers) {
+                Files.deleteIfExists(leftover.resolve("s"));
+                Files.delete(leftover);
+                log.info("removed {}, left by an interrupted start", leftover);
+            }
+        } catch (IOException e) {
+            log.warn("could not remove what an interrupted start left in {}: {}", dir, e.toString());
         }
     }
 

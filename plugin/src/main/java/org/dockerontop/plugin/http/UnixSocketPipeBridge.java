@@ -176,7 +176,7 @@ final class UnixSocketPipeBridge implements Closeable {
         IoUtils.safeClose(client, pump);
     }
 
-    /** Stops accepting and closes every open connection. Does not close the server channel's owner's file. */
+    /** Stops accepting and closes every open connection (the socket file is {@link PluginSocket}'s business). */
     @Override
     public void close() {
         closed = true;
@@ -184,9 +184,14 @@ final class UnixSocketPipeBridge implements Closeable {
         for (SocketChannel client : open) {
             IoUtils.safeClose(client);
         }
-        threads.shutdown();
+        // interrupting wakes pump threads waiting on a pipe; once they are gone no connection event can reach
+        // the XNIO worker after its owner shuts it down
+        threads.shutdownNow();
         try {
             acceptor.join(1000);
+            if (!threads.awaitTermination(2, TimeUnit.SECONDS)) {
+                log.debug("some connections were still closing after 2 s");
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

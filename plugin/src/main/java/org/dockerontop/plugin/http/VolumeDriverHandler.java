@@ -35,6 +35,10 @@ import static org.dockerontop.plugin.http.ProtocolMessages.mountpoint;
  * {@link VolumeException} with 500, a refused request ({@link ProtocolException}) with its 4xx status,
  * anything unexpected with 500, a generic message and the stack trace in the log.
  *
+ * <p>Logging: every request at debug; a failed state-changing call (Create, Remove, Mount, Unmount) at warn with
+ * the Err the user sees. Successful state changes are logged at info by the volume service itself, which knows
+ * what it did (strategy, mountpoint, last user); logging them here too would double every line.
+ *
  * <p>Runs on a worker thread (mounts block): wrap it in a {@code BlockingHandler}.
  */
 final class VolumeDriverHandler implements HttpHandler {
@@ -50,7 +54,7 @@ final class VolumeDriverHandler implements HttpHandler {
         Object answer(byte[] body) throws ProtocolException, VolumeException;
     }
 
-    /** @param changesState whether the call changes volume state: those are logged at info */
+    /** @param changesState whether the call changes volume state: its failures are logged at warn */
     private record Route(String endpoint, boolean changesState, Call call) {
     }
 
@@ -77,14 +81,12 @@ final class VolumeDriverHandler implements HttpHandler {
         String name = requireName(request.name());
         Map<String, String> options = request.options() == null ? Map.of() : request.options();
         volumes.create(name, options);
-        log.info("created volume {} with options {}", name, options);
         return OK;
     }
 
     private Object remove(byte[] body) throws ProtocolException, VolumeException {
         String name = requireName(decode(body, NameRequest.class, "Remove").name());
         volumes.remove(name);
-        log.info("removed volume {}", name);
         return OK;
     }
 
@@ -92,9 +94,7 @@ final class VolumeDriverHandler implements HttpHandler {
         MountRequest request = decode(body, MountRequest.class, "Mount");
         String name = requireName(request.name());
         String id = requireId(request.id());
-        String mountpoint = mountpoint(volumes.mount(name, id));
-        log.info("mounted volume {} for mount ID {} at {}", name, id, mountpoint);
-        return new MountpointResponse(mountpoint, "");
+        return new MountpointResponse(mountpoint(volumes.mount(name, id)), "");
     }
 
     private Object unmount(byte[] body) throws ProtocolException, VolumeException {
@@ -102,7 +102,6 @@ final class VolumeDriverHandler implements HttpHandler {
         String name = requireName(request.name());
         String id = requireId(request.id());
         volumes.unmount(name, id);
-        log.info("unmounted volume {} for mount ID {}", name, id);
         return OK;
     }
 
@@ -231,8 +230,17 @@ final class VolumeDriverHandler implements HttpHandler {
         return id;
     }
 
+    /** The start of a request body for a log line: one line, control characters escaped, at most 300 bytes. */
     private static String describe(byte[] body) {
-        String text = new String(body, 0, Math.min(body.length, 300), StandardCharsets.UTF_8);
-        return body.length > 300 ? text + "…" : text;
+        String text = new String(body, 0, Math.min(body.length, 300), StandardCharsets.UTF_8).strip();
+        StringBuilder line = new StringBuilder(text.length());
+        text.codePoints().forEach(c -> {
+            if (Character.isISOControl(c)) {
+                line.append(String.format("\\x%02x", c));
+            } else {
+                line.appendCodePoint(c);
+            }
+        });
+        return body.length > 300 ? line + "…" : line.toString();
     }
 }

@@ -134,7 +134,7 @@ public final class VolumeStore {
         if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
             throw alreadyExists(name);
         }
-        Path tmp = root.resolve(CREATING + name + "-" + UNIQUE.incrementAndGet());
+        Path tmp = root.resolve(CREATING + UNIQUE.incrementAndGet()); // no name in it: NAME may be 255 bytes
         try {
             Files.createDirectory(tmp);
             Files.createDirectory(tmp.resolve(UPPER));
@@ -332,7 +332,7 @@ public final class VolumeStore {
      *                         finishes the deletion)
      */
     public void delete(String name) throws VolumeException {
-        Path trash = root.resolve(REMOVING + name + "-" + UNIQUE.incrementAndGet());
+        Path trash = root.resolve(REMOVING + UNIQUE.incrementAndGet());
         try {
             Files.move(volumeDir(name), trash, StandardCopyOption.ATOMIC_MOVE);
             fsyncDir(root);
@@ -380,7 +380,7 @@ public final class VolumeStore {
     /** Writes {@code content} to {@code file} so that a crash leaves either the old or the new content. */
     static void writeAtomically(Path file, byte[] content) throws IOException {
         Path dir = file.getParent();
-        Path tmp = dir.resolve("." + file.getFileName() + "." + UNIQUE.incrementAndGet() + ".tmp");
+        Path tmp = dir.resolve("." + UNIQUE.incrementAndGet() + ".tmp"); // short: the target may be 255 bytes
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                 ByteBuffer buf = ByteBuffer.wrap(content);

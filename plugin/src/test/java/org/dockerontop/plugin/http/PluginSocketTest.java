@@ -60,6 +60,20 @@ class PluginSocketTest {
     }
 
     @Test
+    void directoryLeftByAStartKilledBeforeTheRenameIsRemoved() throws IOException {
+        Path socket = dir.resolve("plugin.sock");
+        Path leftover = Files.createDirectory(dir.resolve(".plugin.sock.12345"));
+        try (ServerSocketChannel crashed = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            crashed.bind(UnixDomainSocketAddress.of(leftover.resolve("s")));
+        }
+        Path unrelated = Files.createDirectory(dir.resolve(".other.sock.1"));
+        try (PluginServer server = PluginServer.start(socket, new RecordingVolumeService())) {
+            assertEquals(List.of(".other.sock.1", "plugin.sock"), entries(dir));
+        }
+        assertTrue(Files.isDirectory(unrelated));
+    }
+
+    @Test
     void liveSocketIsNotTakenOver() throws IOException {
         Path socket = dir.resolve("plugin.sock");
         RecordingVolumeService first = new RecordingVolumeService();

@@ -11,6 +11,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -24,13 +25,28 @@ public final class RecordingVolumeService implements VolumeService {
 
     public final List<String> calls = Collections.synchronizedList(new ArrayList<>());
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    private final AtomicReference<CountDownLatch> block = new AtomicReference<>();
 
     /** The next call throws {@code t} (a VolumeException, or anything unexpected). */
     public void failNextWith(Throwable t) {
         failure.set(t);
     }
 
+    /** The next call blocks until {@code release} opens, like a mount that takes its time. */
+    public void blockNextUntil(CountDownLatch release) {
+        block.set(release);
+    }
+
     private void call(String call) throws VolumeException {
+        CountDownLatch release = block.getAndSet(null);
+        if (release != null) {
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new VolumeException("interrupted");
+            }
+        }
         calls.add(call);
         Throwable t = failure.getAndSet(null);
         if (t instanceof VolumeException e) {

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -57,6 +58,14 @@ class UnixSocketPipeBridgeTest {
             assertFalse(client.closedByServer(100));
         }
         assertEquals(200, volumes.calls.size());
+    }
+
+    @Test
+    void requestWithoutHostHeaderIsServed() throws IOException {
+        try (RawHttpConnection client = connect()) {
+            client.send("POST /Plugin.Activate HTTP/1.1\r\nContent-Length: 0\r\n\r\n");
+            assertEquals(ACTIVATED, client.read().body());
+        }
     }
 
     @Test
@@ -181,6 +190,23 @@ class UnixSocketPipeBridgeTest {
     }
 
     @Test
+    void aSlowMountDoesNotHoldUpOtherRequests() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        volumes.blockNextUntil(release);
+        try (RawHttpConnection slow = connect(); RawHttpConnection other = connect()) {
+            slow.send(RawHttpConnection.post("/VolumeDriver.Mount", "{\"Name\":\"big\",\"ID\":\"a\"}"));
+            // the mount is in progress on a worker thread; the single I/O thread still serves everyone else
+            for (int i = 0; i < 20; i++) {
+                assertEquals(200, other.exchange("/VolumeDriver.Get", "{\"Name\":\"v1\"}").status());
+            }
+            assertFalse(volumes.calls.contains("mount big a"));
+            release.countDown();
+            assertEquals("{\"Mountpoint\":\"/var/lib/docker-on-top/v1/mountpoint\",\"Err\":\"\"}", slow.read().body());
+        }
+        assertTrue(volumes.calls.contains("mount big a"));
+    }
+
+    @Test
     void abruptlyClosedConnectionsDoNotDisturbOthers() throws IOException {
         for (int i = 0; i < 50; i++) {
             RawHttpConnection dropped = connect();
@@ -201,6 +227,31 @@ class UnixSocketPipeBridgeTest {
             assertTrue(idle.closedByServer(5000));
             assertFalse(Files.exists(server.socketPath()));
         }
+    }
+
+    @Test
+    void closingTheServerLetsAMountInProgressAnswerFirst() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        volumes.blockNextUntil(release);
+        try (RawHttpConnection mounting = connect()) {
+            mounting.send(RawHttpConnection.post("/VolumeDriver.Mount", "{\"Name\":\"v1\",\"ID\":\"a\"}"));
+            Thread.sleep(200); // let the request reach the volume service
+            Thread closing = new Thread(server::close);
+            closing.start();
+            long deadline = System.currentTimeMillis() + 5000;
+            while (Files.exists(server.socketPath()) && System.currentTimeMillis() < deadline) {
+                Thread.sleep(10);
+            }
+            assertFalse(Files.exists(server.socketPath())); // no new connections while draining
+            assertTrue(closing.isAlive());
+            release.countDown();
+            Response response = mounting.read();
+            assertEquals("{\"Mountpoint\":\"/var/lib/docker-on-top/v1/mountpoint\",\"Err\":\"\"}", response.body());
+            closing.join(10_000);
+            assertFalse(closing.isAlive());
+            assertTrue(mounting.closedByServer(5000));
+        }
+        assertEquals(List.of("mount v1 a"), volumes.calls);
     }
 
     @Test

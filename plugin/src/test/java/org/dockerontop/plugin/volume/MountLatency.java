@@ -11,18 +11,21 @@ import java.util.Map;
 /**
  * Measures (does not assert) the service's Mount/Unmount latency with the kernel overlay strategy:
  * a first Mount (mkdir, overlay mount, count) against a repeated Mount (count only).
- * Run: java -cp TEST_CLASSPATH org.dockerontop.plugin.volume.MountLatency [iterations]
+ * Run: java -cp TEST_CLASSPATH org.dockerontop.plugin.volume.MountLatency [iterations [overlay|fuse|auto]]
+ * (fuse runs the command of $DOCKER_ON_TOP_FUSE_COMMAND, as the daemon does).
  */
 public final class MountLatency {
     public static void main(String[] args) throws Exception {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 300;
+        String strategy = args.length > 1 ? args[1] : "overlay";
+        int warmUp = Math.min(50, n / 4 + 1);
         Path tmp = Files.createTempDirectory("dot-latency");
         Path base = Files.createDirectories(tmp.resolve("base"));
         Files.writeString(base.resolve("f"), "x");
-        VolumeService s = VolumeServiceFactory.open(tmp.resolve("state"), "overlay");
+        VolumeService s = VolumeServiceFactory.open(tmp.resolve("state"), strategy);
         s.create("v", Map.of("base", base.toString()));
         try {
-            for (int i = 0; i < 50; i++) { // warm-up (JIT, native bindings)
+            for (int i = 0; i < warmUp; i++) { // warm-up (JIT, native bindings)
                 s.mount("v", "w");
                 s.mount("v", "x");
                 s.unmount("v", "x");
@@ -47,7 +50,8 @@ public final class MountLatency {
                 unmountCounted[i] = t3 - t2;
                 lastUnmount[i] = t4 - t3;
             }
-            System.out.printf("mountinfo lines: %d, iterations: %d%n", MountTable.read().entries().size(), n);
+            System.out.printf("strategy: %s, mountinfo lines: %d, iterations: %d%n", strategy,
+                    MountTable.read().entries().size(), n);
             print("first Mount (mounts)", first);
             print("repeated Mount (counts)", repeated);
             print("Unmount, not last", unmountCounted);

@@ -146,6 +146,19 @@ class OverlayVolumeServiceTest extends VolumeTestSupport {
     }
 
     @Test
+    void longestNamesAndIdsWork() throws Exception {
+        String name = "n".repeat(255);
+        String id = "i".repeat(255);
+        create(name, Map.of());
+        service.mount(name, id);
+        assertEquals(List.of(id), activeMountFiles(name));
+        service.unmount(name, id);
+        assertIdle(name);
+        service.remove(name);
+        assertThrows(VolumeException.class, () -> create("n".repeat(256), Map.of()));
+    }
+
+    @Test
     void basePathWithCommasAndColonsMounts() throws Exception {
         Path odd = Files.createDirectories(tmp.resolve("a,b:c d"));
         Files.writeString(odd.resolve("f"), "odd");

@@ -1,0 +1,114 @@
+package org.dockerontop.fuse.parity;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The filesystem under test, run the way production runs it: a command that mounts, returns once the
+ * mount answers and keeps serving in a background process. See {@link Overlay#underTest()}.
+ */
+final class FuseOverlay implements Overlay {
+    private final List<String> command;
+
+    FuseOverlay(String command) {
+        if (command.isEmpty()) {
+            String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+            this.command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-cp", cp, "org.dockerontop.fuse.FuseMain");
+        } else {
+            this.command = Arrays.asList(command.split("\\s+"));
+        }
+    }
+
+    @Override
+    public String name() {
+        return "fuse";
+    }
+
+    @Override
+    public Mounted mount(LayerDirs d) throws Exception {
+        String extra = System.getProperty("dot.parity.fuse.options", "").trim();
+        List<String> argv = new ArrayList<>(command);
+        argv.add("-o");
+        argv.add(d.options() + (extra.isEmpty() ? "" : "," + extra));
+        argv.add(d.mnt().toString());
+        Cmd.Result r = Cmd.run(argv, null, 120);
+        if (r.exit() != 0) throw new IOException("FUSE mount failed: " + r.describe(argv));
+        String type = MountTable.fsTypeAt(d.mnt());
+        if (type == null || !type.startsWith("fuse")) {
+            throw new IOException("FUSE command returned 0 but " + d.mnt() + " is " + type + ": " + r.describe(argv));
+        }
+        long pid = serverOf(d.mnt());
+        MountRegistry.add(d.mnt(), pid);
+        return new Mounted() {
+            boolean closed;
+
+            @Override
+            public Path mnt() {
+                return d.mnt();
+            }
+
+            @Override
+            public long serverPid() {
+                return pid;
+            }
+
+            @Override
+            public void close() throws Exception {
+                if (closed) return;
+                closed = true;
+                MountRegistry.unmount(d.mnt());
+                MountRegistry.remove(d.mnt());
+                Optional<ProcessHandle> h = ProcessHandle.of(pid);
+                if (h.isPresent() && !waitExit(h.get(), 20)) {
+                    h.get().destroyForcibly();
+                    throw new AssertionError("FUSE server " + pid + " still running 20 s after unmounting " + d.mnt());
+                }
+            }
+        };
+    }
+
+    private static boolean waitExit(ProcessHandle h, int seconds) throws InterruptedException {
+        try {
+            h.onExit().get(seconds, TimeUnit.SECONDS);
+            return true;
+        } catch (java.util.concurrent.TimeoutException e) {
+            return false;
+        } catch (java.util.concurrent.ExecutionException e) {
+            return true;
+        }
+    }
+
+    /** The process that holds /dev/fuse open and names {@code mnt} on its command line. */
+    static long serverOf(Path mnt) throws IOException, InterruptedException {
+        for (int attempt = 0; attempt < 50; attempt++) {
+            try (DirectoryStream<Path> procs = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
+                for (Path p : procs) {
+                    try {
+                        String cmdline = new String(Files.readAllBytes(p.resolve("cmdline")), StandardCharsets.UTF_8);
+                        if (!Arrays.asList(cmdline.split("\0")).contains(mnt.toString())) continue;
+                        try (DirectoryStream<Path> fds = Files.newDirectoryStream(p.resolve("fd"))) {
+                            for (Path fd : fds) {
+                                if (Files.readSymbolicLink(fd).toString().equals("/dev/fuse")) {
+                                    return Long.parseLong(p.getFileName().toString());
+                                }
+                            }
+                        }
+                    } catch (IOException ignored) {
+                        // the process went away while we looked
+                    }
+                }
+            }
+            Thread.sleep(100);
+        }
+        throw new IOException("no process holding /dev/fuse serves " + mnt);
+    }
+}

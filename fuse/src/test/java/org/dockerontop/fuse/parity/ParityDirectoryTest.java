@@ -1,0 +1,187 @@
+package org.dockerontop.fuse.parity;
+
+import static org.dockerontop.fuse.parity.LibC.*;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** mkdir/rmdir, whiteouts, opaque directories and the merged readdir: kernel vs the filesystem under test. */
+@ExtendWith(LeaveNoMounts.class)
+@Timeout(value = 180, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+class ParityDirectoryTest {
+
+    @Test
+    void mkdirAndRmdirInLowerDirectories() throws Exception {
+        Parity.check(o -> {
+            o.mkdir("dir/newsub", 0750);
+            o.stat("dir/newsub");
+            o.stat("dir");
+            o.mkdir("dir/sub/deeper/new", 0700);
+            o.mkdir("dir", 0755);
+            o.mkdir("file.txt", 0755);
+            o.mkdir("nodir/x", 0755);
+            o.rmdir("dir/newsub");
+            o.rmdir("empty");
+            o.rmdir("dir");
+            o.rmdir("file.txt");
+            o.rmdir("missing");
+            o.stat("empty");
+            o.ls("");
+            o.ls("dir");
+        });
+    }
+
+    @Test
+    void rmdirOfLowerDirectoryEmptiedThroughTheMount() throws Exception {
+        Parity.check(o -> {
+            o.unlink("dir/sub/c.txt");
+            o.rmdir("dir/sub");
+            o.unlink("dir/sub/deeper/d.txt");
+            o.rmdir("dir/sub/deeper");
+            o.rmdir("dir/sub");
+            o.stat("dir/sub");
+            o.ls("dir");
+        });
+    }
+
+    /** rm -r of a lower directory then mkdir of the same name: a new, opaque directory hiding the lower content. */
+    @Test
+    void rmRecursiveThenMkdirMakesOpaqueDirectory() throws Exception {
+        Parity.check(o -> {
+            o.sh("rm -r dir && mkdir dir && echo new > dir/new.txt");
+            o.ls("dir");
+            o.stat("dir");
+            o.stat("dir/a.txt");
+            o.stat("dir/sub");
+            o.mkdir("dir/sub", 0755);
+            o.ls("dir/sub");
+            o.sh("rm -r tree/d1 && mkdir tree/d1");
+            o.ls("tree/d1");
+            o.ls("tree");
+        });
+    }
+
+    /** A whiteout replaced by a directory (file.txt) becomes an opaque directory; by a file, a plain file. */
+    @Test
+    void createOverWhiteout() throws Exception {
+        Parity.check(o -> {
+            o.unlink("file.txt");
+            o.mkdir("file.txt", 0755);
+            o.ls("file.txt");
+            o.rmdir("empty");
+            o.writeFile("empty", "now a file\n");
+            o.sh("rm -r dir2");
+            o.symlink("target", "dir2");
+            o.unlink("exec.sh");
+            o.mkfifo("exec.sh", 0600);
+            o.stat("file.txt");
+            o.stat("empty");
+            o.readlink("dir2");
+            o.stat("exec.sh");
+        });
+    }
+
+    /** An upper left by a previous session: whiteouts and opaque directories are honoured on read. */
+    @Test
+    void readdirMergesAndHidesWhiteouts() throws Exception {
+        Parity.with().upper(Layouts.UPPER).verify(o -> {
+            o.ls("");
+            o.ls("dir");
+            o.ls("dir2");
+            o.ls("updir");
+            o.stat("dir/b.txt");
+            o.stat("ro.txt");
+            o.readFile("ro.txt");
+            o.readFile("dir2/x.txt");
+            o.readFile("dir2/y.txt");
+            o.readFile("file.txt");
+            o.stat("dir");
+            o.stat("dir2");
+            o.stat("updir");
+            o.writeFile("dir/b.txt", "back\n");
+            o.ls("dir");
+            o.mkdir("ro.txt", 0700);
+            o.ls("ro.txt");
+            o.rmdir("dir2");
+            o.unlink("dir2/y.txt");
+            o.rmdir("dir2");
+            o.ls("");
+        });
+    }
+
+    /** readdir of a directory through an fd with entries removed and added while it is open. */
+    @Test
+    void readdirWhileChanging() throws Exception {
+        Parity.check(o -> {
+            o.sh("ls -a dir | sort && rm dir/a.txt && touch dir/z.txt && ls -a dir | sort && ls -la dir | wc -l");
+            o.sh("find . -type d | sort");
+            o.sh("find . -links 2 -type d | sort");
+        });
+    }
+
+    @Test
+    void renameFiles() throws Exception {
+        Parity.check(o -> {
+            o.rename("file.txt", "renamed.txt");
+            o.rename("ro.txt", "exec.sh");
+            o.writeFile("new.txt", "new\n");
+            o.rename("new.txt", "owned.txt");
+            o.rename("hard1", "hard3");
+            o.rename("dir/a.txt", "tree/d0/a.txt");
+            o.rename("link", "dir/sub/link");
+            o.rename("fifo", "dir2/fifo");
+            o.rename("xattr.txt", "xattr.txt");
+            o.rename("missing", "x");
+            o.rename("dir/b.txt", "dir");
+            o.rename("dir/b.txt", "empty");
+            o.stat("renamed.txt");
+            o.stat("file.txt");
+            o.readFile("exec.sh");
+            o.stat("exec.sh");
+            o.readFile("owned.txt");
+            o.stat("hard3");
+            o.stat("hard2");
+            o.readlink("dir/sub/link");
+            o.ls("");
+            o.ls("dir");
+            o.ls("tree/d0");
+        });
+    }
+
+    /** Without redirect_dir a directory that exists in the lower layer cannot be renamed: EXDEV (mv then copies). */
+    @Test
+    void renameOfLowerDirectoryIsExdev() throws Exception {
+        Parity.check(o -> {
+            o.rename("dir", "dir.moved");
+            o.rename("empty", "empty2");
+            o.rename("dir/sub", "sub");
+            o.chmod("tree", 0700);
+            o.rename("tree", "tree2");
+            o.rename("dir", "dir");
+            o.sh("mv dir2 dir2.moved && ls dir2.moved");
+            o.ls("");
+        });
+    }
+
+    @Test
+    void renameOfPureUpperDirectory() throws Exception {
+        Parity.check(o -> {
+            o.mkdir("newdir", 0755);
+            o.writeFile("newdir/f", "f\n");
+            o.mkdir("newdir/inner", 0700);
+            o.rename("newdir", "moved");
+            o.rename("moved", "dir/moved");
+            o.mkdir("other", 0755);
+            o.rename("dir/moved", "other");
+            o.mkdir("full", 0755);
+            o.writeFile("full/x", "x\n");
+            o.rename("other", "full");
+            o.rename("other", "empty");
+            o.ls("");
+            o.ls("other");
+            o.ls("empty");
+            o.stat("other/inner");
+        });
+    }
+}

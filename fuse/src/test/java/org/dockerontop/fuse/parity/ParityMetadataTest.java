@@ -1,0 +1,120 @@
+package org.dockerontop.fuse.parity;
+
+import static org.dockerontop.fuse.parity.LibC.*;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** chmod, chown, utimens and xattrs on lower entries (metadata-only copy-up): kernel vs the filesystem under test. */
+@ExtendWith(LeaveNoMounts.class)
+@Timeout(value = 180, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+class ParityMetadataTest {
+
+    /** Every lower entry kind: copy-up must keep content, mtime (T0), owner and xattrs; only the mode changes. */
+    @ParameterizedTest
+    @ValueSource(strings = {"file.txt", "xattr.txt", "owned.txt", "dir", "dir2", "dir/sub/deeper", "fifo", "hard1", "empty"})
+    void chmodOfLowerEntry(String path) throws Exception {
+        Parity.check(o -> {
+            o.chmod(path, 0604);
+            o.stat(path);
+            o.chmod(path, 01777);
+            o.stat(path);
+            o.listxattr(path);
+        });
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"file.txt", "xattr.txt", "owned.txt", "dir", "dir2", "fifo", "hard1", "tree/d0"})
+    void chownOfLowerEntry(String path) throws Exception {
+        Parity.check(o -> {
+            o.chown(path, 1234, 5678);
+            o.stat(path);
+            o.chown(path, -1, 0);
+            o.stat(path);
+            o.listxattr(path);
+        });
+    }
+
+    @Test
+    void chownOfSymlinkItselfAndThroughIt() throws Exception {
+        Parity.check(o -> {
+            o.lchown("link", 1000, 1000);
+            o.stat("link");
+            o.chown("link", 2000, 2000);
+            o.stat("file.txt");
+            o.lchown("dangling", 3, 3);
+            o.chown("dangling", 3, 3);
+        });
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"file.txt", "owned.txt", "dir", "dir/sub", "fifo", "link", "hard2"})
+    void utimensOfLowerEntry(String path) throws Exception {
+        Parity.check(o -> {
+            o.utimens(path, 1_262_304_000L, 123_456_789L, true);
+            o.stat(path);
+            o.utimens(path, 1_300_000_000L, 0, false);
+            o.stat(path);
+        });
+    }
+
+    @Test
+    void setxattrCopiesUpAndIsVisible() throws Exception {
+        Parity.check(o -> {
+            o.setxattr("file.txt", "user.new", "v1", 0);
+            o.getxattr("file.txt", "user.new");
+            o.listxattr("file.txt");
+            o.stat("file.txt");
+            o.setxattr("dir", "user.d", "dirval", 0);
+            o.listxattr("dir");
+            o.stat("dir");
+            o.setxattr("xattr.txt", "user.color", "red", XATTR_REPLACE);
+            o.setxattr("xattr.txt", "user.color", "green", XATTR_CREATE);
+            o.setxattr("xattr.txt", "user.absent", "x", XATTR_REPLACE);
+            o.getxattr("xattr.txt", "user.color");
+            o.getxattr("xattr.txt", "user.empty");
+            o.getxattr("xattr.txt", "user.absent");
+            o.setxattr("link", "user.onlink", "x", 0);
+            o.setxattr("missing", "user.x", "x", 0);
+            o.setxattr("ro.txt", "trusted.mine", "t", 0);
+            o.getxattr("ro.txt", "trusted.mine");
+        });
+    }
+
+    @Test
+    void removexattrCopiesUp() throws Exception {
+        Parity.check(o -> {
+            o.removexattr("xattr.txt", "user.color");
+            o.removexattr("xattr.txt", "user.color");
+            o.removexattr("file.txt", "user.none");
+            o.listxattr("xattr.txt");
+            o.removexattr("dir2", "user.tag");
+            o.listxattr("dir2");
+            o.stat("dir2");
+        });
+    }
+
+    /** trusted.overlay.* is private: never listed, never readable, never settable through the mount. */
+    @Test
+    void overlayPrivateXattrsNeverShow() throws Exception {
+        Parity.with().upper(Layouts.UPPER).verify(o -> {
+            o.chmod("file.txt", 0600);
+            o.chmod("exec.sh", 0700);
+            o.mkdir("dir/newdir", 0755);
+            o.sh("rm -r tree && mkdir tree");
+            for (String p : new String[] {"", "file.txt", "exec.sh", "dir", "dir2", "tree", "updir", "dir/newdir"}) {
+                o.listxattr(p);
+                o.getxattr(p, "trusted.overlay.opaque");
+                o.getxattr(p, "trusted.overlay.origin");
+            }
+            o.setxattr("dir", "trusted.overlay.opaque", "y", 0);
+            o.setxattr("file.txt", "trusted.overlay.origin", "junk", 0);
+            o.removexattr("dir2", "trusted.overlay.opaque");
+            o.ls("dir");
+            o.ls("dir2");
+        });
+    }
+}

@@ -1,0 +1,14 @@
+package org.dockerontop.it;
+
+/** Every scenario with the daemon forced to the FUSE overlay, on a host where the kernel overlay would work too. */
+class FuseStrategyIT extends VolumeScenarios {
+    @Override
+    protected String daemonStrategy() {
+        return "fuse";
+    }
+
+    @Override
+    protected String expectedStrategy() {
+        return "fuse";
+    }
+}
