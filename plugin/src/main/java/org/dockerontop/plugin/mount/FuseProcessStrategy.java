@@ -140,11 +140,11 @@ public final class FuseProcessStrategy implements MountStrategy {
                         + " is not a FUSE mount" + mounted.map(m -> " (found " + m.fsType() + ")").orElse("")
                         + outputSuffix(logFile, logStart));
             }
-            int err = LibC.statfs(mountpoint.toString());
-            if (err != 0) {
+            ExistingMounts.Health health = ExistingMounts.probe(mountpoint);
+            if (health != ExistingMounts.Health.ANSWERING) {
                 cleanUpFailedMount(mountpoint);
-                throw new VolumeException("the FUSE overlay mount at " + mountpoint + " does not answer: "
-                        + LibC.describe(err) + outputSuffix(logFile, logStart));
+                throw new VolumeException("the FUSE overlay mount at " + mountpoint + " does not answer ("
+                        + health.name().toLowerCase(java.util.Locale.ROOT) + ")" + outputSuffix(logFile, logStart));
             }
             log.info("mounted {} with FUSE ({}) in {} ms, served by process {}", mountpoint, cmd,
                     (System.nanoTime() - started) / 1_000_000,

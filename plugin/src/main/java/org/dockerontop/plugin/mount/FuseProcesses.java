@@ -57,7 +57,10 @@ final class FuseProcesses {
 
     /** SIGTERM, then SIGKILL for whatever is still alive after {@code grace}. @return true if all are gone */
     static boolean stop(List<ProcessHandle> processes, Duration grace) throws InterruptedException {
-        processes.forEach(ProcessHandle::destroy);
+        for (ProcessHandle p : processes) {
+            p.destroy();
+            LibC.resume(p.pid()); // a stopped (hung) server would otherwise sit on the SIGTERM until SIGKILL
+        }
         if (awaitExit(processes, grace)) {
             return true;
         }

@@ -241,6 +241,75 @@ class FuseProcessStrategyTest {
     }
 
     @Test
+    void aMountStackedInsideMakesItBusyAndIsNamed() throws Exception {
+        Layers layers = TestMounts.layers(dir);
+        FuseProcessStrategy fuse = TestMounts.fuse();
+        fuse.mount(layers);
+        Path inner = Files.createDirectories(layers.mountpoint().resolve("inner"));
+        assertEquals(0, TestMounts.run("mount", "-t", "tmpfs", "tmpfs", inner.toString()).exit());
+
+        VolumeException e = assertThrows(VolumeException.class, () -> fuse.unmount(layers.mountpoint()));
+
+        assertTrue(e.getMessage().contains("other mounts sit below it: " + inner), e.getMessage());
+        assertEquals(ExistingMounts.Health.ANSWERING, ExistingMounts.probe(layers.mountpoint()));
+        assertEquals(0, TestMounts.run("umount", inner.toString()).exit());
+        fuse.unmount(layers.mountpoint());
+        assertFalse(TestMounts.isMounted(layers.mountpoint()));
+    }
+
+    /** A stopped server does not hang unmount: it is unmounted, then stopped once the bounded wait is over. */
+    @Test
+    void unmountOfAHungServerIsBounded() throws Exception {
+        Layers layers = TestMounts.layers(dir);
+        FuseProcessStrategy fuse = new FuseProcessStrategy(new FuseCommand(TestMounts.fuseCommand(), "test"),
+                Duration.ofSeconds(30), Duration.ofSeconds(1));
+        fuse.mount(layers);
+        List<ProcessHandle> servers = FuseProcesses.serving(layers.mountpoint());
+        assertEquals(0, TestMounts.run("kill", "-STOP", Long.toString(servers.get(0).pid())).exit());
+
+        long start = System.nanoTime();
+        fuse.unmount(layers.mountpoint());
+        long seconds = Duration.ofNanos(System.nanoTime() - start).toSeconds();
+
+        assertFalse(TestMounts.isMounted(layers.mountpoint()));
+        assertFalse(servers.get(0).isAlive(), "the hung server was stopped");
+        assertTrue(seconds < 15, "unmount took " + seconds + " s");
+    }
+
+    @Test
+    void volumesMountInParallel() throws Exception {
+        FuseProcessStrategy fuse = TestMounts.fuse();
+        List<Layers> volumes = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            volumes.add(TestMounts.layers(dir.resolve("v" + i)));
+        }
+        List<java.util.concurrent.Future<MountResult>> results = new ArrayList<>();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(3);
+        try {
+            for (Layers l : volumes) {
+                results.add(pool.submit(() -> fuse.mount(l)));
+            }
+            for (java.util.concurrent.Future<MountResult> r : results) {
+                assertEquals("fuse", r.get().strategy());
+            }
+        } finally {
+            pool.shutdown();
+        }
+        java.util.Set<Long> pids = new java.util.HashSet<>();
+        for (Layers l : volumes) {
+            assertEquals("from the base\n", Files.readString(l.mountpoint().resolve("base.txt")));
+            List<ProcessHandle> servers = FuseProcesses.serving(l.mountpoint());
+            assertEquals(1, servers.size());
+            pids.add(servers.get(0).pid());
+        }
+        assertEquals(3, pids.size(), "one server per volume");
+        for (Layers l : volumes) {
+            fuse.unmount(l.mountpoint());
+            assertFalse(TestMounts.isMounted(l.mountpoint()));
+        }
+    }
+
+    @Test
     void failedMountReportsTheCommandsOutputAndLeavesNothing() throws Exception {
         Layers layers = TestMounts.layers(dir);
         Files.delete(layers.lower().resolve("base.txt"));
