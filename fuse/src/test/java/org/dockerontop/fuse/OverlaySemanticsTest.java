@@ -404,4 +404,22 @@ class OverlaySemanticsTest {
             OverlayMount.sh(false, "umount " + om);
         }
     }
+
+    @Test
+    void namesThatAreNotUtf8RoundTrip() throws Exception {
+        m.mount();
+        OverlayMount.Result r = OverlayMount.sh(false, "python3 -c \"import os\n"
+                + "open(b'" + m.lower + "/caf\\xe9', 'w').write('l')\n"
+                + "d = b'" + m.mnt + "/'\n"
+                + "print(sorted(n for n in os.listdir(d) if n.startswith(b'caf')))\n"
+                + "open(d + b'caf\\xe9', 'a').write('+')\n"
+                + "os.mkdir(d + b'd\\xff')\n"
+                + "os.symlink(b'../caf\\xe9', d + b'd\\xff/l\\xfe')\n"
+                + "print(open(d + b'd\\xff/l\\xfe').read(), os.readlink(d + b'd\\xff/l\\xfe'))\"");
+        assertEquals(0, r.status(), r.output());
+        assertEquals("[b'caf\\xe9']\nl+ b'../caf\\xe9'\n", r.output());
+        OverlayMount.Result up = OverlayMount.sh(false, "python3 -c \"import os; print(os.readlink(b'"
+                + m.upper + "/d\\xff/l\\xfe'))\"");
+        assertEquals("b'../caf\\xe9'\n", up.output());
+    }
 }
