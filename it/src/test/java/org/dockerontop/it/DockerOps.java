@@ -59,8 +59,15 @@ public final class DockerOps {
 
     /** {@code docker volume create --driver DRIVER -o k=v NAME}; throws dockerd's error as is. */
     public void createVolume(String name, Map<String, String> options) {
-        volumes.add(name);
         docker.createVolumeCmd().withName(name).withDriver(driver).withDriverOpts(options).exec();
+        volumes.add(name);
+    }
+
+    /** Removes {@code name} in {@link #cleanUp()} too: for a volume dockerd learned of by a {@code docker run}. */
+    public void removeLater(String name) {
+        if (!volumes.contains(name)) {
+            volumes.add(name);
+        }
     }
 
     /** @return the message dockerd answers to {@code docker volume create}, or fails if it succeeds */
@@ -78,14 +85,21 @@ public final class DockerOps {
         volumes.remove(name);
     }
 
-    /** @return the names of this driver's volumes in {@code docker volume ls} */
+    /**
+     * @return the names of this driver's volumes in {@code docker volume ls --filter driver=DRIVER}. The
+     * filter matters: without it dockerd asks every volume plugin it ever talked to, and each one that is
+     * gone (an earlier test's daemon) costs a 15-30 s connection retry.
+     */
     public List<String> listVolumes() {
         List<String> names = new ArrayList<>();
-        docker.listVolumesCmd().exec().getVolumes().forEach(v -> {
-            if (driver.equals(v.getDriver())) {
-                names.add(v.getName());
-            }
-        });
+        var listed = docker.listVolumesCmd().withFilter("driver", List.of(driver)).exec().getVolumes();
+        if (listed != null) {
+            listed.forEach(v -> {
+                if (driver.equals(v.getDriver())) {
+                    names.add(v.getName());
+                }
+            });
+        }
         return names;
     }
 
@@ -249,7 +263,13 @@ public final class DockerOps {
                 problems.add("container " + id + ": " + e.getMessage());
             }
         }
+        // only names dockerd knows: removing an unknown name makes dockerd ask every plugin it ever knew
+        List<String> known = volumes.isEmpty() ? List.of() : listVolumes();
         for (String name : List.copyOf(volumes)) {
+            if (!known.contains(name)) {
+                volumes.remove(name);
+                continue;
+            }
             try {
                 removeVolume(name);
             } catch (NotFoundException gone) {

@@ -160,11 +160,19 @@ public final class PluginProcess {
         return jar;
     }
 
+    /**
+     * The FUSE command the daemon runs: the freshly built jar with the test's java. Written even when the
+     * jar is missing (so a suite that never mounts with FUSE can run), failing then with a clear message.
+     */
     private static Path writeFuseLauncher(Path workDir) throws IOException {
-        Path fuseJar = requiredJar("dot.fuseJar", "fuse/target/docker-on-top-fuse.jar");
+        String configured = System.getProperty("dot.fuseJar");
+        Path fuseJar = (configured != null ? Path.of(configured) : Path.of("../fuse/target/docker-on-top-fuse.jar"))
+                .toAbsolutePath().normalize();
         Path launcher = workDir.resolve("docker-on-top-fuse");
         if (!Files.exists(launcher)) {
-            Files.writeString(launcher, "#!/bin/sh\nexec '" + java() + "' -jar '" + fuseJar + "' \"$@\"\n");
+            Files.writeString(launcher, "#!/bin/sh\n"
+                    + "[ -f '" + fuseJar + "' ] || { echo 'docker-on-top-fuse: " + fuseJar + " is not built' >&2; exit 1; }\n"
+                    + "exec '" + java() + "' -jar '" + fuseJar + "' \"$@\"\n");
             Files.setPosixFilePermissions(launcher, PosixFilePermissions.fromString("rwxr-xr-x"));
         }
         return launcher;
