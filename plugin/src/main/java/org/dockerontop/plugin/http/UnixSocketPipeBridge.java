@@ -55,8 +55,8 @@ final class UnixSocketPipeBridge implements Closeable {
     private final UserPrincipal root;
     private final ExecutorService threads;
     private final ScheduledExecutorService lingerTimer;
-    /** Each open unix connection and the pipe end Undertow serves it on. */
-    private final Map<SocketChannel, StreamConnection> open = new ConcurrentHashMap<>();
+    /** Each open unix connection and its pipe to Undertow. */
+    private final Map<SocketChannel, Link> open = new ConcurrentHashMap<>();
     private final Thread acceptor;
     private volatile boolean closed;
 
@@ -113,7 +113,7 @@ final class UnixSocketPipeBridge implements Closeable {
         ChannelListener<StreamConnection> listener = isRoot(client) ? rootListener : otherListener;
         ChannelPipe<StreamConnection, StreamConnection> pipe = worker.getIoThread().createFullDuplexPipeConnection();
         Link link = new Link(client, pipe.getLeftSide(), pipe.getRightSide());
-        open.put(client, link.http);
+        open.put(client, link);
         if (closed) { // close() ran between accept and here: it would miss this connection
             open.remove(client);
             IoUtils.safeClose(client, link.pump, link.http);
@@ -223,6 +223,10 @@ final class UnixSocketPipeBridge implements Closeable {
      * let {@link #clientToHttp} discard whatever still arrives, and close for good a moment later.
      */
     private void linger(Link link) {
+        if (closed) { // shutting down: the answers that matter (drained requests) had no unread input behind them
+            finish(link);
+            return;
+        }
         try {
             link.client.shutdownOutput();
             lingerTimer.schedule(() -> finish(link), LINGER_MILLIS, TimeUnit.MILLISECONDS);
@@ -244,7 +248,13 @@ final class UnixSocketPipeBridge implements Closeable {
     public void close() {
         closed = true;
         IoUtils.safeClose(server);
-        open.values().forEach(http -> http.getIoThread().execute(() -> IoUtils.safeClose(http)));
+        for (Link link : open.values()) {
+            if (link.httpDone) {
+                finish(link); // lingering
+            } else {
+                link.http.getIoThread().execute(() -> IoUtils.safeClose(link.http));
+            }
+        }
         threads.shutdown();
         try {
             if (!threads.awaitTermination(LINGER_MILLIS + 1000, TimeUnit.MILLISECONDS)) {

@@ -237,6 +237,8 @@ class UnixSocketPipeBridgeTest {
         CountDownLatch release = new CountDownLatch(1);
         CountDownLatch mountStarted = volumes.blockNextUntil(release);
         try (RawHttpConnection mounting = connect(); RawHttpConnection late = connect()) {
+            // served once, so it is past the accept backlog (closing the listener drops what is still queued there)
+            assertEquals(ACTIVATED, late.exchange("/Plugin.Activate", "").body());
             mounting.send(RawHttpConnection.post("/VolumeDriver.Mount", "{\"Name\":\"v1\",\"ID\":\"a\"}"));
             assertTrue(mountStarted.await(10, TimeUnit.SECONDS));
             Thread closing = new Thread(server::close);
@@ -256,6 +258,8 @@ class UnixSocketPipeBridgeTest {
             closing.join(10_000);
             assertFalse(closing.isAlive());
             assertTrue(mounting.closedByServer(5000));
+        } finally {
+            release.countDown(); // on failure, do not leave the server draining for 20 s
         }
         assertEquals(List.of("mount v1 a"), volumes.calls);
     }
