@@ -36,8 +36,9 @@ import java.util.concurrent.Executors;
  *       then remove mountpoint/ and workdir/. A crash in between leaves "mounted, not counted" or
  *       "not mounted, not counted" plus empty directories, both harmless.</li>
  *   <li>counts change by atomic file replacement, so they are never torn.</li>
- *   <li>a volatile upper is emptied at the first Mount by moving it aside; it is deleted only after the
- *       mount succeeded and put back if it failed, so a failed Mount loses nothing.</li>
+ *   <li>a volatile upper is emptied at the first Mount by moving it aside; it is deleted (in the background)
+ *       only after the mount succeeded and put back if it failed, so a failed Mount loses nothing.</li>
+ *   <li>a dead mount (FUSE server gone or hung) is detached and replaced at Mount, never handed out.</li>
  * </ul>
  * Mount/Unmount/Remove of one volume hold its flock (see {@link VolumeStore#lock}); different volumes
  * proceed in parallel.
