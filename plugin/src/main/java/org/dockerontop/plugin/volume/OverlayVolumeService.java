@@ -18,6 +18,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * Copy-on-write volumes: each volume's base directory overlaid with its own upper directory, mounted by a
@@ -33,8 +36,9 @@ import java.util.concurrent.ConcurrentHashMap;
  *       then remove mountpoint/ and workdir/. A crash in between leaves "mounted, not counted" or
  *       "not mounted, not counted" plus empty directories, both harmless.</li>
  *   <li>counts change by atomic file replacement, so they are never torn.</li>
- *   <li>a volatile upper is emptied at the first Mount by moving it aside; it is deleted only after the
- *       mount succeeded and put back if it failed, so a failed Mount loses nothing.</li>
+ *   <li>a volatile upper is emptied at the first Mount by moving it aside; it is deleted (in the background)
+ *       only after the mount succeeded and put back if it failed, so a failed Mount loses nothing.</li>
+ *   <li>a dead mount (FUSE server gone or hung) is detached and replaced at Mount, never handed out.</li>
  * </ul>
  * Mount/Unmount/Remove of one volume hold its flock (see {@link VolumeStore#lock}); different volumes
  * proceed in parallel.
@@ -47,6 +51,12 @@ public final class OverlayVolumeService implements VolumeService {
     private final StrategyResolver strategies;
     /** What mounted each currently mounted volume, for Get's Status (lost on restart: then derived). */
     private final Map<String, MountResult> mountedWith = new ConcurrentHashMap<>();
+    /** Deletes discarded volatile uppers after the Mount that discarded them has answered. */
+    private final ExecutorService background = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "docker-on-top discarded-upper deleter");
+        t.setDaemon(true);
+        return t;
+    });
 
     /**
      * @param defaultStrategy used by volumes created without {@code -o strategy=}
@@ -181,7 +191,10 @@ public final class OverlayVolumeService implements VolumeService {
                     + "everything was rolled back, see the plugin's log", e);
         }
         if (discarded != null) {
-            store.deleteDiscarded(name);
+            // Deleting may take seconds for a big upper: the container need not wait for it. A crash before it is
+            // done leaves a '.discarded-upper-*' directory that start-up deletes.
+            Path aside = discarded;
+            background.execute(() -> store.deleteDiscarded(name, aside));
             LOG.info("Volume {} is volatile: discarded the changes of its previous use", name);
         }
     }
@@ -369,6 +382,15 @@ public final class OverlayVolumeService implements VolumeService {
      */
     public void recover() throws VolumeException {
         new StartupRecovery(store).run();
+    }
+
+    /** Waits until background deletions submitted so far are done (for tests and orderly shutdown). */
+    void awaitBackgroundWork() throws InterruptedException {
+        try {
+            background.submit(() -> { }).get();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     // ---------------------------------------------------------------- helpers
