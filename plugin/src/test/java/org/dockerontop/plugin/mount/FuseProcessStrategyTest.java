@@ -22,7 +22,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-/** Real FUSE mounts through {@link FuseProcessStrategy}; see {@link TestMounts#fuseCommand()} for the command. */
+/**
+ * Real FUSE mounts through {@link FuseProcessStrategy}; see {@link TestMounts#fuseCommand()} for the command.
+ * "The server is gone" means it has exited ({@link FuseProcesses#isRunning}): a server whose parent is
+ * init stays a zombie until init gets round to reaping it, which Unmount need not wait for.
+ */
 class FuseProcessStrategyTest {
     @TempDir
     Path dir;
@@ -60,7 +64,7 @@ class FuseProcessStrategyTest {
         fuse.unmount(mp);
 
         assertFalse(TestMounts.isMounted(mp));
-        assertFalse(servers.get(0).isAlive(), "the serving process is gone once unmount returns");
+        assertFalse(FuseProcesses.isRunning(servers.get(0)), "the serving process is gone once unmount returns");
         assertFalse(Files.exists(mp.resolve("new.txt")));
         assertEquals("changed", Files.readString(layers.upper().resolve("base.txt")), "changes stay in upper");
     }
@@ -84,7 +88,7 @@ class FuseProcessStrategyTest {
         assertEquals(1, servers.size());
         fuse.unmount(layers.mountpoint());
         assertFalse(TestMounts.isMounted(layers.mountpoint()));
-        assertFalse(servers.get(0).isAlive());
+        assertFalse(FuseProcesses.isRunning(servers.get(0)));
     }
 
     @Test
@@ -167,7 +171,7 @@ class FuseProcessStrategyTest {
         assertEquals("fuse", ExistingMounts.find(mp).orElseThrow().strategy());
         TestMounts.fuse().unmount(mp);
         assertFalse(TestMounts.isMounted(mp));
-        assertFalse(servers.get(0).isAlive());
+        assertFalse(FuseProcesses.isRunning(servers.get(0)));
     }
 
     /** Field 6 of /proc/PID/stat; the command name (field 2) may contain spaces but ends with ')'. */
@@ -272,7 +276,7 @@ class FuseProcessStrategyTest {
         long seconds = Duration.ofNanos(System.nanoTime() - start).toSeconds();
 
         assertFalse(TestMounts.isMounted(layers.mountpoint()));
-        assertFalse(servers.get(0).isAlive(), "the hung server was stopped");
+        assertFalse(FuseProcesses.isRunning(servers.get(0)), "the hung server was stopped");
         assertTrue(seconds < 15, "unmount took " + seconds + " s");
     }
 
@@ -370,7 +374,7 @@ class FuseProcessStrategyTest {
 
         fuse.unmount(a.mountpoint());
 
-        assertFalse(sa.get(0).isAlive());
+        assertFalse(FuseProcesses.isRunning(sa.get(0)));
         assertTrue(sb.get(0).isAlive(), "unmounting one volume leaves the other served");
         assertEquals("from the base\n", Files.readString(b.mountpoint().resolve("base.txt")));
         fuse.unmount(b.mountpoint());
