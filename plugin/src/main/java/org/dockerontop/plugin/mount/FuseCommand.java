@@ -109,6 +109,34 @@ public record FuseCommand(List<String> argv, String origin) {
         }
     }
 
+    /**
+     * Whether this command is docker-on-top-fuse itself: the jar run with {@code java -jar}, or an
+     * executable named {@code docker-on-top-fuse} (the launcher script, possibly through a symlink).
+     * That command serves in the foreground with {@code -f}, so the plugin can start it once and wait
+     * for the mount itself instead of running a launcher that re-executes a second JVM. A wrapper of
+     * another name, fuse-overlayfs or any other command is run as a launcher that returns once mounted.
+     */
+    public boolean isDockerOnTopFuse() {
+        int jar = argv.indexOf("-jar");
+        if (jar >= 0 && jar + 1 < argv.size()) {
+            return fileName(Path.of(argv.get(jar + 1))).equals(JAR);
+        }
+        Path exe = Path.of(argv.get(0));
+        if (fileName(exe).equals(EXECUTABLE)) {
+            return true;
+        }
+        try {
+            return argv.get(0).contains("/") && fileName(exe.toRealPath()).equals(EXECUTABLE);
+        } catch (java.io.IOException | SecurityException e) {
+            return false;
+        }
+    }
+
+    private static String fileName(Path p) {
+        Path name = p.getFileName();
+        return name == null ? "" : name.toString();
+    }
+
     @Override
     public String toString() {
         return String.join(" ", argv) + " (from " + origin + ")";
