@@ -19,6 +19,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * Mounts {@link Layers} with the userspace FUSE overlay, each mount served by its own detached
@@ -117,6 +118,7 @@ public final class FuseProcessStrategy implements MountStrategy {
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
                 .redirectErrorStream(true);
 
+        OptionalInt mountBefore = ExistingMounts.entryAt(mountpoint).map(m -> OptionalInt.of(m.id())).orElse(OptionalInt.empty());
         long started = System.nanoTime();
         Process process;
         try {
@@ -127,7 +129,7 @@ public final class FuseProcessStrategy implements MountStrategy {
         }
         try {
             if (foreground) {
-                awaitServerMount(process, mountpoint, logFile, logStart);
+                awaitServerMount(process, mountpoint, mountBefore, logFile, logStart);
             } else {
                 awaitLauncher(process, mountpoint, logFile, logStart);
             }
@@ -148,11 +150,11 @@ public final class FuseProcessStrategy implements MountStrategy {
      * table and answers. The server is our child only until the plugin exits: it has its own session
      * and no pipe to us, so a kill -9 of the plugin leaves it serving.
      */
-    private void awaitServerMount(Process server, Path mountpoint, Path logFile, long logStart)
+    private void awaitServerMount(Process server, Path mountpoint, OptionalInt mountBefore, Path logFile, long logStart)
             throws VolumeException, InterruptedException {
         long deadline = System.nanoTime() + mountTimeout.toNanos();
         while (true) {
-            if (isFuseMountAt(mountpoint)) {
+            if (isNewFuseMountAt(mountpoint, mountBefore)) {
                 Duration left = Duration.ofNanos(Math.max(deadline - System.nanoTime(), 0));
                 ExistingMounts.Health health = ExistingMounts.probe(mountpoint,
                         left.compareTo(ExistingMounts.PROBE_TIMEOUT) < 0 ? left : ExistingMounts.PROBE_TIMEOUT);
@@ -163,7 +165,7 @@ public final class FuseProcessStrategy implements MountStrategy {
             }
             if (!server.isAlive()) {
                 int exit = server.exitValue();
-                if (exit == 0 && isFuseMountAt(mountpoint)
+                if (exit == 0 && isNewFuseMountAt(mountpoint, mountBefore)
                         && ExistingMounts.probe(mountpoint) == ExistingMounts.Health.ANSWERING) {
                     return; // it detached after all and left a server behind that answers
                 }
@@ -219,9 +221,11 @@ public final class FuseProcessStrategy implements MountStrategy {
         }
     }
 
-    private static boolean isFuseMountAt(Path mountpoint) {
+    /** A FUSE mount on top at {@code mountpoint} other than the one that was there before (by mount id). */
+    private static boolean isNewFuseMountAt(Path mountpoint, OptionalInt mountBefore) {
         Optional<MountEntry> m = ExistingMounts.entryAt(mountpoint);
-        return m.isPresent() && ExistingMounts.isFuseType(m.get().fsType());
+        return m.isPresent() && ExistingMounts.isFuseType(m.get().fsType())
+                && (mountBefore.isEmpty() || m.get().id() != mountBefore.getAsInt());
     }
 
     /** Stops a process we started (and whatever it started) and removes what it may have mounted. */
