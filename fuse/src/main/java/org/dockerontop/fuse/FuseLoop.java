@@ -45,7 +45,14 @@ final class FuseLoop {
         void fuse_session_exit(Pointer se);
 
         long fuse_chan_bufsize(Pointer ch);
+
+        int fuse_lowlevel_notify_inval_inode(Pointer ch, long ino, long off, long len);
     }
+
+    /** FUSE protocol: opcode of LINK, and where its fuse_link_in.oldnodeid sits in a request. */
+    private static final int FUSE_LINK = 13;
+    private static final int IN_HEADER_OPCODE = 4;
+    private static final int LINK_IN_OLDNODEID = 40;
 
     private static final LibFuse2 FUSE = load();
     /** sizeof(struct fuse_buf) on 64-bit: size, flags, mem, fd, pos. */
@@ -150,7 +157,15 @@ final class FuseLoop {
                     FUSE.fuse_session_exit(se);
                     break;
                 }
+                int opcode = mem.getInt(IN_HEADER_OPCODE);
+                long linkSource = opcode == FUSE_LINK ? mem.getLong(LINK_IN_OLDNODEID) : 0;
                 FUSE.fuse_session_process_buf(se, buf, chp.getPointer(0));
+                if (linkSource != 0) {
+                    // libfuse's high-level API gives the new name its own node, so the kernel
+                    // would keep the old name's nlink (and, after a copy-up, inode number) for
+                    // attr_timeout: drop its cached attributes (off < 0: attributes only)
+                    FUSE.fuse_lowlevel_notify_inval_inode(ch, linkSource, -1, 0);
+                }
             }
         } catch (Throwable t) {
             LOG.error("FUSE worker stopped", t);

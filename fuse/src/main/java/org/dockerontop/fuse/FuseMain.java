@@ -216,6 +216,10 @@ public final class FuseMain {
             return 1;
         }
         OverlayFs fs = new OverlayFs(realPath(o.lowerDir), realPath(o.upperDir), Native.bytesToString(work.toString()), form);
+        if (daemonLog != null) {
+            // every path is absolute from here on; do not keep the starter's directory busy
+            Native.LIBC.chdir("/");
+        }
         FuseOverlay fuse = new FuseOverlay(fs);
         if (daemonLog != null) {
             Thread t = new Thread(() -> {

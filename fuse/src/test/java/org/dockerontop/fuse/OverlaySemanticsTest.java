@@ -239,12 +239,14 @@ class OverlaySemanticsTest {
         m.mount();
         Files.createLink(m.mnt.resolve("hard"), m.mnt.resolve("file"));
         assertEquals(2, Stat.nlink(lstat(m.mnt.resolve("hard"))));
+        assertEquals(2, Stat.nlink(lstat(m.mnt.resolve("file"))));
+        assertEquals(Stat.ino(lstat(m.mnt.resolve("file"))), Stat.ino(lstat(m.mnt.resolve("hard"))));
         assertEquals("lower data\n", Files.readString(m.mnt.resolve("hard")));
-        // libfuse's high-level API gives the new name its own kernel inode, so the old name's
-        // cached attributes only catch up after attr_timeout or a remount
+        Files.createLink(m.mnt.resolve("third"), m.mnt.resolve("hard"));
+        assertEquals(3, Stat.nlink(lstat(m.mnt.resolve("hard"))));
         m.unmount();
         m.mount();
-        assertEquals(2, Stat.nlink(lstat(m.mnt.resolve("file"))));
+        assertEquals(3, Stat.nlink(lstat(m.mnt.resolve("file"))));
         assertEquals(Stat.ino(lstat(m.mnt.resolve("file"))), Stat.ino(lstat(m.mnt.resolve("hard"))));
         Files.createSymbolicLink(m.mnt.resolve("sym"), Path.of("dir/a"));
         assertEquals("a\n", Files.readString(m.mnt.resolve("sym")));

@@ -71,6 +71,7 @@ public interface LibC {
     int closedir(Pointer dir);
 
     int dup2(int oldfd, int newfd);
+    int chdir(String path);
     int getpid();
     int setsid();
     int geteuid();
