@@ -57,7 +57,7 @@ class NestedAutoStrategyIT extends VolumeScenarios {
 
     @Override
     protected void checkStrategyReason(JsonNode status) {
-        String reason = Status.text(status, "StrategyReason");
+        String reason = Status.text(status, "strategyReason");
         assertFalse(reason.isBlank(), "auto must say why it chose FUSE: " + status);
     }
 
@@ -76,7 +76,8 @@ class NestedAutoStrategyIT extends VolumeScenarios {
         assertNotEquals(0, refused.exitCode(), "a forced overlay must not silently switch to FUSE");
         assertTrue(refused.output().toLowerCase().contains("overlay"), "the error names the overlay: " + refused.output());
         JsonNode status = docker.inspectVolume(name).path("Status");
-        assertEquals("false", Status.text(status, "Mounted"), "a failed Mount leaves nothing counted: " + status);
+        assertEquals("false", Status.text(status, "mounted"), "a failed Mount leaves nothing mounted: " + status);
+        assertEquals("0", Status.text(status, "activeMounts"), "a failed Mount leaves nothing counted: " + status);
         assertEquals(List.of(), HostState.mountsUnder(root.resolve(name)));
     }
 }

@@ -161,18 +161,23 @@ public final class PluginProcess {
     }
 
     /**
-     * The FUSE command the daemon runs: the freshly built jar with the test's java. Written even when the
-     * jar is missing (so a suite that never mounts with FUSE can run), failing then with a clear message.
+     * The FUSE command the daemon runs: the repository's launcher (src/bin/docker-on-top-fuse, with the
+     * JVM options users get) on the freshly built jar and the test's java. Written even when the jar is
+     * missing, so that a suite that never mounts with FUSE can run; it then fails with a clear message.
      */
     private static Path writeFuseLauncher(Path workDir) throws IOException {
         String configured = System.getProperty("dot.fuseJar");
         Path fuseJar = (configured != null ? Path.of(configured) : Path.of("../fuse/target/docker-on-top-fuse.jar"))
                 .toAbsolutePath().normalize();
+        Path repoLauncher = fuseJar.getParent().getParent().getParent().resolve("src/bin/docker-on-top-fuse");
         Path launcher = workDir.resolve("docker-on-top-fuse");
         if (!Files.exists(launcher)) {
+            String run = Files.isExecutable(repoLauncher)
+                    ? "export JAVA='" + java() + "' DOCKER_ON_TOP_FUSE_JAR='" + fuseJar + "'\nexec '" + repoLauncher + "' \"$@\"\n"
+                    : "exec '" + java() + "' -jar '" + fuseJar + "' \"$@\"\n";
             Files.writeString(launcher, "#!/bin/sh\n"
                     + "[ -f '" + fuseJar + "' ] || { echo 'docker-on-top-fuse: " + fuseJar + " is not built' >&2; exit 1; }\n"
-                    + "exec '" + java() + "' -jar '" + fuseJar + "' \"$@\"\n");
+                    + run);
             Files.setPosixFilePermissions(launcher, PosixFilePermissions.fromString("rwxr-xr-x"));
         }
         return launcher;
