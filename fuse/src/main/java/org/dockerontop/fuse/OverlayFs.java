@@ -38,6 +38,8 @@ final class OverlayFs {
     static final int BENEATH = 8;
 
     private static final LibC C = Native.LIBC;
+    /** File names are held as byte strings: one char per byte (see LibC). */
+    private static final java.nio.charset.Charset BYTES = java.nio.charset.StandardCharsets.ISO_8859_1;
     private static final int NOFOLLOW = Native.AT_SYMLINK_NOFOLLOW;
     private static final int DT_DIR = 4;
     private static final int DT_CHR = 2;
@@ -432,7 +434,7 @@ final class OverlayFs {
     private void copySymlink(String src, String dst) {
         Pointer buf = Native.allocate(4097);
         long n = Native.check(C.readlink(src, buf, 4096), "readlink", src);
-        String target = buf.getString(0, (int) n, java.nio.charset.StandardCharsets.UTF_8);
+        String target = buf.getString(0, (int) n, BYTES);
         Native.check(C.symlink(target, dst), "symlink", dst);
     }
 
@@ -527,7 +529,7 @@ final class OverlayFs {
         for (int i = 0; i < list.length; i++) {
             if (list[i] == 0) {
                 if (i > start) {
-                    out.add(new String(list, start, i - start, java.nio.charset.StandardCharsets.UTF_8));
+                    out.add(new String(list, start, i - start, BYTES));
                 }
                 start = i + 1;
             }
@@ -623,7 +625,7 @@ final class OverlayFs {
         for (String name : names(raw)) {
             String user = OverlayXattrs.toUser(name);
             if (user != null) {
-                byte[] b = user.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                byte[] b = user.getBytes(BYTES);
                 out.write(b, 0, b.length);
                 out.write(0);
             }
@@ -941,7 +943,7 @@ final class OverlayFs {
         try {
             Pointer st = scratch.get().st2;
             for (Pointer e = C.readdir(d); e != null; e = C.readdir(d)) {
-                String name = e.getString(19);
+                String name = Native.byteString(e, 19);
                 if (name.equals(".") || name.equals("..")) {
                     continue;
                 }
@@ -1208,7 +1210,7 @@ final class OverlayFs {
                     long ino = e.getLong(0);
                     String s = null;
                     if (type == DT_CHR || (type == DT_REG && xattrWhiteouts)) {
-                        s = name.getString(0);
+                        s = Native.byteString(name, 0);
                         String path = u + "/" + s;
                         if (C.fstatat(Native.AT_FDCWD, path, st, NOFOLLOW) == 0 && UpperFormat.isWhiteout(path, st)) {
                             if (seen != null) {
@@ -1219,7 +1221,7 @@ final class OverlayFs {
                     }
                     if (seen != null) {
                         if (s == null) {
-                            s = name.getString(0);
+                            s = Native.byteString(name, 0);
                         }
                         seen.add(s);
                         if (type == DT_DIR) {
@@ -1250,7 +1252,7 @@ final class OverlayFs {
                     if (isDotOrDotDot(name)) {
                         continue;
                     }
-                    if (seen != null && seen.contains(name.getString(0))) {
+                    if (seen != null && seen.contains(Native.byteString(name, 0))) {
                         continue;
                     }
                     if (!sink.accept(name, e.getByte(18) & 0xff, e.getLong(0))) {

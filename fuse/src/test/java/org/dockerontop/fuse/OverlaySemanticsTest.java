@@ -239,12 +239,14 @@ class OverlaySemanticsTest {
         m.mount();
         Files.createLink(m.mnt.resolve("hard"), m.mnt.resolve("file"));
         assertEquals(2, Stat.nlink(lstat(m.mnt.resolve("hard"))));
+        assertEquals(2, Stat.nlink(lstat(m.mnt.resolve("file"))));
+        assertEquals(Stat.ino(lstat(m.mnt.resolve("file"))), Stat.ino(lstat(m.mnt.resolve("hard"))));
         assertEquals("lower data\n", Files.readString(m.mnt.resolve("hard")));
-        // libfuse's high-level API gives the new name its own kernel inode, so the old name's
-        // cached attributes only catch up after attr_timeout or a remount
+        Files.createLink(m.mnt.resolve("third"), m.mnt.resolve("hard"));
+        assertEquals(3, Stat.nlink(lstat(m.mnt.resolve("hard"))));
         m.unmount();
         m.mount();
-        assertEquals(2, Stat.nlink(lstat(m.mnt.resolve("file"))));
+        assertEquals(3, Stat.nlink(lstat(m.mnt.resolve("file"))));
         assertEquals(Stat.ino(lstat(m.mnt.resolve("file"))), Stat.ino(lstat(m.mnt.resolve("hard"))));
         Files.createSymbolicLink(m.mnt.resolve("sym"), Path.of("dir/a"));
         assertEquals("a\n", Files.readString(m.mnt.resolve("sym")));
@@ -403,5 +405,23 @@ class OverlaySemanticsTest {
         } finally {
             OverlayMount.sh(false, "umount " + om);
         }
+    }
+
+    @Test
+    void namesThatAreNotUtf8RoundTrip() throws Exception {
+        m.mount();
+        OverlayMount.Result r = OverlayMount.sh(false, "python3 -c \"import os\n"
+                + "open(b'" + m.lower + "/caf\\xe9', 'w').write('l')\n"
+                + "d = b'" + m.mnt + "/'\n"
+                + "print(sorted(n for n in os.listdir(d) if n.startswith(b'caf')))\n"
+                + "open(d + b'caf\\xe9', 'a').write('+')\n"
+                + "os.mkdir(d + b'd\\xff')\n"
+                + "os.symlink(b'../caf\\xe9', d + b'd\\xff/l\\xfe')\n"
+                + "print(open(d + b'd\\xff/l\\xfe').read(), os.readlink(d + b'd\\xff/l\\xfe'))\"");
+        assertEquals(0, r.status(), r.output());
+        assertEquals("[b'caf\\xe9']\nl+ b'../caf\\xe9'\n", r.output());
+        OverlayMount.Result up = OverlayMount.sh(false, "python3 -c \"import os; print(os.readlink(b'"
+                + m.upper + "/d\\xff/l\\xfe'))\"");
+        assertEquals("b'../caf\\xe9'\n", up.output());
     }
 }

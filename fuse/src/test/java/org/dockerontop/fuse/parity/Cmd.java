@@ -20,12 +20,18 @@ public final class Cmd {
     }
 
     public static Result run(List<String> argv, Path cwd, long timeoutSeconds) throws IOException, InterruptedException {
+        return run(argv, cwd, java.util.Map.of(), timeoutSeconds);
+    }
+
+    public static Result run(List<String> argv, Path cwd, java.util.Map<String, String> env, long timeoutSeconds)
+            throws IOException, InterruptedException {
         File out = File.createTempFile("dot-cmd", ".out");
         File err = File.createTempFile("dot-cmd", ".err");
         try {
             ProcessBuilder pb = new ProcessBuilder(argv).redirectOutput(out).redirectError(err)
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
             if (cwd != null) pb.directory(cwd.toFile());
+            pb.environment().putAll(env);
             Process p = pb.start();
             if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
                 p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);

@@ -7,6 +7,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.jar.Attributes;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -17,14 +22,52 @@ import java.util.concurrent.TimeUnit;
  */
 final class FuseOverlay implements Overlay {
     private final List<String> command;
+    private final Map<String, String> env = new HashMap<>();
 
     FuseOverlay(String command) {
-        if (command.isEmpty()) {
-            String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        if (!command.isEmpty()) {
+            this.command = Arrays.asList(command.split("\\s+"));
+            return;
+        }
+        String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        Path launcher = Path.of(System.getProperty("user.dir")).resolveSibling("src/bin/docker-on-top-fuse");
+        if (Files.isExecutable(launcher)) {
+            // the production launcher (its JVM flags: heap, GC...) running this build's classes
+            this.command = List.of(launcher.toString());
+            env.put("DOCKER_ON_TOP_FUSE_JAR", classPathJar(cp).toString());
+        } else {
             this.command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "-cp", cp, "org.dockerontop.fuse.FuseMain");
-        } else {
-            this.command = Arrays.asList(command.split("\\s+"));
+        }
+    }
+
+    /**
+     * A jar with no classes, only a manifest naming FuseMain and this build's class path: what the
+     * launcher's {@code java -jar} needs to run the freshly compiled classes (the real jar is packaged
+     * only after the tests).
+     */
+    private static synchronized Path classPathJar(String cp) {
+        try {
+            Path jar = Path.of(System.getProperty("java.io.tmpdir"), "dot-parity-fuse-" + Integer.toHexString(cp.hashCode()) + ".jar");
+            if (Files.exists(jar)) return jar;
+            Manifest m = new Manifest();
+            m.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+            m.getMainAttributes().put(Attributes.Name.MAIN_CLASS, "org.dockerontop.fuse.FuseMain");
+            StringBuilder urls = new StringBuilder();
+            for (String e : cp.split(java.io.File.pathSeparator)) {
+                if (e.isEmpty() || e.contains("surefire")) continue;
+                urls.append(Path.of(e).toUri().toURL()).append(' ');
+            }
+            m.getMainAttributes().put(Attributes.Name.CLASS_PATH, urls.toString().trim());
+            Path tmp = Files.createTempFile(jar.getParent(), "dot-parity-fuse", ".tmp");
+            try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(tmp), m)) {
+                // manifest only
+            }
+            Files.move(tmp, jar, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            jar.toFile().deleteOnExit();
+            return jar;
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 
@@ -40,7 +83,7 @@ final class FuseOverlay implements Overlay {
         argv.add("-o");
         argv.add(d.options() + (extra.isEmpty() ? "" : "," + extra));
         argv.add(d.mnt().toString());
-        Cmd.Result r = Cmd.run(argv, null, 120);
+        Cmd.Result r = Cmd.run(argv, null, env, 120);
         if (r.exit() != 0) throw new IOException("FUSE mount failed: " + r.describe(argv));
         String type = MountTable.fsTypeAt(d.mnt());
         if (type == null || !type.startsWith("fuse")) {

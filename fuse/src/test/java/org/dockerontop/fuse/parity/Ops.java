@@ -205,10 +205,6 @@ public final class Ops {
         return rec("flock " + fd(fd) + " " + op, c.flock(fd, op));
     }
 
-    public long fchmodViaPath(String rel, int mode) {
-        return chmod(rel, mode);
-    }
-
     /** fstat, logged as type, mode, owner, size and nlink. */
     public Sys.Stat fstat(int fd) {
         try {

@@ -26,9 +26,10 @@ public interface Overlay {
     }
 
     /**
-     * The filesystem under test. By default {@code org.dockerontop.fuse.FuseMain} run as its own process
-     * with this JVM's test classpath (the classes the jar is built from, freshly compiled; the jar itself
-     * is only packaged after the tests). {@code -Ddot.parity.fuse=CMD} runs another command instead
+     * The filesystem under test. By default the production launcher {@code src/bin/docker-on-top-fuse}
+     * (with its JVM flags) running this build's freshly compiled classes through a manifest-only jar (the
+     * real jar is only packaged after the tests); without the launcher, {@code java -cp CLASSPATH
+     * org.dockerontop.fuse.FuseMain}. {@code -Ddot.parity.fuse=CMD} runs another command instead
      * (e.g. {@code "java -jar fuse/target/docker-on-top-fuse.jar"} or {@code fuse-overlayfs}), and
      * {@code -Ddot.parity.fuse=kernel} compares the kernel with itself, which checks the harness.
      */

@@ -2,6 +2,7 @@ package org.dockerontop.fuse.parity;
 
 import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -69,21 +70,29 @@ public final class Parity {
                         + "=== kernel upper\n" + k.upper);
             }
             List<Executable> checks = new ArrayList<>();
-            checks.add(() -> assertEquals(String.join("\n", k.log), String.join("\n", f.log),
-                    "operation results differ (expected = kernel, actual = fuse)\n" + Diff.lines(k.log, f.log)));
-            checks.add(() -> assertEquals(k.merged, f.merged,
-                    "mounted view differs (expected = kernel, actual = fuse)\n" + Diff.text(k.merged, f.merged)));
-            checks.add(() -> assertEquals(k.upper, f.upper,
-                    "upper directory after unmount differs (expected = kernel, actual = fuse)\n" + Diff.text(k.upper, f.upper)));
+            checks.add(() -> same(String.join("\n", k.log), String.join("\n", f.log),
+                    "operation results differ (expected = kernel, actual = fuse)"));
+            checks.add(() -> same(k.merged, f.merged, "mounted view differs (expected = kernel, actual = fuse)"));
+            checks.add(() -> same(k.upper, f.upper, "upper directory after unmount differs (expected = kernel, actual = fuse)"));
             for (Run r : List.of(k, f)) {
-                checks.add(() -> assertEquals(r.lowerBefore, r.lowerAfter,
-                        r.overlay + " modified the lower directory\n" + Diff.text(r.lowerBefore, r.lowerAfter)));
+                checks.add(() -> same(r.lowerBefore, r.lowerAfter, r.overlay + " modified the lower directory"));
                 checks.add(() -> assertEquals("", r.workLeftovers, r.overlay + " left files in its workdir"));
             }
             assertAll(checks);
         } finally {
             cleanUp(base);
         }
+    }
+
+    /**
+     * Fails with a "-"/"+" line diff; short texts also go through assertEquals so IDEs can show them side
+     * by side, long ones (a 10,000-entry tree) only as the diff.
+     */
+    public static void same(String expected, String actual, String what) {
+        if (expected.equals(actual)) return;
+        String diff = Diff.text(expected, actual);
+        if (expected.length() + actual.length() > 40_000) fail(what + "\n" + diff);
+        assertEquals(expected, actual, what + "\n" + diff);
     }
 
     Run run(Overlay overlay, Path dir, Scenario s) throws Exception {

@@ -2,7 +2,6 @@ package org.dockerontop.fuse.parity;
 
 import static org.dockerontop.fuse.parity.LibC.*;
 import static org.junit.jupiter.api.Assertions.assertAll;
-import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.nio.file.Path;
 
@@ -65,10 +64,9 @@ class ParityRoundTripTest {
             String byFuse = view(Overlay.underTest(), d, since);
             String upperAfter = TreeSnapshot.upper(d.upper().toString(), since, false);
             assertAll(
-                    () -> assertEquals(byKernel, byFuse, "a kernel-written upper seen through the FUSE mount "
-                            + "(expected = kernel's view, actual = fuse's)\n" + Diff.text(byKernel, byFuse)),
-                    () -> assertEquals(upperBefore, upperAfter, "only reading through the FUSE mount changed the upper\n"
-                            + Diff.text(upperBefore, upperAfter)));
+                    () -> Parity.same(byKernel, byFuse, "a kernel-written upper seen through the FUSE mount "
+                            + "(expected = kernel's view, actual = fuse's)"),
+                    () -> Parity.same(upperBefore, upperAfter, "only reading through the FUSE mount changed the upper"));
         } finally {
             Parity.cleanUp(base);
         }
@@ -89,12 +87,10 @@ class ParityRoundTripTest {
             String kernelOnFuseUpper = view(Overlay.kernel(), byF, since);
             String fuseOnFuseUpper = view(Overlay.underTest(), byF, since);
             assertAll(
-                    () -> assertEquals(reference, kernelOnFuseUpper, "the kernel reads a FUSE-written upper differently "
-                            + "from the upper it writes itself (expected = kernel-written, actual = FUSE-written)\n"
-                            + Diff.text(reference, kernelOnFuseUpper)),
-                    () -> assertEquals(kernelOnFuseUpper, fuseOnFuseUpper, "FUSE remounting its own upper differs from "
-                            + "the kernel mounting it (expected = kernel, actual = fuse)\n"
-                            + Diff.text(kernelOnFuseUpper, fuseOnFuseUpper)));
+                    () -> Parity.same(reference, kernelOnFuseUpper, "the kernel reads a FUSE-written upper differently "
+                            + "from the upper it writes itself (expected = kernel-written, actual = FUSE-written)"),
+                    () -> Parity.same(kernelOnFuseUpper, fuseOnFuseUpper, "FUSE remounting its own upper differs from "
+                            + "the kernel mounting it (expected = kernel, actual = fuse)"));
         } finally {
             Parity.cleanUp(base);
         }

@@ -28,7 +28,9 @@ import java.util.Set;
  *     inode, {@code U:path} for an upper one), since the two runs use different copies of the layers
  *     and raw numbers can never match; inodes found in neither layer get {@code ?1, ?2...} in walk order,
  *     which still shows whether two names share an inode. Also whether st_dev is the mount's, and
- *     whether readdir's d_ino and d_type agree with lstat.</li>
+ *     whether readdir's d_type and (for non-directories) d_ino agree with lstat.</li>
+ * <li>Directory nlink is rendered: the kernel reports 1 for a merged directory (which tells find(1) not
+ *     to use the leaf optimisation); a count that is too high makes find skip subdirectories.</li>
  * </ul>
  */
 public final class TreeSnapshot {
@@ -114,14 +116,11 @@ public final class TreeSnapshot {
         List<Sys.Dirent> entries = Sys.readdir(abs);
         Set<String> seen = new HashSet<>();
         List<Sys.Dirent> children = new ArrayList<>();
-        boolean dot = false, dotdot = false;
         for (Sys.Dirent e : entries) {
             if (!seen.add(e.name())) out.append(rel.isEmpty() ? "." : rel).append(": readdir returned '").append(e.name()).append("' twice\n");
-            if (e.name().equals(".")) dot = true;
-            else if (e.name().equals("..")) dotdot = true;
-            else children.add(e);
+            if (!e.name().equals(".") && !e.name().equals("..")) children.add(e);
         }
-        if (!dot || !dotdot) out.append(rel.isEmpty() ? "." : rel).append(": readdir lacks . or ..\n");
+        // "." and ".." are checked once, by ParityDirectoryTest.readdirReturnsDotAndDotDot, not in every view
         children.sort((a, b) -> a.name().compareTo(b.name()));
         for (Sys.Dirent e : children) {
             String childRel = rel.isEmpty() ? e.name() : rel + "/" + e.name();
@@ -138,7 +137,9 @@ public final class TreeSnapshot {
                 int expected = (cst.type() >>> 12);
                 if (dtype != 0 && dtype != expected) out.append(childRel).append(" d_type ").append(dtype)
                         .append(" but lstat type ").append(expected).append('\n');
-                if (e.ino() != cst.ino()) out.append(childRel).append(" d_ino differs from st_ino\n");
+                // directories are left out: the kernel itself returns the upper inode as d_ino for a
+                // copied-up directory whose st_ino is the lower one (seen after a remount)
+                if (!cst.isDir() && e.ino() != cst.ino()) out.append(childRel).append(" d_ino differs from st_ino\n");
             }
             if (cst.isDir()) renderDir(root, childRel, out);
             else out.append(line(childRel, childAbs, cst)).append('\n');

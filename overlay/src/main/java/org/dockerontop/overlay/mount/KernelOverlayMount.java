@@ -63,6 +63,10 @@ public final class KernelOverlayMount {
             if (libc().syscall(SYS_FSCONFIG, fd, FSCONFIG_CMD_CREATE, null, null, 0) != 0) {
                 throw failure(fd, what + ": the kernel refused the layers");
             }
+            // A successful create may still log warnings about features the upper cannot support.
+            for (String line : readFsContextLog(fd)) {
+                LOG.warn("{}: kernel says: {}", mountpoint, line);
+            }
             long mfd = libc().syscall(SYS_FSMOUNT, fd, FSMOUNT_CLOEXEC, 0);
             if (mfd < 0) {
                 throw failure(fd, what + ": fsmount failed");
@@ -162,7 +166,7 @@ public final class KernelOverlayMount {
         return new MountException(e, m.toString());
     }
 
-    private static void legacyMount(Path lower, Path upper, Path work, Path mountpoint, String source)
+    static void legacyMount(Path lower, Path upper, Path work, Path mountpoint, String source)
             throws MountException {
         String data = "lowerdir=" + escapeLegacy(lower.toString()) + ",upperdir=" + escapeLegacy(upper.toString())
                 + ",workdir=" + escapeLegacy(work.toString());

@@ -145,6 +145,16 @@ class KernelOverlayMountTest {
     }
 
     @Test
+    void mount2FallbackEscapesCommasAndColons() throws Exception {
+        // the path taken on kernels without fsopen (ENOSYS), exercised directly
+        Dirs d = dirs(tmp.resolve("x,y:z"));
+        KernelOverlayMount.legacyMount(d.lower, d.upper, d.work, d.mnt, "docker-on-top_legacy");
+        assertTrue(MountTable.read().at(d.mnt).orElseThrow().isOverlay());
+        assertWorks(d);
+        KernelOverlayMount.unmount(d.mnt);
+    }
+
+    @Test
     void legacyEscaping() {
         assertEquals("/a\\,b\\:c\\\\d", KernelOverlayMount.escapeLegacy("/a,b:c\\d"));
     }

@@ -23,6 +23,7 @@ public final class Logging {
                 "org.slf4j.simpleLogger.showThreadName", level.equals("debug") ? "true" : "false",
                 "org.slf4j.simpleLogger.log.org.xnio", libraries,
                 "org.slf4j.simpleLogger.log.io.undertow", libraries,
+                "org.slf4j.simpleLogger.log.org.jboss", libraries,
                 "org.jboss.logging.provider", "slf4j");
         // explicit -D settings on the java command line win
         settings.forEach((key, value) -> {

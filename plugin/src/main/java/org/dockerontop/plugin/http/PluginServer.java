@@ -3,10 +3,13 @@ package org.dockerontop.plugin.http;
 import io.undertow.UndertowOptions;
 import io.undertow.connector.ByteBufferPool;
 import io.undertow.server.DefaultByteBufferPool;
+import io.undertow.server.HttpHandler;
+import io.undertow.server.HttpServerExchange;
 import io.undertow.server.handlers.BlockingHandler;
 import io.undertow.server.handlers.GracefulShutdownHandler;
 import io.undertow.server.handlers.HttpContinueReadHandler;
 import io.undertow.server.protocol.http.HttpOpenListener;
+import org.dockerontop.plugin.http.ProtocolMessages.ErrResponse;
 import org.dockerontop.plugin.volume.VolumeService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,18 +37,39 @@ public final class PluginServer implements Closeable {
 
     private final PluginSocket socket;
     private final XnioWorker worker;
-    private final UnixSocketPipeBridge bridge;
+    private final StoppingGate gate;
     private final GracefulShutdownHandler requests;
+    private final UnixSocketPipeBridge bridge;
     private boolean closed;
 
-    private PluginServer(PluginSocket socket, XnioWorker worker, UnixSocketPipeBridge bridge,
-                         GracefulShutdownHandler requests) {
+    private PluginServer(PluginSocket socket, XnioWorker worker, StoppingGate gate, GracefulShutdownHandler requests,
+                         UnixSocketPipeBridge bridge) {
         this.socket = socket;
         this.worker = worker;
-        this.bridge = bridge;
+        this.gate = gate;
         this.requests = requests;
+        this.bridge = bridge;
     }
 
+    /** While the server stops, answers with an Err dockerd can show (GracefulShutdownHandler's own 503 is empty). */
+    private static final class StoppingGate implements HttpHandler {
+        private final HttpHandler next;
+        private volatile boolean stopping;
+
+        StoppingGate(HttpHandler next) {
+            this.next = next;
+        }
+
+        @Override
+        public void handleRequest(HttpServerExchange exchange) throws Exception {
+            if (stopping) {
+                exchange.setPersistent(false);
+                ProtocolMessages.send(exchange, 503, new ErrResponse("docker-on-top is stopping; retry once it runs again"));
+            } else {
+                next.handleRequest(exchange);
+            }
+        }
+    }
 
     /**
      * Creates the socket at {@code socketPath} and serves {@code volumes} on it until {@link #close()}.
@@ -73,12 +97,13 @@ public final class PluginServer implements Closeable {
             // HttpContinueReadHandler answers "Expect: 100-continue" with 100 when the body is first read
             GracefulShutdownHandler requests = new GracefulShutdownHandler(
                     new HttpContinueReadHandler(new BlockingHandler(new VolumeDriverHandler(volumes))));
-            forRoot.setRootHandler(requests);
+            StoppingGate gate = new StoppingGate(requests);
+            forRoot.setRootHandler(gate);
             HttpOpenListener forOthers = new HttpOpenListener(buffers, undertowOptions);
             forOthers.setRootHandler(new PeerRefusedHandler());
             UnixSocketPipeBridge bridge = new UnixSocketPipeBridge(socket.channel(), worker, forRoot, forOthers);
             bridge.start();
-            return new PluginServer(socket, worker, bridge, requests);
+            return new PluginServer(socket, worker, gate, requests, bridge);
         } catch (IOException | RuntimeException e) {
             if (worker != null) {
                 worker.shutdownNow();
@@ -96,7 +121,7 @@ public final class PluginServer implements Closeable {
     /**
      * Stops serving: removes the socket file (so no new connection arrives), lets requests in progress finish
      * for up to 20 s — a Mount that completed but whose answer never reached dockerd would stay counted with no
-     * Unmount ever coming — and then closes every connection. Requests arriving meanwhile get 503.
+     * Unmount ever coming — and then closes every connection. Requests arriving meanwhile get 503 with an Err.
      */
     @Override
     public synchronized void close() {
@@ -109,6 +134,7 @@ public final class PluginServer implements Closeable {
         } catch (IOException e) {
             log.warn("could not remove the socket {}: {}", socket.path(), e.toString());
         }
+        gate.stopping = true;
         requests.shutdown();
         try {
             if (!requests.awaitShutdown(TimeUnit.SECONDS.toMillis(DRAIN_SECONDS))) {

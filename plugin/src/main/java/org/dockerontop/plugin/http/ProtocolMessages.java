@@ -84,7 +84,11 @@ final class ProtocolMessages {
 
     /** Answers {@code exchange} with {@code status} and {@code response} as JSON; works on I/O and worker threads. */
     static void send(HttpServerExchange exchange, int status, Object response) throws IOException {
-        byte[] json = JSON.writeValueAsBytes(response);
+        send(exchange, status, JSON.writeValueAsBytes(response));
+    }
+
+    /** Answers {@code exchange} with {@code status} and the already encoded JSON {@code json}. */
+    static void send(HttpServerExchange exchange, int status, byte[] json) {
         exchange.setStatusCode(status);
         exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, CONTENT_TYPE);
         exchange.getResponseHeaders().put(Headers.CONTENT_LENGTH, json.length);

@@ -21,9 +21,11 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.FileSystems;
 import java.nio.file.attribute.UserPrincipal;
-import java.util.Set;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -43,6 +45,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class UnixSocketPipeBridge implements Closeable {
     private static final Logger log = LoggerFactory.getLogger(UnixSocketPipeBridge.class);
     private static final int BUFFER_SIZE = 16 * 1024;
+    /** How long a connection Undertow closed may still send (discarded) input before it is closed. */
+    private static final long LINGER_MILLIS = 1000;
 
     private final ServerSocketChannel server;
     private final XnioWorker worker;
@@ -50,7 +54,9 @@ final class UnixSocketPipeBridge implements Closeable {
     private final ChannelListener<StreamConnection> otherListener;
     private final UserPrincipal root;
     private final ExecutorService threads;
-    private final Set<SocketChannel> open = ConcurrentHashMap.newKeySet();
+    private final ScheduledExecutorService lingerTimer;
+    /** Each open unix connection and its pipe to Undertow. */
+    private final Map<SocketChannel, Link> open = new ConcurrentHashMap<>();
     private final Thread acceptor;
     private volatile boolean closed;
 
@@ -65,6 +71,11 @@ final class UnixSocketPipeBridge implements Closeable {
         AtomicInteger n = new AtomicInteger();
         this.threads = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "unix-pump-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        this.lingerTimer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "unix-linger");
             t.setDaemon(true);
             return t;
         });
@@ -101,17 +112,16 @@ final class UnixSocketPipeBridge implements Closeable {
     private void connect(SocketChannel client) throws IOException {
         ChannelListener<StreamConnection> listener = isRoot(client) ? rootListener : otherListener;
         ChannelPipe<StreamConnection, StreamConnection> pipe = worker.getIoThread().createFullDuplexPipeConnection();
-        StreamConnection http = pipe.getLeftSide();
-        StreamConnection pump = pipe.getRightSide();
-        open.add(client);
+        Link link = new Link(client, pipe.getLeftSide(), pipe.getRightSide());
+        open.put(client, link);
         if (closed) { // close() ran between accept and here: it would miss this connection
             open.remove(client);
-            IoUtils.safeClose(client, pump, http);
+            IoUtils.safeClose(client, link.pump, link.http);
             return;
         }
-        threads.execute(() -> clientToHttp(client, pump.getSinkChannel(), pump));
-        threads.execute(() -> httpToClient(pump.getSourceChannel(), client, pump));
-        http.getIoThread().execute(() -> listener.handleEvent(http));
+        threads.execute(() -> clientToHttp(link));
+        threads.execute(() -> httpToClient(link));
+        link.http.getIoThread().execute(() -> listener.handleEvent(link.http));
     }
 
     private boolean isRoot(SocketChannel client) {
@@ -124,25 +134,57 @@ final class UnixSocketPipeBridge implements Closeable {
         }
     }
 
-    private void clientToHttp(SocketChannel client, ConduitStreamSinkChannel toHttp, StreamConnection pump) {
-        ByteBuffer buffer = ByteBuffer.allocate(BUFFER_SIZE);
-        try {
-            while (client.read(buffer) >= 0) {
-                buffer.flip();
-                while (buffer.hasRemaining()) {
-                    Channels.writeBlocking(toHttp, buffer);
-                }
-                Channels.flushBlocking(toHttp);
-                buffer.clear();
-            }
-            // the client closed its side: let Undertow see end of input, it closes the connection when done
-            Channels.shutdownWritesBlocking(toHttp);
-        } catch (IOException e) {
-            finish(client, pump);
+    /** One unix connection and the pipe that carries it to and from Undertow. */
+    private static final class Link {
+        final SocketChannel client;
+        final StreamConnection http; // Undertow's end
+        final StreamConnection pump; // ours
+        volatile boolean clientDone; // the client has sent end of input
+        volatile boolean httpDone;   // Undertow has closed its end
+
+        Link(SocketChannel client, StreamConnection http, StreamConnection pump) {
+            this.client = client;
+            this.http = http;
+            this.pump = pump;
         }
     }
 
-    private void httpToClient(ConduitStreamSourceChannel fromHttp, SocketChannel client, StreamConnection pump) {
+    private void clientToHttp(Link link) {
+        ConduitStreamSinkChannel toHttp = link.pump.getSinkChannel();
+        ByteBuffer buffer = ByteBuffer.allocate(BUFFER_SIZE);
+        boolean discarding = false;
+        try {
+            while (link.client.read(buffer) >= 0) {
+                buffer.flip();
+                if (!discarding) {
+                    try {
+                        while (buffer.hasRemaining()) {
+                            // bounded waits: see httpToClient
+                            if (Channels.writeBlocking(toHttp, buffer, 1, TimeUnit.SECONDS) == 0 && !link.client.isOpen()) {
+                                return;
+                            }
+                        }
+                    } catch (IOException httpClosed) {
+                        // Undertow is done with this connection and its answer is on the way: swallow the rest
+                        discarding = true;
+                    }
+                }
+                buffer.clear();
+            }
+            link.clientDone = true;
+            if (link.httpDone) {
+                finish(link);
+            } else {
+                // a half-close: Undertow sees end of input, answers what it has and closes the connection
+                Channels.shutdownWritesBlocking(toHttp);
+            }
+        } catch (IOException e) {
+            finish(link);
+        }
+    }
+
+    private void httpToClient(Link link) {
+        ConduitStreamSourceChannel fromHttp = link.pump.getSourceChannel();
         ByteBuffer buffer = ByteBuffer.allocate(BUFFER_SIZE);
         try {
             while (true) {
@@ -152,49 +194,80 @@ final class UnixSocketPipeBridge implements Closeable {
                     break;
                 }
                 if (n == 0) {
-                    if (!client.isOpen()) {
+                    if (!link.client.isOpen()) {
                         break;
                     }
                     continue;
                 }
                 buffer.flip();
                 while (buffer.hasRemaining()) {
-                    client.write(buffer);
+                    link.client.write(buffer);
                 }
                 buffer.clear();
             }
         } catch (IOException e) {
             log.debug("connection ended: {}", e.toString());
-        } finally {
-            // Undertow closed the connection (Connection: close, HTTP/1.0, error, or the client went away)
-            finish(client, pump);
+        }
+        // Undertow closed the connection (Connection: close, HTTP/1.0, an error, the client went away, shutdown)
+        link.httpDone = true;
+        if (link.clientDone || !link.client.isOpen()) {
+            finish(link);
+        } else {
+            linger(link);
         }
     }
 
-    private void finish(SocketChannel client, StreamConnection pump) {
-        open.remove(client);
-        IoUtils.safeClose(client, pump);
+    /**
+     * Closing a unix socket that still holds unread input makes the peer's next read fail with ECONNRESET,
+     * which can swallow the answer just sent (a 413 for a body never read, say). So send end of input instead,
+     * let {@link #clientToHttp} discard whatever still arrives, and close for good a moment later.
+     */
+    private void linger(Link link) {
+        if (closed) { // shutting down: the answers that matter (drained requests) had no unread input behind them
+            finish(link);
+            return;
+        }
+        try {
+            link.client.shutdownOutput();
+            lingerTimer.schedule(() -> finish(link), LINGER_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (IOException | RejectedExecutionException e) {
+            finish(link);
+        }
     }
 
-    /** Stops accepting and closes every open connection (the socket file is {@link PluginSocket}'s business). */
+    private void finish(Link link) {
+        open.remove(link.client);
+        IoUtils.safeClose(link.client, link.pump);
+    }
+
+    /**
+     * Stops accepting and closes every open connection (the socket file is {@link PluginSocket}'s business).
+     * Undertow's ends are closed first so that a response already handed to the pipe still reaches its client.
+     */
     @Override
     public void close() {
         closed = true;
         IoUtils.safeClose(server);
-        for (SocketChannel client : open) {
-            IoUtils.safeClose(client);
-        }
-        // interrupting wakes pump threads waiting on a pipe; once they are gone no connection event can reach
-        // the XNIO worker after its owner shuts it down
-        threads.shutdownNow();
-        try {
-            acceptor.join(1000);
-            if (!threads.awaitTermination(2, TimeUnit.SECONDS)) {
-                log.debug("some connections were still closing after 2 s");
+        for (Link link : open.values()) {
+            if (link.httpDone) {
+                finish(link); // lingering
+            } else {
+                link.http.getIoThread().execute(() -> IoUtils.safeClose(link.http));
             }
+        }
+        threads.shutdown();
+        try {
+            if (!threads.awaitTermination(LINGER_MILLIS + 1000, TimeUnit.MILLISECONDS)) {
+                log.debug("closing the connections that did not end in time");
+                open.keySet().forEach(IoUtils::safeClose);
+                threads.shutdownNow(); // wakes pump threads waiting on a pipe
+                threads.awaitTermination(1, TimeUnit.SECONDS);
+            }
+            acceptor.join(1000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        lingerTimer.shutdownNow();
     }
 
     private static void sleepQuietly() {

@@ -128,7 +128,7 @@ final class VolumeDriverHandler implements HttpHandler {
         String endpoint = route == null ? path : route.endpoint();
         byte[] body = new byte[0];
         int status;
-        Object response;
+        byte[] response;
         try {
             if (route == null) {
                 throw new ProtocolException(404, "unknown endpoint " + path
@@ -139,17 +139,18 @@ final class VolumeDriverHandler implements HttpHandler {
                 throw new ProtocolException(405, exchange.getRequestMethod() + " is not allowed on " + path + ": use POST");
             }
             body = readBody(exchange);
-            response = route.call().answer(body);
+            // encoded here, so that a value the service returns but JSON cannot carry is an internal error too
+            response = JSON.writeValueAsBytes(route.call().answer(body));
             status = 200;
         } catch (ProtocolException e) {
             status = e.status();
-            response = new ErrResponse(e.getMessage());
+            response = err(e.getMessage());
             log.warn("refused {} request: {}", endpoint, e.getMessage());
         } catch (VolumeException e) {
             status = 500;
             String message = e.getMessage() == null || e.getMessage().isBlank()
                     ? "docker-on-top: " + endpoint + " failed; see the daemon's log" : e.getMessage();
-            response = new ErrResponse(message);
+            response = err(message);
             if (route.changesState()) {
                 log.warn("{} {} failed: {}", endpoint, describe(body), message, e.getCause());
             } else {
@@ -157,19 +158,27 @@ final class VolumeDriverHandler implements HttpHandler {
             }
         } catch (Exception | LinkageError | AssertionError | StackOverflowError e) {
             status = 500;
-            response = new ErrResponse("docker-on-top: internal error while handling " + endpoint
+            response = err("docker-on-top: internal error while handling " + endpoint
                     + " (" + e.getClass().getSimpleName() + "); see the daemon's log");
             log.error("unexpected failure handling {} {}", endpoint, describe(body), e);
         }
         try {
             ProtocolMessages.send(exchange, status, response);
-        } catch (IOException | RuntimeException e) {
+        } catch (RuntimeException e) {
             log.debug("could not answer {}: {}", endpoint, e.toString());
             exchange.setPersistent(false);
         }
         if (log.isDebugEnabled()) {
             log.debug("{} {} {} -> {} in {} µs", exchange.getRequestMethod(), path, describe(body), status,
                     (System.nanoTime() - start) / 1000);
+        }
+    }
+
+    private static byte[] err(String message) {
+        try {
+            return JSON.writeValueAsBytes(new ErrResponse(message));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a string always encodes", e);
         }
     }
 

@@ -121,13 +121,18 @@ public final class ExistingMounts {
      * probe {@link Health#UNRESPONSIVE} instead of blocking the caller.
      */
     public static Health probe(Path mountpoint) {
+        return probe(mountpoint, PROBE_TIMEOUT);
+    }
+
+    /** As {@link #probe(Path)}, giving up after {@code timeout}. */
+    static Health probe(Path mountpoint, Duration timeout) {
         String path = mountpoint.toAbsolutePath().normalize().toString();
         CompletableFuture<Integer> errno = new CompletableFuture<>();
         Thread t = new Thread(() -> errno.complete(LibC.statfs(path)), "probe " + path);
         t.setDaemon(true);
         t.start();
         try {
-            int err = errno.get(PROBE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            int err = errno.get(Math.max(1, timeout.toMillis()), TimeUnit.MILLISECONDS);
             if (err == 0) {
                 return Health.ANSWERING;
             }

@@ -19,18 +19,24 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * Mounts {@link Layers} with the userspace FUSE overlay, each mount served by its own detached
  * process, so that restarting, upgrading or killing the plugin never breaks a running container's
  * volume.
  *
- * <p>The command ({@link FuseCommand}) is run as {@code CMD -o lowerdir=L,upperdir=U,workdir=W,log=LOG MOUNTPOINT};
- * it returns once the mount answers and keeps serving in a background process. That process must
- * not share anything with the plugin that dies with it: it starts in its own session (so a Ctrl-C or
- * SIGHUP to the plugin's process group does not reach it), with stdin from /dev/null and output
- * appended to {@code fuse.log} in the volume's state directory (the parent of the upper directory),
- * never to a pipe the plugin would hold. The plugin waits for the launcher only.
+ * <p>The command ({@link FuseCommand}) is run as {@code CMD -o lowerdir=L,upperdir=U,workdir=W,log=LOG MOUNTPOINT}.
+ * docker-on-top-fuse itself ({@link FuseCommand#isDockerOnTopFuse()}) also gets {@code -f}: the
+ * process started is the server, and the plugin waits until the mount shows in the mount table and
+ * answers (one JVM start instead of a launcher JVM that re-executes the server JVM). Any other command
+ * (fuse-overlayfs, a wrapper) is a launcher that returns once the mount answers, leaving a background
+ * server; the plugin waits for the launcher.
+ *
+ * <p>Either way the server must not share anything with the plugin that dies with it: it starts in
+ * its own session (so a Ctrl-C or SIGHUP to the plugin's process group does not reach it), with stdin
+ * from /dev/null and output appended to {@code fuse.log} in the volume's state directory (the parent
+ * of the upper directory), never to a pipe the plugin would hold.
  */
 public final class FuseProcessStrategy implements MountStrategy {
     public static final String NAME = "fuse";
@@ -42,6 +48,8 @@ public final class FuseProcessStrategy implements MountStrategy {
     private static final long LOG_ROTATE_BYTES = 1 << 20;
     private static final int OUTPUT_IN_MESSAGE = 2000;
     private static final Path SETSID = Path.of("/usr/bin/setsid");
+    /** How often the mount table is checked while a server starts. */
+    private static final Duration POLL = Duration.ofMillis(10);
     private static final Logger log = LoggerFactory.getLogger(FuseProcessStrategy.class);
 
     private final FuseCommand command;
@@ -88,11 +96,15 @@ public final class FuseProcessStrategy implements MountStrategy {
                     + " install docker-on-top-fuse or set " + FuseCommand.ENV);
         }
 
+        boolean foreground = cmd.isDockerOnTopFuse();
         List<String> argv = new ArrayList<>();
         if (Files.isExecutable(SETSID)) {
             argv.add(SETSID.toString());
         }
         argv.addAll(cmd.argv());
+        if (foreground) {
+            argv.add("-f");
+        }
         Path logFile = logFile(layers);
         argv.add("-o");
         // log=: where docker-on-top-fuse's server writes once detached (fuse-overlayfs ignores it)
@@ -106,56 +118,128 @@ public final class FuseProcessStrategy implements MountStrategy {
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
                 .redirectErrorStream(true);
 
+        OptionalInt mountBefore = ExistingMounts.entryAt(mountpoint).map(m -> OptionalInt.of(m.id())).orElse(OptionalInt.empty());
         long started = System.nanoTime();
-        Process launcher;
+        Process process;
         try {
-            launcher = pb.start();
+            process = pb.start();
         } catch (IOException e) {
             throw new StrategyUnavailableException("cannot run the FUSE overlay command " + cmd + ": " + e.getMessage()
                     + "; install docker-on-top-fuse or set " + FuseCommand.ENV, e);
         }
         try {
-            if (!launcher.waitFor(mountTimeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
-                launcher.descendants().forEach(ProcessHandle::destroyForcibly);
-                launcher.destroyForcibly();
-                cleanUpFailedMount(mountpoint);
-                throw new VolumeException("the FUSE overlay command did not mount " + mountpoint + " within "
-                        + mountTimeout.toSeconds() + " s and was stopped" + outputSuffix(logFile, logStart));
+            if (foreground) {
+                awaitServerMount(process, mountpoint, mountBefore, logFile, logStart);
+            } else {
+                awaitLauncher(process, mountpoint, logFile, logStart);
             }
-            int exit = launcher.exitValue();
-            if (exit != 0) {
+        } catch (InterruptedException e) {
+            abandon(process, mountpoint);
+            Thread.currentThread().interrupt();
+            throw new VolumeException("interrupted while mounting " + mountpoint + " with FUSE", e);
+        }
+        log.info("mounted {} with FUSE ({}) in {} ms, served by process {}", mountpoint, cmd,
+                (System.nanoTime() - started) / 1_000_000,
+                FuseProcesses.describe(FuseProcesses.serving(mountpoint)));
+        return new MountResult(NAME, "requested");
+    }
+
+    /**
+     * docker-on-top-fuse started with {@code -f}: {@code server} is the process that will serve the
+     * mount, so there is one JVM start and the plugin itself waits until the mount shows in the mount
+     * table and answers. The server is our child only until the plugin exits: it has its own session
+     * and no pipe to us, so a kill -9 of the plugin leaves it serving.
+     */
+    private void awaitServerMount(Process server, Path mountpoint, OptionalInt mountBefore, Path logFile, long logStart)
+            throws VolumeException, InterruptedException {
+        long deadline = System.nanoTime() + mountTimeout.toNanos();
+        while (true) {
+            if (isNewFuseMountAt(mountpoint, mountBefore)) {
+                Duration left = Duration.ofNanos(Math.max(deadline - System.nanoTime(), 0));
+                ExistingMounts.Health health = ExistingMounts.probe(mountpoint,
+                        left.compareTo(ExistingMounts.PROBE_TIMEOUT) < 0 ? left : ExistingMounts.PROBE_TIMEOUT);
+                if (health == ExistingMounts.Health.ANSWERING) {
+                    return;
+                }
+                // not answering yet: the server dies (seen below) or answers, or the deadline ends it
+            }
+            if (!server.isAlive()) {
+                int exit = server.exitValue();
+                if (exit == 0 && isNewFuseMountAt(mountpoint, mountBefore)
+                        && ExistingMounts.probe(mountpoint) == ExistingMounts.Health.ANSWERING) {
+                    return; // it detached after all and left a server behind that answers
+                }
                 cleanUpFailedMount(mountpoint);
                 String output = readFrom(logFile, logStart);
-                String message = "the FUSE overlay command failed to mount " + mountpoint + " (exit code " + exit + ")"
-                        + outputSuffix(output);
+                String message = "the FUSE overlay server exited with exit code " + exit + " before " + mountpoint
+                        + " was mounted" + outputSuffix(output);
                 if (refusesFuse(output)) {
                     throw new StrategyUnavailableException(message);
                 }
                 throw new VolumeException(message);
             }
-            Optional<MountEntry> mounted = ExistingMounts.entryAt(mountpoint);
-            if (mounted.isEmpty() || !ExistingMounts.isFuseType(mounted.get().fsType())) {
-                cleanUpFailedMount(mountpoint);
-                throw new VolumeException("the FUSE overlay command exited successfully but " + mountpoint
-                        + " is not a FUSE mount" + mounted.map(m -> " (found " + m.fsType() + ")").orElse("")
-                        + outputSuffix(logFile, logStart));
+            if (System.nanoTime() - deadline >= 0) {
+                abandon(server, mountpoint);
+                throw new VolumeException("the FUSE overlay server did not mount " + mountpoint + " within "
+                        + mountTimeout.toSeconds() + " s and was stopped" + outputSuffix(logFile, logStart));
             }
-            int err = LibC.statfs(mountpoint.toString());
-            if (err != 0) {
-                cleanUpFailedMount(mountpoint);
-                throw new VolumeException("the FUSE overlay mount at " + mountpoint + " does not answer: "
-                        + LibC.describe(err) + outputSuffix(logFile, logStart));
+            server.waitFor(POLL.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** Any other command: a launcher that returns once the mount answers, leaving a detached server. */
+    private void awaitLauncher(Process launcher, Path mountpoint, Path logFile, long logStart)
+            throws VolumeException, InterruptedException {
+        if (!launcher.waitFor(mountTimeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+            abandon(launcher, mountpoint);
+            throw new VolumeException("the FUSE overlay command did not mount " + mountpoint + " within "
+                    + mountTimeout.toSeconds() + " s and was stopped" + outputSuffix(logFile, logStart));
+        }
+        int exit = launcher.exitValue();
+        if (exit != 0) {
+            cleanUpFailedMount(mountpoint);
+            String output = readFrom(logFile, logStart);
+            String message = "the FUSE overlay command failed to mount " + mountpoint + " (exit code " + exit + ")"
+                    + outputSuffix(output);
+            if (refusesFuse(output)) {
+                throw new StrategyUnavailableException(message);
             }
-            log.info("mounted {} with FUSE ({}) in {} ms, served by process {}", mountpoint, cmd,
-                    (System.nanoTime() - started) / 1_000_000,
-                    FuseProcesses.describe(FuseProcesses.serving(mountpoint)));
-            return new MountResult(NAME, "requested");
+            throw new VolumeException(message);
+        }
+        Optional<MountEntry> mounted = ExistingMounts.entryAt(mountpoint);
+        if (mounted.isEmpty() || !ExistingMounts.isFuseType(mounted.get().fsType())) {
+            cleanUpFailedMount(mountpoint);
+            throw new VolumeException("the FUSE overlay command exited successfully but " + mountpoint
+                    + " is not a FUSE mount" + mounted.map(m -> " (found " + m.fsType() + ")").orElse("")
+                    + outputSuffix(logFile, logStart));
+        }
+        ExistingMounts.Health health = ExistingMounts.probe(mountpoint);
+        if (health != ExistingMounts.Health.ANSWERING) {
+            cleanUpFailedMount(mountpoint);
+            throw new VolumeException("the FUSE overlay mount at " + mountpoint + " does not answer ("
+                    + health.name().toLowerCase(java.util.Locale.ROOT) + ")" + outputSuffix(logFile, logStart));
+        }
+    }
+
+    /** A FUSE mount on top at {@code mountpoint} other than the one that was there before (by mount id). */
+    private static boolean isNewFuseMountAt(Path mountpoint, OptionalInt mountBefore) {
+        Optional<MountEntry> m = ExistingMounts.entryAt(mountpoint);
+        return m.isPresent() && ExistingMounts.isFuseType(m.get().fsType())
+                && (mountBefore.isEmpty() || m.get().id() != mountBefore.getAsInt());
+    }
+
+    /** Stops a process we started (and whatever it started) and removes what it may have mounted. */
+    private static void abandon(Process process, Path mountpoint) {
+        List<ProcessHandle> ours = new ArrayList<>(process.descendants().toList());
+        ours.add(process.toHandle());
+        try {
+            cleanUpFailedMount(mountpoint);
+            if (!FuseProcesses.stop(ours, Duration.ofSeconds(2))) {
+                log.warn("process {} of a failed FUSE mount at {} did not exit", FuseProcesses.describe(ours), mountpoint);
+            }
         } catch (InterruptedException e) {
+            ours.forEach(ProcessHandle::destroyForcibly);
             Thread.currentThread().interrupt();
-            launcher.descendants().forEach(ProcessHandle::destroyForcibly);
-            launcher.destroyForcibly();
-            cleanUpFailedMountQuietly(mountpoint);
-            throw new VolumeException("interrupted while mounting " + mountpoint + " with FUSE", e);
         }
     }
 
@@ -215,14 +299,6 @@ public final class FuseProcessStrategy implements MountStrategy {
         }
         if (!servers.isEmpty() && !FuseProcesses.stop(servers, Duration.ofSeconds(2))) {
             log.warn("FUSE process {} of a failed mount at {} did not exit", FuseProcesses.describe(servers), mountpoint);
-        }
-    }
-
-    private static void cleanUpFailedMountQuietly(Path mountpoint) {
-        try {
-            cleanUpFailedMount(mountpoint);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 

@@ -41,11 +41,17 @@ final class FuseProcesses {
         return found;
     }
 
-    /** Waits until every process has exited. @return false if some are still alive after {@code timeout} */
+    /**
+     * Waits until every process has exited. A zombie counts as exited: a server re-adopted after a
+     * plugin restart is the child of init, which may reap it late (one to two seconds on some VMs'
+     * inits), while {@link ProcessHandle#isAlive()} stays true until it is reaped.
+     *
+     * @return false if some are still alive after {@code timeout}
+     */
     static boolean awaitExit(List<ProcessHandle> processes, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         for (ProcessHandle p : processes) {
-            while (p.isAlive()) {
+            while (isRunning(p)) {
                 if (System.nanoTime() - deadline > 0) {
                     return false;
                 }
@@ -57,12 +63,39 @@ final class FuseProcesses {
 
     /** SIGTERM, then SIGKILL for whatever is still alive after {@code grace}. @return true if all are gone */
     static boolean stop(List<ProcessHandle> processes, Duration grace) throws InterruptedException {
-        processes.forEach(ProcessHandle::destroy);
+        for (ProcessHandle p : processes) {
+            p.destroy();
+            LibC.resume(p.pid()); // a stopped (hung) server would otherwise sit on the SIGTERM until SIGKILL
+        }
         if (awaitExit(processes, grace)) {
             return true;
         }
-        processes.forEach(ProcessHandle::destroyForcibly);
+        processes.stream().filter(FuseProcesses::isRunning).forEach(ProcessHandle::destroyForcibly);
         return awaitExit(processes, Duration.ofSeconds(5));
+    }
+
+    /**
+     * Alive and not a zombie: exited but not yet reaped by its parent, which /proc/PID/stat shows as
+     * state Z. The main thread of a multi-threaded process shows Z as soon as it has exited, while its
+     * other threads may still be exiting (and still hold /dev/fuse open), so a zombie also has to be
+     * the only task left.
+     */
+    static boolean isRunning(ProcessHandle p) {
+        if (!p.isAlive()) {
+            return false;
+        }
+        try {
+            String stat = Files.readString(PROC.resolve(p.pid() + "/stat"));
+            int end = stat.lastIndexOf(')');
+            if (end < 0 || end + 2 >= stat.length() || stat.charAt(end + 2) != 'Z') {
+                return true;
+            }
+            try (var tasks = Files.list(PROC.resolve(p.pid() + "/task"))) {
+                return tasks.limit(2).count() > 1;
+            }
+        } catch (IOException e) {
+            return p.isAlive();
+        }
     }
 
     static String describe(List<ProcessHandle> processes) {

@@ -27,6 +27,8 @@ final class LibC {
 
         @SaveError
         int umount2(String target, int flags);
+
+        int kill(int pid, int signal);
     }
 
     private static final Native NATIVE = LibraryLoader.create(Native.class).load("c");
@@ -49,6 +51,11 @@ final class LibC {
     /** @return 0, or the errno of umount2(target, flags | UMOUNT_NOFOLLOW) */
     static int umount2(String target, int flags) {
         return NATIVE.umount2(target, flags | UMOUNT_NOFOLLOW) == 0 ? 0 : RUNTIME.getLastError();
+    }
+
+    /** Wakes a stopped process (SIGCONT) so that a SIGTERM sent to it is handled now, not at some later resume. */
+    static void resume(long pid) {
+        NATIVE.kill((int) pid, jnr.constants.platform.Signal.SIGCONT.intValue());
     }
 
     static String describe(int errno) {

@@ -2,7 +2,6 @@ package org.dockerontop.plugin.mount;
 
 import org.dockerontop.plugin.volume.VolumeException;
 
-import java.util.List;
 
 /**
  * The strategies a daemon offers, by the names users pass to {@code --strategy} and
@@ -11,7 +10,6 @@ import java.util.List;
  * by all volumes.
  */
 public final class MountStrategies {
-    public static final List<String> NAMES = List.of("auto", "overlay", "fuse");
 
     private final MountStrategy overlay;
     private final MountStrategy fuse;
@@ -39,13 +37,5 @@ public final class MountStrategies {
             case "fuse" -> fuse;
             default -> throw new VolumeException("unknown strategy '" + name + "': use one of auto, overlay, fuse");
         };
-    }
-
-    /**
-     * The strategy that can unmount what is mounted now, whatever the volume asked for: {@code auto}
-     * dispatches on the mount found at the mountpoint, so it is right for every volume.
-     */
-    public MountStrategy forUnmount() {
-        return auto;
     }
 }

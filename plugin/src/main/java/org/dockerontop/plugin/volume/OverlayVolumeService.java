@@ -1,11 +1,7 @@
 package org.dockerontop.plugin.volume;
 
-import org.dockerontop.overlay.mount.KernelOverlayMount;
 import org.dockerontop.overlay.mount.MountEntry;
-import org.dockerontop.overlay.mount.MountException;
 import org.dockerontop.overlay.mount.MountTable;
-import org.dockerontop.plugin.mount.ExistingMounts;
-import org.dockerontop.plugin.mount.ExistingMounts.Health;
 import org.dockerontop.plugin.mount.Layers;
 import org.dockerontop.plugin.mount.MountResult;
 import org.dockerontop.plugin.mount.MountStrategy;
@@ -13,9 +9,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Instant;
@@ -24,6 +18,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * Copy-on-write volumes: each volume's base directory overlaid with its own upper directory, mounted by a
@@ -39,8 +36,9 @@ import java.util.concurrent.ConcurrentHashMap;
  *       then remove mountpoint/ and workdir/. A crash in between leaves "mounted, not counted" or
  *       "not mounted, not counted" plus empty directories, both harmless.</li>
  *   <li>counts change by atomic file replacement, so they are never torn.</li>
- *   <li>a volatile upper is emptied at the first Mount by moving it aside; it is deleted only after the
- *       mount succeeded and put back if it failed, so a failed Mount loses nothing.</li>
+ *   <li>a volatile upper is emptied at the first Mount by moving it aside; it is deleted (in the background)
+ *       only after the mount succeeded and put back if it failed, so a failed Mount loses nothing.</li>
+ *   <li>a dead mount (FUSE server gone or hung) is detached and replaced at Mount, never handed out.</li>
  * </ul>
  * Mount/Unmount/Remove of one volume hold its flock (see {@link VolumeStore#lock}); different volumes
  * proceed in parallel.
@@ -53,6 +51,12 @@ public final class OverlayVolumeService implements VolumeService {
     private final StrategyResolver strategies;
     /** What mounted each currently mounted volume, for Get's Status (lost on restart: then derived). */
     private final Map<String, MountResult> mountedWith = new ConcurrentHashMap<>();
+    /** Deletes discarded volatile uppers after the Mount that discarded them has answered. */
+    private final ExecutorService background = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "docker-on-top discarded-upper deleter");
+        t.setDaemon(true);
+        return t;
+    });
 
     /**
      * @param defaultStrategy used by volumes created without {@code -o strategy=}
@@ -85,9 +89,9 @@ public final class OverlayVolumeService implements VolumeService {
                         + "(dockerd's own counts can be stale after it restarts)", name, counts);
             }
             Path mp = store.mountpoint(name);
-            MountState state = probe(mp);
+            MountState state = MountState.probe(mp);
             if (state.dead()) {
-                clearDeadMount(name, mp, state);
+                Mountpoints.clearDeadMount(name, mp, state);
             } else if (state.mounted()) {
                 try {
                     strategyToUnmount(name, state.entry()).unmount(mp);
@@ -97,7 +101,7 @@ public final class OverlayVolumeService implements VolumeService {
                 }
                 LOG.info("Volume {}: unmounted a leftover mount at {} before removing it", name, mp);
             }
-            List<MountEntry> inside = mountTable().under(store.volumeDir(name));
+            List<MountEntry> inside = MountState.mountTable().under(store.volumeDir(name));
             if (!inside.isEmpty()) {
                 throw new VolumeException("cannot remove volume " + name + ": something is still mounted inside its "
                         + "state directory (" + inside.get(0).mountpoint() + "); unmount it and retry");
@@ -119,10 +123,15 @@ public final class OverlayVolumeService implements VolumeService {
             Map<String, Integer> counts = store.activeMounts(name);
             int previous = counts.getOrDefault(id, 0);
             Path mp = store.mountpoint(name);
-            MountState state = probe(mp);
+            MountState state = MountState.probe(mp);
             if (state.dead()) {
                 LOG.warn("Volume {}: the mount at {} {}; replacing it", name, mp, state.problem());
-                clearDeadMount(name, mp, state);
+                try {
+                    Mountpoints.clearDeadMount(name, mp, state);
+                } catch (VolumeException e) {
+                    throw new VolumeException("cannot mount volume " + name + ": the mount at " + mp + " "
+                            + state.problem() + " and cannot be cleared: " + e.getMessage(), e);
+                }
                 state = MountState.NOT_MOUNTED;
             }
             if (state.mounted()) {
@@ -173,11 +182,19 @@ public final class OverlayVolumeService implements VolumeService {
             if (e instanceof VolumeException) {
                 throw new VolumeException("cannot mount volume " + name + ": " + e.getMessage(), e);
             }
-            throw new VolumeException("cannot mount volume " + name + ": its state in " + store.volumeDir(name)
-                    + " cannot be written (" + e + "); check free space and permissions there", e);
+            if (e instanceof IOException) {
+                throw new VolumeException("cannot mount volume " + name + ": its state in " + store.volumeDir(name)
+                        + " cannot be written (" + e + "); check free space and permissions there", e);
+            }
+            LOG.error("Volume {}: unexpected failure while mounting (rolled back)", name, e);
+            throw new VolumeException("cannot mount volume " + name + ": internal error (" + e + "); "
+                    + "everything was rolled back, see the plugin's log", e);
         }
         if (discarded != null) {
-            store.deleteDiscarded(name);
+            // Deleting may take seconds for a big upper: the container need not wait for it. A crash before it is
+            // done leaves a '.discarded-upper-*' directory that start-up deletes.
+            Path aside = discarded;
+            background.execute(() -> store.deleteDiscarded(name, aside));
             LOG.info("Volume {} is volatile: discarded the changes of its previous use", name);
         }
     }
@@ -190,10 +207,10 @@ public final class OverlayVolumeService implements VolumeService {
             } catch (VolumeException e) {
                 // No container has received this mount yet, so detaching it cannot break anyone.
                 LOG.warn("Volume {}: rolling back a failed Mount, unmount failed ({}); detaching", name, e.getMessage());
-                detach(name, mp);
+                Mountpoints.detach(name, mp);
             }
         }
-        removeMountDirectories(name, mp, work);
+        Mountpoints.removeMountDirectories(name, mp, work);
         if (discarded != null) {
             store.restoreDiscarded(name, discarded);
         }
@@ -222,11 +239,11 @@ public final class OverlayVolumeService implements VolumeService {
                 return;
             }
             Path mp = store.mountpoint(name);
-            MountState state = probe(mp);
+            MountState state = MountState.probe(mp);
             // Uncount first: dying between the two steps leaves "mounted, not counted", which is safe.
             forgetUse(name, id);
             if (state.dead()) {
-                clearDeadMount(name, mp, state);
+                Mountpoints.clearDeadMount(name, mp, state);
             } else if (state.mounted()) {
                 try {
                     strategyToUnmount(name, state.entry()).unmount(mp);
@@ -239,7 +256,7 @@ public final class OverlayVolumeService implements VolumeService {
             } else {
                 LOG.warn("Volume {} was counted as used by {} but was not mounted", name, id);
             }
-            removeMountDirectories(name, mp, store.workdir(name));
+            Mountpoints.removeMountDirectories(name, mp, store.workdir(name));
             mountedWith.remove(name);
             LOG.info("Unmounted volume {} (last user: mount ID {})", name, id);
         }
@@ -283,18 +300,27 @@ public final class OverlayVolumeService implements VolumeService {
         requireExistingName(name);
         requireExists(name);
         Path mp = store.mountpoint(name);
-        MountState state = probe(mp);
+        MountState state = MountState.probe(mp);
         return state.mounted() && !state.dead() ? mp : null;
     }
 
     @Override
     public VolumeInfo get(String name) throws VolumeException {
         requireExistingName(name);
-        VolumeMetadata meta = store.readMetadata(name);
+        VolumeMetadata meta;
+        try {
+            meta = store.readMetadata(name);
+        } catch (VolumeException e) {
+            if (!store.exists(name)) {
+                throw e;
+            }
+            // dockerd forgets a volume whose Get fails at its start: report the damage instead of hiding it
+            return new VolumeInfo(name, null, store.directoryTime(name), Map.of("problem", e.getMessage()));
+        }
         Map<String, Integer> counts = store.activeMounts(name);
         int uses = counts.values().stream().mapToInt(Integer::intValue).sum();
         Path mp = store.mountpoint(name);
-        MountState state = probe(mp);
+        MountState state = MountState.probe(mp);
         boolean live = state.mounted() && !state.dead();
 
         Map<String, Object> status = new LinkedHashMap<>();
@@ -323,15 +349,21 @@ public final class OverlayVolumeService implements VolumeService {
     @Override
     public List<VolumeInfo> list() throws VolumeException {
         List<VolumeInfo> all = new ArrayList<>();
-        MountTable table = mountTable();
+        MountTable table = MountState.mountTable();
         for (String name : store.names()) {
-            try {
-                VolumeMetadata meta = store.readMetadata(name);
-                Path mp = store.mountpoint(name);
-                all.add(new VolumeInfo(name, table.isMountpoint(mp) ? mp : null, createdAt(name, meta), Map.of()));
-            } catch (VolumeException e) {
-                LOG.warn("Skipping volume {} in List: {}", name, e.getMessage());
+            if (!store.exists(name)) {
+                LOG.warn("Skipping {} in List: it has no {}", store.volumeDir(name), VolumeStore.METADATA);
+                continue;
             }
+            Path mp = store.mountpoint(name);
+            Instant created;
+            try {
+                created = createdAt(name, store.readMetadata(name));
+            } catch (VolumeException e) {
+                LOG.warn("Volume {}: {}", name, e.getMessage());
+                created = store.directoryTime(name);
+            }
+            all.add(new VolumeInfo(name, table.isMountpoint(mp) ? mp : null, created, Map.of()));
         }
         return all;
     }
@@ -344,59 +376,21 @@ public final class OverlayVolumeService implements VolumeService {
     // ---------------------------------------------------------------- start-up recovery
 
     /**
-     * Repairs what an unclean stop (crash, kill -9, power loss) left, where that is safe:
-     * leftovers of interrupted creates/removes/writes are deleted; a volume that is not mounted loses stale
-     * active-mount files, its workdir/ and mountpoint/; a mounted volume is left alone (its containers may
-     * still be running: FUSE mounts outlive the plugin) and adopted. Original volumes without a CreatedAt get
-     * one (their directory's time) so that it stays stable from now on.
+     * Repairs what an unclean stop left, where that is safe; see {@link StartupRecovery}.
+     *
+     * @throws VolumeException if the state directory cannot be listed
      */
     public void recover() throws VolumeException {
-        store.sweepRoot();
-        for (String name : store.names()) {
-            try (VolumeLock lock = store.lock(name)) {
-                recoverVolume(name);
-            } catch (VolumeException | RuntimeException e) {
-                LOG.warn("Volume {}: cannot check its state at start-up: {}", name, e.getMessage());
-            }
-        }
+        new StartupRecovery(store).run();
     }
 
-    private void recoverVolume(String name) throws VolumeException {
-        if (!store.exists(name)) {
-            LOG.warn("Directory {} has no {}: not a volume, ignored", store.volumeDir(name), VolumeStore.METADATA);
-            return;
+    /** Waits until background deletions submitted so far are done (for tests and orderly shutdown). */
+    void awaitBackgroundWork() throws InterruptedException {
+        try {
+            background.submit(() -> { }).get();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e);
         }
-        VolumeMetadata meta = store.readMetadata(name);
-        if (meta.createdAtInstant() == null) {
-            store.writeMetadata(name, meta.withCreatedAt(store.directoryTime(name)));
-        }
-        store.sweepTemporaryFiles(name);
-        store.deleteDiscarded(name);
-        Map<String, Integer> counts = store.activeMounts(name);
-        Path mp = store.mountpoint(name);
-        MountState state = probe(mp);
-        if (state.dead()) {
-            LOG.warn("Volume {} is mounted at {} but the mount {}; it is replaced at the next Mount "
-                    + "(active mounts: {})", name, mp, state.problem(), counts);
-            return;
-        }
-        if (state.mounted()) {
-            LOG.info("Volume {} is still mounted at {} ({}), adopting it; active mounts: {}", name, mp,
-                    state.entry().fsType(), counts);
-            return;
-        }
-        if (!counts.isEmpty()) {
-            LOG.warn("Volume {} is not mounted but was counted as used by {} (unclean stop); clearing them", name,
-                    counts);
-            for (String id : counts.keySet()) {
-                try {
-                    store.deleteActiveMount(name, id);
-                } catch (IOException e) {
-                    LOG.warn("Volume {}: cannot clear active mount {}: {}", name, id, e.toString());
-                }
-            }
-        }
-        removeMountDirectories(name, mp, store.workdir(name));
     }
 
     // ---------------------------------------------------------------- helpers
@@ -421,37 +415,6 @@ public final class OverlayVolumeService implements VolumeService {
                 "adopted a mount that existed before the plugin started");
     }
 
-    /** Removes mountpoint/ (only if empty and not a mountpoint) and workdir/ (recursively, only if unmounted). */
-    private void removeMountDirectories(String name, Path mp, Path work) {
-        try {
-            if (mountTable().isMountpoint(mp)) {
-                return;
-            }
-            if (Files.isDirectory(mp, LinkOption.NOFOLLOW_LINKS)) {
-                try (DirectoryStream<Path> ds = Files.newDirectoryStream(mp)) {
-                    if (ds.iterator().hasNext()) {
-                        LOG.warn("Volume {}: {} is not mounted but not empty either; leaving it", name, mp);
-                        return;
-                    }
-                }
-                Files.delete(mp);
-            }
-            VolumeStore.deleteTree(work);
-        } catch (IOException | VolumeException e) {
-            LOG.warn("Volume {}: cannot remove {} / {}: {}; harmless, the next mount reuses them", name, mp, work,
-                    e.toString());
-        }
-    }
-
-    private void detach(String name, Path mp) {
-        try {
-            KernelOverlayMount.detach(mp);
-            LOG.info("Volume {}: detached the mount at {}", name, mp);
-        } catch (MountException e) {
-            LOG.warn("Volume {}: cannot detach {}: {}", name, mp, e.getMessage());
-        }
-    }
-
     private void requireExists(String name) throws VolumeException {
         if (!store.exists(name)) {
             throw VolumeStore.noSuchVolume(name);
@@ -462,59 +425,6 @@ public final class OverlayVolumeService implements VolumeService {
     private static void requireExistingName(String name) throws VolumeException {
         if (name == null || name.length() > 255 || !VolumeOptions.NAME.matcher(name).matches()) {
             throw VolumeStore.noSuchVolume(name);
-        }
-    }
-
-    private static MountTable mountTable() throws VolumeException {
-        try {
-            return MountTable.read();
-        } catch (IOException e) {
-            throw new VolumeException("cannot read the mount table (/proc/self/mountinfo): " + e, e);
-        }
-    }
-
-    private static MountState probe(Path mp) throws VolumeException {
-        MountEntry entry = mountTable().at(mp).orElse(null);
-        if (entry == null) {
-            return MountState.NOT_MOUNTED;
-        }
-        // A FUSE mount whose serving process died stays in the table but answers ENOTCONN; one whose process
-        // hangs does not answer at all. The probe (statfs, never served from a cache) is bounded in time.
-        return new MountState(entry, ExistingMounts.probe(mp));
-    }
-
-    /**
-     * Removes a mount that no longer serves so that the volume can be mounted afresh. A FUSE mount is detached
-     * and its leftover server stopped; anything else is detached. The upper is untouched: no change is lost.
-     */
-    private void clearDeadMount(String name, Path mp, MountState state) throws VolumeException {
-        if (state.entry().isFuse()) {
-            ExistingMounts.cleanUp(mp);
-        } else {
-            detach(name, mp);
-        }
-    }
-
-    /** What is mounted at a volume's mountpoint: nothing ({@code entry == null}), a live mount, or a dead one. */
-    private record MountState(MountEntry entry, Health health) {
-        static final MountState NOT_MOUNTED = new MountState(null, null);
-
-        boolean mounted() {
-            return entry != null;
-        }
-
-        /** Mounted but not serving: its FUSE process died, hangs, or the mount fails. */
-        boolean dead() {
-            return entry != null && health != Health.ANSWERING;
-        }
-
-        String problem() {
-            return switch (health) {
-                case DEAD -> "is dead (" + entry.fsType() + ": its FUSE process is gone)";
-                case UNRESPONSIVE -> "does not answer (" + entry.fsType() + ": its FUSE process is hung or stopped)";
-                case FAILING -> "fails to answer (" + entry.fsType() + ")";
-                case ANSWERING -> "works";
-            };
         }
     }
 }

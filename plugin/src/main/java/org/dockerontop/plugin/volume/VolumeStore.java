@@ -279,7 +279,7 @@ public final class VolumeStore {
 
     /**
      * Empties a volatile volume's upper: moves it aside under a '.' name and creates a new empty upper.
-     * The old content is deleted by {@link #deleteDiscarded} once the mount has succeeded, or put back by
+     * The old content is deleted by {@link #deleteDiscarded(String, Path)} once the mount has succeeded, or put back by
      * {@link #restoreDiscarded} if it failed, so a failed Mount loses nothing.
      *
      * @return the directory holding the old upper
@@ -313,7 +313,17 @@ public final class VolumeStore {
         }
     }
 
-    /** Deletes discarded uppers of a volume (after a successful mount, and leftovers of a crash). */
+    /** Deletes one discarded upper (after the Mount that discarded it succeeded); failures are logged. */
+    public void deleteDiscarded(String name, Path aside) {
+        try {
+            deleteTree(aside);
+        } catch (IOException e) {
+            LOG.warn("Volume {}: cannot delete the discarded changes in {}: {}; retried at the next start", name,
+                    aside, e.toString());
+        }
+    }
+
+    /** Deletes every discarded upper of a volume: leftovers of a crash, at start-up. */
     public void deleteDiscarded(String name) {
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(volumeDir(name), DISCARDED_UPPER + "*")) {
             for (Path p : ds) {
@@ -403,27 +413,42 @@ public final class VolumeStore {
         }
     }
 
-    /** Deletes a tree without following symbolic links (whiteouts and other special files included). */
+    /**
+     * Deletes a tree without following symbolic links (whiteouts and other special files included). Entries that
+     * vanish meanwhile (another deleter at work) are fine.
+     */
     static void deleteTree(Path top) throws IOException {
         if (!Files.exists(top, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
-        Files.walkFileTree(top, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                Files.delete(file);
-                return FileVisitResult.CONTINUE;
-            }
+        try {
+            Files.walkFileTree(top, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                    Files.deleteIfExists(file);
+                    return FileVisitResult.CONTINUE;
+                }
 
-            @Override
-            public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
-                if (exc != null) {
+                @Override
+                public FileVisitResult visitFileFailed(Path file, IOException exc) throws IOException {
+                    if (exc instanceof NoSuchFileException) {
+                        return FileVisitResult.CONTINUE;
+                    }
                     throw exc;
                 }
-                Files.delete(dir);
-                return FileVisitResult.CONTINUE;
-            }
-        });
+
+                @Override
+                public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
+                    if (exc != null && !(exc instanceof NoSuchFileException)) {
+                        throw exc;
+                    }
+                    Files.deleteIfExists(dir);
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (NoSuchFileException e) {
+            // the top itself vanished
+        }
     }
 
     private static void deleteQuietly(Path p) {

@@ -26,20 +26,27 @@ public final class RecordingVolumeService implements VolumeService {
     public final List<String> calls = Collections.synchronizedList(new ArrayList<>());
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private final AtomicReference<CountDownLatch> block = new AtomicReference<>();
+    private final CountDownLatch entered = new CountDownLatch(1);
 
     /** The next call throws {@code t} (a VolumeException, or anything unexpected). */
     public void failNextWith(Throwable t) {
         failure.set(t);
     }
 
-    /** The next call blocks until {@code release} opens, like a mount that takes its time. */
-    public void blockNextUntil(CountDownLatch release) {
+    /**
+     * The next call blocks until {@code release} opens, like a mount that takes its time.
+     *
+     * @return opens once that call has started (and is blocking)
+     */
+    public CountDownLatch blockNextUntil(CountDownLatch release) {
         block.set(release);
+        return entered;
     }
 
     private void call(String call) throws VolumeException {
         CountDownLatch release = block.getAndSet(null);
         if (release != null) {
+            entered.countDown();
             try {
                 release.await();
             } catch (InterruptedException e) {
@@ -95,10 +102,17 @@ public final class RecordingVolumeService implements VolumeService {
         return name.equals("v1") ? MOUNTPOINT : null;
     }
 
+    /** A Status value the service may (wrongly) hand back, e.g. one JSON cannot encode. */
+    public volatile Object extraStatusValue;
+
     @Override
     public VolumeInfo get(String name) throws VolumeException {
         call("get " + name);
-        return new VolumeInfo(name, name.equals("v1") ? MOUNTPOINT : null, CREATED, status());
+        Map<String, Object> status = status();
+        if (extraStatusValue != null) {
+            status.put("extra", extraStatusValue);
+        }
+        return new VolumeInfo(name, name.equals("v1") ? MOUNTPOINT : null, CREATED, status);
     }
 
     @Override

@@ -3,6 +3,7 @@ package org.dockerontop.plugin.http;
 import org.dockerontop.plugin.http.RawHttpConnection.Response;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -12,7 +13,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Random;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -229,13 +232,15 @@ class UnixSocketPipeBridgeTest {
         }
     }
 
-    @Test
+    @RepeatedTest(50) // the answer races the close: repeat to catch it
     void closingTheServerLetsAMountInProgressAnswerFirst() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
-        volumes.blockNextUntil(release);
-        try (RawHttpConnection mounting = connect()) {
+        CountDownLatch mountStarted = volumes.blockNextUntil(release);
+        try (RawHttpConnection mounting = connect(); RawHttpConnection late = connect()) {
+            // served once, so it is past the accept backlog (closing the listener drops what is still queued there)
+            assertEquals(ACTIVATED, late.exchange("/Plugin.Activate", "").body());
             mounting.send(RawHttpConnection.post("/VolumeDriver.Mount", "{\"Name\":\"v1\",\"ID\":\"a\"}"));
-            Thread.sleep(200); // let the request reach the volume service
+            assertTrue(mountStarted.await(10, TimeUnit.SECONDS));
             Thread closing = new Thread(server::close);
             closing.start();
             long deadline = System.currentTimeMillis() + 5000;
@@ -244,14 +249,41 @@ class UnixSocketPipeBridgeTest {
             }
             assertFalse(Files.exists(server.socketPath())); // no new connections while draining
             assertTrue(closing.isAlive());
+            Response refused = late.exchange("/VolumeDriver.Get", "{\"Name\":\"v1\"}");
+            assertEquals(503, refused.status());
+            assertEquals("{\"Err\":\"docker-on-top is stopping; retry once it runs again\"}", refused.body());
             release.countDown();
             Response response = mounting.read();
             assertEquals("{\"Mountpoint\":\"/var/lib/docker-on-top/v1/mountpoint\",\"Err\":\"\"}", response.body());
             closing.join(10_000);
             assertFalse(closing.isAlive());
             assertTrue(mounting.closedByServer(5000));
+        } finally {
+            release.countDown(); // on failure, do not leave the server draining for 20 s
         }
         assertEquals(List.of("mount v1 a"), volumes.calls);
+    }
+
+    @Test
+    void garbageNeverStopsTheServer() throws IOException {
+        Random random = new Random(42);
+        for (int i = 0; i < 200; i++) {
+            byte[] junk = new byte[random.nextInt(4096)];
+            random.nextBytes(junk);
+            try (RawHttpConnection client = connect()) {
+                // half of them start like a request, so the junk lands in headers or the body
+                client.send(i % 2 == 0 ? junk : concat("POST /VolumeDriver.Create HTTP/1.1\r\n".getBytes(), junk));
+            }
+        }
+        try (RawHttpConnection client = connect()) {
+            assertEquals(ACTIVATED, client.exchange("/Plugin.Activate", "").body());
+        }
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] both = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, both, a.length, b.length);
+        return both;
     }
 
     @Test

@@ -4,6 +4,7 @@ import org.dockerontop.plugin.http.RawHttpConnection.Response;
 import org.dockerontop.plugin.volume.VolumeException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -135,6 +136,15 @@ class VolumeDriverProtocolTest {
     }
 
     @Test
+    void answerJsonCannotEncodeIsAnInternalError() throws IOException {
+        volumes.extraStatusValue = new Object(); // no properties: Jackson refuses it
+        assertAnswer(post("/VolumeDriver.Get", "{\"Name\":\"v1\"}"), 500,
+                "{\"Err\":\"docker-on-top: internal error while handling Get (InvalidDefinitionException); see the daemon's log\"}");
+        volumes.extraStatusValue = null;
+        assertStillServing();
+    }
+
+    @Test
     void malformedJsonIsRefused() throws IOException {
         Response response = post("/VolumeDriver.Create", "{\"Name\": \"v1\", ");
         assertEquals(400, response.status());
@@ -192,9 +202,17 @@ class VolumeDriverProtocolTest {
         }
     }
 
-    @Test
+    @RepeatedTest(10)
     void hugeBodyWithContentLengthIsRefusedUnread() throws IOException {
-        client.send("POST /VolumeDriver.Create HTTP/1.1\r\nHost: plugin\r\nContent-Length: 2097152\r\n\r\n{\"Name\":");
+        client.send("POST /VolumeDriver.Create HTTP/1.1\r\nHost: plugin\r\nContent-Length: 2097152\r\n\r\n");
+        Thread writer = new Thread(() -> { // like a real client, it sends the body without waiting for an answer
+            try {
+                client.send(new byte[2097152]);
+            } catch (IOException expected) {
+                // the server closes before reading it all
+            }
+        });
+        writer.start();
         Response response = client.read();
         assertAnswer(response, 413, "{\"Err\":\"request body of 2097152 bytes is larger than the 1024 KiB"
                 + " a volume plugin request can need\"}");
@@ -206,7 +224,7 @@ class VolumeDriverProtocolTest {
         assertEquals(List.of(), volumes.calls);
     }
 
-    @Test
+    @RepeatedTest(10) // the answer races the client's unread body: the server must linger, not reset
     void hugeChunkedBodyIsRefused() throws IOException {
         client.send("POST /VolumeDriver.Create HTTP/1.1\r\nHost: plugin\r\nTransfer-Encoding: chunked\r\n\r\n");
         byte[] chunk = ("10000\r\n" + "x".repeat(0x10000) + "\r\n").getBytes(StandardCharsets.US_ASCII);

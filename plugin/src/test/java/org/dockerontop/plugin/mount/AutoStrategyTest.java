@@ -66,7 +66,7 @@ class AutoStrategyTest {
         auto.unmount(mp);
 
         assertFalse(TestMounts.isMounted(mp));
-        assertFalse(servers.get(0).isAlive());
+        assertFalse(FuseProcesses.isRunning(servers.get(0)));
     }
 
     @Test

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -70,6 +71,21 @@ class FuseCommandTest {
         StrategyUnavailableException e = assertThrows(StrategyUnavailableException.class,
                 () -> FuseCommand.resolve(Map.of("PATH", dir.toString()), Optional.of(dir), java));
         assertTrue(e.getMessage().contains("install docker-on-top-fuse or set " + FuseCommand.ENV), e.getMessage());
+    }
+
+    @Test
+    void docker_on_top_fuseIsRecognisedByItsJarOrItsName() throws Exception {
+        Path launcher = executable(dir.resolve("lib/" + FuseCommand.EXECUTABLE));
+        Path link = Files.createSymbolicLink(Files.createDirectories(dir.resolve("bin")).resolve("dot-fuse"), launcher);
+        Path wrapper = executable(dir.resolve("bin/my-wrapper"));
+
+        assertTrue(new FuseCommand(List.of(java.toString(), "-Xmx96m", "-jar", "/opt/x/" + FuseCommand.JAR), "t").isDockerOnTopFuse());
+        assertTrue(new FuseCommand(List.of(launcher.toString()), "t").isDockerOnTopFuse());
+        assertTrue(new FuseCommand(List.of(FuseCommand.EXECUTABLE), "t").isDockerOnTopFuse());
+        assertTrue(new FuseCommand(List.of(link.toString()), "t").isDockerOnTopFuse(), "a symlink to the launcher");
+        assertFalse(new FuseCommand(List.of("/usr/bin/fuse-overlayfs"), "t").isDockerOnTopFuse());
+        assertFalse(new FuseCommand(List.of(wrapper.toString()), "t").isDockerOnTopFuse());
+        assertFalse(new FuseCommand(List.of(java.toString(), "-jar", "/opt/other.jar"), "t").isDockerOnTopFuse());
     }
 
     @Test

@@ -22,7 +22,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-/** Real FUSE mounts through {@link FuseProcessStrategy}; see {@link TestMounts#fuseCommand()} for the command. */
+/**
+ * Real FUSE mounts through {@link FuseProcessStrategy}; see {@link TestMounts#fuseCommand()} for the command.
+ * "The server is gone" means it has exited ({@link FuseProcesses#isRunning}): a server whose parent is
+ * init stays a zombie until init gets round to reaping it, which Unmount need not wait for.
+ */
 class FuseProcessStrategyTest {
     @TempDir
     Path dir;
@@ -60,7 +64,7 @@ class FuseProcessStrategyTest {
         fuse.unmount(mp);
 
         assertFalse(TestMounts.isMounted(mp));
-        assertFalse(servers.get(0).isAlive(), "the serving process is gone once unmount returns");
+        assertFalse(FuseProcesses.isRunning(servers.get(0)), "the serving process is gone once unmount returns");
         assertFalse(Files.exists(mp.resolve("new.txt")));
         assertEquals("changed", Files.readString(layers.upper().resolve("base.txt")), "changes stay in upper");
     }
@@ -84,7 +88,100 @@ class FuseProcessStrategyTest {
         assertEquals(1, servers.size());
         fuse.unmount(layers.mountpoint());
         assertFalse(TestMounts.isMounted(layers.mountpoint()));
-        assertFalse(servers.get(0).isAlive());
+        assertFalse(FuseProcesses.isRunning(servers.get(0)));
+    }
+
+    /**
+     * docker-on-top-fuse is started once, with -f, as the serving process itself: no launcher JVM
+     * that re-executes a second one. Until the plugin exits it is the plugin's child, in its own session.
+     */
+    @Test
+    void ourCommandIsStartedOnceAsTheServer() throws Exception {
+        assumeTrue(!TestMounts.usesFuseOverlayfs(), "needs the built docker-on-top-fuse jar");
+        Layers layers = TestMounts.layers(dir);
+        FuseProcessStrategy fuse = TestMounts.fuse();
+
+        fuse.mount(layers);
+
+        List<ProcessHandle> servers = FuseProcesses.serving(layers.mountpoint());
+        assertEquals(1, servers.size());
+        ProcessHandle server = servers.get(0);
+        assertEquals(ProcessHandle.current().pid(), server.parent().orElseThrow().pid(),
+                "the process the plugin started serves the mount");
+        assertTrue(server.info().arguments().map(a -> List.of(a).contains("-f")).orElse(false),
+                "started in foreground mode: " + server.info().commandLine().orElse("?"));
+        assertNotEquals(session(ProcessHandle.current().pid()), session(server.pid()), "in its own session");
+        assertEquals("/dev/null", Files.readSymbolicLink(Path.of("/proc/" + server.pid() + "/fd/0")).toString());
+        assertEquals(FuseProcessStrategy.logFile(layers), Files.readSymbolicLink(Path.of("/proc/" + server.pid() + "/fd/1")));
+        assertEquals("from the base\n", Files.readString(layers.mountpoint().resolve("base.txt")));
+
+        fuse.unmount(layers.mountpoint());
+
+        assertFalse(TestMounts.isMounted(layers.mountpoint()));
+        assertFalse(FuseProcesses.isRunning(server), "the server has exited once unmount returns");
+    }
+
+    /** A docker-on-top-fuse server that exits before mounting: its exit code and output, nothing left. */
+    @Test
+    void serverExitingBeforeTheMountIsAClearErrorAndLeavesNothing() throws Exception {
+        Layers layers = TestMounts.layers(dir);
+        Path fake = script(dir.resolve("bin/" + FuseCommand.EXECUTABLE),
+                "echo \"docker-on-top-fuse: upperdir is on a filesystem without xattrs\" >&2\nsleep 0.3\nexit 3\n");
+        FuseProcessStrategy fuse = new FuseProcessStrategy(new FuseCommand(List.of(fake.toString()), "test"),
+                Duration.ofSeconds(30), Duration.ofSeconds(2));
+        long start = System.nanoTime();
+
+        VolumeException e = assertThrows(VolumeException.class, () -> fuse.mount(layers));
+
+        assertTrue(Duration.ofNanos(System.nanoTime() - start).toSeconds() < 10, "fails fast, not at the timeout");
+        assertTrue(e.getMessage().contains("exit code 3"), e.getMessage());
+        assertTrue(e.getMessage().contains("upperdir is on a filesystem without xattrs"), e.getMessage());
+        assertFalse(TestMounts.isMounted(layers.mountpoint()));
+        assertTrue(noProcessNames(fake), "no process of the command is left");
+    }
+
+    /** The real server refusing its layers exits at once; the message carries its reason. */
+    @Test
+    void ourServerRefusingItsLayersFailsFastWithItsReason() throws Exception {
+        assumeTrue(!TestMounts.usesFuseOverlayfs(), "needs the built docker-on-top-fuse jar");
+        Layers layers = TestMounts.layers(dir);
+        Files.delete(layers.lower().resolve("base.txt"));
+        Files.delete(layers.lower());
+
+        VolumeException e = assertThrows(VolumeException.class, () -> TestMounts.fuse().mount(layers));
+
+        assertTrue(e.getMessage().contains("lowerdir " + layers.lower() + " does not exist"), e.getMessage());
+        assertFalse(TestMounts.isMounted(layers.mountpoint()));
+        assertTrue(FuseProcesses.serving(layers.mountpoint()).isEmpty());
+        assertTrue(Files.readString(FuseProcessStrategy.logFile(layers)).contains("does not exist"), "kept in fuse.log");
+    }
+
+    /** A docker-on-top-fuse server that never mounts is stopped at the timeout. */
+    @Test
+    void serverNeverMountingIsStoppedAtTheTimeout() throws Exception {
+        Layers layers = TestMounts.layers(dir);
+        Path fake = script(dir.resolve("bin/" + FuseCommand.EXECUTABLE), "echo starting\nexec sleep 600\n");
+        FuseProcessStrategy fuse = new FuseProcessStrategy(new FuseCommand(List.of(fake.toString()), "test"),
+                Duration.ofSeconds(1), Duration.ofSeconds(2));
+
+        VolumeException e = assertThrows(VolumeException.class, () -> fuse.mount(layers));
+
+        assertTrue(e.getMessage().contains("within 1 s"), e.getMessage());
+        assertTrue(e.getMessage().contains("starting"), e.getMessage());
+        assertFalse(TestMounts.isMounted(layers.mountpoint()));
+        assertTrue(noProcessNames(fake), "no process of the command is left");
+    }
+
+    private static Path script(Path path, String body) throws Exception {
+        Files.createDirectories(path.getParent());
+        Files.writeString(path, "#!/bin/sh\n" + body);
+        Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rwx------"));
+        return path;
+    }
+
+    private static boolean noProcessNames(Path script) {
+        return ProcessHandle.allProcesses().filter(FuseProcesses::isRunning)
+                .noneMatch(p -> p.info().commandLine().orElse("").contains(script.toString()));
     }
 
     @Test
@@ -144,8 +241,6 @@ class FuseProcessStrategyTest {
         assertEquals("MOUNTED", line, "child JVM output: " + seen);
         List<ProcessHandle> servers = FuseProcesses.serving(layers.mountpoint());
         assertEquals(1, servers.size());
-        assertTrue(servers.get(0).parent().map(p -> p.pid() != plugin.pid()).orElse(true),
-                "the server is detached from the plugin");
         assertNotEquals(session(plugin.pid()), session(servers.get(0).pid()),
                 "the server has its own session: a Ctrl-C or SIGHUP to the plugin's group does not reach it");
         assertTrue(Files.readSymbolicLink(Path.of("/proc/" + servers.get(0).pid() + "/fd/1")).toString()
@@ -162,12 +257,14 @@ class FuseProcessStrategyTest {
         assertEquals("still served", Files.readString(layers.upper().resolve("after-crash.txt")));
         assertEquals(ExistingMounts.Health.ANSWERING, ExistingMounts.probe(mp));
         assertTrue(servers.get(0).isAlive());
+        assertTrue(servers.get(0).parent().map(p -> p.pid() != plugin.pid()).orElse(true),
+                "the server outlived its parent, whichever of the plugin or a launcher that was");
 
         // a restarted plugin re-adopts it: it recognises the mount and unmounts it without leaks
         assertEquals("fuse", ExistingMounts.find(mp).orElseThrow().strategy());
         TestMounts.fuse().unmount(mp);
         assertFalse(TestMounts.isMounted(mp));
-        assertFalse(servers.get(0).isAlive());
+        assertFalse(FuseProcesses.isRunning(servers.get(0)));
     }
 
     /** Field 6 of /proc/PID/stat; the command name (field 2) may contain spaces but ends with ')'. */
@@ -241,6 +338,75 @@ class FuseProcessStrategyTest {
     }
 
     @Test
+    void aMountStackedInsideMakesItBusyAndIsNamed() throws Exception {
+        Layers layers = TestMounts.layers(dir);
+        FuseProcessStrategy fuse = TestMounts.fuse();
+        fuse.mount(layers);
+        Path inner = Files.createDirectories(layers.mountpoint().resolve("inner"));
+        assertEquals(0, TestMounts.run("mount", "-t", "tmpfs", "tmpfs", inner.toString()).exit());
+
+        VolumeException e = assertThrows(VolumeException.class, () -> fuse.unmount(layers.mountpoint()));
+
+        assertTrue(e.getMessage().contains("other mounts sit below it: " + inner), e.getMessage());
+        assertEquals(ExistingMounts.Health.ANSWERING, ExistingMounts.probe(layers.mountpoint()));
+        assertEquals(0, TestMounts.run("umount", inner.toString()).exit());
+        fuse.unmount(layers.mountpoint());
+        assertFalse(TestMounts.isMounted(layers.mountpoint()));
+    }
+
+    /** A stopped server does not hang unmount: it is unmounted, then stopped once the bounded wait is over. */
+    @Test
+    void unmountOfAHungServerIsBounded() throws Exception {
+        Layers layers = TestMounts.layers(dir);
+        FuseProcessStrategy fuse = new FuseProcessStrategy(new FuseCommand(TestMounts.fuseCommand(), "test"),
+                Duration.ofSeconds(30), Duration.ofSeconds(1));
+        fuse.mount(layers);
+        List<ProcessHandle> servers = FuseProcesses.serving(layers.mountpoint());
+        assertEquals(0, TestMounts.run("kill", "-STOP", Long.toString(servers.get(0).pid())).exit());
+
+        long start = System.nanoTime();
+        fuse.unmount(layers.mountpoint());
+        long seconds = Duration.ofNanos(System.nanoTime() - start).toSeconds();
+
+        assertFalse(TestMounts.isMounted(layers.mountpoint()));
+        assertFalse(FuseProcesses.isRunning(servers.get(0)), "the hung server was stopped");
+        assertTrue(seconds < 15, "unmount took " + seconds + " s");
+    }
+
+    @Test
+    void volumesMountInParallel() throws Exception {
+        FuseProcessStrategy fuse = TestMounts.fuse();
+        List<Layers> volumes = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            volumes.add(TestMounts.layers(dir.resolve("v" + i)));
+        }
+        List<java.util.concurrent.Future<MountResult>> results = new ArrayList<>();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(3);
+        try {
+            for (Layers l : volumes) {
+                results.add(pool.submit(() -> fuse.mount(l)));
+            }
+            for (java.util.concurrent.Future<MountResult> r : results) {
+                assertEquals("fuse", r.get().strategy());
+            }
+        } finally {
+            pool.shutdown();
+        }
+        java.util.Set<Long> pids = new java.util.HashSet<>();
+        for (Layers l : volumes) {
+            assertEquals("from the base\n", Files.readString(l.mountpoint().resolve("base.txt")));
+            List<ProcessHandle> servers = FuseProcesses.serving(l.mountpoint());
+            assertEquals(1, servers.size());
+            pids.add(servers.get(0).pid());
+        }
+        assertEquals(3, pids.size(), "one server per volume");
+        for (Layers l : volumes) {
+            fuse.unmount(l.mountpoint());
+            assertFalse(TestMounts.isMounted(l.mountpoint()));
+        }
+    }
+
+    @Test
     void failedMountReportsTheCommandsOutputAndLeavesNothing() throws Exception {
         Layers layers = TestMounts.layers(dir);
         Files.delete(layers.lower().resolve("base.txt"));
@@ -301,7 +467,7 @@ class FuseProcessStrategyTest {
 
         fuse.unmount(a.mountpoint());
 
-        assertFalse(sa.get(0).isAlive());
+        assertFalse(FuseProcesses.isRunning(sa.get(0)));
         assertTrue(sb.get(0).isAlive(), "unmounting one volume leaves the other served");
         assertEquals("from the base\n", Files.readString(b.mountpoint().resolve("base.txt")));
         fuse.unmount(b.mountpoint());

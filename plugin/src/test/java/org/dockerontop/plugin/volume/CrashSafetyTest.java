@@ -23,15 +23,24 @@ class CrashSafetyTest extends VolumeTestSupport {
 
     @Test
     void killedAtRandomInstantsNeverLeavesCountedButNotMounted() throws Exception {
-        create("v", Map.of());
+        killRepeatedly("v", false, 6);
+    }
+
+    @Test
+    void volatileVolumeKilledAtRandomInstantsStaysUsable() throws Exception {
+        killRepeatedly("tmpvol", true, 4);
+    }
+
+    private void killRepeatedly(String v, boolean isVolatile, int rounds) throws Exception {
+        create(v, Map.of("volatile", Boolean.toString(isVolatile)));
         String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
         String cp = System.getProperty("java.class.path");
         List<String> markers = new ArrayList<>();
-        for (int round = 0; round < 8; round++) {
+        for (int round = 0; round < rounds; round++) {
             Path log = tmp.resolve("child-" + round + ".out");
             Files.writeString(log, "");
             Process child = new ProcessBuilder(java, "-cp", cp, "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-                    CrashLoopChild.class.getName(), root.toString(), Integer.toString(round))
+                    CrashLoopChild.class.getName(), root.toString(), Integer.toString(round), v)
                     .redirectError(ProcessBuilder.Redirect.INHERIT).redirectOutput(log.toFile()).start();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             // wait for its first marker (JVM and native library start-up), then kill it at a random instant
@@ -45,28 +54,34 @@ class CrashSafetyTest extends VolumeTestSupport {
             List<String> lines = Files.readAllLines(log);
             markers.addAll(lines.subList(1, lines.size()).stream().filter(l -> !l.isEmpty()).toList());
 
-            boolean counted = !activeMountFiles("v").isEmpty();
+            boolean counted = !activeMountFiles(v).isEmpty();
             System.out.printf("crash round %d: killed after %d markers; counted %s, mounted %s%n", round,
-                    lines.size() - 1, activeMountFiles("v"), mounted("v"));
-            assertTrue(!counted || mounted("v"), "round " + round + ": counted " + activeMountFiles("v")
+                    lines.size() - 1, activeMountFiles(v), mounted(v));
+            assertTrue(!counted || mounted(v), "round " + round + ": counted " + activeMountFiles(v)
                     + " but not mounted");
-            for (String m : markers) {
-                assertTrue(Files.exists(vol("v").resolve("upper").resolve(m)), "change " + m + " lost");
+            if (!isVolatile) {
+                for (String m : markers) {
+                    assertTrue(Files.exists(vol(v).resolve("upper").resolve(m)), "change " + m + " lost");
+                }
+            } else {
+                try (var s = Files.list(vol(v))) { // the upper, or (killed mid-discard) its discarded copy
+                    assertTrue(s.anyMatch(p -> p.getFileName().toString().contains("upper")), "upper lost");
+                }
             }
 
             service = newService(); // start-up recovery after the crash
             // dockerd re-sends Mount for IDs it still uses; simulate all IDs ending their use
-            for (Map.Entry<String, Integer> e : new VolumeStore(root).activeMounts("v").entrySet()) {
+            for (Map.Entry<String, Integer> e : new VolumeStore(root).activeMounts(v).entrySet()) {
                 for (int i = 0; i < e.getValue(); i++) {
-                    service.unmount("v", e.getKey());
+                    service.unmount(v, e.getKey());
                 }
             }
             // a mount that no count covers (killed between mount and count) is adopted and released
-            Path mp = service.mount("v", "check");
+            Path mp = service.mount(v, "check");
             assertEquals("hello from base", Files.readString(mp.resolve("hello.txt")));
-            service.unmount("v", "check");
-            assertIdle("v");
-            assertFalse(MountTable.read().isMountpoint(vol("v").resolve("mountpoint")));
+            service.unmount(v, "check");
+            assertIdle(v);
+            assertFalse(MountTable.read().isMountpoint(vol(v).resolve("mountpoint")));
         }
         assertFalse(markers.isEmpty(), "the child made progress");
         assertBaseUntouched();

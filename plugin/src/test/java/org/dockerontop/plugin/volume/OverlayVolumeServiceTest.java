@@ -100,6 +100,7 @@ class OverlayVolumeServiceTest extends VolumeTestSupport {
         mp = service.mount("tmpvol", "C");
         assertFalse(Files.exists(mp.resolve("scratch.txt")), "discarded at the next mount");
         assertEquals("hello from base", Files.readString(mp.resolve("hello.txt")), "the deletion is discarded too");
+        service.awaitBackgroundWork(); // the old upper is deleted after Mount has answered
         try (var s = Files.list(vol("tmpvol"))) {
             assertTrue(s.noneMatch(p -> p.getFileName().toString().startsWith(".")), "no discarded upper left");
         }

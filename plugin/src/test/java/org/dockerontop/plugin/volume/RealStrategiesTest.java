@@ -102,6 +102,33 @@ class RealStrategiesTest {
     }
 
     @Test
+    void aRestartedPluginAdoptsAFuseMountAndReleasesItAtTheLastUnmount() throws Exception {
+        Path root = tmp.resolve("state");
+        OverlayVolumeService before = service(root, "fuse");
+        before.create("v", Map.of("base", base.toString()));
+        Path mp = before.mount("v", "A");
+        Files.writeString(mp.resolve("while-running.txt"), "x");
+
+        OverlayVolumeService after = service(root, "fuse"); // the plugin restarted; its FUSE server did not
+        assertEquals(List.of("A"), new VolumeStore(root).activeMounts("v").keySet().stream().toList());
+        Map<String, Object> status = after.get("v").status();
+        assertEquals(true, status.get("mounted"), status.toString());
+        assertEquals("fuse", status.get("strategy"));
+        assertTrue(((String) status.get("strategyReason")).startsWith("adopted"), status.toString());
+        assertEquals(mp, after.mount("v", "B"));
+        assertEquals(1, MountTable.read().entries().stream().filter(e -> e.mountpoint().equals(mp)).count(),
+                "adopted, not mounted a second time");
+        assertEquals("x", Files.readString(mp.resolve("while-running.txt")));
+        after.unmount("v", "A");
+        assertTrue(MountTable.read().isMountpoint(mp));
+        after.unmount("v", "B");
+        assertFalse(MountTable.read().isMountpoint(mp));
+        assertTrue(ProcessHandle.allProcesses().noneMatch(p -> p.info().commandLine().orElse("").contains(mp.toString())),
+                "no FUSE process left serving the volume");
+        assertEquals("x", Files.readString(root.resolve("v/upper/while-running.txt")));
+    }
+
+    @Test
     void autoUsesFuseWhenTheStateRootIsOnAnOverlayAndSaysWhy() throws Exception {
         // a nested host: the daemon's root directory lives on an overlayfs, which the kernel refuses as an upper
         Path outer = tmp.resolve("outer");
