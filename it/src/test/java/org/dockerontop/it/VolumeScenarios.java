@@ -93,8 +93,25 @@ public abstract class VolumeScenarios {
                 System.err.println(log.substring((int) Math.min(logOffset, log.length())));
             }
             System.err.println("==== mounts under " + root + ": " + (root == null ? "-" : HostState.mountsUnder(root)));
+            printFuseLogs();
         }
     };
+
+    /** The FUSE servers' output (one fuse.log per volume directory), for a failed test's report. */
+    private void printFuseLogs() {
+        if (root == null || !Files.isDirectory(root)) {
+            return;
+        }
+        try (Stream<Path> volumes = Files.list(root)) {
+            for (Path log : volumes.map(v -> v.resolve("fuse.log")).filter(Files::isRegularFile).toList()) {
+                List<String> lines = Files.readAllLines(log);
+                System.err.println("==== " + log + " (last 50 lines):");
+                lines.subList(Math.max(0, lines.size() - 50), lines.size()).forEach(System.err::println);
+            }
+        } catch (IOException e) {
+            System.err.println("(cannot read the FUSE logs: " + e + ")");
+        }
+    }
 
     @BeforeAll
     void startPlugin() throws Exception {
