@@ -15,11 +15,13 @@ import java.util.HexFormat;
 
 /**
  * The containers' image: Debian's static busybox in an otherwise empty image, built locally because
- * no registry can be reached. Tagged with the binary's hash, so it is built once per busybox version
- * and reused by later runs.
+ * no registry can be reached (it/src/test/resources/busybox-image/Dockerfile). Tagged with the hash of
+ * the binary and the Dockerfile, so it is built once per version of either and reused by later runs;
+ * .ci/run builds the same tag before the tests.
  */
 public final class TestImage {
     private static final Path BUSYBOX = Path.of("/bin/busybox");
+    private static final String DOCKERFILE = "busybox-image/Dockerfile";
     private static volatile String name;
 
     private TestImage() {
@@ -33,36 +35,33 @@ public final class TestImage {
         if (!Files.isRegularFile(BUSYBOX)) {
             throw new IllegalStateException(BUSYBOX + " is missing: install Debian's busybox-static (apt-get install busybox-static)");
         }
-        String tag = "docker-on-top-it-busybox:" + sha256(BUSYBOX).substring(0, 16);
+        String tag = "docker-on-top-it-busybox:" + sha256(BUSYBOX, DOCKERFILE).substring(0, 16);
         DockerClient docker = DockerClientFactory.instance().client();
         try {
             docker.inspectImageCmd(tag).exec();
         } catch (NotFoundException absent) {
-            // FROM scratch has no shell: the RUN uses the exec form
-            String dockerfile = "FROM scratch\n"
-                    + "COPY busybox /bin/busybox\n"
-                    + "RUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\n"
-                    + "RUN [\"/bin/busybox\", \"mkdir\", \"-p\", \"/tmp\", \"/data\"]\n"
-                    + "CMD [\"/bin/sh\"]\n";
             new ImageFromDockerfile(tag, false)
                     .withFileFromPath("busybox", BUSYBOX)
-                    .withFileFromString("Dockerfile", dockerfile)
+                    .withFileFromClasspath("Dockerfile", DOCKERFILE)
                     .get();
         }
         name = tag;
         return tag;
     }
 
-    private static String sha256(Path file) {
-        try (InputStream in = Files.newInputStream(file)) {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            byte[] buffer = new byte[1 << 16];
-            for (int n; (n = in.read(buffer)) > 0; ) {
-                digest.update(buffer, 0, n);
+    /** The hash of the binary followed by the Dockerfile: {@code cat /bin/busybox Dockerfile | sha256sum}. */
+    private static String sha256(Path file, String resource) {
+        try (InputStream in = Files.newInputStream(file);
+             InputStream dockerfile = TestImage.class.getClassLoader().getResourceAsStream(resource)) {
+            if (dockerfile == null) {
+                throw new IllegalStateException(resource + " is not on the test classpath");
             }
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            digest.update(in.readAllBytes());
+            digest.update(dockerfile.readAllBytes());
             return HexFormat.of().formatHex(digest.digest());
         } catch (IOException | NoSuchAlgorithmException e) {
-            throw new IllegalStateException("cannot hash " + file, e);
+            throw new IllegalStateException("cannot hash " + file + " and " + resource, e);
         }
     }
 }
