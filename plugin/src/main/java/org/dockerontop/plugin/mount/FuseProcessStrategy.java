@@ -172,8 +172,8 @@ public final class FuseProcessStrategy implements MountStrategy {
                 }
                 cleanUpFailedMount(mountpoint);
                 String output = readFrom(logFile, logStart);
-                String message = "the FUSE overlay server exited with exit code " + exit + " before " + mountpoint
-                        + " was mounted" + outputSuffix(output);
+                String message = "the FUSE overlay server exited with exit code " + exit + " before its mount at "
+                        + mountpoint + " answered" + outputSuffix(output);
                 if (refusesFuse(output)) {
                     throw new StrategyUnavailableException(message);
                 }
