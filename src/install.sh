@@ -62,7 +62,17 @@ else
 fi
 install -m 0644 README.md "$PREFIX/share/doc/docker-on-top/README.md"
 
-socket_listening() { [[ -S $SOCKET ]] && [[ -n $(ss -xlnH src "$SOCKET" 2>/dev/null) ]]; }
+# Answers once the daemon serves its socket: asked over the socket where curl exists, else told by
+# the daemon's log line (printed once it listens) since $LOG_FROM.
+LOG_FROM=0
+socket_answers() {
+    [[ -S $SOCKET ]] || return 1
+    if command -v curl >/dev/null; then
+        curl -s --max-time 5 --unix-socket "$SOCKET" -X POST -d '{}' http://docker-on-top/Plugin.Activate | grep -q VolumeDriver
+    else
+        tail -c "+$((LOG_FROM + 1))" "$LOG" 2>/dev/null | grep -q 'serving volume driver'
+    fi
+}
 
 if [[ -d /run/systemd/system ]]; then
     say "installing the systemd unit and (re)starting docker-on-top.service"
@@ -79,19 +89,20 @@ else
         kill -TERM "$old"
         for _ in $(seq 1 300); do kill -0 "$old" 2>/dev/null || break; sleep 0.1; done
         kill -0 "$old" 2>/dev/null && die "pid $old did not stop within 30 s"
-    elif socket_listening; then
-        die "another daemon already serves $SOCKET (the original docker-on-top?): stop it first, then run this again"
     fi
+    # (a daemon started some other way, e.g. the original docker-on-top, keeps its socket: the new
+    # daemon refuses to start, and says so in the log shown below)
     mkdir -p "$(dirname "$LOG")"
+    LOG_FROM=$(stat -c %s "$LOG" 2>/dev/null || echo 0)
     setsid "$PREFIX/bin/docker-on-top" </dev/null >>"$LOG" 2>&1 &
     pid=$!
     echo "$pid" > "$PIDFILE"
     for _ in $(seq 1 600); do
-        socket_listening && break
+        socket_answers && break
         kill -0 "$pid" 2>/dev/null || { tail -n 30 "$LOG" >&2; die "the daemon exited; its log is above"; }
         sleep 0.1
     done
-    socket_listening || { tail -n 30 "$LOG" >&2; die "no socket at $SOCKET after 60 s; its log is above"; }
+    socket_answers || { tail -n 30 "$LOG" >&2; die "no answer on $SOCKET after 60 s; its log is above"; }
     say "docker-on-top is running (pid $pid), serving $SOCKET"
 fi
 say "done. Try: docker volume create --driver docker-on-top -o base=/some/dir myvol && docker run --rm -v myvol:/data busybox ls /data"

@@ -93,8 +93,25 @@ public abstract class VolumeScenarios {
                 System.err.println(log.substring((int) Math.min(logOffset, log.length())));
             }
             System.err.println("==== mounts under " + root + ": " + (root == null ? "-" : HostState.mountsUnder(root)));
+            printFuseLogs();
         }
     };
+
+    /** The FUSE servers' output (one fuse.log per volume directory), for a failed test's report. */
+    private void printFuseLogs() {
+        if (root == null || !Files.isDirectory(root)) {
+            return;
+        }
+        try (Stream<Path> volumes = Files.list(root)) {
+            for (Path log : volumes.map(v -> v.resolve("fuse.log")).filter(Files::isRegularFile).toList()) {
+                List<String> lines = Files.readAllLines(log);
+                System.err.println("==== " + log + " (last 50 lines):");
+                lines.subList(Math.max(0, lines.size() - 50), lines.size()).forEach(System.err::println);
+            }
+        } catch (IOException e) {
+            System.err.println("(cannot read the FUSE logs: " + e + ")");
+        }
+    }
 
     @BeforeAll
     void startPlugin() throws Exception {
@@ -399,6 +416,50 @@ public abstract class VolumeScenarios {
         assertEquals("before-kill\nwhile-down\nafter-restart\n",
                 docker.run(name, "cat", "/data/f1", "/data/f2", "/data/f3").assertOk("next use").output());
         assertEquals(before, HostState.treeFingerprint(base));
+    }
+
+    /**
+     * The per-volume strategies {@link #restartedDaemonKeepsServingAnOverlayAndAFuseVolumeOfOneContainer}
+     * mixes in one container, with the strategy inspect must then show for each.
+     */
+    protected Map<String, String> mixedStrategies() {
+        return Map.of("overlay", "overlay", "fuse", "fuse");
+    }
+
+    @Test
+    void restartedDaemonKeepsServingAnOverlayAndAFuseVolumeOfOneContainer() throws Exception {
+        Map<String, String> volumes = new LinkedHashMap<>();
+        Map<String, String> expected = new LinkedHashMap<>();
+        for (Map.Entry<String, String> strategy : mixedStrategies().entrySet()) {
+            String name = volumeName();
+            docker.createVolume(name, Map.of("base", newBase().toString(), "strategy", strategy.getKey()));
+            volumes.put(name, "/" + strategy.getKey());
+            expected.put(name, strategy.getValue());
+        }
+        String a = docker.start(null, volumes);
+        for (String name : volumes.keySet()) {
+            assertEquals(expected.get(name), Status.text(docker.inspectVolume(name).path("Status"), "strategy"));
+        }
+        String writeAll = volumes.values().stream().map(dir -> "echo $1 >> " + dir + "/log && cat " + dir + "/hello.txt >/dev/null")
+                .reduce((x, y) -> x + " && " + y).orElseThrow();
+
+        docker.exec(a, "sh", "-c", writeAll, "sh", "before").assertOk("write before the kill");
+        plugin.kill();
+        docker.exec(a, "sh", "-c", writeAll, "sh", "down").assertOk("write while the daemon is down");
+        plugin.start();
+        docker.exec(a, "sh", "-c", writeAll, "sh", "after").assertOk("write after the restart");
+        for (String name : volumes.keySet()) {
+            JsonNode status = docker.inspectVolume(name).path("Status");
+            assertEquals("true", Status.text(status, "mounted"), "re-adopted after the restart: " + status);
+            assertEquals(expected.get(name), Status.text(status, "strategy"), "re-adopted with its strategy: " + status);
+        }
+
+        docker.stop(a);
+        for (String name : volumes.keySet()) {
+            awaitUnmounted(name);
+            assertEquals(List.of(), volumeProcesses(name), "nothing serves " + name + " after its last Unmount");
+            assertEquals("before\ndown\nafter\n", Files.readString(root.resolve(name).resolve("upper/log")));
+        }
     }
 
     @Test
