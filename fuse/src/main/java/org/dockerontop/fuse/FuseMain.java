@@ -86,8 +86,10 @@ public final class FuseMain {
         }
         jnr.ffi.Pointer st = Native.allocate(Stat.SIZE);
         jnr.ffi.Pointer st2 = Native.allocate(Stat.SIZE);
-        Native.check(Native.LIBC.fstatat(Native.AT_FDCWD, upper.toString(), st, 0), "stat", upper.toString());
-        Native.check(Native.LIBC.fstatat(Native.AT_FDCWD, work.toString(), st2, 0), "stat", work.toString());
+        String u = Native.bytesToString(upper.toString());
+        String w = Native.bytesToString(work.toString());
+        Native.check(Native.LIBC.fstatat(Native.AT_FDCWD, u, st, 0), "stat", u);
+        Native.check(Native.LIBC.fstatat(Native.AT_FDCWD, w, st2, 0), "stat", w);
         if (Stat.dev(st) != Stat.dev(st2)) {
             throw new IllegalArgumentException("workdir " + work + " must be on the same filesystem as upperdir " + upper);
         }
@@ -116,10 +118,24 @@ public final class FuseMain {
             System.err.println("docker-on-top-fuse: cannot create a start-up log: " + e.getMessage());
             return 1;
         }
+        // a mount of ours that is already there must not be taken for the new one
+        List<String> before = MountInfo.mountIds(mountPoint, FSTYPE);
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse(
                 Paths.get(System.getProperty("java.home"), "bin", "java").toString()));
-        cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+        List<String> jvmArgs = ManagementFactory.getRuntimeMXBean().getInputArguments();
+        cmd.addAll(jvmArgs);
+        // one small JVM per mount, however we were started (the plugin may run plain java -jar):
+        // the data path uses no heap, so a small serial-GC heap keeps RSS low
+        if (jvmArgs.stream().noneMatch(a -> a.startsWith("-Xmx") || a.startsWith("-XX:MaxRAM"))) {
+            cmd.add("-Xmx96m");
+        }
+        if (jvmArgs.stream().noneMatch(a -> a.matches("-XX:\\+Use\\w+GC"))) {
+            cmd.add("-XX:+UseSerialGC");
+        }
+        if (jvmArgs.stream().noneMatch(a -> a.startsWith("-Xss"))) {
+            cmd.add("-Xss512k");
+        }
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(FuseMain.class.getName());
@@ -150,7 +166,9 @@ public final class FuseMain {
                     startLog.delete();
                     return child.exitValue() == 0 ? 1 : child.exitValue();
                 }
-                if (MountInfo.isMounted(mountPoint, FSTYPE, child.pid()) && answers(mountPoint)) {
+                List<String> now = MountInfo.mountIds(mountPoint, FSTYPE);
+                now.removeAll(before);
+                if (!now.isEmpty() && answers(mountPoint)) {
                     return 0;
                 }
             }
@@ -192,12 +210,16 @@ public final class FuseMain {
         WhiteoutForm form;
         try {
             cleanWorkDir(work);
-            form = UpperFormat.probeWhiteoutForm(work.toString());
+            form = UpperFormat.probeWhiteoutForm(Native.bytesToString(work.toString()));
         } catch (IOException | ErrnoException e) {
             System.err.println("docker-on-top-fuse: cannot prepare workdir " + work + ": " + e.getMessage());
             return 1;
         }
-        OverlayFs fs = new OverlayFs(realPath(o.lowerDir), realPath(o.upperDir), work.toString(), form);
+        OverlayFs fs = new OverlayFs(realPath(o.lowerDir), realPath(o.upperDir), Native.bytesToString(work.toString()), form);
+        if (daemonLog != null) {
+            // every path is absolute from here on; do not keep the starter's directory busy
+            Native.LIBC.chdir("/");
+        }
         FuseOverlay fuse = new FuseOverlay(fs);
         if (daemonLog != null) {
             Thread t = new Thread(() -> {
@@ -214,12 +236,16 @@ public final class FuseMain {
         List<String> fuseOpts = new ArrayList<>();
         fuseOpts.add("-o");
         fuseOpts.add(fuseOptions(o));
+        int rc;
         try {
-            fuse.serve(mountPoint, o.debug, fuseOpts.toArray(new String[0]));
+            rc = fuse.serve(mountPoint, o.debug, fuseOpts, o.threads);
         } catch (RuntimeException e) {
-            System.err.println("docker-on-top-fuse: mount failed: " + e.getMessage()
-                    + (e.getCause() != null ? ": " + e.getCause().getMessage() : ""));
+            System.err.println("docker-on-top-fuse: mount failed: " + e);
             return 1;
+        }
+        if (rc != 0) {
+            System.err.println("docker-on-top-fuse: libfuse could not mount " + mountPoint);
+            return rc;
         }
         return 0;
     }
@@ -248,9 +274,10 @@ public final class FuseMain {
         return sb.toString();
     }
 
+    /** The canonical path, as the byte string the filesystem code works with. */
     private static String realPath(String p) {
         try {
-            return Paths.get(p).toRealPath().toString();
+            return Native.bytesToString(Paths.get(p).toRealPath().toString());
         } catch (IOException e) {
             throw new IllegalArgumentException(p + ": " + e.getMessage());
         }
@@ -259,7 +286,7 @@ public final class FuseMain {
     /** Points stdout/stderr at the long-term log (or /dev/null) and drops the start-up log. */
     private static void detachOutput(String logFile, String startLog) {
         String target = logFile != null ? logFile : "/dev/null";
-        int fd = Native.LIBC.open(target, Native.O_WRONLY | Native.O_CREAT | Native.O_APPEND | Native.O_CLOEXEC, 0640);
+        int fd = Native.LIBC.open(Native.bytesToString(target), Native.O_WRONLY | Native.O_CREAT | Native.O_APPEND | Native.O_CLOEXEC, 0640);
         if (fd >= 0) {
             System.out.flush();
             System.err.flush();

@@ -45,9 +45,6 @@ public final class FuseOverlay extends FuseStubFS {
 
     private static final LibFuseContext CONTEXT = loadContext();
 
-    private static final Pointer DOT = cString(".");
-    private static final Pointer DOTDOT = cString("..");
-
     private final OverlayFs fs;
     private final CountDownLatch initialized = new CountDownLatch(1);
     private volatile long fillerAddress;
@@ -68,12 +65,6 @@ public final class FuseOverlay extends FuseStubFS {
         }
     }
 
-    private static Pointer cString(String s) {
-        Pointer p = org.dockerontop.overlay.nativeio.Native.allocate(s.length() + 1);
-        p.putString(0, s, s.length() + 1, java.nio.charset.StandardCharsets.US_ASCII);
-        return p;
-    }
-
     @Override
     protected String getFSName() {
         return "docker-on-top-fuse";
@@ -84,15 +75,13 @@ public final class FuseOverlay extends FuseStubFS {
         return initialized;
     }
 
-    @Override
-    public Pointer init(Pointer conn) {
-        initialized.countDown();
-        return null;
-    }
-
-    /** Mounts and serves until unmounted (blocking). */
-    void serve(Path mountPoint, boolean debug, String[] fuseOpts) {
-        mount(mountPoint, true, debug, fuseOpts);
+    /**
+     * Mounts and serves until unmounted (blocking).
+     *
+     * @return 0 once unmounted, non-zero if libfuse could not mount
+     */
+    int serve(Path mountPoint, boolean debug, java.util.List<String> fuseArgs, int threads) {
+        return FuseLoop.run(fuseOperations, mountPoint.toString(), fuseArgs, threads, debug);
     }
 
     static int fail(Throwable t, String op, String path) {
@@ -129,14 +118,40 @@ public final class FuseOverlay extends FuseStubFS {
         return f;
     }
 
+    private static final java.nio.charset.Charset BYTES = java.nio.charset.StandardCharsets.ISO_8859_1;
+
+    /** A C string as a Java string holding its bytes 1:1 (the form {@link OverlayFs} works in). */
+    static String str(Pointer p) {
+        try {
+            return org.dockerontop.overlay.nativeio.Native.byteString(p, 0);
+        } catch (RuntimeException e) {
+            LOG.error("undecodable path argument", e);
+            return null; // the callback then fails with EIO in its own handler
+        }
+    }
+
+    private final java.util.List<Object> closures = new java.util.ArrayList<>();
+
+    /** Installs {@code impl} as the callback in {@code field}, keeping it reachable for the mount's life. */
+    private <T> void install(jnr.ffi.BaseStruct.Func<?> field, Class<T> type, T impl) {
+        Pointer fn = jnr.ffi.Runtime.getSystemRuntime().getClosureManager().getClosurePointer(type, impl);
+        closures.add(impl);
+        closures.add(fn);
+        Struct.getMemory(fuseOperations).putPointer(field.offset(), fn);
+    }
+
     private void bind() {
         Pointer ops = Struct.getMemory(fuseOperations);
-        // flag_nullpath_ok (operations on unlinked open files come without a path) and
+        // flag_nullpath_ok (operations on unlinked open files may come without a path) and
         // flag_utime_omit_ok (UTIME_NOW/UTIME_OMIT reach utimens): bits 0 and 2 of the word after bmap
-        int flagsOffset = (int) fuseOperations.bmap.offset() + 8;
-        ops.putInt(flagsOffset, 1 | 4);
+        ops.putInt(fuseOperations.bmap.offset() + 8, 1 | 4);
 
-        fuseOperations.getattr.set((path, st) -> {
+        install(fuseOperations.init, Callbacks.InitCb.class, conn -> {
+            initialized.countDown();
+            return null;
+        });
+        install(fuseOperations.getattr, Callbacks.PathPtrCb.class, (pp, st) -> {
+            String path = str(pp);
             try {
                 fs.getattr(path, st);
                 return 0;
@@ -144,7 +159,8 @@ public final class FuseOverlay extends FuseStubFS {
                 return fail(t, "getattr", path);
             }
         });
-        fuseOperations.fgetattr.set((path, st, fi) -> {
+        install(fuseOperations.fgetattr, Callbacks.PathPtrPtrCb.class, (pp, st, fi) -> {
+            String path = str(pp);
             try {
                 fs.fgetattr(path, st, handle(fi));
                 return 0;
@@ -152,30 +168,34 @@ public final class FuseOverlay extends FuseStubFS {
                 return fail(t, "fgetattr", path);
             }
         });
-        fuseOperations.readlink.set((path, buf, size) -> {
+        install(fuseOperations.readlink, Callbacks.PathPtrLongCb.class, (pp, buf, size) -> {
+            String path = str(pp);
             try {
                 return fs.readlink(path, buf, size);
             } catch (Throwable t) {
                 return fail(t, "readlink", path);
             }
         });
-        fuseOperations.mknod.set((path, mode, rdev) -> {
+        install(fuseOperations.mknod, Callbacks.PathIntLongCb.class, (pp, mode, rdev) -> {
+            String path = str(pp);
             try {
-                fs.mknod(path, (int) mode, rdev, uid(), gid());
+                fs.mknod(path, mode, rdev, uid(), gid());
                 return 0;
             } catch (Throwable t) {
                 return fail(t, "mknod", path);
             }
         });
-        fuseOperations.mkdir.set((path, mode) -> {
+        install(fuseOperations.mkdir, Callbacks.PathIntCb.class, (pp, mode) -> {
+            String path = str(pp);
             try {
-                fs.mkdir(path, (int) mode, uid(), gid());
+                fs.mkdir(path, mode, uid(), gid());
                 return 0;
             } catch (Throwable t) {
                 return fail(t, "mkdir", path);
             }
         });
-        fuseOperations.unlink.set(path -> {
+        install(fuseOperations.unlink, Callbacks.PathCb.class, pp -> {
+            String path = str(pp);
             try {
                 fs.unlink(path);
                 return 0;
@@ -183,7 +203,8 @@ public final class FuseOverlay extends FuseStubFS {
                 return fail(t, "unlink", path);
             }
         });
-        fuseOperations.rmdir.set(path -> {
+        install(fuseOperations.rmdir, Callbacks.PathCb.class, pp -> {
+            String path = str(pp);
             try {
                 fs.rmdir(path);
                 return 0;
@@ -191,15 +212,18 @@ public final class FuseOverlay extends FuseStubFS {
                 return fail(t, "rmdir", path);
             }
         });
-        fuseOperations.symlink.set((target, path) -> {
+        install(fuseOperations.symlink, Callbacks.PathPathCb.class, (tp, pp) -> {
+            String path = str(pp);
             try {
-                fs.symlink(target, path, uid(), gid());
+                fs.symlink(str(tp), path, uid(), gid());
                 return 0;
             } catch (Throwable t) {
                 return fail(t, "symlink", path);
             }
         });
-        fuseOperations.rename.set((from, to) -> {
+        install(fuseOperations.rename, Callbacks.PathPathCb.class, (fp, tp) -> {
+            String from = str(fp);
+            String to = str(tp);
             try {
                 fs.rename(from, to);
                 return 0;
@@ -207,7 +231,9 @@ public final class FuseOverlay extends FuseStubFS {
                 return fail(t, "rename", from + " -> " + to);
             }
         });
-        fuseOperations.link.set((from, to) -> {
+        install(fuseOperations.link, Callbacks.PathPathCb.class, (fp, tp) -> {
+            String from = str(fp);
+            String to = str(tp);
             try {
                 fs.link(from, to);
                 return 0;
@@ -215,23 +241,26 @@ public final class FuseOverlay extends FuseStubFS {
                 return fail(t, "link", from + " -> " + to);
             }
         });
-        fuseOperations.chmod.set((path, mode) -> {
+        install(fuseOperations.chmod, Callbacks.PathIntCb.class, (pp, mode) -> {
+            String path = str(pp);
             try {
-                fs.chmod(path, (int) mode);
+                fs.chmod(path, mode);
                 return 0;
             } catch (Throwable t) {
                 return fail(t, "chmod", path);
             }
         });
-        fuseOperations.chown.set((path, uid, gid) -> {
+        install(fuseOperations.chown, Callbacks.PathIntIntCb.class, (pp, uid, gid) -> {
+            String path = str(pp);
             try {
-                fs.chown(path, (int) uid, (int) gid);
+                fs.chown(path, uid, gid);
                 return 0;
             } catch (Throwable t) {
                 return fail(t, "chown", path);
             }
         });
-        fuseOperations.truncate.set((path, size) -> {
+        install(fuseOperations.truncate, Callbacks.PathLongCb.class, (pp, size) -> {
+            String path = str(pp);
             try {
                 fs.truncate(path, size);
                 return 0;
@@ -239,7 +268,8 @@ public final class FuseOverlay extends FuseStubFS {
                 return fail(t, "truncate", path);
             }
         });
-        fuseOperations.ftruncate.set((path, size, fi) -> {
+        install(fuseOperations.ftruncate, Callbacks.PathLongPtrCb.class, (pp, size, fi) -> {
+            String path = str(pp);
             try {
                 fs.ftruncate(path, size, handle(fi));
                 return 0;
@@ -247,7 +277,8 @@ public final class FuseOverlay extends FuseStubFS {
                 return fail(t, "ftruncate", path);
             }
         });
-        fuseOperations.utimens.set((path, times) -> {
+        install(fuseOperations.utimens, Callbacks.PathPtrCb.class, (pp, times) -> {
+            String path = str(pp);
             try {
                 fs.utimens(path, times);
                 return 0;
@@ -255,7 +286,8 @@ public final class FuseOverlay extends FuseStubFS {
                 return fail(t, "utimens", path);
             }
         });
-        fuseOperations.open.set((path, fi) -> {
+        install(fuseOperations.open, Callbacks.PathPtrCb.class, (pp, fi) -> {
+            String path = str(pp);
             try {
                 fi.putLong(FI_FH, fs.open(path, fi.getInt(FI_FLAGS)));
                 return 0;
@@ -263,27 +295,28 @@ public final class FuseOverlay extends FuseStubFS {
                 return fail(t, "open", path);
             }
         });
-        fuseOperations.create.set((path, mode, fi) -> {
+        install(fuseOperations.create, Callbacks.PathIntFiCb.class, (pp, mode, fi) -> {
+            String path = str(pp);
             try {
-                fi.putLong(FI_FH, fs.create(path, (int) mode, fi.getInt(FI_FLAGS), uid(), gid()));
+                fi.putLong(FI_FH, fs.create(path, mode, fi.getInt(FI_FLAGS), uid(), gid()));
                 return 0;
             } catch (Throwable t) {
                 return fail(t, "create", path);
             }
         });
-        fuseOperations.read.set((path, buf, size, offset, fi) -> {
+        // the data path: no path decoding, no allocation
+        install(fuseOperations.read, Callbacks.IoCb.class, (pp, buf, size, offset, fi) -> {
             try {
                 Handle h = fs.handles().get(fi.getLong(FI_FH));
                 if (h == null) {
                     return -Errno.EBADF;
                 }
-                long n = OverlayIo.read(h.fd, buf, size, offset);
-                return (int) n;
+                return (int) OverlayIo.read(h.fd, buf, size, offset);
             } catch (Throwable t) {
-                return fail(t, "read", path);
+                return fail(t, "read", str(pp));
             }
         });
-        fuseOperations.write.set((path, buf, size, offset, fi) -> {
+        install(fuseOperations.write, Callbacks.IoCb.class, (pp, buf, size, offset, fi) -> {
             try {
                 Handle h = fs.handles().get(fi.getLong(FI_FH));
                 if (h == null) {
@@ -291,27 +324,27 @@ public final class FuseOverlay extends FuseStubFS {
                 }
                 return (int) OverlayIo.write(h.fd, buf, size, offset);
             } catch (Throwable t) {
-                return fail(t, "write", path);
+                return fail(t, "write", str(pp));
             }
         });
-        fuseOperations.statfs.set((path, buf) -> {
+        install(fuseOperations.statfs, Callbacks.PathPtrCb.class, (pp, buf) -> {
             try {
                 fs.statfs(buf);
                 return 0;
             } catch (Throwable t) {
-                return fail(t, "statfs", path);
+                return fail(t, "statfs", str(pp));
             }
         });
-        fuseOperations.flush.set((path, fi) -> 0);
-        fuseOperations.release.set((path, fi) -> {
+        install(fuseOperations.flush, Callbacks.PathPtrCb.class, (pp, fi) -> 0);
+        install(fuseOperations.release, Callbacks.PathPtrCb.class, (pp, fi) -> {
             try {
                 fs.release(fi.getLong(FI_FH));
                 return 0;
             } catch (Throwable t) {
-                return fail(t, "release", path);
+                return fail(t, "release", str(pp));
             }
         });
-        fuseOperations.fsync.set((path, datasync, fi) -> {
+        install(fuseOperations.fsync, Callbacks.PathIntPtrCb.class, (pp, datasync, fi) -> {
             try {
                 Handle h = handle(fi);
                 if (h == null) {
@@ -320,40 +353,45 @@ public final class FuseOverlay extends FuseStubFS {
                 fs.fsync(h, datasync != 0);
                 return 0;
             } catch (Throwable t) {
-                return fail(t, "fsync", path);
+                return fail(t, "fsync", str(pp));
             }
         });
-        fuseOperations.setxattr.set((path, name, value, size, flags) -> {
+        install(fuseOperations.setxattr, Callbacks.SetxattrCb.class, (pp, np, value, size, flags) -> {
+            String path = str(pp);
             try {
-                fs.setxattr(path, name, value, size, flags);
+                fs.setxattr(path, str(np), value, size, flags);
                 return 0;
             } catch (Throwable t) {
                 return fail(t, "setxattr", path);
             }
         });
-        fuseOperations.getxattr.set((path, name, value, size) -> {
+        install(fuseOperations.getxattr, Callbacks.GetxattrCb.class, (pp, np, value, size) -> {
+            String path = str(pp);
             try {
-                return fs.getxattr(path, name, value, size);
+                return fs.getxattr(path, str(np), value, size);
             } catch (Throwable t) {
                 return fail(t, "getxattr", path);
             }
         });
-        fuseOperations.listxattr.set((path, list, size) -> {
+        install(fuseOperations.listxattr, Callbacks.PathPtrLongCb.class, (pp, list, size) -> {
+            String path = str(pp);
             try {
                 return fs.listxattr(path, list, size);
             } catch (Throwable t) {
                 return fail(t, "listxattr", path);
             }
         });
-        fuseOperations.removexattr.set((path, name) -> {
+        install(fuseOperations.removexattr, Callbacks.PathPathCb.class, (pp, np) -> {
+            String path = str(pp);
             try {
-                fs.removexattr(path, name);
+                fs.removexattr(path, str(np));
                 return 0;
             } catch (Throwable t) {
                 return fail(t, "removexattr", path);
             }
         });
-        fuseOperations.opendir.set((path, fi) -> {
+        install(fuseOperations.opendir, Callbacks.PathPtrCb.class, (pp, fi) -> {
+            String path = str(pp);
             try {
                 fs.checkDir(path);
                 return 0;
@@ -361,15 +399,11 @@ public final class FuseOverlay extends FuseStubFS {
                 return fail(t, "opendir", path);
             }
         });
-        fuseOperations.readdir.set((path, buf, fillerPtr, offset, fi) -> {
+        install(fuseOperations.readdir, Callbacks.ReaddirCb.class, (pp, buf, fillerPtr, offset, fi) -> {
+            String path = str(pp);
             try {
                 RawFiller f = filler(fillerPtr);
                 Pointer st = direntStat.get();
-                st.putLong(8, 0);
-                st.putInt(24, org.dockerontop.overlay.nativeio.Stat.S_IFDIR);
-                if (f.apply(buf, DOT, st, 0) != 0 || f.apply(buf, DOTDOT, st, 0) != 0) {
-                    return 0;
-                }
                 fs.readdir(path, (name, dtype, ino) -> {
                     st.putLong(8, ino);
                     st.putInt(24, dtype << 12);
@@ -380,8 +414,9 @@ public final class FuseOverlay extends FuseStubFS {
                 return fail(t, "readdir", path);
             }
         });
-        fuseOperations.releasedir.set((path, fi) -> 0);
-        fuseOperations.fsyncdir.set((path, fi) -> {
+        install(fuseOperations.releasedir, Callbacks.PathPtrCb.class, (pp, fi) -> 0);
+        install(fuseOperations.fsyncdir, Callbacks.PathIntPtrCb.class, (pp, datasync, fi) -> {
+            String path = str(pp);
             try {
                 fs.fsyncdir(path);
                 return 0;
@@ -389,7 +424,8 @@ public final class FuseOverlay extends FuseStubFS {
                 return fail(t, "fsyncdir", path);
             }
         });
-        fuseOperations.access.set((path, mask) -> {
+        install(fuseOperations.access, Callbacks.PathIntCb.class, (pp, mask) -> {
+            String path = str(pp);
             try {
                 fs.getattr(path, direntStat.get());
                 return 0;

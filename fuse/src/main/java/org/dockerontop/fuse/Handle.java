@@ -1,12 +1,19 @@
 package org.dockerontop.fuse;
 
-/** An open file: the real file descriptor and which layer it is on. */
+/**
+ * An open file: the real file descriptor and which layer it is on. A read-only descriptor of a
+ * lower file is switched to the upper copy (by dup2 onto the same number, so concurrent reads never
+ * see a closed or reused descriptor) when the file is copied up, as the kernel overlay does.
+ */
 final class Handle {
     final int fd;
-    final boolean upper;
+    volatile boolean upper;
+    /** The overlay path a lower handle was opened at (to find it on copy-up); null for upper ones. */
+    final String lowerPath;
 
-    Handle(int fd, boolean upper) {
+    Handle(int fd, boolean upper, String lowerPath) {
         this.fd = fd;
         this.upper = upper;
+        this.lowerPath = lowerPath;
     }
 }

@@ -12,6 +12,12 @@ final class MountInfo {
 
     /** Is {@code mountPoint} (canonical) the mount point of a {@code fstype} mount right now? */
     static boolean isMounted(Path mountPoint, String fstype, long unusedPid) {
+        return !mountIds(mountPoint, fstype).isEmpty();
+    }
+
+    /** The mount IDs of the {@code fstype} mounts on {@code mountPoint} (canonical), oldest first. */
+    static java.util.List<String> mountIds(Path mountPoint, String fstype) {
+        java.util.List<String> ids = new java.util.ArrayList<>();
         String want = mountPoint.toString();
         try {
             for (String line : Files.readAllLines(Paths.get("/proc/self/mountinfo"))) {
@@ -25,13 +31,13 @@ final class MountInfo {
                 }
                 String[] tail = line.substring(sep + 3).split(" ");
                 if (tail.length > 0 && tail[0].equals(fstype)) {
-                    return true;
+                    ids.add(f[0]);
                 }
             }
         } catch (IOException e) {
-            return false;
+            return ids;
         }
-        return false;
+        return ids;
     }
 
     /** mountinfo escapes space, tab, newline and backslash as octal {@code \ooo}. */

@@ -21,6 +21,8 @@ final class MountOptions {
     boolean help;
     boolean version;
     String logFile;
+    /** FUSE worker threads (Java threads, fixed for the mount's life). */
+    int threads = 8;
     final List<String> ignored = new ArrayList<>();
     /** Generic mount flags libfuse understands, passed on in order (dev, nosuid, noexec, ...). */
     final List<String> mountFlags = new ArrayList<>();
@@ -119,6 +121,16 @@ final class MountOptions {
                 case "rw":
                     readOnly = false;
                     break;
+                case "threads":
+                    try {
+                        threads = Integer.parseInt(need(key, rawValue));
+                    } catch (NumberFormatException e) {
+                        threads = -1;
+                    }
+                    if (threads < 1 || threads > 256) {
+                        throw new UsageException("threads= needs a number from 1 to 256");
+                    }
+                    break;
                 case "log":
                     logFile = unescape(need(key, rawValue));
                     break;
@@ -190,7 +202,8 @@ final class MountOptions {
                 + "       docker-on-top-fuse SOURCE MOUNTPOINT -o lowerdir=DIR,upperdir=DIR,workdir=DIR[,OPTIONS]\n"
                 + "  A copy-on-write overlay of one lower directory under an upper directory, in the kernel\n"
                 + "  overlayfs upper format. Returns once the mount answers; -f stays in the foreground, -d debugs.\n"
-                + "  In option values a backslash escapes ',' ':' and '\\'. Options: ro, log=FILE (daemon output);\n"
+                + "  In option values a backslash escapes ',' ':' and '\\'. Options: ro, log=FILE (daemon output),\n"
+                + "  threads=N (FUSE worker threads, default 8);\n"
                 + "  generic mount options (rw, noatime, dev, suid, ...) are accepted and ignored.\n";
     }
 }

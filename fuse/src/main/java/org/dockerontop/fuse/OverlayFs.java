@@ -38,6 +38,8 @@ final class OverlayFs {
     static final int BENEATH = 8;
 
     private static final LibC C = Native.LIBC;
+    /** File names are held as byte strings: one char per byte (see LibC). */
+    private static final java.nio.charset.Charset BYTES = java.nio.charset.StandardCharsets.ISO_8859_1;
     private static final int NOFOLLOW = Native.AT_SYMLINK_NOFOLLOW;
     private static final int DT_DIR = 4;
     private static final int DT_CHR = 2;
@@ -58,6 +60,8 @@ final class OverlayFs {
      * the lower layer) and map the hidden name to the real file.
      */
     private final ConcurrentHashMap<String, String> hidden = new ConcurrentHashMap<>();
+    /** Read-only handles on lower regular files, by overlay path, to switch over on copy-up. */
+    private final ConcurrentHashMap<String, java.util.List<Handle>> lowerOpen = new ConcurrentHashMap<>();
     static final String HIDDEN_PREFIX = ".fuse_hidden";
 
     /** What a directory's children resolve against. Immutable; replaced on change. */
@@ -316,6 +320,9 @@ final class OverlayFs {
                         break;
                 }
                 renameIntoPlace(tmp, up(p), parent);
+                if (type == Stat.S_IFREG && !lowerOpen.isEmpty()) {
+                    switchToUpper(p, up(p));
+                }
             } catch (RuntimeException e) {
                 removeQuietly(tmp);
                 throw e;
@@ -427,7 +434,7 @@ final class OverlayFs {
     private void copySymlink(String src, String dst) {
         Pointer buf = Native.allocate(4097);
         long n = Native.check(C.readlink(src, buf, 4096), "readlink", src);
-        String target = buf.getString(0, (int) n, java.nio.charset.StandardCharsets.UTF_8);
+        String target = buf.getString(0, (int) n, BYTES);
         Native.check(C.symlink(target, dst), "symlink", dst);
     }
 
@@ -522,7 +529,7 @@ final class OverlayFs {
         for (int i = 0; i < list.length; i++) {
             if (list[i] == 0) {
                 if (i > start) {
-                    out.add(new String(list, start, i - start, java.nio.charset.StandardCharsets.UTF_8));
+                    out.add(new String(list, start, i - start, BYTES));
                 }
                 start = i + 1;
             }
@@ -618,7 +625,7 @@ final class OverlayFs {
         for (String name : names(raw)) {
             String user = OverlayXattrs.toUser(name);
             if (user != null) {
-                byte[] b = user.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                byte[] b = user.getBytes(BYTES);
                 out.write(b, 0, b.length);
                 out.write(0);
             }
@@ -634,12 +641,25 @@ final class OverlayFs {
         return result.length;
     }
 
+    /**
+     * POSIX ACLs cannot be offered: libfuse 2 cannot negotiate FUSE_POSIX_ACL, so the kernel would
+     * neither enforce them nor notice the mode change they make. Refusing them makes cp/mv fall
+     * back to chmod, which is exact.
+     */
+    private static void refuseAcl(String name) {
+        if (name.startsWith("system.posix_acl_")) {
+            throw new ErrnoException(Errno.EOPNOTSUPP, "POSIX ACLs are not supported");
+        }
+    }
+
     void setxattr(String p, String name, Pointer value, long size, int flags) {
+        refuseAcl(name);
         String u = upperFor(p);
         Native.check(C.lsetxattr(u, OverlayXattrs.toDisk(name), value, size, flags), "setxattr", u);
     }
 
     void removexattr(String p, String name) {
+        refuseAcl(name);
         String u = upperFor(p);
         Native.check(C.lremovexattr(u, OverlayXattrs.toDisk(name)), "removexattr", u);
     }
@@ -750,7 +770,7 @@ final class OverlayFs {
             }
             throw e;
         }
-        return handles.add(new Handle(fd[0], true));
+        return handles.add(new Handle(fd[0], true, null));
     }
 
     /**
@@ -923,7 +943,7 @@ final class OverlayFs {
         try {
             Pointer st = scratch.get().st2;
             for (Pointer e = C.readdir(d); e != null; e = C.readdir(d)) {
-                String name = e.getString(19);
+                String name = Native.byteString(e, 19);
                 if (name.equals(".") || name.equals("..")) {
                     continue;
                 }
@@ -1004,8 +1024,10 @@ final class OverlayFs {
                 }
             }
             boolean lowerAtTarget = tcode == WHITEOUT || (tcode & BENEATH) != 0;
-            if (fromDir && lowerAtTarget) {
-                UpperFormat.setOpaque(uf); // the moved directory must hide the lower one it lands on
+            if (fromDir && (lowerAtTarget || dir(toParent).lower) && !UpperFormat.isOpaque(uf)) {
+                // like the kernel without redirect_dir: a directory moved into a merged directory
+                // is made opaque, so no lower directory of that name can ever merge into it
+                UpperFormat.setOpaque(uf);
             }
             boolean needWhiteout = (fcode & BENEATH) != 0;
             if (tcode == WHITEOUT && fromDir) {
@@ -1059,14 +1081,50 @@ final class OverlayFs {
         int openFlags = (flags & ~(Native.O_CREAT | Native.O_EXCL | Native.O_NOCTTY | 040000 /* O_DIRECT */))
                 | Native.O_CLOEXEC;
         int fd = Native.check(C.open(r, openFlags, 0), "open", r);
-        return handles.add(new Handle(fd, inUpper));
+        if (!inUpper) {
+            // FUSE splits a sequential read into 128 KiB requests served by several threads, which
+            // keeps the lower file's readahead window small; ask for the large one
+            C.posix_fadvise(fd, 0, 0, 2 /* POSIX_FADV_SEQUENTIAL */);
+        }
+        if (inUpper || !Stat.isReg(st)) {
+            return handles.add(new Handle(fd, inUpper, null));
+        }
+        Handle h = new Handle(fd, false, p);
+        lowerOpen.compute(p, (k, list) -> {
+            java.util.List<Handle> l = list == null ? new java.util.ArrayList<>(2) : list;
+            l.add(h);
+            return l;
+        });
+        return handles.add(h);
     }
 
     void release(long fh) {
         Handle h = handles.remove(fh);
-        if (h != null) {
-            C.close(h.fd);
+        if (h == null) {
+            return;
         }
+        if (h.lowerPath != null) {
+            lowerOpen.computeIfPresent(h.lowerPath, (k, list) -> {
+                list.remove(h);
+                return list.isEmpty() ? null : list;
+            });
+        }
+        C.close(h.fd);
+    }
+
+    /** Points the read-only descriptors open on the lower file {@code p} at its new upper copy. */
+    private void switchToUpper(String p, String upperPath) {
+        lowerOpen.computeIfPresent(p, (k, list) -> {
+            for (Handle h : list) {
+                int fd = C.open(upperPath, Native.O_RDONLY | Native.O_CLOEXEC, 0);
+                if (fd >= 0) {
+                    C.dup2(fd, h.fd);
+                    C.close(fd);
+                    h.upper = true;
+                }
+            }
+            return null;
+        });
     }
 
     void fsync(Handle h, boolean datasync) {
@@ -1104,12 +1162,31 @@ final class OverlayFs {
 
     /** Lists merged directory {@code p}: upper entries minus whiteouts, then unhidden lower ones. */
     void readdir(String p, EntrySink sink) {
-        Pointer st = scratch.get().st;
-        int code = resolve(p, st);
-        if (!Stat.isDir(st)) {
+        Scratch s = scratch.get();
+        int code = resolve(p, s.st);
+        if (!Stat.isDir(s.st)) {
             throw ErrnoException.of(Errno.ENOTDIR, "readdir", p);
         }
+        long self = Stat.ino(s.st);
+        long parentIno = self;
+        if (p.length() > 1) {
+            lookup(parent(p), s.parentSt, false);
+            parentIno = Stat.ino(s.parentSt);
+        }
+        // a zero d_ino would make readdir(3) skip the entry
+        if (!sink.accept(DOT, DT_DIR, self) || !sink.accept(DOTDOT, DT_DIR, parentIno)) {
+            return;
+        }
         list(p, code, sink);
+    }
+
+    private static final Pointer DOT = cString(".");
+    private static final Pointer DOTDOT = cString("..");
+
+    private static Pointer cString(String str) {
+        Pointer p = Native.allocate(str.length() + 1);
+        p.put(0, str.getBytes(java.nio.charset.StandardCharsets.US_ASCII), 0, str.length());
+        return p;
     }
 
     private void list(String p, int code, EntrySink sink) {
@@ -1133,7 +1210,7 @@ final class OverlayFs {
                     long ino = e.getLong(0);
                     String s = null;
                     if (type == DT_CHR || (type == DT_REG && xattrWhiteouts)) {
-                        s = name.getString(0);
+                        s = Native.byteString(name, 0);
                         String path = u + "/" + s;
                         if (C.fstatat(Native.AT_FDCWD, path, st, NOFOLLOW) == 0 && UpperFormat.isWhiteout(path, st)) {
                             if (seen != null) {
@@ -1144,7 +1221,7 @@ final class OverlayFs {
                     }
                     if (seen != null) {
                         if (s == null) {
-                            s = name.getString(0);
+                            s = Native.byteString(name, 0);
                         }
                         seen.add(s);
                         if (type == DT_DIR) {
@@ -1175,7 +1252,7 @@ final class OverlayFs {
                     if (isDotOrDotDot(name)) {
                         continue;
                     }
-                    if (seen != null && seen.contains(name.getString(0))) {
+                    if (seen != null && seen.contains(Native.byteString(name, 0))) {
                         continue;
                     }
                     if (!sink.accept(name, e.getByte(18) & 0xff, e.getLong(0))) {

@@ -239,12 +239,14 @@ class OverlaySemanticsTest {
         m.mount();
         Files.createLink(m.mnt.resolve("hard"), m.mnt.resolve("file"));
         assertEquals(2, Stat.nlink(lstat(m.mnt.resolve("hard"))));
+        assertEquals(2, Stat.nlink(lstat(m.mnt.resolve("file"))));
+        assertEquals(Stat.ino(lstat(m.mnt.resolve("file"))), Stat.ino(lstat(m.mnt.resolve("hard"))));
         assertEquals("lower data\n", Files.readString(m.mnt.resolve("hard")));
-        // libfuse's high-level API gives the new name its own kernel inode, so the old name's
-        // cached attributes only catch up after attr_timeout or a remount
+        Files.createLink(m.mnt.resolve("third"), m.mnt.resolve("hard"));
+        assertEquals(3, Stat.nlink(lstat(m.mnt.resolve("hard"))));
         m.unmount();
         m.mount();
-        assertEquals(2, Stat.nlink(lstat(m.mnt.resolve("file"))));
+        assertEquals(3, Stat.nlink(lstat(m.mnt.resolve("file"))));
         assertEquals(Stat.ino(lstat(m.mnt.resolve("file"))), Stat.ino(lstat(m.mnt.resolve("hard"))));
         Files.createSymbolicLink(m.mnt.resolve("sym"), Path.of("dir/a"));
         assertEquals("a\n", Files.readString(m.mnt.resolve("sym")));
@@ -330,5 +332,96 @@ class OverlaySemanticsTest {
         assertEquals(FileTime.fromMillis(1_500_000_000_000L), Files.getLastModifiedTime(m.mnt.resolve("dir")));
         assertEquals(1, Stat.uid(lstat(m.mnt.resolve("dir/sub/b"))));
         assertArrayEquals("b\n".getBytes(StandardCharsets.US_ASCII), Files.readAllBytes(m.mnt.resolve("dir/sub/b")));
+    }
+
+    @Test
+    void aReadOnlyDescriptorSeesTheCopyUpLikeTheKernelOverlay() throws Exception {
+        m.mount();
+        try (RandomAccessFile reader = new RandomAccessFile(m.mnt.resolve("file").toFile(), "r")) {
+            byte[] b = new byte[5];
+            reader.readFully(b);
+            assertEquals("lower", new String(b, StandardCharsets.US_ASCII));
+            try (RandomAccessFile writer = new RandomAccessFile(m.mnt.resolve("file").toFile(), "rw")) {
+                writer.seek(0);
+                writer.write("UPPER DATA\n".getBytes(StandardCharsets.US_ASCII));
+            }
+            reader.seek(0);
+            byte[] all = new byte[11];
+            reader.readFully(all);
+            assertEquals("UPPER DATA\n", new String(all, StandardCharsets.US_ASCII));
+        }
+    }
+
+    @Test
+    void listingsHaveDotEntriesWithInodeNumbers() throws Exception {
+        m.mount();
+        OverlayMount.Result r = OverlayMount.sh(false, "ls -ai " + m.mnt.resolve("dir"));
+        assertEquals(0, r.status());
+        assertTrue(r.output().matches("(?s)\\s*[1-9][0-9]* \\.\\s+[1-9][0-9]* \\.\\..*"), r.output());
+    }
+
+    @Test
+    void posixAclsAreRefusedSoToolsFallBackToChmod() throws Exception {
+        m.mount();
+        byte[] acl = {2, 0, 0, 0, 1, 0, 7, 0, -1, -1, -1, -1, 4, 0, 5, 0, -1, -1, -1, -1, 32, 0, 5, 0, -1, -1, -1, -1};
+        Path f = m.mnt.resolve("file");
+        assertEquals(-1, Native.LIBC.lsetxattr(f.toString(), "system.posix_acl_access", acl, acl.length, 0));
+        assertEquals(95, Native.errno());
+        assertEquals(0, OverlayMount.sh(false, "mkdir " + m.mnt.resolve("d700") + " && chmod 700 " + m.mnt.resolve("d700")
+                + " && cp -a " + m.mnt.resolve("d700") + " " + m.mnt.resolve("copy")).status());
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(m.mnt.resolve("copy"))));
+    }
+
+    @Test
+    void nestedUpperOnOverlayfsUsesXattrWhiteouts() throws Exception {
+        // the upper directory lives on a kernel overlay, which refuses 0/0 devices (EPERM)
+        Path outer = tmp.resolve("outer");
+        Path ol = Files.createDirectories(outer.resolve("l"));
+        Path ou = Files.createDirectories(outer.resolve("u"));
+        Path ow = Files.createDirectories(outer.resolve("w"));
+        Path om = Files.createDirectories(outer.resolve("m"));
+        assertEquals(0, OverlayMount.sh(false, "mount -t overlay overlay -o lowerdir=" + ol + ",upperdir=" + ou
+                + ",workdir=" + ow + " " + om).status());
+        try {
+            OverlayMount nested = new OverlayMount(om);
+            Files.writeString(nested.lower.resolve("gone"), "x");
+            Files.createDirectories(nested.lower.resolve("dir/sub"));
+            Files.writeString(nested.lower.resolve("dir/sub/f"), "x");
+            try (OverlayMount n = nested.mount()) {
+                Files.delete(n.mnt.resolve("gone"));
+                assertFalse(Files.exists(n.mnt.resolve("gone")));
+                assertEquals(0, OverlayMount.sh(false, "rm -r " + n.mnt.resolve("dir")).status());
+                assertFalse(Files.exists(n.mnt.resolve("dir")));
+                Files.createDirectory(n.mnt.resolve("dir"));
+                assertEquals(Set.of(), list(n.mnt.resolve("dir")));
+                Pointer st = lstat(n.upper.resolve("gone"));
+                assertTrue(Stat.isReg(st) && Stat.size(st) == 0);
+                assertTrue(UpperFormat.hasXattr(n.upper.resolve("gone").toString(), OverlayXattrs.WHITEOUT));
+                n.unmount();
+                n.mount(); // read back after a remount
+                assertFalse(Files.exists(n.mnt.resolve("gone")));
+                assertEquals(Set.of("dir"), list(n.mnt));
+            }
+        } finally {
+            OverlayMount.sh(false, "umount " + om);
+        }
+    }
+
+    @Test
+    void namesThatAreNotUtf8RoundTrip() throws Exception {
+        m.mount();
+        OverlayMount.Result r = OverlayMount.sh(false, "python3 -c \"import os\n"
+                + "open(b'" + m.lower + "/caf\\xe9', 'w').write('l')\n"
+                + "d = b'" + m.mnt + "/'\n"
+                + "print(sorted(n for n in os.listdir(d) if n.startswith(b'caf')))\n"
+                + "open(d + b'caf\\xe9', 'a').write('+')\n"
+                + "os.mkdir(d + b'd\\xff')\n"
+                + "os.symlink(b'../caf\\xe9', d + b'd\\xff/l\\xfe')\n"
+                + "print(open(d + b'd\\xff/l\\xfe').read(), os.readlink(d + b'd\\xff/l\\xfe'))\"");
+        assertEquals(0, r.status(), r.output());
+        assertEquals("[b'caf\\xe9']\nl+ b'../caf\\xe9'\n", r.output());
+        OverlayMount.Result up = OverlayMount.sh(false, "python3 -c \"import os; print(os.readlink(b'"
+                + m.upper + "/d\\xff/l\\xfe'))\"");
+        assertEquals("b'../caf\\xe9'\n", up.output());
     }
 }

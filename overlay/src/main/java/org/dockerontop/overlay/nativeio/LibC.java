@@ -1,6 +1,7 @@
 package org.dockerontop.overlay.nativeio;
 
 import jnr.ffi.Pointer;
+import jnr.ffi.annotations.Encoding;
 import jnr.ffi.annotations.In;
 import jnr.ffi.annotations.Out;
 
@@ -9,7 +10,11 @@ import jnr.ffi.annotations.Out;
  * can read and write straight into memory they already own (a FUSE request buffer, a {@code struct
  * stat} the kernel handed us) without copying. Every call sets errno on failure; read it with
  * {@link Native#errno()} right after the call, on the same thread.
+ *
+ * <p>Path strings are encoded ISO-8859-1, i.e. each char is one byte: callers hold file names as
+ * "byte strings" (see {@link Native#bytesToString}) so that names that are not valid UTF-8 survive.
  */
+@Encoding("ISO-8859-1")
 public interface LibC {
     int open(String path, int flags, int mode);
     int openat(int dirfd, String path, int flags, int mode);
@@ -31,6 +36,7 @@ public interface LibC {
     int fsync(int fd);
     int fdatasync(int fd);
     int fallocate(int fd, int mode, long offset, long len);
+    int posix_fadvise(int fd, long offset, long len, int advice);
 
     int mknod(String path, int mode, long dev);
     int mkdir(String path, int mode);
@@ -65,6 +71,7 @@ public interface LibC {
     int closedir(Pointer dir);
 
     int dup2(int oldfd, int newfd);
+    int chdir(String path);
     int getpid();
     int setsid();
     int geteuid();

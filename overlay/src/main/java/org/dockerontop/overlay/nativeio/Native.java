@@ -52,6 +52,39 @@ public final class Native {
     private Native() {
     }
 
+    /**
+     * A path as the byte string LibC expects: the bytes the OS uses for {@code path} (the JVM's
+     * file-name encoding), one char per byte.
+     */
+    public static String bytesToString(String path) {
+        String jnu = System.getProperty("sun.jnu.encoding", "UTF-8");
+        java.nio.charset.Charset cs;
+        try {
+            cs = java.nio.charset.Charset.forName(jnu);
+        } catch (RuntimeException e) {
+            cs = java.nio.charset.StandardCharsets.UTF_8;
+        }
+        return new String(path.getBytes(cs), java.nio.charset.StandardCharsets.ISO_8859_1);
+    }
+
+    /**
+     * The NUL-terminated C string at {@code p + offset} as a byte string (one char per byte), or
+     * null if {@code p} is null. (jnr's {@code getString} with a large limit fails on bounded
+     * memory, and decoding with the default charset would lose names that are not UTF-8.)
+     */
+    public static String byteString(Pointer p, long offset) {
+        if (p == null) {
+            return null;
+        }
+        int len = p.indexOf(offset, (byte) 0);
+        if (len < 0) {
+            throw new IllegalArgumentException("unterminated C string");
+        }
+        byte[] b = new byte[len];
+        p.get(offset, b, 0, len);
+        return new String(b, java.nio.charset.StandardCharsets.ISO_8859_1);
+    }
+
     public static int errno() {
         return LastError.getLastError(RUNTIME);
     }

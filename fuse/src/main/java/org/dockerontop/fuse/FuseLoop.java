@@ -1,0 +1,175 @@
+package org.dockerontop.fuse;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import jnr.ffi.LibraryLoader;
+import jnr.ffi.Pointer;
+import jnr.ffi.Struct;
+import org.dockerontop.overlay.nativeio.Errno;
+import org.dockerontop.overlay.nativeio.Native;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import ru.serce.jnrfuse.struct.FuseOperations;
+
+/**
+ * Mounts with libfuse 2 ({@code fuse_setup}) and serves requests from a fixed pool of Java threads
+ * ({@code fuse_session_receive_buf} / {@code fuse_session_process_buf}, what {@code fuse_loop_mt}
+ * does in C).
+ *
+ * <p>Why not {@code fuse_main}: its worker pthreads come and go, and jffi attaches a foreign
+ * thread to the JVM and detaches it again around every callback until that thread has made 1000
+ * calls, which cost several system calls (mmap, mprotect, munmap, ...) per request. Our workers are
+ * Java threads, attached once for their whole life.
+ */
+final class FuseLoop {
+    private static final Logger LOG = LoggerFactory.getLogger(FuseLoop.class);
+
+    /** The libfuse 2.9 session API (the versioned defaults, FUSE_2.6+ / FUSE_2.9). */
+    public interface LibFuse2 {
+        Pointer fuse_setup(int argc, String[] argv, Pointer ops, long opSize, Pointer mountpoint,
+                Pointer multithreaded, Pointer userData);
+
+        void fuse_teardown(Pointer fuse, Pointer mountpoint);
+
+        Pointer fuse_get_session(Pointer fuse);
+
+        Pointer fuse_session_next_chan(Pointer se, Pointer ch);
+
+        int fuse_session_receive_buf(Pointer se, Pointer buf, Pointer chp);
+
+        void fuse_session_process_buf(Pointer se, Pointer buf, Pointer ch);
+
+        int fuse_session_exited(Pointer se);
+
+        void fuse_session_exit(Pointer se);
+
+        long fuse_chan_bufsize(Pointer ch);
+
+        int fuse_lowlevel_notify_inval_inode(Pointer ch, long ino, long off, long len);
+    }
+
+    /** FUSE protocol: opcode of LINK, and where its fuse_link_in.oldnodeid sits in a request. */
+    private static final int FUSE_LINK = 13;
+    private static final int IN_HEADER_OPCODE = 4;
+    private static final int LINK_IN_OLDNODEID = 40;
+
+    private static final LibFuse2 FUSE = load();
+    /** sizeof(struct fuse_buf) on 64-bit: size, flags, mem, fd, pos. */
+    private static final int FUSE_BUF_SIZE = 40;
+    private static final int FUSE_BUF_MEM = 16;
+
+    private static LibFuse2 load() {
+        try {
+            return LibraryLoader.create(LibFuse2.class).failImmediately().load("fuse");
+        } catch (Throwable e) {
+            return LibraryLoader.create(LibFuse2.class).failImmediately().load("libfuse.so.2");
+        }
+    }
+
+    private FuseLoop() {
+    }
+
+    /**
+     * Mounts {@code mountPoint} with the given operations and libfuse arguments, serves until
+     * unmounted, then tears the session down.
+     *
+     * @return 0 when it ended by unmounting, non-zero if the mount could not be set up
+     */
+    static int run(FuseOperations ops, String mountPoint, List<String> fuseArgs, int threads, boolean debug) {
+        List<String> argv = new ArrayList<>();
+        argv.add(FuseMain.SUBTYPE);
+        argv.add(mountPoint);
+        argv.add("-f");
+        if (debug) {
+            argv.add("-d");
+        }
+        argv.addAll(fuseArgs);
+        Pointer mp = Native.allocate(8);
+        Pointer mt = Native.allocate(8);
+        Pointer fuse = FUSE.fuse_setup(argv.size(), argv.toArray(new String[0]), Struct.getMemory(ops),
+                Struct.size(ops), mp, mt, null);
+        if (fuse == null || fuse.address() == 0) {
+            return 1;
+        }
+        Pointer se = FUSE.fuse_get_session(fuse);
+        Pointer ch = FUSE.fuse_session_next_chan(se, null);
+        long bufsize = FUSE.fuse_chan_bufsize(ch);
+        java.util.concurrent.atomic.AtomicBoolean live = new java.util.concurrent.atomic.AtomicBoolean(true);
+        List<Thread> workers = new ArrayList<>();
+        for (int i = 0; i < threads; i++) {
+            Thread t = new Thread(() -> serve(se, ch, bufsize), "fuse-worker-" + i);
+            t.setDaemon(true);
+            workers.add(t);
+            t.start();
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            // SIGTERM: stop taking requests and unmount, so the mount never stays behind dead
+            synchronized (live) {
+                if (!live.get()) {
+                    return; // already unmounted and torn down
+                }
+                FUSE.fuse_session_exit(se);
+            }
+            ru.serce.jnrfuse.utils.MountUtils.umount(java.nio.file.Paths.get(mountPoint));
+            for (Thread w : workers) {
+                try {
+                    w.join(5000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }, "fuse-unmount"));
+        for (Thread w : workers) {
+            try {
+                w.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        synchronized (live) {
+            live.set(false);
+            FUSE.fuse_teardown(fuse, mp.getPointer(0));
+        }
+        return 0;
+    }
+
+    private static void serve(Pointer se, Pointer ch, long bufsize) {
+        Pointer buf = Native.allocate(FUSE_BUF_SIZE);
+        Pointer chp = Native.allocate(8);
+        // one request buffer per worker for its whole life, as fuse_loop_mt does
+        Pointer mem = Native.allocate((int) bufsize);
+        try {
+            while (FUSE.fuse_session_exited(se) == 0) {
+                buf.putLong(0, bufsize);
+                buf.putInt(8, 0);
+                buf.putPointer(FUSE_BUF_MEM, mem);
+                chp.putPointer(0, ch);
+                int res = FUSE.fuse_session_receive_buf(se, buf, chp);
+                if (res == -Errno.EINTR) {
+                    continue;
+                }
+                if (res <= 0) {
+                    if (res < 0) {
+                        LOG.error("reading /dev/fuse failed: {}", Errno.name(-res));
+                    }
+                    FUSE.fuse_session_exit(se);
+                    break;
+                }
+                int opcode = mem.getInt(IN_HEADER_OPCODE);
+                long linkSource = opcode == FUSE_LINK ? mem.getLong(LINK_IN_OLDNODEID) : 0;
+                FUSE.fuse_session_process_buf(se, buf, chp.getPointer(0));
+                if (linkSource != 0) {
+                    // libfuse's high-level API gives the new name its own node, so the kernel
+                    // would keep the old name's nlink (and, after a copy-up, inode number) for
+                    // attr_timeout: drop its cached attributes (off < 0: attributes only)
+                    FUSE.fuse_lowlevel_notify_inval_inode(ch, linkSource, -1, 0);
+                }
+            }
+        } catch (Throwable t) {
+            LOG.error("FUSE worker stopped", t);
+            FUSE.fuse_session_exit(se);
+        }
+    }
+}
