@@ -473,6 +473,9 @@ report() {
     echo "- host: $(uname -sr), $(nproc) CPUs, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)," \
          "$(fuse-overlayfs --version 2>/dev/null | grep -i 'fuse-overlayfs' | head -1), $(java -version 2>&1 | head -1)"
     echo "- data and upper directories on $(findmnt -no FSTYPE -T "$TMP") ($(findmnt -no SOURCE -T "$TMP"))"
+    if [ -z "${SKIP[docker-on-top-fuse]:-}" ]; then
+        echo "- docker-on-top-fuse: \`$OURS_CMD\`$(git -C "$REPO" log -1 --format=', checkout at %h (%cd)' --date=format:'%Y-%m-%d %H:%M' 2>/dev/null)"
+    fi
     echo
     for fs in "${!SKIP[@]}"; do echo "- $fs ${SKIP[$fs]}"; done
     echo

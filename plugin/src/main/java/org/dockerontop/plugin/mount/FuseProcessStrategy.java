@@ -96,7 +96,8 @@ public final class FuseProcessStrategy implements MountStrategy {
                     + " install docker-on-top-fuse or set " + FuseCommand.ENV);
         }
 
-        boolean foreground = cmd.isDockerOnTopFuse();
+        // without setsid(1) only docker-on-top-fuse's own daemon mode puts the server in a session of its own
+        boolean foreground = cmd.isDockerOnTopFuse() && Files.isExecutable(SETSID);
         List<String> argv = new ArrayList<>();
         if (Files.isExecutable(SETSID)) {
             argv.add(SETSID.toString());
@@ -171,8 +172,8 @@ public final class FuseProcessStrategy implements MountStrategy {
                 }
                 cleanUpFailedMount(mountpoint);
                 String output = readFrom(logFile, logStart);
-                String message = "the FUSE overlay server exited with exit code " + exit + " before " + mountpoint
-                        + " was mounted" + outputSuffix(output);
+                String message = "the FUSE overlay server exited with exit code " + exit + " before its mount at "
+                        + mountpoint + " answered" + outputSuffix(output);
                 if (refusesFuse(output)) {
                     throw new StrategyUnavailableException(message);
                 }
