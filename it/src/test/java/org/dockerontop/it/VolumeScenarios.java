@@ -238,6 +238,23 @@ public abstract class VolumeScenarios {
     }
 
     @Test
+    void aBaseDirectoryWithCommasColonsAndSpacesInItsPathMounts() throws Exception {
+        // the original refused these (overlay options are comma- and colon-separated); they must just work
+        Path parent = Files.createDirectories(work.resolve("odd, name: with=signs\\and more " + counter.incrementAndGet()));
+        Path base = Files.createDirectories(parent.resolve("base,dir:1"));
+        Files.writeString(base.resolve("inside.txt"), "odd base\n");
+        String before = HostState.treeFingerprint(base);
+        String name = volumeName();
+        docker.createVolume(name, Map.of("base", base.toString()));
+        assertEquals("odd base\n", docker.run(name, "sh", "-c", "cat /data/inside.txt && echo written > /data/new.txt")
+                .assertOk("use a volume over an odd path").output());
+        awaitUnmounted(name);
+        assertEquals("written\n", docker.run(name, "cat", "/data/new.txt").assertOk("next use").output());
+        assertEquals(before, HostState.treeFingerprint(base));
+        assertEquals(base.toString(), Status.text(docker.inspectVolume(name).path("Status"), "base"));
+    }
+
+    @Test
     void containersRunningAtTheSameTimeShareOneView() throws Exception {
         String name = volumeName();
         Path base = newBase();
