@@ -474,7 +474,8 @@ report() {
          "$(fuse-overlayfs --version 2>/dev/null | grep -i 'fuse-overlayfs' | head -1), $(java -version 2>&1 | head -1)"
     echo "- data and upper directories on $(findmnt -no FSTYPE -T "$TMP") ($(findmnt -no SOURCE -T "$TMP"))"
     if [ -z "${SKIP[docker-on-top-fuse]:-}" ]; then
-        echo "- docker-on-top-fuse: \`$OURS_CMD\`$(git -C "$REPO" log -1 --format=', checkout at %h (%cd)' --date=format:'%Y-%m-%d %H:%M' 2>/dev/null)"
+        local jar=$REPO/fuse/target/docker-on-top-fuse.jar
+        echo "- docker-on-top-fuse: \`$OURS_CMD\`$(git -C "$REPO" log -1 --format=', checkout at %h (%cd)' --date=format:'%Y-%m-%d %H:%M' 2>/dev/null)$([ -f "$jar" ] && date -u -r "$jar" '+, jar built %Y-%m-%d %H:%M UTC')"
     fi
     echo
     for fs in "${!SKIP[@]}"; do echo "- $fs ${SKIP[$fs]}"; done
