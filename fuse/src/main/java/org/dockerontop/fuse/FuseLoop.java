@@ -47,7 +47,14 @@ final class FuseLoop {
         long fuse_chan_bufsize(Pointer ch);
 
         int fuse_lowlevel_notify_inval_inode(Pointer ch, long ino, long off, long len);
+
+        int fuse_lowlevel_notify_inval_entry(Pointer ch, long parent, Pointer name, long namelen);
     }
+
+    private static final int FUSE_RENAME = 12;
+    private static final int IN_HEADER_NODEID = 16;
+    private static final int RENAME_IN_NEWDIR = 40;
+    private static final int RENAME_IN_NAMES = 48;
 
     /** FUSE protocol: opcode of LINK, and where its fuse_link_in.oldnodeid sits in a request. */
     private static final int FUSE_LINK = 13;
@@ -76,7 +83,7 @@ final class FuseLoop {
      *
      * @return 0 when it ended by unmounting, non-zero if the mount could not be set up
      */
-    static int run(FuseOperations ops, String mountPoint, List<String> fuseArgs, int threads, boolean debug) {
+    static int run(FuseOperations ops, OverlayFs fs, String mountPoint, List<String> fuseArgs, int threads, boolean debug) {
         List<String> argv = new ArrayList<>();
         argv.add(FuseMain.SUBTYPE);
         argv.add(mountPoint);
@@ -98,7 +105,7 @@ final class FuseLoop {
         java.util.concurrent.atomic.AtomicBoolean live = new java.util.concurrent.atomic.AtomicBoolean(true);
         List<Thread> workers = new ArrayList<>();
         for (int i = 0; i < threads; i++) {
-            Thread t = new Thread(() -> serve(se, ch, bufsize), "fuse-worker-" + i);
+            Thread t = new Thread(() -> serve(fs, se, ch, bufsize), "fuse-worker-" + i);
             t.setDaemon(true);
             workers.add(t);
             t.start();
@@ -135,7 +142,43 @@ final class FuseLoop {
         return 0;
     }
 
-    private static void serve(Pointer se, Pointer ch, long bufsize) {
+    /**
+     * Tells the kernel what libfuse's high-level API cannot: which cached attributes became wrong
+     * while serving a request (attributes only: off < 0 keeps the page cache).
+     */
+    private static void afterRequest(OverlayFs fs, Pointer ch, Pointer mem, int size, int opcode, long nodeid,
+            long linkSource) {
+        boolean copiedUp = fs.takeCopiedUp();
+        if (linkSource != 0) {
+            // the new name gets its own node, so the source would keep its old nlink (and,
+            // after a copy-up, its lower inode number) for attr_timeout
+            FUSE.fuse_lowlevel_notify_inval_inode(ch, linkSource, -1, 0);
+        } else if (copiedUp && opcode == FUSE_RENAME) {
+            // the moved file was copied up first: drop the new name so the next lookup brings
+            // the upper inode number (the request names the directory, not the file)
+            long newdir = mem.getLong(RENAME_IN_NEWDIR);
+            int oldEnd = nul(mem, RENAME_IN_NAMES, size);
+            int newEnd = nul(mem, oldEnd + 1, size);
+            if (newEnd > oldEnd + 1) {
+                FUSE.fuse_lowlevel_notify_inval_entry(ch, newdir, mem.slice(oldEnd + 1), newEnd - oldEnd - 1);
+            }
+        } else if (copiedUp) {
+            // open for writing, setattr, setxattr...: the request names the copied-up inode
+            FUSE.fuse_lowlevel_notify_inval_inode(ch, nodeid, -1, 0);
+        }
+    }
+
+    /** Offset of the first NUL at or after {@code from} in the request buffer. */
+    private static int nul(Pointer mem, int from, int size) {
+        for (int i = from; i < size; i++) {
+            if (mem.getByte(i) == 0) {
+                return i;
+            }
+        }
+        throw new IllegalArgumentException("unterminated name in request");
+    }
+
+    private static void serve(OverlayFs fs, Pointer se, Pointer ch, long bufsize) {
         Pointer buf = Native.allocate(FUSE_BUF_SIZE);
         Pointer chp = Native.allocate(8);
         // one request buffer per worker for its whole life, as fuse_loop_mt does
@@ -158,13 +201,14 @@ final class FuseLoop {
                     break;
                 }
                 int opcode = mem.getInt(IN_HEADER_OPCODE);
+                long nodeid = mem.getLong(IN_HEADER_NODEID);
                 long linkSource = opcode == FUSE_LINK ? mem.getLong(LINK_IN_OLDNODEID) : 0;
                 FUSE.fuse_session_process_buf(se, buf, chp.getPointer(0));
-                if (linkSource != 0) {
-                    // libfuse's high-level API gives the new name its own node, so the kernel
-                    // would keep the old name's nlink (and, after a copy-up, inode number) for
-                    // attr_timeout: drop its cached attributes (off < 0: attributes only)
-                    FUSE.fuse_lowlevel_notify_inval_inode(ch, linkSource, -1, 0);
+                try {
+                    afterRequest(fs, ch, mem, (int) bufsize, opcode, nodeid, linkSource);
+                } catch (RuntimeException e) {
+                    // only a cache hint was lost; the request itself has been answered
+                    LOG.error("after request {} on node {}", opcode, nodeid, e);
                 }
             }
         } catch (Throwable t) {

@@ -81,7 +81,7 @@ public final class FuseOverlay extends FuseStubFS {
      * @return 0 once unmounted, non-zero if libfuse could not mount
      */
     int serve(Path mountPoint, boolean debug, java.util.List<String> fuseArgs, int threads) {
-        return FuseLoop.run(fuseOperations, mountPoint.toString(), fuseArgs, threads, debug);
+        return FuseLoop.run(fuseOperations, fs, mountPoint.toString(), fuseArgs, threads, debug);
     }
 
     static int fail(Throwable t, String op, String path) {

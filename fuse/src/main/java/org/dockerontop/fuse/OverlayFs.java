@@ -82,6 +82,19 @@ final class OverlayFs {
         final Pointer parentSt = Native.allocate(Stat.SIZE);
         final Pointer times = Native.allocate(32);
         final Pointer off = Native.allocate(16);
+        /** Set when this thread copied a non-directory up during the current request. */
+        boolean copiedUp;
+    }
+
+    /**
+     * Did the current request (on this thread) copy a non-directory up? Clears the flag. A copy-up
+     * gives the file a new inode number, which the kernel has cached and must be told to drop.
+     */
+    boolean takeCopiedUp() {
+        Scratch s = scratch.get();
+        boolean c = s.copiedUp;
+        s.copiedUp = false;
+        return c;
     }
 
     /** Creates a new entry at a given real path (a temporary one in the workdir, or in place). */
@@ -320,6 +333,9 @@ final class OverlayFs {
                         break;
                 }
                 renameIntoPlace(tmp, up(p), parent);
+                if (type != Stat.S_IFDIR) {
+                    s.copiedUp = true;
+                }
                 if (type == Stat.S_IFREG && !lowerOpen.isEmpty()) {
                     switchToUpper(p, up(p));
                 }
