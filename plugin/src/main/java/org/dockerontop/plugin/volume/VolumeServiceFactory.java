@@ -1,5 +1,8 @@
 package org.dockerontop.plugin.volume;
 
+import org.dockerontop.plugin.mount.KernelOverlayStrategy;
+import org.dockerontop.plugin.mount.MountStrategies;
+
 import java.nio.file.Path;
 
 /** Opens the volume service on a state directory. */
@@ -13,10 +16,19 @@ public final class VolumeServiceFactory {
      *
      * @param root            state directory, e.g. /var/lib/docker-on-top
      * @param defaultStrategy overlay, fuse or auto: used by volumes created without {@code -o strategy=}
-     * @throws VolumeException if the state directory cannot be created or read
+     * @throws VolumeException if the state directory cannot be created or read, or the strategy is unknown
      */
     public static VolumeService open(Path root, String defaultStrategy) throws VolumeException {
-        // Replaced by the volumes work stream; kept only so that the daemon's entry point compiles.
-        throw new VolumeException("the volume service is not built yet");
+        if (defaultStrategy == null || !VolumeOptions.STRATEGIES.contains(defaultStrategy)) {
+            throw new VolumeException("unknown strategy \"" + defaultStrategy + "\": use auto, overlay or fuse");
+        }
+        OverlayVolumeService service = new OverlayVolumeService(new VolumeStore(root), defaultStrategy, strategies());
+        service.recover();
+        return service;
+    }
+
+    /** The strategies by name: stateless and shared by all volumes. */
+    static StrategyResolver strategies() {
+        return new MountStrategies(new KernelOverlayStrategy())::byName;
     }
 }

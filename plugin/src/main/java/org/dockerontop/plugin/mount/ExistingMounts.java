@@ -1,0 +1,186 @@
+package org.dockerontop.plugin.mount;
+
+import org.dockerontop.overlay.mount.MountEntry;
+import org.dockerontop.overlay.mount.MountTable;
+import org.dockerontop.plugin.volume.VolumeException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * What the volume service needs to know about a mount that already sits on a volume's mountpoint,
+ * e.g. after a plugin restart: which strategy made it (to re-adopt it and unmount it the right way
+ * later) and whether it still answers (a FUSE mount whose process died answers ENOTCONN and must be
+ * cleaned up and replaced, never handed to a container).
+ *
+ * <p>Typical use at Mount / Get / start-up:
+ * <pre>{@code
+ * Optional<ExistingMount> m = ExistingMounts.find(mountpoint);
+ * if (m.isPresent() && m.get().health() != Health.ANSWERING) {
+ *     ExistingMounts.cleanUp(mountpoint);          // then mount afresh
+ * } else if (m.isPresent()) {
+ *     String strategy = m.get().strategy();          // "overlay" or "fuse": re-adopt
+ * }
+ * }</pre>
+ */
+public final class ExistingMounts {
+    /** fstype of a kernel overlay mount in /proc/self/mountinfo. */
+    public static final String OVERLAY_TYPE = "overlay";
+    /**
+     * fstypes of FUSE overlay mounts: ours, and fuse-overlayfs (same CLI and upper format, used in
+     * tests and accepted as a drop-in FUSE command).
+     */
+    public static final Set<String> FUSE_TYPES = Set.of("fuse.docker-on-top-fuse", "fuse.fuse-overlayfs");
+
+    /** How long a probe may take before a mount counts as unresponsive (a stopped or hung FUSE server). */
+    static final Duration PROBE_TIMEOUT = Duration.ofSeconds(5);
+    private static final Logger log = LoggerFactory.getLogger(ExistingMounts.class);
+
+    private ExistingMounts() {
+    }
+
+    /** Whether a mount answers file-system calls. */
+    public enum Health {
+        /** statfs of the mountpoint succeeds (it always reaches a FUSE server). */
+        ANSWERING,
+        /** ENOTCONN ("Transport endpoint is not connected"): the FUSE server is gone. */
+        DEAD,
+        /** the probe did not return in time: the server is hung or stopped. */
+        UNRESPONSIVE,
+        /** another error (the message of {@link ExistingMount#probeError()} says which). */
+        FAILING
+    }
+
+    /**
+     * A mount found at a volume's mountpoint.
+     *
+     * @param strategy {@code "overlay"}, {@code "fuse"}, or {@code null} for a mount no strategy of ours makes
+     */
+    public record ExistingMount(Path mountpoint, String fsType, String source, String strategy) {
+        /** Probes the mount now (bounded by a timeout, so a hung server cannot hang the caller). */
+        public Health health() {
+            return probe(mountpoint);
+        }
+
+        public boolean isOurs() {
+            return strategy != null;
+        }
+    }
+
+    /** The mount on top of {@code mountpoint}, if any. Never touches the mountpoint itself. */
+    public static Optional<ExistingMount> find(Path mountpoint) {
+        Path mp = mountpoint.toAbsolutePath().normalize();
+        return entryAt(mp).map(m -> new ExistingMount(mp, m.fsType(), m.source(), strategyOf(m.fsType())));
+    }
+
+    /** The mount table now. /proc is always there on the hosts we run on; its absence is a bug, not a state. */
+    static MountTable table() {
+        try {
+            return MountTable.read();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read /proc/self/mountinfo", e);
+        }
+    }
+
+    /** The topmost mount exactly at {@code mountpoint}, if any (the path itself is never stat'ed). */
+    static Optional<MountEntry> entryAt(Path mountpoint) {
+        return table().at(mountpoint);
+    }
+
+    /** {@code "overlay"} or {@code "fuse"} for an fstype in /proc/self/mountinfo, else {@code null}. */
+    public static String strategyOf(String fsType) {
+        if (OVERLAY_TYPE.equals(fsType)) {
+            return "overlay";
+        }
+        return isFuseType(fsType) ? FuseProcessStrategy.NAME : null;
+    }
+
+    public static boolean isFuseType(String fsType) {
+        return FUSE_TYPES.contains(fsType);
+    }
+
+    /** @return whether a FUSE overlay is mounted at {@code mountpoint} and its server is gone (ENOTCONN) */
+    public static boolean isDeadFuseMount(Path mountpoint) {
+        Optional<ExistingMount> m = find(mountpoint);
+        return m.isPresent() && isFuseType(m.get().fsType()) && m.get().health() == Health.DEAD;
+    }
+
+    /**
+     * Probes {@code mountpoint} with statfs(2), in a helper thread so that a hung FUSE server makes the
+     * probe {@link Health#UNRESPONSIVE} instead of blocking the caller.
+     */
+    public static Health probe(Path mountpoint) {
+        return probe(mountpoint, PROBE_TIMEOUT);
+    }
+
+    /** As {@link #probe(Path)}, giving up after {@code timeout}. */
+    static Health probe(Path mountpoint, Duration timeout) {
+        String path = mountpoint.toAbsolutePath().normalize().toString();
+        CompletableFuture<Integer> errno = new CompletableFuture<>();
+        Thread t = new Thread(() -> errno.complete(LibC.statfs(path)), "probe " + path);
+        t.setDaemon(true);
+        t.start();
+        try {
+            int err = errno.get(Math.max(1, timeout.toMillis()), TimeUnit.MILLISECONDS);
+            if (err == 0) {
+                return Health.ANSWERING;
+            }
+            return err == LibC.ENOTCONN ? Health.DEAD : Health.FAILING;
+        } catch (TimeoutException e) {
+            return Health.UNRESPONSIVE;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Health.UNRESPONSIVE;
+        } catch (ExecutionException e) {
+            return Health.FAILING;
+        }
+    }
+
+    /**
+     * Removes a FUSE mount that no longer serves (dead, hung or failing) so the volume can be mounted
+     * afresh: detaches it (MNT_DETACH, which works even when the server is gone and never blocks on
+     * it), then stops any process still serving it. The upper directory is untouched, so no completed
+     * write is lost. Does nothing if nothing is mounted there.
+     *
+     * @throws VolumeException if the mount cannot be detached or its server cannot be stopped
+     */
+    public static void cleanUp(Path mountpoint) throws VolumeException {
+        Path mp = mountpoint.toAbsolutePath().normalize();
+        List<ProcessHandle> servers = FuseProcesses.serving(mp);
+        Optional<MountEntry> m = entryAt(mp);
+        if (m.isPresent()) {
+            if (!isFuseType(m.get().fsType())) {
+                throw new VolumeException(mp + " holds a " + m.get().fsType() + " mount, not a FUSE overlay; not touching it");
+            }
+            int err = LibC.umount2(mp.toString(), LibC.MNT_DETACH);
+            if (err != 0 && err != LibC.EINVAL) {
+                throw new VolumeException("cannot detach the dead FUSE mount at " + mp + ": " + LibC.describe(err)
+                        + "; try: umount -l " + mp);
+            }
+            log.warn("detached the FUSE mount at {}, which no longer answered", mp);
+        }
+        if (!servers.isEmpty()) {
+            log.warn("stopping FUSE process {} left serving {}", FuseProcesses.describe(servers), mp);
+            try {
+                if (!FuseProcesses.stop(servers, Duration.ofSeconds(2))) {
+                    throw new VolumeException("FUSE process " + FuseProcesses.describe(servers) + " of " + mp
+                            + " does not exit even on SIGKILL; check it with ps");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new VolumeException("interrupted while stopping the FUSE process of " + mp, e);
+            }
+        }
+    }
+}

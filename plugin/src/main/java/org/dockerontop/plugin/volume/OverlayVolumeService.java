@@ -1,0 +1,430 @@
+package org.dockerontop.plugin.volume;
+
+import org.dockerontop.overlay.mount.MountEntry;
+import org.dockerontop.overlay.mount.MountTable;
+import org.dockerontop.plugin.mount.Layers;
+import org.dockerontop.plugin.mount.MountResult;
+import org.dockerontop.plugin.mount.MountStrategy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * Copy-on-write volumes: each volume's base directory overlaid with its own upper directory, mounted by a
+ * {@link MountStrategy} at the volume's mountpoint while at least one container uses it.
+ *
+ * <p><b>Crash safety.</b> The one state that must never exist is "counted as in use (a file in
+ * activemounts/) while not mounted": dockerd would hand containers an empty directory. So every step is
+ * ordered to pass only through states that are safe if the process dies right there:
+ * <ul>
+ *   <li>first Mount: mkdir workdir/mountpoint, mount, <i>then</i> write the count. A crash in between leaves
+ *       "mounted, not counted", which the next Mount adopts and start-up leaves alone.</li>
+ *   <li>last Unmount: delete the count, <i>then</i> unmount (rewriting the count if the unmount fails),
+ *       then remove mountpoint/ and workdir/. A crash in between leaves "mounted, not counted" or
+ *       "not mounted, not counted" plus empty directories, both harmless.</li>
+ *   <li>counts change by atomic file replacement, so they are never torn.</li>
+ *   <li>a volatile upper is emptied at the first Mount by moving it aside; it is deleted (in the background)
+ *       only after the mount succeeded and put back if it failed, so a failed Mount loses nothing.</li>
+ *   <li>a dead mount (FUSE server gone or hung) is detached and replaced at Mount, never handed out.</li>
+ * </ul>
+ * Mount/Unmount/Remove of one volume hold its flock (see {@link VolumeStore#lock}); different volumes
+ * proceed in parallel.
+ */
+public final class OverlayVolumeService implements VolumeService {
+    private static final Logger LOG = LoggerFactory.getLogger(OverlayVolumeService.class);
+
+    private final VolumeStore store;
+    private final String defaultStrategy;
+    private final StrategyResolver strategies;
+    /** What mounted each currently mounted volume, for Get's Status (lost on restart: then derived). */
+    private final Map<String, MountResult> mountedWith = new ConcurrentHashMap<>();
+    /** Deletes discarded volatile uppers after the Mount that discarded them has answered. */
+    private final ExecutorService background = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "docker-on-top discarded-upper deleter");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /**
+     * @param defaultStrategy used by volumes created without {@code -o strategy=}
+     */
+    public OverlayVolumeService(VolumeStore store, String defaultStrategy, StrategyResolver strategies) {
+        this.store = store;
+        this.defaultStrategy = defaultStrategy;
+        this.strategies = strategies;
+    }
+
+    // ---------------------------------------------------------------- create / remove
+
+    @Override
+    public void create(String name, Map<String, String> options) throws VolumeException {
+        VolumeOptions.validateName(name);
+        VolumeMetadata metadata = VolumeOptions.parse(options, Instant.now());
+        store.create(name, metadata);
+        LOG.info("Created volume {} on {} (volatile={}, strategy={})", name, metadata.baseDirPath(),
+                metadata.volatileVolume(), strategyName(metadata));
+    }
+
+    @Override
+    public void remove(String name) throws VolumeException {
+        requireExistingName(name);
+        try (VolumeLock lock = store.lock(name)) {
+            requireExists(name);
+            Map<String, Integer> counts = store.activeMounts(name);
+            if (!counts.isEmpty()) {
+                LOG.warn("Removing volume {} although it is still counted as used by mount IDs {} "
+                        + "(dockerd's own counts can be stale after it restarts)", name, counts);
+            }
+            Path mp = store.mountpoint(name);
+            MountState state = MountState.probe(mp);
+            if (state.dead()) {
+                Mountpoints.clearDeadMount(name, mp, state);
+            } else if (state.mounted()) {
+                try {
+                    strategyToUnmount(name, state.entry()).unmount(mp);
+                } catch (VolumeException e) {
+                    throw new VolumeException("cannot remove volume " + name + ": it is still mounted and cannot be "
+                            + "unmounted: " + e.getMessage() + ". Stop the containers using it and retry", e);
+                }
+                LOG.info("Volume {}: unmounted a leftover mount at {} before removing it", name, mp);
+            }
+            List<MountEntry> inside = MountState.mountTable().under(store.volumeDir(name));
+            if (!inside.isEmpty()) {
+                throw new VolumeException("cannot remove volume " + name + ": something is still mounted inside its "
+                        + "state directory (" + inside.get(0).mountpoint() + "); unmount it and retry");
+            }
+            store.delete(name);
+            mountedWith.remove(name);
+            LOG.info("Removed volume {}", name);
+        }
+    }
+
+    // ---------------------------------------------------------------- mount / unmount
+
+    @Override
+    public Path mount(String name, String id) throws VolumeException {
+        requireExistingName(name);
+        VolumeOptions.validateMountId(id);
+        try (VolumeLock lock = store.lock(name)) {
+            VolumeMetadata meta = store.readMetadata(name); // after locking: a Remove may have won the race
+            Map<String, Integer> counts = store.activeMounts(name);
+            int previous = counts.getOrDefault(id, 0);
+            Path mp = store.mountpoint(name);
+            MountState state = MountState.probe(mp);
+            if (state.dead()) {
+                LOG.warn("Volume {}: the mount at {} {}; replacing it", name, mp, state.problem());
+                try {
+                    Mountpoints.clearDeadMount(name, mp, state);
+                } catch (VolumeException e) {
+                    throw new VolumeException("cannot mount volume " + name + ": the mount at " + mp + " "
+                            + state.problem() + " and cannot be cleared: " + e.getMessage(), e);
+                }
+                state = MountState.NOT_MOUNTED;
+            }
+            if (state.mounted()) {
+                recordUse(name, id, previous + 1);
+                MountEntry entry = state.entry();
+                mountedWith.computeIfAbsent(name, n -> adopted(entry));
+                LOG.debug("Volume {}: mount ID {} now counts {} (already mounted)", name, id, previous + 1);
+                return mp;
+            }
+            if (!counts.isEmpty()) {
+                LOG.warn("Volume {} was counted as used by {} but was not mounted; mounting it again and keeping "
+                        + "those counts", name, counts);
+            }
+            mountFirst(name, id, meta, counts, previous, mp);
+            return mp;
+        }
+    }
+
+    private void mountFirst(String name, String id, VolumeMetadata meta, Map<String, Integer> counts, int previous,
+                            Path mp) throws VolumeException {
+        MountStrategy strategy = strategies.forName(strategyName(meta));
+        Path base = Paths.get(meta.baseDirPath());
+        if (!Files.isDirectory(base)) {
+            throw new VolumeException("cannot mount volume " + name + ": its base directory " + base
+                    + " no longer exists or is not a directory; restore it, or remove the volume");
+        }
+        Path upper = store.upper(name);
+        Path work = store.workdir(name);
+        Path discarded = null;
+        boolean mounted = false;
+        try {
+            if (meta.volatileVolume() && counts.isEmpty()) {
+                discarded = store.discardUpper(name);
+            } else if (!Files.isDirectory(upper)) {
+                LOG.warn("Volume {}: its upper directory {} was missing; creating an empty one", name, upper);
+            }
+            VolumeStore.ensureDirectory(upper);
+            VolumeStore.ensureDirectory(work);
+            VolumeStore.ensureDirectory(mp);
+            MountResult result = strategy.mount(new Layers(base, upper, work, mp));
+            mounted = true;
+            store.writeActiveMount(name, id, previous + 1);
+            mountedWith.put(name, result);
+            LOG.info("Mounted volume {} at {} with {} ({}) for mount ID {}", name, mp, result.strategy(),
+                    result.reason(), id);
+        } catch (VolumeException | IOException | RuntimeException e) {
+            rollBackMount(name, mp, work, mounted ? strategy : null, discarded);
+            if (e instanceof VolumeException) {
+                throw new VolumeException("cannot mount volume " + name + ": " + e.getMessage(), e);
+            }
+            if (e instanceof IOException) {
+                throw new VolumeException("cannot mount volume " + name + ": its state in " + store.volumeDir(name)
+                        + " cannot be written (" + e + "); check free space and permissions there", e);
+            }
+            LOG.error("Volume {}: unexpected failure while mounting (rolled back)", name, e);
+            throw new VolumeException("cannot mount volume " + name + ": internal error (" + e + "); "
+                    + "everything was rolled back, see the plugin's log", e);
+        }
+        if (discarded != null) {
+            // Deleting may take seconds for a big upper: the container need not wait for it. A crash before it is
+            // done leaves a '.discarded-upper-*' directory that start-up deletes.
+            Path aside = discarded;
+            background.execute(() -> store.deleteDiscarded(name, aside));
+            LOG.info("Volume {} is volatile: discarded the changes of its previous use", name);
+        }
+    }
+
+    /** Undoes a failed first Mount: dockerd sends no Unmount after a failed Mount. */
+    private void rollBackMount(String name, Path mp, Path work, MountStrategy mountedBy, Path discarded) {
+        if (mountedBy != null) {
+            try {
+                mountedBy.unmount(mp);
+            } catch (VolumeException e) {
+                // No container has received this mount yet, so detaching it cannot break anyone.
+                LOG.warn("Volume {}: rolling back a failed Mount, unmount failed ({}); detaching", name, e.getMessage());
+                Mountpoints.detach(name, mp);
+            }
+        }
+        Mountpoints.removeMountDirectories(name, mp, work);
+        if (discarded != null) {
+            store.restoreDiscarded(name, discarded);
+        }
+        mountedWith.remove(name);
+    }
+
+    @Override
+    public void unmount(String name, String id) throws VolumeException {
+        requireExistingName(name);
+        VolumeOptions.validateMountId(id);
+        try (VolumeLock lock = store.lock(name)) {
+            requireExists(name);
+            Map<String, Integer> counts = store.activeMounts(name);
+            Integer count = counts.get(id);
+            if (count == null) {
+                throw new VolumeException("volume " + name + " has no active mount with ID " + id
+                        + (counts.isEmpty() ? " (it is not in use)" : " (it is used by " + counts.size()
+                        + " other mount IDs)") + "; nothing was changed");
+            }
+            if (count > 1) {
+                recordUse(name, id, count - 1);
+                return;
+            }
+            if (counts.size() > 1) {
+                forgetUse(name, id);
+                return;
+            }
+            Path mp = store.mountpoint(name);
+            MountState state = MountState.probe(mp);
+            // Uncount first: dying between the two steps leaves "mounted, not counted", which is safe.
+            forgetUse(name, id);
+            if (state.dead()) {
+                Mountpoints.clearDeadMount(name, mp, state);
+            } else if (state.mounted()) {
+                try {
+                    strategyToUnmount(name, state.entry()).unmount(mp);
+                } catch (VolumeException e) {
+                    restoreUse(name, id);
+                    throw new VolumeException("cannot unmount volume " + name + ": " + e.getMessage()
+                            + ". The volume stays mounted and counted as in use; once nothing uses " + mp
+                            + " any more, start and stop the container again or remove the volume to release it", e);
+                }
+            } else {
+                LOG.warn("Volume {} was counted as used by {} but was not mounted", name, id);
+            }
+            Mountpoints.removeMountDirectories(name, mp, store.workdir(name));
+            mountedWith.remove(name);
+            LOG.info("Unmounted volume {} (last user: mount ID {})", name, id);
+        }
+    }
+
+    private void recordUse(String name, String id, int count) throws VolumeException {
+        try {
+            store.writeActiveMount(name, id, count);
+        } catch (IOException e) {
+            throw new VolumeException("cannot record the use of volume " + name + " by mount ID " + id + " (" + e
+                    + "); nothing was changed: check free space and permissions in " + store.volumeDir(name)
+                    + " and retry", e);
+        }
+    }
+
+    private void forgetUse(String name, String id) throws VolumeException {
+        try {
+            store.deleteActiveMount(name, id);
+        } catch (IOException e) {
+            throw new VolumeException("cannot record the end of mount ID " + id + " of volume " + name + " (" + e
+                    + "); nothing was changed: check permissions in " + store.activeMountsDir(name) + " and retry", e);
+        }
+    }
+
+    private void restoreUse(String name, String id) throws VolumeException {
+        try {
+            store.writeActiveMount(name, id, 1);
+        } catch (IOException e) {
+            LOG.error("Volume {} stays mounted but its use by mount ID {} could not be recorded again: {}", name, id,
+                    e.toString());
+            throw new VolumeException("cannot unmount volume " + name + ", and recording that mount ID " + id
+                    + " still uses it failed too (" + e + "); it stays mounted; remove the volume once no "
+                    + "container uses it", e);
+        }
+    }
+
+    // ---------------------------------------------------------------- queries
+
+    @Override
+    public Path path(String name) throws VolumeException {
+        requireExistingName(name);
+        requireExists(name);
+        Path mp = store.mountpoint(name);
+        MountState state = MountState.probe(mp);
+        return state.mounted() && !state.dead() ? mp : null;
+    }
+
+    @Override
+    public VolumeInfo get(String name) throws VolumeException {
+        requireExistingName(name);
+        VolumeMetadata meta;
+        try {
+            meta = store.readMetadata(name);
+        } catch (VolumeException e) {
+            if (!store.exists(name)) {
+                throw e;
+            }
+            // dockerd forgets a volume whose Get fails at its start: report the damage instead of hiding it
+            return new VolumeInfo(name, null, store.directoryTime(name), Map.of("problem", e.getMessage()));
+        }
+        Map<String, Integer> counts = store.activeMounts(name);
+        int uses = counts.values().stream().mapToInt(Integer::intValue).sum();
+        Path mp = store.mountpoint(name);
+        MountState state = MountState.probe(mp);
+        boolean live = state.mounted() && !state.dead();
+
+        Map<String, Object> status = new LinkedHashMap<>();
+        status.put("base", meta.baseDirPath());
+        status.put("volatile", meta.volatileVolume());
+        status.put("mounted", live);
+        status.put("activeMounts", uses);
+        if (live) {
+            MountResult with = mountedWith.computeIfAbsent(name, n -> adopted(state.entry()));
+            status.put("strategy", with.strategy());
+            status.put("strategyReason", with.reason());
+        } else {
+            status.put("strategy", strategyName(meta));
+        }
+        status.put("configuredStrategy", strategyName(meta));
+        if (state.dead()) {
+            status.put("problem", "the mount at " + mp + " " + state.problem() + "; it is replaced at the next Mount, "
+                    + "containers still using it must be restarted");
+        } else if (!live && uses > 0) {
+            status.put("problem", "counted as in use by " + counts.size() + " mount IDs but not mounted; it is "
+                    + "mounted again at the next Mount");
+        }
+        return new VolumeInfo(name, live ? mp : null, createdAt(name, meta), status);
+    }
+
+    @Override
+    public List<VolumeInfo> list() throws VolumeException {
+        List<VolumeInfo> all = new ArrayList<>();
+        MountTable table = MountState.mountTable();
+        for (String name : store.names()) {
+            if (!store.exists(name)) {
+                LOG.warn("Skipping {} in List: it has no {}", store.volumeDir(name), VolumeStore.METADATA);
+                continue;
+            }
+            Path mp = store.mountpoint(name);
+            Instant created;
+            try {
+                created = createdAt(name, store.readMetadata(name));
+            } catch (VolumeException e) {
+                LOG.warn("Volume {}: {}", name, e.getMessage());
+                created = store.directoryTime(name);
+            }
+            all.add(new VolumeInfo(name, table.isMountpoint(mp) ? mp : null, created, Map.of()));
+        }
+        return all;
+    }
+
+    private Instant createdAt(String name, VolumeMetadata meta) throws VolumeException {
+        Instant t = meta.createdAtInstant();
+        return t != null ? t : store.directoryTime(name);
+    }
+
+    // ---------------------------------------------------------------- start-up recovery
+
+    /**
+     * Repairs what an unclean stop left, where that is safe; see {@link StartupRecovery}.
+     *
+     * @throws VolumeException if the state directory cannot be listed
+     */
+    public void recover() throws VolumeException {
+        new StartupRecovery(store).run();
+    }
+
+    /** Waits until background deletions submitted so far are done (for tests and orderly shutdown). */
+    void awaitBackgroundWork() throws InterruptedException {
+        try {
+            background.submit(() -> { }).get();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private String strategyName(VolumeMetadata meta) {
+        return meta.strategy() != null ? meta.strategy() : defaultStrategy;
+    }
+
+    /** The strategy that can unmount what is mounted now (a kernel overlay or a FUSE mount). */
+    private MountStrategy strategyToUnmount(String name, MountEntry entry) throws VolumeException {
+        if (entry.isOverlay()) {
+            return strategies.forName("overlay");
+        }
+        if (entry.isFuse()) {
+            return strategies.forName("fuse");
+        }
+        return strategies.forName(strategyName(store.readMetadata(name)));
+    }
+
+    private static MountResult adopted(MountEntry entry) {
+        return new MountResult(entry.isFuse() ? "fuse" : entry.isOverlay() ? "overlay" : entry.fsType(),
+                "adopted a mount that existed before the plugin started");
+    }
+
+    private void requireExists(String name) throws VolumeException {
+        if (!store.exists(name)) {
+            throw VolumeStore.noSuchVolume(name);
+        }
+    }
+
+    /** Names that fail validation cannot exist; saying so also keeps "../x" away from the file system. */
+    private static void requireExistingName(String name) throws VolumeException {
+        if (name == null || name.length() > 255 || !VolumeOptions.NAME.matcher(name).matches()) {
+            throw VolumeStore.noSuchVolume(name);
+        }
+    }
+}

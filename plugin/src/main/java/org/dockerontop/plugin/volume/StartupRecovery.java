@@ -1,0 +1,82 @@
+package org.dockerontop.plugin.volume;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * Repairs what an unclean stop (crash, kill -9, power loss) left, where that is safe:
+ * <ul>
+ *   <li>leftovers of interrupted creates, removes, atomic writes and volatile discards are deleted;</li>
+ *   <li>a volume that is not mounted loses stale active-mount files and its workdir/ and mountpoint/: nothing
+ *       can be using it (after a reboot dockerd mounts again, with the same IDs);</li>
+ *   <li>a mounted volume is left alone and reported (its containers may still run: FUSE mounts outlive the
+ *       plugin); the next Mount adopts it, a dead one is replaced at the next Mount;</li>
+ *   <li>original volumes without a CreatedAt get their directory's time, so it stays stable from now on.</li>
+ * </ul>
+ * Each volume is examined under its lock, so a second daemon on the same root is never disturbed mid-Mount.
+ */
+final class StartupRecovery {
+    private static final Logger LOG = LoggerFactory.getLogger(StartupRecovery.class);
+
+    private final VolumeStore store;
+
+    StartupRecovery(VolumeStore store) {
+        this.store = store;
+    }
+
+    /**
+     * @throws VolumeException if the state directory cannot be listed; problems with one volume are logged
+     */
+    void run() throws VolumeException {
+        store.sweepRoot();
+        for (String name : store.names()) {
+            try (VolumeLock lock = store.lock(name)) {
+                recover(name);
+            } catch (VolumeException | RuntimeException e) {
+                LOG.warn("Volume {}: cannot check its state at start-up: {}", name, e.getMessage());
+            }
+        }
+    }
+
+    private void recover(String name) throws VolumeException {
+        if (!store.exists(name)) {
+            LOG.warn("Directory {} has no {}: not a volume, ignored", store.volumeDir(name), VolumeStore.METADATA);
+            return;
+        }
+        VolumeMetadata meta = store.readMetadata(name);
+        if (meta.createdAtInstant() == null) {
+            store.writeMetadata(name, meta.withCreatedAt(store.directoryTime(name)));
+        }
+        store.sweepTemporaryFiles(name);
+        store.deleteDiscarded(name);
+        Map<String, Integer> counts = store.activeMounts(name);
+        Path mp = store.mountpoint(name);
+        MountState state = MountState.probe(mp);
+        if (state.dead()) {
+            LOG.warn("Volume {} is mounted at {} but the mount {}; it is replaced at the next Mount "
+                    + "(active mounts: {})", name, mp, state.problem(), counts);
+            return;
+        }
+        if (state.mounted()) {
+            LOG.info("Volume {} is still mounted at {} ({}), adopting it; active mounts: {}", name, mp,
+                    state.entry().fsType(), counts);
+            return;
+        }
+        if (!counts.isEmpty()) {
+            LOG.warn("Volume {} is not mounted but was counted as used by {} (unclean stop); clearing them", name,
+                    counts);
+            for (String id : counts.keySet()) {
+                try {
+                    store.deleteActiveMount(name, id);
+                } catch (IOException e) {
+                    LOG.warn("Volume {}: cannot clear active mount {}: {}", name, id, e.toString());
+                }
+            }
+        }
+        Mountpoints.removeMountDirectories(name, mp, store.workdir(name));
+    }
+}

@@ -1,0 +1,22 @@
+package org.dockerontop.plugin.volume;
+
+import org.dockerontop.overlay.mount.Syscalls;
+
+/**
+ * An exclusive flock on a volume's activemounts/ directory, held from {@link VolumeStore#lock} until
+ * {@link #close()}. Closing the descriptor releases the lock; so does the death of the process, which is
+ * why a kill -9 never leaves a volume locked.
+ */
+public final class VolumeLock implements AutoCloseable {
+    private int fd;
+
+    VolumeLock(int fd) {
+        this.fd = fd;
+    }
+
+    @Override
+    public synchronized void close() {
+        Syscalls.close(fd);
+        fd = -1;
+    }
+}

@@ -1,0 +1,472 @@
+package org.dockerontop.plugin.volume;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.dockerontop.overlay.mount.MountException;
+import org.dockerontop.overlay.mount.Syscalls;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The on-disk state of all volumes, in exactly the original docker-on-top's layout:
+ * <pre>
+ * ROOT/NAME/metadata.json        {"BaseDirPath": "...", "Volatile": false, ...}
+ * ROOT/NAME/upper/               the volume's changes (overlayfs upper format)
+ * ROOT/NAME/activemounts/ID      {"UsageCount": n}, one file per dockerd mount ID; flock'ed directory
+ * ROOT/NAME/workdir/             only while mounted
+ * ROOT/NAME/mountpoint/          only while mounted
+ * </pre>
+ * Every file is written atomically (temporary file, fsync, rename, fsync of the directory), so a crash
+ * leaves either the old or the new content. Temporary names start with '.', which no volume name or mount
+ * ID can, so they are never mistaken for state and are swept at start-up.
+ */
+public final class VolumeStore {
+    private static final Logger LOG = LoggerFactory.getLogger(VolumeStore.class);
+    static final String METADATA = "metadata.json";
+    static final String UPPER = "upper";
+    static final String ACTIVE_MOUNTS = "activemounts";
+    static final String WORKDIR = "workdir";
+    static final String MOUNTPOINT = "mountpoint";
+    /** Prefix of a volatile volume's discarded upper while it is being deleted. */
+    static final String DISCARDED_UPPER = ".discarded-upper-";
+    /** Prefixes of whole volume directories being created or removed (in ROOT). */
+    static final String CREATING = ".creating-";
+    static final String REMOVING = ".removing-";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final AtomicLong UNIQUE = new AtomicLong(System.nanoTime());
+
+    private final Path root;
+
+    /**
+     * @param root the state directory; created (with parents) if missing
+     * @throws VolumeException if it cannot be created or is not a directory
+     */
+    public VolumeStore(Path root) throws VolumeException {
+        this.root = root.toAbsolutePath().normalize();
+        try {
+            Files.createDirectories(this.root);
+        } catch (IOException e) {
+            throw new VolumeException("cannot create the state directory " + this.root + ": " + e, e);
+        }
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    public Path volumeDir(String name) {
+        return root.resolve(name);
+    }
+
+    public Path upper(String name) {
+        return volumeDir(name).resolve(UPPER);
+    }
+
+    public Path activeMountsDir(String name) {
+        return volumeDir(name).resolve(ACTIVE_MOUNTS);
+    }
+
+    public Path workdir(String name) {
+        return volumeDir(name).resolve(WORKDIR);
+    }
+
+    public Path mountpoint(String name) {
+        return volumeDir(name).resolve(MOUNTPOINT);
+    }
+
+    /** @return whether the volume's metadata.json exists */
+    public boolean exists(String name) {
+        return Files.isRegularFile(volumeDir(name).resolve(METADATA));
+    }
+
+    /**
+     * Names of all volumes: directories in the root whose name is a valid volume name
+     * (temporary and trash directories start with '.' and are skipped).
+     *
+     * @throws VolumeException if the root cannot be listed
+     */
+    public List<String> names() throws VolumeException {
+        List<String> names = new ArrayList<>();
+        try (DirectoryStream<Path> dir = Files.newDirectoryStream(root)) {
+            for (Path p : dir) {
+                String n = p.getFileName().toString();
+                if (VolumeOptions.NAME.matcher(n).matches() && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+                    names.add(n);
+                }
+            }
+        } catch (IOException e) {
+            throw new VolumeException("cannot list the state directory " + root + ": " + e, e);
+        }
+        names.sort(null);
+        return names;
+    }
+
+    /**
+     * Creates the volume's directory with upper/, activemounts/ and metadata.json, all at once: the tree is
+     * built under a temporary name and renamed into place without replacing anything, so a crash never
+     * leaves a half-created volume and two creators cannot both succeed.
+     *
+     * @throws VolumeException if the volume already exists or the state cannot be written
+     */
+    public void create(String name, VolumeMetadata metadata) throws VolumeException {
+        Path target = volumeDir(name);
+        if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+            throw alreadyExists(name);
+        }
+        Path tmp = root.resolve(CREATING + UNIQUE.incrementAndGet()); // no name in it: NAME may be 255 bytes
+        try {
+            Files.createDirectory(tmp);
+            Files.createDirectory(tmp.resolve(UPPER));
+            Files.createDirectory(tmp.resolve(ACTIVE_MOUNTS));
+            writeAtomically(tmp.resolve(METADATA), JSON.writeValueAsBytes(metadata));
+            fsyncDir(tmp);
+            Syscalls.renameNoReplace(tmp, target);
+            fsyncDir(root);
+        } catch (MountException e) {
+            deleteQuietly(tmp);
+            if (e.errno() == Syscalls.EEXIST || e.errno() == 39 /* ENOTEMPTY */) {
+                throw alreadyExists(name);
+            }
+            throw new VolumeException("cannot create the state of volume " + name + " in " + root + ": "
+                    + e.getMessage(), e);
+        } catch (IOException e) {
+            deleteQuietly(tmp);
+            throw new VolumeException("cannot create the state of volume " + name + " in " + root + ": " + e, e);
+        }
+    }
+
+    private static VolumeException alreadyExists(String name) {
+        return new VolumeException("volume " + name + " already exists: choose another name, or remove it first "
+                + "with docker volume rm " + name);
+    }
+
+    /**
+     * @throws VolumeException "no such volume" if it does not exist, or if metadata.json is unreadable
+     */
+    public VolumeMetadata readMetadata(String name) throws VolumeException {
+        Path file = volumeDir(name).resolve(METADATA);
+        try {
+            return JSON.readValue(Files.readAllBytes(file), VolumeMetadata.class);
+        } catch (NoSuchFileException e) {
+            throw noSuchVolume(name);
+        } catch (IOException e) {
+            throw new VolumeException("the state of volume " + name + " is unreadable (" + file + ": "
+                    + e.getMessage() + "); fix or remove that file", e);
+        }
+    }
+
+    static VolumeException noSuchVolume(String name) {
+        return new VolumeException("no such volume: " + name);
+    }
+
+    /** @throws VolumeException if metadata.json cannot be written */
+    public void writeMetadata(String name, VolumeMetadata metadata) throws VolumeException {
+        try {
+            writeAtomically(volumeDir(name).resolve(METADATA), JSON.writeValueAsBytes(metadata));
+        } catch (IOException e) {
+            throw new VolumeException("cannot write the metadata of volume " + name + ": " + e, e);
+        }
+    }
+
+    /** When the volume directory was last modified: the creation time of volumes made by the original. */
+    public Instant directoryTime(String name) throws VolumeException {
+        try {
+            return Files.getLastModifiedTime(volumeDir(name)).toInstant();
+        } catch (IOException e) {
+            throw new VolumeException("cannot read the state of volume " + name + ": " + e, e);
+        }
+    }
+
+    /**
+     * Usage counts per mount ID, from activemounts/. A file whose content is unreadable counts as one use
+     * (the original wrote files it never read back; being in use is the safe assumption).
+     *
+     * @throws VolumeException if the directory cannot be listed
+     */
+    public Map<String, Integer> activeMounts(String name) throws VolumeException {
+        Map<String, Integer> counts = new TreeMap<>();
+        Path dir = activeMountsDir(name);
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+            for (Path p : ds) {
+                String id = p.getFileName().toString();
+                if (id.startsWith(".")) {
+                    continue;
+                }
+                int n;
+                try {
+                    n = JSON.readValue(Files.readAllBytes(p), ActiveMount.class).usageCount();
+                } catch (IOException e) {
+                    LOG.warn("Volume {}: active mount file {} is unreadable ({}); counting it as one use", name, p,
+                            e.getMessage());
+                    n = 1;
+                }
+                counts.put(id, Math.max(n, 1));
+            }
+        } catch (NoSuchFileException e) {
+            throw noSuchVolume(name);
+        } catch (IOException e) {
+            throw new VolumeException("cannot read the active mounts of volume " + name + " (" + dir + "): " + e, e);
+        }
+        return counts;
+    }
+
+    /**
+     * Records {@code count} uses by mount ID {@code id} (atomically replacing the previous count).
+     *
+     * @throws IOException if the file cannot be written; the previous count then stays
+     */
+    public void writeActiveMount(String name, String id, int count) throws IOException {
+        writeAtomically(activeMountsDir(name).resolve(id), JSON.writeValueAsBytes(new ActiveMount(count)));
+    }
+
+    /**
+     * Deletes mount ID {@code id}'s file (and makes the deletion durable).
+     *
+     * @throws IOException if it cannot be deleted
+     */
+    public void deleteActiveMount(String name, String id) throws IOException {
+        Files.deleteIfExists(activeMountsDir(name).resolve(id));
+        fsyncDir(activeMountsDir(name));
+    }
+
+    /**
+     * Takes the volume's lock: flock(LOCK_EX) on its activemounts/ directory, like the original, so that
+     * Mount/Unmount/Remove of one volume are serialised across threads and across daemons on one root.
+     * Blocks until granted.
+     *
+     * @throws VolumeException "no such volume" if the directory is gone
+     */
+    public VolumeLock lock(String name) throws VolumeException {
+        Path dir = activeMountsDir(name);
+        int fd;
+        try {
+            fd = Syscalls.openDirectory(dir);
+        } catch (MountException e) {
+            if (e.errno() == Syscalls.ENOENT) {
+                throw noSuchVolume(name);
+            }
+            throw new VolumeException("cannot lock volume " + name + ": " + e.getMessage(), e);
+        }
+        try {
+            Syscalls.flock(fd, Syscalls.LOCK_EX);
+        } catch (MountException e) {
+            Syscalls.close(fd);
+            throw new VolumeException("cannot lock volume " + name + ": " + e.getMessage(), e);
+        }
+        return new VolumeLock(fd);
+    }
+
+    /**
+     * Empties a volatile volume's upper: moves it aside under a '.' name and creates a new empty upper.
+     * The old content is deleted by {@link #deleteDiscarded(String, Path)} once the mount has succeeded, or put back by
+     * {@link #restoreDiscarded} if it failed, so a failed Mount loses nothing.
+     *
+     * @return the directory holding the old upper
+     * @throws IOException if the upper cannot be moved or recreated
+     */
+    public Path discardUpper(String name) throws IOException {
+        Path aside = volumeDir(name).resolve(DISCARDED_UPPER + UNIQUE.incrementAndGet());
+        Files.move(upper(name), aside, StandardCopyOption.ATOMIC_MOVE);
+        Files.createDirectory(upper(name));
+        fsyncDir(volumeDir(name));
+        return aside;
+    }
+
+    /** Puts a discarded upper back if the new one is still empty (after a failed Mount). */
+    public void restoreDiscarded(String name, Path aside) {
+        try {
+            Path upper = upper(name);
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(upper)) {
+                if (ds.iterator().hasNext()) {
+                    LOG.warn("Volume {}: not restoring the discarded changes in {}: the new upper is not empty",
+                            name, aside);
+                    return;
+                }
+            }
+            Files.delete(upper);
+            Files.move(aside, upper, StandardCopyOption.ATOMIC_MOVE);
+            fsyncDir(volumeDir(name));
+        } catch (IOException e) {
+            LOG.warn("Volume {}: cannot put the discarded changes in {} back as its upper: {}", name, aside,
+                    e.toString());
+        }
+    }
+
+    /** Deletes one discarded upper (after the Mount that discarded it succeeded); failures are logged. */
+    public void deleteDiscarded(String name, Path aside) {
+        try {
+            deleteTree(aside);
+        } catch (IOException e) {
+            LOG.warn("Volume {}: cannot delete the discarded changes in {}: {}; retried at the next start", name,
+                    aside, e.toString());
+        }
+    }
+
+    /** Deletes every discarded upper of a volume: leftovers of a crash, at start-up. */
+    public void deleteDiscarded(String name) {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(volumeDir(name), DISCARDED_UPPER + "*")) {
+            for (Path p : ds) {
+                deleteTree(p);
+            }
+        } catch (IOException e) {
+            LOG.warn("Volume {}: cannot delete discarded changes: {}", name, e.toString());
+        }
+    }
+
+    /**
+     * Moves the volume's directory out of the way (atomically: from then on it does not exist) and
+     * deletes it. The caller has made sure nothing is mounted inside it.
+     *
+     * @throws VolumeException if it cannot be moved; a failure while deleting is only logged (start-up
+     *                         finishes the deletion)
+     */
+    public void delete(String name) throws VolumeException {
+        Path trash = root.resolve(REMOVING + UNIQUE.incrementAndGet());
+        try {
+            Files.move(volumeDir(name), trash, StandardCopyOption.ATOMIC_MOVE);
+            fsyncDir(root);
+        } catch (NoSuchFileException e) {
+            throw noSuchVolume(name);
+        } catch (IOException e) {
+            throw new VolumeException("cannot remove the state of volume " + name + ": " + e, e);
+        }
+        try {
+            deleteTree(trash);
+        } catch (IOException e) {
+            LOG.warn("Volume {} is removed, but deleting {} failed ({}); it will be retried at the next start",
+                    name, trash, e.toString());
+        }
+    }
+
+    /** Deletes leftovers of interrupted creates and removes in the root. */
+    public void sweepRoot() {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(root)) {
+            for (Path p : ds) {
+                String n = p.getFileName().toString();
+                if (n.startsWith(CREATING) || n.startsWith(REMOVING)) {
+                    LOG.info("Deleting {} left by an interrupted create or remove", p);
+                    deleteTree(p);
+                }
+            }
+        } catch (IOException e) {
+            LOG.warn("Cannot clean up leftovers in {}: {}", root, e.toString());
+        }
+    }
+
+    /** Deletes temporary files of interrupted writes in a volume's directory and its activemounts/. */
+    public void sweepTemporaryFiles(String name) {
+        for (Path dir : List.of(volumeDir(name), activeMountsDir(name))) {
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, ".*.tmp")) {
+                for (Path p : ds) {
+                    Files.deleteIfExists(p);
+                }
+            } catch (IOException e) {
+                LOG.warn("Volume {}: cannot clean up temporary files in {}: {}", name, dir, e.toString());
+            }
+        }
+    }
+
+    /** Writes {@code content} to {@code file} so that a crash leaves either the old or the new content. */
+    static void writeAtomically(Path file, byte[] content) throws IOException {
+        Path dir = file.getParent();
+        Path tmp = dir.resolve("." + UNIQUE.incrementAndGet() + ".tmp"); // short: the target may be 255 bytes
+        try {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                ByteBuffer buf = ByteBuffer.wrap(content);
+                while (buf.hasRemaining()) {
+                    ch.write(buf);
+                }
+                ch.force(true);
+            }
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            Files.deleteIfExists(tmp);
+            throw e;
+        }
+        fsyncDir(dir);
+    }
+
+    static void fsyncDir(Path dir) throws IOException {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        }
+    }
+
+    /**
+     * Deletes a tree without following symbolic links (whiteouts and other special files included). Entries that
+     * vanish meanwhile (another deleter at work) are fine.
+     */
+    static void deleteTree(Path top) throws IOException {
+        if (!Files.exists(top, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try {
+            Files.walkFileTree(top, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                    Files.deleteIfExists(file);
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFileFailed(Path file, IOException exc) throws IOException {
+                    if (exc instanceof NoSuchFileException) {
+                        return FileVisitResult.CONTINUE;
+                    }
+                    throw exc;
+                }
+
+                @Override
+                public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
+                    if (exc != null && !(exc instanceof NoSuchFileException)) {
+                        throw exc;
+                    }
+                    Files.deleteIfExists(dir);
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (NoSuchFileException e) {
+            // the top itself vanished
+        }
+    }
+
+    private static void deleteQuietly(Path p) {
+        try {
+            deleteTree(p);
+        } catch (IOException e) {
+            LOG.warn("Cannot delete {}: {}", p, e.toString());
+        }
+    }
+
+    /** Creates {@code dir} if missing; an existing directory is fine. */
+    static void ensureDirectory(Path dir) throws IOException {
+        try {
+            Files.createDirectory(dir);
+        } catch (FileAlreadyExistsException e) {
+            if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+                throw e;
+            }
+        }
+    }
+}

@@ -1,0 +1,73 @@
+package org.dockerontop.plugin.volume;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class VolumeStoreTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void metadataIsTheOriginalsFormatPlusOptionalFields() throws Exception {
+        VolumeStore store = new VolumeStore(tmp);
+        store.create("a", new VolumeMetadata("/srv/a", false, null, "2026-01-01T00:00:00Z"));
+        assertEquals("{\"BaseDirPath\":\"/srv/a\",\"Volatile\":false,\"CreatedAt\":\"2026-01-01T00:00:00Z\"}",
+                Files.readString(tmp.resolve("a/metadata.json")));
+        store.create("b", new VolumeMetadata("/srv/b", true, "fuse", "2026-01-01T00:00:00Z"));
+        assertEquals(new VolumeMetadata("/srv/b", true, "fuse", "2026-01-01T00:00:00Z"), store.readMetadata("b"));
+
+        Files.writeString(tmp.resolve("a/metadata.json"), "{\"BaseDirPath\":\"/srv/a\",\"Volatile\":true,\"Future\":1}");
+        VolumeMetadata original = store.readMetadata("a");
+        assertEquals("/srv/a", original.baseDirPath());
+        assertTrue(original.volatileVolume());
+        assertNull(original.strategy());
+        assertNull(original.createdAtInstant());
+        assertEquals(List.of("a", "b"), store.names());
+    }
+
+    @Test
+    void countsAreWrittenAtomicallyAndReadBack() throws Exception {
+        VolumeStore store = new VolumeStore(tmp);
+        store.create("v", new VolumeMetadata("/srv", false, null, Instant.EPOCH.toString()));
+        store.writeActiveMount("v", "A", 3);
+        store.writeActiveMount("v", "A", 2);
+        store.writeActiveMount("v", "B", 1);
+        Files.writeString(tmp.resolve("v/activemounts/C"), "not json");     // counted as in use, never ignored
+        Files.writeString(tmp.resolve("v/activemounts/.5.tmp"), "{");        // an interrupted write
+        assertEquals(Map.of("A", 2, "B", 1, "C", 1), store.activeMounts("v"));
+        assertEquals("{\"UsageCount\":2}", Files.readString(tmp.resolve("v/activemounts/A")));
+        store.sweepTemporaryFiles("v");
+        try (var s = Files.list(tmp.resolve("v/activemounts"))) {
+            assertEquals(List.of("A", "B", "C"), s.map(p -> p.getFileName().toString()).sorted().toList());
+        }
+        store.deleteActiveMount("v", "A");
+        assertEquals(Map.of("B", 1, "C", 1), store.activeMounts("v"));
+    }
+
+    @Test
+    void unreadableMetadataIsReportedNotHidden() throws Exception {
+        VolumeStore store = new VolumeStore(tmp);
+        store.create("v", new VolumeMetadata("/srv", false, null, Instant.EPOCH.toString()));
+        Files.writeString(tmp.resolve("v/metadata.json"), "{broken");
+        String msg = assertThrows(VolumeException.class, () -> store.readMetadata("v")).getMessage();
+        assertTrue(msg.contains("unreadable") && msg.contains("metadata.json"), msg);
+        assertEquals("no such volume: w", assertThrows(VolumeException.class, () -> store.readMetadata("w")).getMessage());
+
+        // dockerd drops volumes whose Get fails when it starts: Get answers, with the problem in the Status
+        OverlayVolumeService service = new OverlayVolumeService(store, "overlay", VolumeServiceFactory.strategies());
+        VolumeInfo info = service.get("v");
+        assertTrue(((String) info.status().get("problem")).contains("unreadable"), info.toString());
+        assertEquals(List.of("v"), service.list().stream().map(VolumeInfo::name).toList());
+        assertThrows(VolumeException.class, () -> service.mount("v", "A"), "but it cannot be mounted");
+        service.remove("v");
+        assertFalse(Files.exists(tmp.resolve("v")), "and it can be removed");
+    }
+}
