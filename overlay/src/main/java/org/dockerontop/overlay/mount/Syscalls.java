@@ -82,6 +82,8 @@ public final class Syscalls {
         long read(int fd, byte[] buf, long count);
 
         int flock(int fd, int operation);
+
+        int kill(int pid, int signal);
     }
 
     private static final LibC LIBC = LibraryLoader.create(LibC.class).load("c");
@@ -175,6 +177,14 @@ public final class Syscalls {
                 throw new MountException(e, "flock failed");
             }
         }
+    }
+
+    /**
+     * Sends SIGCONT to {@code pid}: a stopped process handles a pending SIGTERM only once resumed.
+     * Errors (the process is gone) are ignored.
+     */
+    public static void resume(long pid) {
+        LIBC.kill((int) pid, jnr.constants.platform.Signal.SIGCONT.intValue());
     }
 
     /** Closes {@code fd}, ignoring errors (there is nothing a caller could do about them). */

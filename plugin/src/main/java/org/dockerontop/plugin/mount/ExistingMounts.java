@@ -1,6 +1,9 @@
 package org.dockerontop.plugin.mount;
 
+import org.dockerontop.overlay.mount.KernelOverlayMount;
 import org.dockerontop.overlay.mount.MountEntry;
+import org.dockerontop.overlay.mount.MountException;
+import org.dockerontop.overlay.mount.Syscalls;
 import org.dockerontop.overlay.mount.MountTable;
 import org.dockerontop.plugin.volume.VolumeException;
 import org.slf4j.Logger;
@@ -128,7 +131,7 @@ public final class ExistingMounts {
     static Health probe(Path mountpoint, Duration timeout) {
         String path = mountpoint.toAbsolutePath().normalize().toString();
         CompletableFuture<Integer> errno = new CompletableFuture<>();
-        Thread t = new Thread(() -> errno.complete(LibC.statfs(path)), "probe " + path);
+        Thread t = new Thread(() -> errno.complete(Syscalls.statfsErrno(Path.of(path))), "probe " + path);
         t.setDaemon(true);
         t.start();
         try {
@@ -136,7 +139,7 @@ public final class ExistingMounts {
             if (err == 0) {
                 return Health.ANSWERING;
             }
-            return err == LibC.ENOTCONN ? Health.DEAD : Health.FAILING;
+            return err == Syscalls.ENOTCONN ? Health.DEAD : Health.FAILING;
         } catch (TimeoutException e) {
             return Health.UNRESPONSIVE;
         } catch (InterruptedException e) {
@@ -163,10 +166,13 @@ public final class ExistingMounts {
             if (!isFuseType(m.get().fsType())) {
                 throw new VolumeException(mp + " holds a " + m.get().fsType() + " mount, not a FUSE overlay; not touching it");
             }
-            int err = LibC.umount2(mp.toString(), LibC.MNT_DETACH);
-            if (err != 0 && err != LibC.EINVAL) {
-                throw new VolumeException("cannot detach the dead FUSE mount at " + mp + ": " + LibC.describe(err)
-                        + "; try: umount -l " + mp);
+            try {
+                KernelOverlayMount.detach(mp);
+            } catch (MountException e) {
+                if (e.errno() != Syscalls.EINVAL) {
+                    throw new VolumeException("cannot detach the dead FUSE mount: " + e.getMessage()
+                            + "; try: umount -l " + mp, e);
+                }
             }
             log.warn("detached the FUSE mount at {}, which no longer answered", mp);
         }

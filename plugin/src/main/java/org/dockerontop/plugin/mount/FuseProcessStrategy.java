@@ -1,6 +1,9 @@
 package org.dockerontop.plugin.mount;
 
+import org.dockerontop.overlay.mount.KernelOverlayMount;
 import org.dockerontop.overlay.mount.MountEntry;
+import org.dockerontop.overlay.mount.MountException;
+import org.dockerontop.overlay.mount.Syscalls;
 
 import org.dockerontop.plugin.volume.VolumeException;
 import org.slf4j.Logger;
@@ -270,12 +273,15 @@ public final class FuseProcessStrategy implements MountStrategy {
                 throw new VolumeException(mp + " holds a " + mounted.get().fsType()
                         + " mount, not a FUSE overlay; it was left mounted");
             }
-            int err = LibC.umount2(mp.toString(), 0);
-            if (err == LibC.EBUSY) {
-                throw new VolumeException(BusyReport.describe(mp));
-            }
-            if (err != 0 && err != LibC.EINVAL) {
-                throw new VolumeException("cannot unmount the FUSE overlay at " + mp + ": " + LibC.describe(err));
+            try {
+                KernelOverlayMount.unmount(mp);
+            } catch (MountException e) {
+                if (e.errno() == Syscalls.EBUSY) {
+                    throw new VolumeException(BusyReport.describe(mp));
+                }
+                if (e.errno() != Syscalls.EINVAL) { // EINVAL: gone already, e.g. fusermount -u by hand
+                    throw new VolumeException("cannot unmount the FUSE overlay: " + e.getMessage(), e);
+                }
             }
             if (!FuseProcesses.awaitExit(servers, exitTimeout)) {
                 log.warn("FUSE process {} still runs {} s after {} was unmounted (is the mount still used in another"
@@ -293,9 +299,10 @@ public final class FuseProcessStrategy implements MountStrategy {
         List<ProcessHandle> servers = FuseProcesses.serving(mountpoint);
         Optional<MountEntry> mounted = ExistingMounts.entryAt(mountpoint);
         if (mounted.isPresent() && ExistingMounts.isFuseType(mounted.get().fsType())) {
-            int err = LibC.umount2(mountpoint.toString(), LibC.MNT_DETACH);
-            if (err != 0) {
-                log.warn("cannot detach the failed FUSE mount at {}: {}", mountpoint, LibC.describe(err));
+            try {
+                KernelOverlayMount.detach(mountpoint);
+            } catch (MountException e) {
+                log.warn("cannot detach the failed FUSE mount: {}", e.getMessage());
             }
         }
         if (!servers.isEmpty() && !FuseProcesses.stop(servers, Duration.ofSeconds(2))) {

@@ -1,5 +1,6 @@
 package org.dockerontop.plugin.mount;
 
+import org.dockerontop.overlay.mount.Syscalls;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -65,7 +66,7 @@ final class FuseProcesses {
     static boolean stop(List<ProcessHandle> processes, Duration grace) throws InterruptedException {
         for (ProcessHandle p : processes) {
             p.destroy();
-            LibC.resume(p.pid()); // a stopped (hung) server would otherwise sit on the SIGTERM until SIGKILL
+            Syscalls.resume(p.pid()); // a stopped (hung) server would otherwise sit on the SIGTERM until SIGKILL
         }
         if (awaitExit(processes, grace)) {
             return true;

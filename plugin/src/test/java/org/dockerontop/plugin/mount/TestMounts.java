@@ -1,5 +1,7 @@
 package org.dockerontop.plugin.mount;
 
+import org.dockerontop.overlay.mount.KernelOverlayMount;
+import org.dockerontop.overlay.mount.MountException;
 import org.dockerontop.overlay.mount.MountEntry;
 
 import java.io.IOException;
@@ -63,11 +65,13 @@ final class TestMounts {
         List<MountEntry> mounts = new ArrayList<>(ExistingMounts.table().under(root));
         java.util.Collections.reverse(mounts);
         for (MountEntry m : mounts) {
-            {
-                List<ProcessHandle> servers = FuseProcesses.serving(m.mountpoint());
-                LibC.umount2(m.mountpoint().toString(), LibC.MNT_DETACH);
-                FuseProcesses.stop(servers, Duration.ofSeconds(2));
+            List<ProcessHandle> servers = FuseProcesses.serving(m.mountpoint());
+            try {
+                KernelOverlayMount.detach(m.mountpoint());
+            } catch (MountException e) {
+                // already gone: nothing to detach
             }
+            FuseProcesses.stop(servers, Duration.ofSeconds(2));
         }
     }
 
