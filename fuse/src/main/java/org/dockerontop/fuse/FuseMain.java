@@ -1,5 +1,7 @@
 package org.dockerontop.fuse;
 
+import org.dockerontop.overlay.mount.MountEntry;
+import org.dockerontop.overlay.mount.MountTable;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -119,7 +121,7 @@ public final class FuseMain {
             return 1;
         }
         // a mount of ours that is already there must not be taken for the new one
-        List<String> before = MountInfo.mountIds(mountPoint, FSTYPE);
+        List<Integer> before = mountIds(mountPoint);
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse(
                 Paths.get(System.getProperty("java.home"), "bin", "java").toString()));
@@ -166,7 +168,7 @@ public final class FuseMain {
                     startLog.delete();
                     return child.exitValue() == 0 ? 1 : child.exitValue();
                 }
-                List<String> now = MountInfo.mountIds(mountPoint, FSTYPE);
+                List<Integer> now = mountIds(mountPoint);
                 now.removeAll(before);
                 if (!now.isEmpty() && answers(mountPoint)) {
                     return 0;
@@ -319,5 +321,17 @@ public final class FuseMain {
             Files.createDirectories(work);
         }
         Files.setPosixFilePermissions(work, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+    }
+
+    /** The IDs of our filesystem's mounts on {@code mountPoint} now (none if the table cannot be read). */
+    private static List<Integer> mountIds(Path mountPoint) {
+        try {
+            return MountTable.read().entries().stream()
+                    .filter(m -> m.mountpoint().equals(mountPoint) && m.fsType().equals(FSTYPE))
+                    .map(MountEntry::id)
+                    .collect(java.util.stream.Collectors.toCollection(ArrayList::new));
+        } catch (IOException e) {
+            return new ArrayList<>();
+        }
     }
 }

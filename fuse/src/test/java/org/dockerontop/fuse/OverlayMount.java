@@ -61,7 +61,14 @@ public final class OverlayMount implements AutoCloseable {
     }
 
     public boolean isMounted() throws IOException {
-        return MountInfo.isMounted(mnt.toRealPath(), FuseMain.FSTYPE, 0);
+        return isOurMount(mnt);
+    }
+
+    /** Is one of our filesystem's mounts at {@code mountpoint} now? */
+    static boolean isOurMount(Path mountpoint) throws IOException {
+        Path real = mountpoint.toRealPath();
+        return org.dockerontop.overlay.mount.MountTable.read().entries().stream()
+                .anyMatch(m -> m.fsType().equals(FuseMain.FSTYPE) && m.mountpoint().equals(real));
     }
 
     public void unmount() throws IOException, InterruptedException {
