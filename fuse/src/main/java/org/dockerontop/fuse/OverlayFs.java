@@ -676,8 +676,16 @@ final class OverlayFs {
 
     void removexattr(String p, String name) {
         refuseAcl(name);
+        String disk = OverlayXattrs.toDisk(name);
+        if ((resolve(p, scratch.get().st) & UPPER) == 0) {
+            // like the kernel: removing a name the lower entry does not have fails without a copy-up
+            String l = lo(p);
+            if (C.lgetxattr(l, disk, (byte[]) null, 0) < 0) {
+                throw ErrnoException.of(Native.errno(), "removexattr", l);
+            }
+        }
         String u = upperFor(p);
-        Native.check(C.lremovexattr(u, OverlayXattrs.toDisk(name)), "removexattr", u);
+        Native.check(C.lremovexattr(u, disk), "removexattr", u);
     }
 
     // ---------------------------------------------------------------- namespace changes
