@@ -51,6 +51,7 @@ final class FuseLoop {
         int fuse_lowlevel_notify_inval_entry(Pointer ch, long parent, Pointer name, long namelen);
     }
 
+    private static final int FUSE_LOOKUP = 1;
     private static final int FUSE_RENAME = 12;
     private static final int IN_HEADER_NODEID = 16;
     private static final int RENAME_IN_NEWDIR = 40;
@@ -149,6 +150,14 @@ final class FuseLoop {
     private static void afterRequest(OverlayFs fs, Pointer ch, Pointer mem, int size, int opcode, long nodeid,
             long linkSource) {
         boolean copiedUp = fs.takeCopiedUp();
+        // directories copied up on the way became merged (nlink 1): drop their cached dentries
+        fs.takeCopiedDirs((parent, name) -> {
+            byte[] b = name.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+            Pointer n = Native.allocate(b.length + 1);
+            n.put(0, b, 0, b.length);
+            n.putByte(b.length, (byte) 0);
+            FUSE.fuse_lowlevel_notify_inval_entry(ch, parent, n, b.length);
+        });
         if (linkSource != 0) {
             // the new name gets its own node, so the source would keep its old nlink (and,
             // after a copy-up, its lower inode number) for attr_timeout
@@ -203,7 +212,13 @@ final class FuseLoop {
                 int opcode = mem.getInt(IN_HEADER_OPCODE);
                 long nodeid = mem.getLong(IN_HEADER_NODEID);
                 long linkSource = opcode == FUSE_LINK ? mem.getLong(LINK_IN_OLDNODEID) : 0;
+                if (opcode == FUSE_LOOKUP) {
+                    fs.beginLookup();
+                }
                 FUSE.fuse_session_process_buf(se, buf, chp.getPointer(0));
+                if (opcode == FUSE_LOOKUP) {
+                    fs.endLookup(nodeid);
+                }
                 try {
                     afterRequest(fs, ch, mem, (int) bufsize, opcode, nodeid, linkSource);
                 } catch (RuntimeException e) {

@@ -84,6 +84,10 @@ final class OverlayFs {
         final Pointer off = Native.allocate(16);
         /** Set when this thread copied a non-directory up during the current request. */
         boolean copiedUp;
+        /** Directories this thread copied up during the current request (they became merged). */
+        final java.util.ArrayList<String> copiedDirs = new java.util.ArrayList<>();
+        /** The lower-only directory the last getattr on this thread answered for, if any. */
+        String lowerDirSeen;
     }
 
     /**
@@ -95,6 +99,43 @@ final class OverlayFs {
         boolean c = s.copiedUp;
         s.copiedUp = false;
         return c;
+    }
+
+    /**
+     * Where the kernel holds a dentry of each lower-only directory it looked up: parent node id
+     * by path. Once such a directory is copied up it becomes merged and its nlink changes to 1
+     * (as the kernel overlay reports), which the kernel's cached attributes must be told about.
+     * Only lower-only directories are recorded, so this stays small.
+     */
+    private final ConcurrentHashMap<String, Long> lowerDirParents = new ConcurrentHashMap<>();
+
+    /** Before a LOOKUP request: forget what the previous request on this thread saw. */
+    void beginLookup() {
+        scratch.get().lowerDirSeen = null;
+    }
+
+    /** After a LOOKUP under node {@code parent}: remember where a lower-only directory was found. */
+    void endLookup(long parent) {
+        Scratch s = scratch.get();
+        if (s.lowerDirSeen != null) {
+            lowerDirParents.put(s.lowerDirSeen, parent);
+            s.lowerDirSeen = null;
+        }
+    }
+
+    /** Directories copied up by the current request, each with the parent node it was looked up under. */
+    void takeCopiedDirs(java.util.function.BiConsumer<Long, String> sink) {
+        Scratch s = scratch.get();
+        if (s.copiedDirs.isEmpty()) {
+            return;
+        }
+        for (String p : s.copiedDirs) {
+            Long parent = lowerDirParents.remove(p);
+            if (parent != null) {
+                sink.accept(parent, p.substring(p.lastIndexOf('/') + 1));
+            }
+        }
+        s.copiedDirs.clear();
     }
 
     /** Creates a new entry at a given real path (a temporary one in the workdir, or in place). */
@@ -345,6 +386,7 @@ final class OverlayFs {
             }
             if (type == Stat.S_IFDIR) {
                 invalidate(p);
+                s.copiedDirs.add(p);
             }
         } finally {
             lock.unlock();
@@ -562,7 +604,10 @@ final class OverlayFs {
     // ---------------------------------------------------------------- attributes
 
     void getattr(String p, Pointer st) {
-        resolve(p, st);
+        int code = resolve(p, st);
+        if ((code & UPPER) == 0 && Stat.isDir(st)) {
+            scratch.get().lowerDirSeen = p;
+        }
     }
 
     void fgetattr(String p, Pointer st, Handle h) {
