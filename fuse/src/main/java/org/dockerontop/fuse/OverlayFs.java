@@ -7,6 +7,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
 import jnr.ffi.Pointer;
+import org.dockerontop.overlay.format.OriginXattr;
 import org.dockerontop.overlay.format.OverlayXattrs;
 import org.dockerontop.overlay.format.UpperFormat;
 import org.dockerontop.overlay.format.UpperFormat.WhiteoutForm;
@@ -63,6 +64,15 @@ final class OverlayFs {
     /** Read-only handles on lower regular files, by overlay path, to switch over on copy-up. */
     private final ConcurrentHashMap<String, java.util.List<Handle>> lowerOpen = new ConcurrentHashMap<>();
     static final String HIDDEN_PREFIX = ".fuse_hidden";
+    /** The lower filesystem's uuid, as the kernel writes it into origin handles. */
+    private final byte[] lowerUuid;
+    /** Can origin handles be made and resolved on the lower filesystem? */
+    private final boolean origins;
+    /**
+     * Origin inode numbers of upper non-directories, by upper inode: {ctime sec, ctime nsec,
+     * origin ino or -1}. The ctime tells a reused inode number (a new file) from the old one.
+     */
+    private final ConcurrentHashMap<Long, long[]> originInos = new ConcurrentHashMap<>();
 
     /** What a directory's children resolve against. Immutable; replaced on change. */
     static final class DirState {
@@ -82,6 +92,8 @@ final class OverlayFs {
         final Pointer parentSt = Native.allocate(Stat.SIZE);
         final Pointer times = Native.allocate(32);
         final Pointer off = Native.allocate(16);
+        final Pointer originSt = Native.allocate(Stat.SIZE);
+        final byte[] originValue = new byte[256];
         /** Set when this thread copied a non-directory up during the current request. */
         boolean copiedUp;
         /** Directories this thread copied up during the current request (they became merged). */
@@ -148,6 +160,8 @@ final class OverlayFs {
         this.upper = upper;
         this.work = work;
         this.whiteoutForm = whiteoutForm;
+        this.lowerUuid = OriginXattr.fsUuid(lower);
+        this.origins = OriginXattr.encode(lower, lowerUuid) != null;
         for (int i = 0; i < stripes.length; i++) {
             stripes[i] = new ReentrantLock();
         }
@@ -212,7 +226,11 @@ final class OverlayFs {
             String h = hidden.get(p);
             if (h != null) {
                 Native.check(C.fstatat(Native.AT_FDCWD, h, st, NOFOLLOW), "lstat", h);
-                return h.startsWith(work) ? UPPER : LOWER;
+                if (h.startsWith(work)) {
+                    applyOrigin(h, -1, st);
+                    return UPPER;
+                }
+                return LOWER;
             }
         }
         DirState ps = dir(parent(p));
@@ -223,10 +241,13 @@ final class OverlayFs {
                 if (UpperFormat.isWhiteout(u, st)) {
                     return WHITEOUT;
                 }
+                boolean dir = Stat.isDir(st);
+                if (!dir) {
+                    applyOrigin(u, -1, st);
+                }
                 if (!ps.lower) {
                     return UPPER;
                 }
-                boolean dir = Stat.isDir(st);
                 if (!dir && !needBeneath) {
                     return UPPER;
                 }
@@ -257,6 +278,65 @@ final class OverlayFs {
             }
         }
         return 0;
+    }
+
+    /**
+     * Like the kernel overlay, reports a copied-up non-directory (one with an origin) under its
+     * origin's inode number. {@code st} is the upper entry's stat; reads the xattr through
+     * {@code fd} if it is not -1, else through {@code path}.
+     */
+    private void applyOrigin(String path, int fd, Pointer st) {
+        if (!origins || Stat.isDir(st)) {
+            return;
+        }
+        long ino = Stat.ino(st);
+        long cs = Stat.ctimeSec(st);
+        long cn = Stat.ctimeNsec(st);
+        long[] c = originInos.get(ino);
+        if (c == null || c[0] != cs || c[1] != cn) {
+            Scratch s = scratch.get();
+            byte[] v = s.originValue;
+            long n = fd >= 0 ? C.fgetxattr(fd, OriginXattr.NAME, v, v.length)
+                    : C.lgetxattr(path, OriginXattr.NAME, v, v.length);
+            long origin = n < 0 ? -1 : originIno(v, (int) n, s.originSt);
+            c = new long[] {cs, cn, origin};
+            originInos.put(ino, c);
+        }
+        if (c[2] > 0) {
+            Stat.setIno(st, c[2]);
+        }
+    }
+
+    /**
+     * Resolves an origin handle on the lower filesystem. The lower root is opened per call (a
+     * cache miss) rather than held, so that the filesystem holding it is never kept busy.
+     */
+    private long originIno(byte[] v, int n, Pointer st) {
+        // open_by_handle_at refuses O_PATH descriptors
+        int fd = C.open(lower, Native.O_RDONLY | Native.O_DIRECTORY | Native.O_CLOEXEC, 0);
+        if (fd < 0) {
+            return -1;
+        }
+        try {
+            return OriginXattr.originIno(v, n, fd, st);
+        } finally {
+            C.close(fd);
+        }
+    }
+
+    /** Records where a copy-up at {@code tmp} came from, the kernel's way; best effort. */
+    private void setOrigin(String lowerPath, String tmp, String upperParent) {
+        byte[] v = OriginXattr.encode(lowerPath, lowerUuid);
+        if (v == null) {
+            return;
+        }
+        if (C.lsetxattr(tmp, OriginXattr.NAME, v, v.length, 0) != 0) {
+            return;
+        }
+        if (!UpperFormat.hasXattr(upperParent, OriginXattr.IMPURE)) {
+            byte[] y = {'y'};
+            C.lsetxattr(upperParent, OriginXattr.IMPURE, y, 1, 0);
+        }
     }
 
     /** The state of directory {@code p}; ENOENT if it is not there, ENOTDIR if not a directory. */
@@ -373,6 +453,7 @@ final class OverlayFs {
                         copyMeta(l, tmp, st, true);
                         break;
                 }
+                setOrigin(l, tmp, up(parent));
                 renameIntoPlace(tmp, up(p), parent);
                 if (type != Stat.S_IFDIR) {
                     s.copiedUp = true;
@@ -613,6 +694,9 @@ final class OverlayFs {
     void fgetattr(String p, Pointer st, Handle h) {
         if (h != null && (h.upper || p == null)) {
             Native.check(C.fstat(h.fd, st), "fstat", p);
+            if (h.upper) {
+                applyOrigin(null, h.fd, st);
+            }
             return;
         }
         getattr(p, st);
@@ -1265,6 +1349,8 @@ final class OverlayFs {
         if ((code & UPPER) != 0) {
             String u = up(p);
             boolean xattrWhiteouts = whiteoutForm == WhiteoutForm.XATTR || UpperFormat.hasXattrWhiteouts(u);
+            // as in the kernel, only an impure directory can hold copied-up entries with origins
+            boolean impure = origins && UpperFormat.hasXattr(u, OriginXattr.IMPURE);
             Pointer d = C.opendir(u);
             if (d == null) {
                 throw ErrnoException.of(Native.errno(), "opendir", u);
@@ -1299,6 +1385,16 @@ final class OverlayFs {
                                     && !UpperFormat.isOpaque(u + "/" + s)) {
                                 ino = Stat.ino(st);
                             }
+                        }
+                    }
+                    if (impure && type != DT_DIR) {
+                        if (s == null) {
+                            s = Native.byteString(name, 0);
+                        }
+                        String path = u + "/" + s;
+                        if (C.fstatat(Native.AT_FDCWD, path, st, NOFOLLOW) == 0) {
+                            applyOrigin(path, -1, st);
+                            ino = Stat.ino(st);
                         }
                     }
                     if (!sink.accept(name, type, ino)) {
