@@ -228,6 +228,7 @@ final class OverlayFs {
                 Native.check(C.fstatat(Native.AT_FDCWD, h, st, NOFOLLOW), "lstat", h);
                 if (h.startsWith(work)) {
                     applyOrigin(h, -1, st);
+                    unlinkedNlink(h, st);
                     return UPPER;
                 }
                 return LOWER;
@@ -324,6 +325,16 @@ final class OverlayFs {
         }
     }
 
+    /**
+     * An unlinked-but-open file kept in the workdir: its name there is not a link the overlay
+     * shows, so (like the kernel, which reports 0 for an unlinked file) it does not count.
+     */
+    private void unlinkedNlink(String real, Pointer st) {
+        if (real != null && real.startsWith(work)) {
+            Stat.setNlink(st, Math.max(0, Stat.nlink(st) - 1));
+        }
+    }
+
     /** Records where a copy-up at {@code tmp} came from, the kernel's way; best effort. */
     private void setOrigin(String lowerPath, String tmp, String upperParent) {
         byte[] v = OriginXattr.encode(lowerPath, lowerUuid);
@@ -333,9 +344,14 @@ final class OverlayFs {
         if (C.lsetxattr(tmp, OriginXattr.NAME, v, v.length, 0) != 0) {
             return;
         }
-        if (!UpperFormat.hasXattr(upperParent, OriginXattr.IMPURE)) {
+        setImpure(upperParent);
+    }
+
+    /** Marks an upper directory as holding entries with origins (readdir then reports their d_ino). */
+    private static void setImpure(String upperDir) {
+        if (!UpperFormat.hasXattr(upperDir, OriginXattr.IMPURE)) {
             byte[] y = {'y'};
-            C.lsetxattr(upperParent, OriginXattr.IMPURE, y, 1, 0);
+            C.lsetxattr(upperDir, OriginXattr.IMPURE, y, 1, 0);
         }
     }
 
@@ -696,6 +712,9 @@ final class OverlayFs {
             Native.check(C.fstat(h.fd, st), "fstat", p);
             if (h.upper) {
                 applyOrigin(null, h.fd, st);
+                if (p != null && !hidden.isEmpty() && isHiddenName(p)) {
+                    unlinkedNlink(hidden.get(p), st);
+                }
             }
             return;
         }
@@ -1181,6 +1200,10 @@ final class OverlayFs {
                 // like the kernel without redirect_dir: a directory moved into a merged directory
                 // is made opaque, so no lower directory of that name can ever merge into it
                 UpperFormat.setOpaque(uf);
+            }
+            if (!fromDir && origins && UpperFormat.hasXattr(uf, OriginXattr.NAME)) {
+                // as the kernel does: the target directory now holds an entry with an origin
+                setImpure(up(toParent));
             }
             boolean needWhiteout = (fcode & BENEATH) != 0;
             if (tcode == WHITEOUT && fromDir) {
