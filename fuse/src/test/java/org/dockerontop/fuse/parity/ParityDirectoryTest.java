@@ -134,7 +134,6 @@ class ParityDirectoryTest {
         });
     }
 
-    @Tag("known-failing")
     @Test
     void renameFiles() throws Exception {
         Parity.check(o -> {

@@ -168,7 +168,6 @@ class ParityFileTest {
         });
     }
 
-    @Tag("known-failing")
     @Test
     void unlinkedButOpenFilesKeepWorking() throws Exception {
         Parity.check(o -> {
