@@ -150,6 +150,18 @@ final class FuseLoop {
     private static void afterRequest(OverlayFs fs, Pointer ch, Pointer mem, int size, int opcode, long nodeid,
             long linkSource) {
         boolean copiedUp = fs.takeCopiedUp();
+        // a link or unlink changed the link count other names of the same file show
+        fs.takeStaleLinks((node, name) -> {
+            if (name == null) {
+                FUSE.fuse_lowlevel_notify_inval_inode(ch, node, -1, 0);
+                return;
+            }
+            byte[] b = name.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+            Pointer n = Native.allocate(b.length + 1);
+            n.put(0, b, 0, b.length);
+            n.putByte(b.length, (byte) 0);
+            FUSE.fuse_lowlevel_notify_inval_entry(ch, node, n, b.length);
+        });
         // directories copied up on the way became merged (nlink 1): drop their cached dentries
         fs.takeCopiedDirs((parent, name) -> {
             byte[] b = name.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
@@ -218,6 +230,8 @@ final class FuseLoop {
                 FUSE.fuse_session_process_buf(se, buf, chp.getPointer(0));
                 if (opcode == FUSE_LOOKUP) {
                     fs.endLookup(nodeid);
+                } else if (opcode == FUSE_LINK) {
+                    fs.endLink(nodeid, linkSource);
                 }
                 try {
                     afterRequest(fs, ch, mem, (int) bufsize, opcode, nodeid, linkSource);

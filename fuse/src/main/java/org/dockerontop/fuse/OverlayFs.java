@@ -100,6 +100,13 @@ final class OverlayFs {
         final java.util.ArrayList<String> copiedDirs = new java.util.ArrayList<>();
         /** The lower-only directory the last getattr on this thread answered for, if any. */
         String lowerDirSeen;
+        /** A non-directory with several links the last getattr answered for, and its inode. */
+        String multiLinkSeen;
+        long multiLinkIno;
+        /** The inode whose link count the current request changed (link, unlink), or 0. */
+        long linkCountChanged;
+        /** The new name a LINK request made. */
+        String linkedTo;
     }
 
     /**
@@ -123,7 +130,50 @@ final class OverlayFs {
 
     /** Before a LOOKUP request: forget what the previous request on this thread saw. */
     void beginLookup() {
-        scratch.get().lowerDirSeen = null;
+        Scratch s = scratch.get();
+        s.lowerDirSeen = null;
+        s.multiLinkSeen = null;
+    }
+
+    /**
+     * Names (path to parent node) under which the kernel looked up each non-directory that had
+     * several links. libfuse gives each name its own node, so when a link or unlink changes
+     * the count, the other names' cached attributes must be dropped.
+     */
+    private final ConcurrentHashMap<Long, ConcurrentHashMap<String, Long>> linkNames = new ConcurrentHashMap<>();
+
+    /** Sink for stale names: {@code name} null means {@code node} is the inode's own node. */
+    interface StaleSink {
+        void stale(long node, String name);
+    }
+
+    /** After a LINK request (new name under node {@code parent}, source node {@code source}). */
+    void endLink(long parent, long source) {
+        Scratch s = scratch.get();
+        if (s.linkedTo != null && s.linkCountChanged != 0) {
+            ConcurrentHashMap<String, Long> names = linkNames.computeIfAbsent(s.linkCountChanged, k -> new ConcurrentHashMap<>());
+            names.put(s.linkedTo, parent);
+            names.put("#", source);
+        }
+        s.linkedTo = null;
+    }
+
+    /** After a request: the names whose cached nlink became wrong, each with its parent node. */
+    void takeStaleLinks(StaleSink sink) {
+        Scratch s = scratch.get();
+        long ino = s.linkCountChanged;
+        if (ino == 0) {
+            return;
+        }
+        s.linkCountChanged = 0;
+        ConcurrentHashMap<String, Long> names = linkNames.get(ino);
+        if (names == null) {
+            return;
+        }
+        for (java.util.Map.Entry<String, Long> e : names.entrySet()) {
+            String p = e.getKey();
+            sink.stale(e.getValue(), p.equals("#") ? null : p.substring(p.lastIndexOf('/') + 1));
+        }
     }
 
     /** After a LOOKUP under node {@code parent}: remember where a lower-only directory was found. */
@@ -132,6 +182,10 @@ final class OverlayFs {
         if (s.lowerDirSeen != null) {
             lowerDirParents.put(s.lowerDirSeen, parent);
             s.lowerDirSeen = null;
+        }
+        if (s.multiLinkSeen != null) {
+            linkNames.computeIfAbsent(s.multiLinkIno, k -> new ConcurrentHashMap<>()).put(s.multiLinkSeen, parent);
+            s.multiLinkSeen = null;
         }
     }
 
@@ -704,6 +758,10 @@ final class OverlayFs {
         int code = resolve(p, st);
         if ((code & UPPER) == 0 && Stat.isDir(st)) {
             scratch.get().lowerDirSeen = p;
+        } else if (!Stat.isDir(st) && Stat.nlink(st) > 1) {
+            Scratch s = scratch.get();
+            s.multiLinkSeen = p;
+            s.multiLinkIno = Stat.ino(st);
         }
     }
 
@@ -922,6 +980,15 @@ final class OverlayFs {
         }
         String src = up(from);
         createEntry(to, false, t -> Native.check(C.link(src, t), "link", t));
+        if (origins && UpperFormat.hasXattr(src, OriginXattr.NAME)) {
+            // as the kernel does: the new name's directory now holds an entry with an origin
+            setImpure(up(parent(to)));
+        }
+        Scratch s = scratch.get();
+        if (visible(lookup(to, s.st2, false))) {
+            s.linkCountChanged = Stat.ino(s.st2);
+            s.linkedTo = to;
+        }
     }
 
     long create(String p, int mode, int flags, int uid, int gid) {
@@ -1008,6 +1075,14 @@ final class OverlayFs {
             code = lookup(p, st, true);
             if (!visible(code)) {
                 throw ErrnoException.of(Errno.ENOENT, "unlink", p);
+            }
+            if (Stat.nlink(st) > 1) {
+                long ino = Stat.ino(st);
+                scratch.get().linkCountChanged = ino;
+                ConcurrentHashMap<String, Long> names = linkNames.get(ino);
+                if (names != null) {
+                    names.remove(p);
+                }
             }
             String u = up(p);
             if ((code & UPPER) != 0) {
