@@ -46,7 +46,6 @@ class HardLinkNlinkRegressionTest {
         });
     }
 
-    @Tag("known-failing")
     @Test
     void toolsSeeTheSameHardLinks() throws Exception {
         Parity.check(o -> {
