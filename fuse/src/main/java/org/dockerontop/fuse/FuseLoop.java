@@ -103,6 +103,7 @@ final class FuseLoop {
         Pointer se = FUSE.fuse_get_session(fuse);
         Pointer ch = FUSE.fuse_session_next_chan(se, null);
         long bufsize = FUSE.fuse_chan_bufsize(ch);
+        fs.nodeInvalidator = node -> FUSE.fuse_lowlevel_notify_inval_inode(ch, node, -1, 0);
         java.util.concurrent.atomic.AtomicBoolean live = new java.util.concurrent.atomic.AtomicBoolean(true);
         List<Thread> workers = new ArrayList<>();
         for (int i = 0; i < threads; i++) {
@@ -226,6 +227,10 @@ final class FuseLoop {
                 long linkSource = opcode == FUSE_LINK ? mem.getLong(LINK_IN_OLDNODEID) : 0;
                 if (opcode == FUSE_LOOKUP) {
                     fs.beginLookup();
+                } else if (linkSource != 0) {
+                    // the source's nlink is about to change; dropping it before the reply too
+                    // means a caller's next lstat cannot race the invalidation that follows it
+                    FUSE.fuse_lowlevel_notify_inval_inode(ch, linkSource, -1, 0);
                 }
                 FUSE.fuse_session_process_buf(se, buf, chp.getPointer(0));
                 if (opcode == FUSE_LOOKUP) {

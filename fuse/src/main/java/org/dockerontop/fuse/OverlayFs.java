@@ -142,6 +142,13 @@ final class OverlayFs {
      */
     private final ConcurrentHashMap<Long, ConcurrentHashMap<String, Long>> linkNames = new ConcurrentHashMap<>();
 
+    /**
+     * Drops a node's cached attributes from inside a request (set by the loop that serves the
+     * mount). Safe there: unlike an entry invalidation it takes no directory lock.
+     */
+    volatile java.util.function.LongConsumer nodeInvalidator;
+    private static final ThreadLocal<Long> STALE_SOURCE = new ThreadLocal<>();
+
     /** Sink for stale names: {@code name} null means {@code node} is the inode's own node. */
     interface StaleSink {
         void stale(long node, String name);
@@ -1082,6 +1089,12 @@ final class OverlayFs {
                 ConcurrentHashMap<String, Long> names = linkNames.get(ino);
                 if (names != null) {
                     names.remove(p);
+                    Long source = names.get("#");
+                    java.util.function.LongConsumer inv = nodeInvalidator;
+                    if (source != null && inv != null) {
+                        // before the reply, so a caller's next lstat cannot see the old count
+                        STALE_SOURCE.set(source);
+                    }
                 }
             }
             String u = up(p);
@@ -1094,7 +1107,13 @@ final class OverlayFs {
             } else {
                 createWhiteout(u);
             }
+            Long source = STALE_SOURCE.get();
+            if (source != null) {
+                STALE_SOURCE.remove();
+                nodeInvalidator.accept(source);
+            }
         } finally {
+            STALE_SOURCE.remove();
             lock.unlock();
         }
     }
