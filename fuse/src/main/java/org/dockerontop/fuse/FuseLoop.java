@@ -51,6 +51,7 @@ final class FuseLoop {
         int fuse_lowlevel_notify_inval_entry(Pointer ch, long parent, Pointer name, long namelen);
     }
 
+    private static final int FUSE_LOOKUP = 1;
     private static final int FUSE_RENAME = 12;
     private static final int IN_HEADER_NODEID = 16;
     private static final int RENAME_IN_NEWDIR = 40;
@@ -102,6 +103,7 @@ final class FuseLoop {
         Pointer se = FUSE.fuse_get_session(fuse);
         Pointer ch = FUSE.fuse_session_next_chan(se, null);
         long bufsize = FUSE.fuse_chan_bufsize(ch);
+        fs.nodeInvalidator = node -> FUSE.fuse_lowlevel_notify_inval_inode(ch, node, -1, 0);
         java.util.concurrent.atomic.AtomicBoolean live = new java.util.concurrent.atomic.AtomicBoolean(true);
         List<Thread> workers = new ArrayList<>();
         for (int i = 0; i < threads; i++) {
@@ -149,6 +151,26 @@ final class FuseLoop {
     private static void afterRequest(OverlayFs fs, Pointer ch, Pointer mem, int size, int opcode, long nodeid,
             long linkSource) {
         boolean copiedUp = fs.takeCopiedUp();
+        // a link or unlink changed the link count other names of the same file show
+        fs.takeStaleLinks((node, name) -> {
+            if (name == null) {
+                FUSE.fuse_lowlevel_notify_inval_inode(ch, node, -1, 0);
+                return;
+            }
+            byte[] b = name.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+            Pointer n = Native.allocate(b.length + 1);
+            n.put(0, b, 0, b.length);
+            n.putByte(b.length, (byte) 0);
+            FUSE.fuse_lowlevel_notify_inval_entry(ch, node, n, b.length);
+        });
+        // directories copied up on the way became merged (nlink 1): drop their cached dentries
+        fs.takeCopiedDirs((parent, name) -> {
+            byte[] b = name.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+            Pointer n = Native.allocate(b.length + 1);
+            n.put(0, b, 0, b.length);
+            n.putByte(b.length, (byte) 0);
+            FUSE.fuse_lowlevel_notify_inval_entry(ch, parent, n, b.length);
+        });
         if (linkSource != 0) {
             // the new name gets its own node, so the source would keep its old nlink (and,
             // after a copy-up, its lower inode number) for attr_timeout
@@ -203,7 +225,19 @@ final class FuseLoop {
                 int opcode = mem.getInt(IN_HEADER_OPCODE);
                 long nodeid = mem.getLong(IN_HEADER_NODEID);
                 long linkSource = opcode == FUSE_LINK ? mem.getLong(LINK_IN_OLDNODEID) : 0;
+                if (opcode == FUSE_LOOKUP) {
+                    fs.beginLookup();
+                } else if (linkSource != 0) {
+                    // the source's nlink is about to change; dropping it before the reply too
+                    // means a caller's next lstat cannot race the invalidation that follows it
+                    FUSE.fuse_lowlevel_notify_inval_inode(ch, linkSource, -1, 0);
+                }
                 FUSE.fuse_session_process_buf(se, buf, chp.getPointer(0));
+                if (opcode == FUSE_LOOKUP) {
+                    fs.endLookup(nodeid);
+                } else if (opcode == FUSE_LINK) {
+                    fs.endLink(nodeid, linkSource);
+                }
                 try {
                     afterRequest(fs, ch, mem, (int) bufsize, opcode, nodeid, linkSource);
                 } catch (RuntimeException e) {

@@ -7,6 +7,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
 import jnr.ffi.Pointer;
+import org.dockerontop.overlay.format.OriginXattr;
 import org.dockerontop.overlay.format.OverlayXattrs;
 import org.dockerontop.overlay.format.UpperFormat;
 import org.dockerontop.overlay.format.UpperFormat.WhiteoutForm;
@@ -63,6 +64,15 @@ final class OverlayFs {
     /** Read-only handles on lower regular files, by overlay path, to switch over on copy-up. */
     private final ConcurrentHashMap<String, java.util.List<Handle>> lowerOpen = new ConcurrentHashMap<>();
     static final String HIDDEN_PREFIX = ".fuse_hidden";
+    /** The lower filesystem's uuid, as the kernel writes it into origin handles. */
+    private final byte[] lowerUuid;
+    /** Can origin handles be made and resolved on the lower filesystem? */
+    private final boolean origins;
+    /**
+     * Origin inode numbers of upper non-directories, by upper inode: {ctime sec, ctime nsec,
+     * origin ino or -1}. The ctime tells a reused inode number (a new file) from the old one.
+     */
+    private final ConcurrentHashMap<Long, long[]> originInos = new ConcurrentHashMap<>();
 
     /** What a directory's children resolve against. Immutable; replaced on change. */
     static final class DirState {
@@ -82,8 +92,21 @@ final class OverlayFs {
         final Pointer parentSt = Native.allocate(Stat.SIZE);
         final Pointer times = Native.allocate(32);
         final Pointer off = Native.allocate(16);
+        final Pointer originSt = Native.allocate(Stat.SIZE);
+        final byte[] originValue = new byte[256];
         /** Set when this thread copied a non-directory up during the current request. */
         boolean copiedUp;
+        /** Directories this thread copied up during the current request (they became merged). */
+        final java.util.ArrayList<String> copiedDirs = new java.util.ArrayList<>();
+        /** The lower-only directory the last getattr on this thread answered for, if any. */
+        String lowerDirSeen;
+        /** A non-directory with several links the last getattr answered for, and its inode. */
+        String multiLinkSeen;
+        long multiLinkIno;
+        /** The inode whose link count the current request changed (link, unlink), or 0. */
+        long linkCountChanged;
+        /** The new name a LINK request made. */
+        String linkedTo;
     }
 
     /**
@@ -97,6 +120,97 @@ final class OverlayFs {
         return c;
     }
 
+    /**
+     * Where the kernel holds a dentry of each lower-only directory it looked up: parent node id
+     * by path. Once such a directory is copied up it becomes merged and its nlink changes to 1
+     * (as the kernel overlay reports), which the kernel's cached attributes must be told about.
+     * Only lower-only directories are recorded, so this stays small.
+     */
+    private final ConcurrentHashMap<String, Long> lowerDirParents = new ConcurrentHashMap<>();
+
+    /** Before a LOOKUP request: forget what the previous request on this thread saw. */
+    void beginLookup() {
+        Scratch s = scratch.get();
+        s.lowerDirSeen = null;
+        s.multiLinkSeen = null;
+    }
+
+    /**
+     * Names (path to parent node) under which the kernel looked up each non-directory that had
+     * several links. libfuse gives each name its own node, so when a link or unlink changes
+     * the count, the other names' cached attributes must be dropped.
+     */
+    private final ConcurrentHashMap<Long, ConcurrentHashMap<String, Long>> linkNames = new ConcurrentHashMap<>();
+
+    /**
+     * Drops a node's cached attributes from inside a request (set by the loop that serves the
+     * mount). Safe there: unlike an entry invalidation it takes no directory lock.
+     */
+    volatile java.util.function.LongConsumer nodeInvalidator;
+    private static final ThreadLocal<Long> STALE_SOURCE = new ThreadLocal<>();
+
+    /** Sink for stale names: {@code name} null means {@code node} is the inode's own node. */
+    interface StaleSink {
+        void stale(long node, String name);
+    }
+
+    /** After a LINK request (new name under node {@code parent}, source node {@code source}). */
+    void endLink(long parent, long source) {
+        Scratch s = scratch.get();
+        if (s.linkedTo != null && s.linkCountChanged != 0) {
+            ConcurrentHashMap<String, Long> names = linkNames.computeIfAbsent(s.linkCountChanged, k -> new ConcurrentHashMap<>());
+            names.put(s.linkedTo, parent);
+            names.put("#", source);
+        }
+        s.linkedTo = null;
+    }
+
+    /** After a request: the names whose cached nlink became wrong, each with its parent node. */
+    void takeStaleLinks(StaleSink sink) {
+        Scratch s = scratch.get();
+        long ino = s.linkCountChanged;
+        if (ino == 0) {
+            return;
+        }
+        s.linkCountChanged = 0;
+        ConcurrentHashMap<String, Long> names = linkNames.get(ino);
+        if (names == null) {
+            return;
+        }
+        for (java.util.Map.Entry<String, Long> e : names.entrySet()) {
+            String p = e.getKey();
+            sink.stale(e.getValue(), p.equals("#") ? null : p.substring(p.lastIndexOf('/') + 1));
+        }
+    }
+
+    /** After a LOOKUP under node {@code parent}: remember where a lower-only directory was found. */
+    void endLookup(long parent) {
+        Scratch s = scratch.get();
+        if (s.lowerDirSeen != null) {
+            lowerDirParents.put(s.lowerDirSeen, parent);
+            s.lowerDirSeen = null;
+        }
+        if (s.multiLinkSeen != null) {
+            linkNames.computeIfAbsent(s.multiLinkIno, k -> new ConcurrentHashMap<>()).put(s.multiLinkSeen, parent);
+            s.multiLinkSeen = null;
+        }
+    }
+
+    /** Directories copied up by the current request, each with the parent node it was looked up under. */
+    void takeCopiedDirs(java.util.function.BiConsumer<Long, String> sink) {
+        Scratch s = scratch.get();
+        if (s.copiedDirs.isEmpty()) {
+            return;
+        }
+        for (String p : s.copiedDirs) {
+            Long parent = lowerDirParents.remove(p);
+            if (parent != null) {
+                sink.accept(parent, p.substring(p.lastIndexOf('/') + 1));
+            }
+        }
+        s.copiedDirs.clear();
+    }
+
     /** Creates a new entry at a given real path (a temporary one in the workdir, or in place). */
     interface Maker {
         void make(String realPath);
@@ -107,6 +221,8 @@ final class OverlayFs {
         this.upper = upper;
         this.work = work;
         this.whiteoutForm = whiteoutForm;
+        this.lowerUuid = OriginXattr.fsUuid(lower);
+        this.origins = OriginXattr.encode(lower, lowerUuid) != null;
         for (int i = 0; i < stripes.length; i++) {
             stripes[i] = new ReentrantLock();
         }
@@ -171,7 +287,12 @@ final class OverlayFs {
             String h = hidden.get(p);
             if (h != null) {
                 Native.check(C.fstatat(Native.AT_FDCWD, h, st, NOFOLLOW), "lstat", h);
-                return h.startsWith(work) ? UPPER : LOWER;
+                if (h.startsWith(work)) {
+                    applyOrigin(h, -1, st);
+                    unlinkedNlink(h, st);
+                    return UPPER;
+                }
+                return LOWER;
             }
         }
         DirState ps = dir(parent(p));
@@ -182,10 +303,13 @@ final class OverlayFs {
                 if (UpperFormat.isWhiteout(u, st)) {
                     return WHITEOUT;
                 }
+                boolean dir = Stat.isDir(st);
+                if (!dir) {
+                    applyOrigin(u, -1, st);
+                }
                 if (!ps.lower) {
                     return UPPER;
                 }
-                boolean dir = Stat.isDir(st);
                 if (!dir && !needBeneath) {
                     return UPPER;
                 }
@@ -216,6 +340,80 @@ final class OverlayFs {
             }
         }
         return 0;
+    }
+
+    /**
+     * Like the kernel overlay, reports a copied-up non-directory (one with an origin) under its
+     * origin's inode number. {@code st} is the upper entry's stat; reads the xattr through
+     * {@code fd} if it is not -1, else through {@code path}.
+     */
+    private void applyOrigin(String path, int fd, Pointer st) {
+        if (!origins || Stat.isDir(st)) {
+            return;
+        }
+        long ino = Stat.ino(st);
+        long cs = Stat.ctimeSec(st);
+        long cn = Stat.ctimeNsec(st);
+        long[] c = originInos.get(ino);
+        if (c == null || c[0] != cs || c[1] != cn) {
+            Scratch s = scratch.get();
+            byte[] v = s.originValue;
+            long n = fd >= 0 ? C.fgetxattr(fd, OriginXattr.NAME, v, v.length)
+                    : C.lgetxattr(path, OriginXattr.NAME, v, v.length);
+            long origin = n < 0 ? -1 : originIno(v, (int) n, s.originSt);
+            c = new long[] {cs, cn, origin};
+            originInos.put(ino, c);
+        }
+        if (c[2] > 0) {
+            Stat.setIno(st, c[2]);
+        }
+    }
+
+    /**
+     * Resolves an origin handle on the lower filesystem. The lower root is opened per call (a
+     * cache miss) rather than held, so that the filesystem holding it is never kept busy.
+     */
+    private long originIno(byte[] v, int n, Pointer st) {
+        // open_by_handle_at refuses O_PATH descriptors
+        int fd = C.open(lower, Native.O_RDONLY | Native.O_DIRECTORY | Native.O_CLOEXEC, 0);
+        if (fd < 0) {
+            return -1;
+        }
+        try {
+            return OriginXattr.originIno(v, n, fd, st);
+        } finally {
+            C.close(fd);
+        }
+    }
+
+    /**
+     * An unlinked-but-open file kept in the workdir: its name there is not a link the overlay
+     * shows, so (like the kernel, which reports 0 for an unlinked file) it does not count.
+     */
+    private void unlinkedNlink(String real, Pointer st) {
+        if (real != null && real.startsWith(work)) {
+            Stat.setNlink(st, Math.max(0, Stat.nlink(st) - 1));
+        }
+    }
+
+    /** Records where a copy-up at {@code tmp} came from, the kernel's way; best effort. */
+    private void setOrigin(String lowerPath, String tmp, String upperParent) {
+        byte[] v = OriginXattr.encode(lowerPath, lowerUuid);
+        if (v == null) {
+            return;
+        }
+        if (C.lsetxattr(tmp, OriginXattr.NAME, v, v.length, 0) != 0) {
+            return;
+        }
+        setImpure(upperParent);
+    }
+
+    /** Marks an upper directory as holding entries with origins (readdir then reports their d_ino). */
+    private static void setImpure(String upperDir) {
+        if (!UpperFormat.hasXattr(upperDir, OriginXattr.IMPURE)) {
+            byte[] y = {'y'};
+            C.lsetxattr(upperDir, OriginXattr.IMPURE, y, 1, 0);
+        }
     }
 
     /** The state of directory {@code p}; ENOENT if it is not there, ENOTDIR if not a directory. */
@@ -332,6 +530,7 @@ final class OverlayFs {
                         copyMeta(l, tmp, st, true);
                         break;
                 }
+                setOrigin(l, tmp, up(parent));
                 renameIntoPlace(tmp, up(p), parent);
                 if (type != Stat.S_IFDIR) {
                     s.copiedUp = true;
@@ -345,6 +544,7 @@ final class OverlayFs {
             }
             if (type == Stat.S_IFDIR) {
                 invalidate(p);
+                s.copiedDirs.add(p);
             }
         } finally {
             lock.unlock();
@@ -562,12 +762,25 @@ final class OverlayFs {
     // ---------------------------------------------------------------- attributes
 
     void getattr(String p, Pointer st) {
-        resolve(p, st);
+        int code = resolve(p, st);
+        if ((code & UPPER) == 0 && Stat.isDir(st)) {
+            scratch.get().lowerDirSeen = p;
+        } else if (!Stat.isDir(st) && Stat.nlink(st) > 1) {
+            Scratch s = scratch.get();
+            s.multiLinkSeen = p;
+            s.multiLinkIno = Stat.ino(st);
+        }
     }
 
     void fgetattr(String p, Pointer st, Handle h) {
         if (h != null && (h.upper || p == null)) {
             Native.check(C.fstat(h.fd, st), "fstat", p);
+            if (h.upper) {
+                applyOrigin(null, h.fd, st);
+                if (p != null && !hidden.isEmpty() && isHiddenName(p)) {
+                    unlinkedNlink(hidden.get(p), st);
+                }
+            }
             return;
         }
         getattr(p, st);
@@ -676,8 +889,16 @@ final class OverlayFs {
 
     void removexattr(String p, String name) {
         refuseAcl(name);
+        String disk = OverlayXattrs.toDisk(name);
+        if ((resolve(p, scratch.get().st) & UPPER) == 0) {
+            // like the kernel: removing a name the lower entry does not have fails without a copy-up
+            String l = lo(p);
+            if (C.lgetxattr(l, disk, (byte[]) null, 0) < 0) {
+                throw ErrnoException.of(Native.errno(), "removexattr", l);
+            }
+        }
         String u = upperFor(p);
-        Native.check(C.lremovexattr(u, OverlayXattrs.toDisk(name)), "removexattr", u);
+        Native.check(C.lremovexattr(u, disk), "removexattr", u);
     }
 
     // ---------------------------------------------------------------- namespace changes
@@ -766,6 +987,15 @@ final class OverlayFs {
         }
         String src = up(from);
         createEntry(to, false, t -> Native.check(C.link(src, t), "link", t));
+        if (origins && UpperFormat.hasXattr(src, OriginXattr.NAME)) {
+            // as the kernel does: the new name's directory now holds an entry with an origin
+            setImpure(up(parent(to)));
+        }
+        Scratch s = scratch.get();
+        if (visible(lookup(to, s.st2, false))) {
+            s.linkCountChanged = Stat.ino(s.st2);
+            s.linkedTo = to;
+        }
     }
 
     long create(String p, int mode, int flags, int uid, int gid) {
@@ -853,6 +1083,20 @@ final class OverlayFs {
             if (!visible(code)) {
                 throw ErrnoException.of(Errno.ENOENT, "unlink", p);
             }
+            if (Stat.nlink(st) > 1) {
+                long ino = Stat.ino(st);
+                scratch.get().linkCountChanged = ino;
+                ConcurrentHashMap<String, Long> names = linkNames.get(ino);
+                if (names != null) {
+                    names.remove(p);
+                    Long source = names.get("#");
+                    java.util.function.LongConsumer inv = nodeInvalidator;
+                    if (source != null && inv != null) {
+                        // before the reply, so a caller's next lstat cannot see the old count
+                        STALE_SOURCE.set(source);
+                    }
+                }
+            }
             String u = up(p);
             if ((code & UPPER) != 0) {
                 if ((code & BENEATH) != 0) {
@@ -863,7 +1107,13 @@ final class OverlayFs {
             } else {
                 createWhiteout(u);
             }
+            Long source = STALE_SOURCE.get();
+            if (source != null) {
+                STALE_SOURCE.remove();
+                nodeInvalidator.accept(source);
+            }
         } finally {
+            STALE_SOURCE.remove();
             lock.unlock();
         }
     }
@@ -1045,6 +1295,10 @@ final class OverlayFs {
                 // is made opaque, so no lower directory of that name can ever merge into it
                 UpperFormat.setOpaque(uf);
             }
+            if (!fromDir && origins && UpperFormat.hasXattr(uf, OriginXattr.NAME)) {
+                // as the kernel does: the target directory now holds an entry with an origin
+                setImpure(up(toParent));
+            }
             boolean needWhiteout = (fcode & BENEATH) != 0;
             if (tcode == WHITEOUT && fromDir) {
                 // a directory cannot replace a device: swap, and the whiteout lands at the source
@@ -1212,6 +1466,8 @@ final class OverlayFs {
         if ((code & UPPER) != 0) {
             String u = up(p);
             boolean xattrWhiteouts = whiteoutForm == WhiteoutForm.XATTR || UpperFormat.hasXattrWhiteouts(u);
+            // as in the kernel, only an impure directory can hold copied-up entries with origins
+            boolean impure = origins && UpperFormat.hasXattr(u, OriginXattr.IMPURE);
             Pointer d = C.opendir(u);
             if (d == null) {
                 throw ErrnoException.of(Native.errno(), "opendir", u);
@@ -1246,6 +1502,16 @@ final class OverlayFs {
                                     && !UpperFormat.isOpaque(u + "/" + s)) {
                                 ino = Stat.ino(st);
                             }
+                        }
+                    }
+                    if (impure && type != DT_DIR) {
+                        if (s == null) {
+                            s = Native.byteString(name, 0);
+                        }
+                        String path = u + "/" + s;
+                        if (C.fstatat(Native.AT_FDCWD, path, st, NOFOLLOW) == 0) {
+                            applyOrigin(path, -1, st);
+                            ino = Stat.ino(st);
                         }
                     }
                     if (!sink.accept(name, type, ino)) {

@@ -12,7 +12,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @Timeout(value = 180, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class ParityDirectoryTest {
 
-    @Tag("known-failing")
     @Test
     void mkdirAndRmdirInLowerDirectories() throws Exception {
         Parity.check(o -> {
@@ -135,7 +134,6 @@ class ParityDirectoryTest {
         });
     }
 
-    @Tag("known-failing")
     @Test
     void renameFiles() throws Exception {
         Parity.check(o -> {

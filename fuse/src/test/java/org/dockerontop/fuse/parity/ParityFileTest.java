@@ -31,7 +31,6 @@ class ParityFileTest {
         });
     }
 
-    @Tag("known-failing")
     @Test
     void writeToLowerFileCopiesItUpKeepingOwnerModeAndXattrs() throws Exception {
         Parity.check(o -> {
@@ -46,7 +45,6 @@ class ParityFileTest {
         });
     }
 
-    @Tag("known-failing")
     @Test
     void openForWriteWithoutWritingCopiesUpKeepingMtime() throws Exception {
         Parity.check(o -> {
@@ -58,7 +56,6 @@ class ParityFileTest {
         });
     }
 
-    @Tag("known-failing")
     @Test
     void appendWithOAppend() throws Exception {
         Parity.check(o -> {
@@ -79,7 +76,6 @@ class ParityFileTest {
         });
     }
 
-    @Tag("known-failing")
     @Test
     void openWithOTrunc() throws Exception {
         Parity.check(o -> {
@@ -98,7 +94,6 @@ class ParityFileTest {
         });
     }
 
-    @Tag("known-failing")
     @Test
     void truncateAndFtruncate() throws Exception {
         Parity.check(o -> {
@@ -120,7 +115,6 @@ class ParityFileTest {
         });
     }
 
-    @Tag("known-failing")
     @Test
     void createFiles() throws Exception {
         Parity.check(o -> {
@@ -156,7 +150,6 @@ class ParityFileTest {
         });
     }
 
-    @Tag("known-failing")
     @Test
     void fsyncAndFdatasync() throws Exception {
         Parity.check(o -> {
@@ -175,7 +168,6 @@ class ParityFileTest {
         });
     }
 
-    @Tag("known-failing")
     @Test
     void unlinkedButOpenFilesKeepWorking() throws Exception {
         Parity.check(o -> {
@@ -202,7 +194,6 @@ class ParityFileTest {
         });
     }
 
-    @Tag("known-failing")
     @Test
     void sparseFileCopyUpKeepsHoles() throws Exception {
         Parity.with().blocks().verify(o -> {
@@ -217,7 +208,6 @@ class ParityFileTest {
         });
     }
 
-    @Tag("known-failing")
     @Test
     void filesOver4GiB() throws Exception {
         Parity.with().blocks().verify(o -> {

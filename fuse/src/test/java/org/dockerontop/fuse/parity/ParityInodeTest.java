@@ -47,7 +47,6 @@ class ParityInodeTest {
      * across a remount; and hard links share it. The final view (TreeSnapshot) also checks each st_ino names
      * the same layer inode as the kernel's does.
      */
-    @Tag("known-failing")
     @Test
     void stInoStableAcrossLookupsCopyUpAndRemount() throws Exception {
         Parity.check(o -> {

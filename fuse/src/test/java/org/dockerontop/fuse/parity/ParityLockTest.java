@@ -44,7 +44,6 @@ class ParityLockTest {
         });
     }
 
-    @Tag("known-failing")
     @Test
     void posixLocksBetweenProcesses() throws Exception {
         Parity.check(o -> {

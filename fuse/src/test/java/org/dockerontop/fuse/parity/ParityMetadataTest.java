@@ -15,7 +15,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ParityMetadataTest {
 
     /** Every lower entry kind: copy-up must keep content, mtime (T0), owner and xattrs; only the mode changes. */
-    @Tag("known-failing")
     @ParameterizedTest
     @ValueSource(strings = {"file.txt", "xattr.txt", "owned.txt", "dir", "dir2", "dir/sub/deeper", "fifo", "hard1", "empty"})
     void chmodOfLowerEntry(String path) throws Exception {
@@ -28,7 +27,6 @@ class ParityMetadataTest {
         });
     }
 
-    @Tag("known-failing")
     @ParameterizedTest
     @ValueSource(strings = {"file.txt", "xattr.txt", "owned.txt", "dir", "dir2", "fifo", "hard1", "tree/d0"})
     void chownOfLowerEntry(String path) throws Exception {
@@ -41,7 +39,6 @@ class ParityMetadataTest {
         });
     }
 
-    @Tag("known-failing")
     @Test
     void chownOfSymlinkItselfAndThroughIt() throws Exception {
         Parity.check(o -> {
@@ -54,7 +51,6 @@ class ParityMetadataTest {
         });
     }
 
-    @Tag("known-failing")
     @ParameterizedTest
     @ValueSource(strings = {"file.txt", "owned.txt", "dir", "dir/sub", "fifo", "link", "hard2"})
     void utimensOfLowerEntry(String path) throws Exception {
@@ -66,7 +62,6 @@ class ParityMetadataTest {
         });
     }
 
-    @Tag("known-failing")
     @Test
     void setxattrCopiesUpAndIsVisible() throws Exception {
         Parity.check(o -> {
@@ -90,7 +85,6 @@ class ParityMetadataTest {
         });
     }
 
-    @Tag("known-failing")
     @Test
     void removexattrCopiesUp() throws Exception {
         Parity.check(o -> {
@@ -105,7 +99,6 @@ class ParityMetadataTest {
     }
 
     /** trusted.overlay.* is private: never listed, never readable, never settable through the mount. */
-    @Tag("known-failing")
     @Test
     void overlayPrivateXattrsNeverShow() throws Exception {
         Parity.with().upper(Layouts.UPPER).verify(o -> {

@@ -50,7 +50,6 @@ class ParityPermissionTest {
         });
     }
 
-    @Tag("known-failing")
     @Test
     void ownerCanWorkOnOwnFiles() throws Exception {
         Parity.check(o -> {
@@ -72,7 +71,6 @@ class ParityPermissionTest {
     }
 
     /** access(2) and opens by a user whose only way in is the "other" bits. */
-    @Tag("known-failing")
     @Test
     void groupAndOtherBits() throws Exception {
         Parity.check(o -> {

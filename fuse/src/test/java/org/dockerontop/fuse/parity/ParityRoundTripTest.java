@@ -51,7 +51,6 @@ class ParityRoundTripTest {
         o.mkdir("link", 0755);
     };
 
-    @Tag("known-failing")
     @ParameterizedTest(name = "starting from {0} upper")
     @ValueSource(strings = {"an empty", "a previous session's"})
     void kernelWritesFuseReads(String start) throws Exception {
@@ -74,7 +73,6 @@ class ParityRoundTripTest {
         }
     }
 
-    @Tag("known-failing")
     @ParameterizedTest(name = "starting from {0} upper")
     @ValueSource(strings = {"an empty", "a previous session's"})
     void fuseWritesKernelReads(String start) throws Exception {

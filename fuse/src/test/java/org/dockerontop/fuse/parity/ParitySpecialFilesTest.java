@@ -47,7 +47,6 @@ class ParitySpecialFilesTest {
         });
     }
 
-    @Tag("known-failing")
     @Test
     void symlinks() throws Exception {
         Parity.check(o -> {
@@ -72,7 +71,6 @@ class ParitySpecialFilesTest {
         });
     }
 
-    @Tag("known-failing")
     @Test
     void fifos() throws Exception {
         Parity.check(o -> {

@@ -37,7 +37,6 @@ class ChownRecursiveRegressionTest {
         for (String n : names) walk(o, rel + "/" + n, changed);
     }
 
-    @Tag("known-failing")
     @Test
     void chownRecursiveKeepsDirectoryMtimes() throws Exception {
         Parity.check(o -> {

@@ -25,7 +25,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @Timeout(value = 300, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class CopyFileRangeRegressionTest {
 
-    @Tag("known-failing")
     @Test
     void copyFileRangeFromReadOnlyLowerFile() throws Exception {
         Parity.check(o -> {

@@ -16,7 +16,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @Timeout(value = 300, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class HardLinkNlinkRegressionTest {
 
-    @Tag("known-failing")
     @Test
     void nlinkAfterEachHardLinkAndUnlink() throws Exception {
         Parity.check(o -> {
@@ -46,7 +45,6 @@ class HardLinkNlinkRegressionTest {
         });
     }
 
-    @Tag("known-failing")
     @Test
     void toolsSeeTheSameHardLinks() throws Exception {
         Parity.check(o -> {

@@ -70,7 +70,6 @@ class InodeNumberRegressionTest {
         return ka.equals(kb) || (a.matches("hard[12]") && b.matches("hard[12]"));
     }
 
-    @Tag("known-failing")
     @Test
     void inodeNumbersUniqueAndStable() throws Exception {
         Parity.check(o -> {

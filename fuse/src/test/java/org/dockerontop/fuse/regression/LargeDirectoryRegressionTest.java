@@ -55,7 +55,6 @@ class LargeDirectoryRegressionTest {
         }
     }
 
-    @Tag("known-failing")
     @Test
     void tenThousandEntriesInNewAndLowerDirectories() throws Exception {
         Parity.with().lower(LOWER_WITH_BIG_DIR).verify(o -> {

@@ -22,7 +22,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @Timeout(value = 300, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class LowerChangesRegressionTest {
 
-    @Tag("known-failing")
     @Test
     void baseChangesBetweenMountsAreVisible() throws Exception {
         Parity.check(o -> {

@@ -57,7 +57,6 @@ class SqliteRewriteRegressionTest {
         return b;
     }
 
-    @Tag("known-failing")
     @Test
     void sqliteDatabaseRewrittenThroughTheMountStaysIntact() throws Exception {
         Assumptions.assumeTrue(Cmd.run("sh", "-c", "command -v sqlite3").exit() == 0, "sqlite3 is not installed");
@@ -77,7 +76,6 @@ class SqliteRewriteRegressionTest {
     }
 
     /** 3,000 random-offset pwrites with periodic fsync, then mmap writes; checked against a model after a remount. */
-    @Tag("known-failing")
     @Test
     void randomOffsetRewriteWithFsyncMatchesModel() throws Exception {
         Parity.with().lower(LOWER_WITH_DB).verify(o -> {

@@ -48,6 +48,7 @@ public final class Stat {
     public static long mtimeSec(Pointer p) { return p.getLong(OFF_MTIME); }
     public static long mtimeNsec(Pointer p) { return p.getLong(OFF_MTIME + 8); }
     public static long ctimeSec(Pointer p) { return p.getLong(OFF_CTIME); }
+    public static long ctimeNsec(Pointer p) { return p.getLong(OFF_CTIME + 8); }
 
     public static int type(Pointer p) { return mode(p) & S_IFMT; }
     public static boolean isDir(Pointer p) { return type(p) == S_IFDIR; }
