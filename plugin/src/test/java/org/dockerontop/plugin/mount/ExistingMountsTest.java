@@ -73,7 +73,7 @@ class ExistingMountsTest {
         TestMounts.fuse().mount(layers);
         List<ProcessHandle> servers = FuseProcesses.serving(layers.mountpoint());
         assertEquals(1, servers.size());
-        assertEquals(0, TestMounts.run("kill", "-STOP", Long.toString(servers.get(0).pid())).exit());
+        TestMounts.freeze(servers.get(0));
 
         long start = System.nanoTime();
         ExistingMounts.Health health = ExistingMounts.probe(layers.mountpoint());

@@ -362,7 +362,7 @@ class FuseProcessStrategyTest {
                 Duration.ofSeconds(30), Duration.ofSeconds(1));
         fuse.mount(layers);
         List<ProcessHandle> servers = FuseProcesses.serving(layers.mountpoint());
-        assertEquals(0, TestMounts.run("kill", "-STOP", Long.toString(servers.get(0).pid())).exit());
+        TestMounts.freeze(servers.get(0));
 
         long start = System.nanoTime();
         fuse.unmount(layers.mountpoint());

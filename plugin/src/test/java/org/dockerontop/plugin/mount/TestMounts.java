@@ -82,6 +82,40 @@ final class TestMounts {
         return new Result(p.waitFor(), out);
     }
 
+    /**
+     * Stops {@code server} with SIGSTOP and waits until every one of its threads is stopped. kill(2)
+     * only queues the signal: a worker thread of a busy JVM may still answer one more FUSE request
+     * before it is scheduled and stops, which made a probe right after the kill see a live server.
+     */
+    static void freeze(ProcessHandle server) throws IOException, InterruptedException {
+        if (run("kill", "-STOP", Long.toString(server.pid())).exit() != 0) {
+            throw new IOException("kill -STOP " + server.pid() + " failed");
+        }
+        Path tasks = Path.of("/proc", Long.toString(server.pid()), "task");
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!allStopped(tasks)) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new IOException("process " + server.pid() + " did not stop within 10 s");
+            }
+            Thread.sleep(10);
+        }
+    }
+
+    private static boolean allStopped(Path tasks) throws IOException {
+        try (var threads = Files.list(tasks)) {
+            return threads.allMatch(t -> {
+                try {
+                    String stat = Files.readString(t.resolve("stat"));
+                    // the state follows the command name, which is in parentheses and may hold spaces
+                    char state = stat.charAt(stat.lastIndexOf(')') + 2);
+                    return state == 'T' || state == 't';
+                } catch (IOException e) {
+                    return true; // the thread has exited
+                }
+            });
+        }
+    }
+
     record Result(int exit, String output) {
     }
 
