@@ -21,8 +21,14 @@ final class MountOptions {
     boolean help;
     boolean version;
     String logFile;
-    /** FUSE worker threads (Java threads, fixed for the mount's life). */
-    int threads = 8;
+    /**
+     * FUSE worker threads (Java threads, fixed for the mount's life). Two, not one per core or
+     * more: the kernel hands each request to the reader of /dev/fuse that has waited longest, so
+     * with many idle workers every request wakes a cold thread (bench/results/2026-11-28-findings.md
+     * section 5); a second one keeps the mount answering while the first is in a slow call
+     * (a copy-up, an fsync).
+     */
+    int threads = 2;
     final List<String> ignored = new ArrayList<>();
     /** Generic mount flags libfuse understands, passed on in order (dev, nosuid, noexec, ...). */
     final List<String> mountFlags = new ArrayList<>();
@@ -203,7 +209,7 @@ final class MountOptions {
                 + "  A copy-on-write overlay of one lower directory under an upper directory, in the kernel\n"
                 + "  overlayfs upper format. Returns once the mount answers; -f stays in the foreground, -d debugs.\n"
                 + "  In option values a backslash escapes ',' ':' and '\\'. Options: ro, log=FILE (daemon output),\n"
-                + "  threads=N (FUSE worker threads, default 8);\n"
+                + "  threads=N (FUSE worker threads, default 2);\n"
                 + "  generic mount options (rw, noatime, dev, suid, ...) are accepted and ignored.\n";
     }
 }
