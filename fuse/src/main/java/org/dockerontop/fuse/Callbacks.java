@@ -29,6 +29,8 @@ public final class Callbacks {
     public interface SetxattrCb { @Delegate int call(Pointer path, Pointer name, Pointer value, long size, int flags); }
     public interface GetxattrCb { @Delegate int call(Pointer path, Pointer name, Pointer value, long size); }
     public interface ReaddirCb { @Delegate int call(Pointer path, Pointer buf, Pointer filler, long offset, Pointer fi); }
+    /** {@code struct fuse_chan_ops.send}: {@code int (*)(struct fuse_chan *, const struct iovec *, size_t)}. */
+    public interface SendCb { @Delegate int call(Pointer ch, Pointer iov, long count); }
     public interface InitCb { @Delegate Pointer call(Pointer conn); }
     public interface DestroyCb { @Delegate void call(Pointer data); }
 }

@@ -46,6 +46,8 @@ final class FuseLoop {
 
         long fuse_chan_bufsize(Pointer ch);
 
+        int fuse_chan_fd(Pointer ch);
+
         int fuse_lowlevel_notify_inval_inode(Pointer ch, long ino, long off, long len);
 
         int fuse_lowlevel_notify_inval_entry(Pointer ch, long parent, Pointer name, long namelen);
@@ -104,6 +106,7 @@ final class FuseLoop {
         Pointer ch = FUSE.fuse_session_next_chan(se, null);
         long bufsize = FUSE.fuse_chan_bufsize(ch);
         fs.nodeInvalidator = node -> FUSE.fuse_lowlevel_notify_inval_inode(ch, node, -1, 0);
+        CachedDirReplies replies = CachedDirReplies.install(ch, FUSE.fuse_chan_fd(ch));
         java.util.concurrent.atomic.AtomicBoolean live = new java.util.concurrent.atomic.AtomicBoolean(true);
         List<Thread> workers = new ArrayList<>();
         for (int i = 0; i < threads; i++) {
@@ -141,6 +144,7 @@ final class FuseLoop {
             live.set(false);
             FUSE.fuse_teardown(fuse, mp.getPointer(0));
         }
+        java.lang.ref.Reference.reachabilityFence(replies); // libfuse calls it until the teardown
         return 0;
     }
 
@@ -232,7 +236,9 @@ final class FuseLoop {
                     // means a caller's next lstat cannot race the invalidation that follows it
                     FUSE.fuse_lowlevel_notify_inval_inode(ch, linkSource, -1, 0);
                 }
+                CachedDirReplies.answering(opcode);
                 FUSE.fuse_session_process_buf(se, buf, chp.getPointer(0));
+                CachedDirReplies.answering(0);
                 if (opcode == FUSE_LOOKUP) {
                     fs.endLookup(nodeid);
                 } else if (opcode == FUSE_LINK) {

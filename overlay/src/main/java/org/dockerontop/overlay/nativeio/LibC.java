@@ -24,6 +24,9 @@ public interface LibC {
     long pwrite(int fd, Pointer buf, long count, long offset);
     long read(int fd, Pointer buf, long count);
     long write(int fd, @In byte[] buf, long count);
+
+    /** {@code iov} points at {@code iovcnt} struct iovec. */
+    long writev(int fd, Pointer iov, int iovcnt);
     long lseek(int fd, long offset, int whence);
     long copy_file_range(int fdIn, Pointer offIn, int fdOut, Pointer offOut, long len, int flags);
 
@@ -75,6 +78,8 @@ public interface LibC {
     int getpid();
     int setsid();
     int geteuid();
+
+    int getegid();
 
     /** {@code handle} is a struct file_handle with handle_bytes preset to its capacity. */
     int name_to_handle_at(int dirfd, String path, @In @Out byte[] handle, @Out int[] mountId, int flags);
