@@ -355,7 +355,12 @@ final class OverlayFs {
         long cs = Stat.ctimeSec(st);
         long cn = Stat.ctimeNsec(st);
         long[] c = originInos.get(ino);
-        if (c == null || c[0] != cs || c[1] != cn) {
+        // "no origin" is trusted without a ctime check: an inode never gains an origin, and the
+        // one way a new inode with an origin appears here, a copy-up, drops its number from the
+        // cache (setOrigin). An origin is checked against the ctime, so that a new file reusing a
+        // copied-up file's inode number cannot inherit its origin. Without this, every
+        // getattr after a write or setattr of a plain upper file cost an lgetxattr.
+        if (c == null || (c[2] > 0 && (c[0] != cs || c[1] != cn))) {
             Scratch s = scratch.get();
             byte[] v = s.originValue;
             long n = fd >= 0 ? C.fgetxattr(fd, OriginXattr.NAME, v, v.length)
@@ -402,7 +407,12 @@ final class OverlayFs {
         if (v == null) {
             return;
         }
-        if (C.lsetxattr(tmp, OriginXattr.NAME, v, v.length, 0) != 0) {
+        int set = C.lsetxattr(tmp, OriginXattr.NAME, v, v.length, 0);
+        Pointer st = scratch.get().originSt;
+        if (C.fstatat(Native.AT_FDCWD, tmp, st, NOFOLLOW) == 0) {
+            originInos.remove(Stat.ino(st)); // a deleted file's "no origin" for a reused number
+        }
+        if (set != 0) {
             return;
         }
         setImpure(upperParent);
@@ -946,9 +956,17 @@ final class OverlayFs {
     }
 
     /** Gives a new entry the caller's ownership (group from a set-group-ID parent is kept). */
-    private void own(String path, int uid, int gid, boolean parentSetgid) {
-        Native.check(C.lchown(path, uid, parentSetgid ? -1 : gid), "lchown", path);
+    private void own(String path, String p, int uid, int gid) {
+        if (uid == OWN_UID && gid == OWN_GID) {
+            // created with the caller's ids already, or with a set-group-ID parent's group, which
+            // is what the caller would get too: saves two system calls per new entry
+            return;
+        }
+        Native.check(C.lchown(path, uid, parentSetgid(p) ? -1 : gid), "lchown", path);
     }
+
+    private static final int OWN_UID = C.geteuid();
+    private static final int OWN_GID = C.getegid();
 
     private boolean parentSetgid(String p) {
         Pointer st = scratch.get().parentSt;
@@ -959,21 +977,21 @@ final class OverlayFs {
     void mkdir(String p, int mode, int uid, int gid) {
         createEntry(p, true, t -> {
             Native.check(C.mkdir(t, mode & 07777), "mkdir", t);
-            own(t, uid, gid, parentSetgid(p));
+            own(t, p, uid, gid);
         });
     }
 
     void mknod(String p, int mode, long rdev, int uid, int gid) {
         createEntry(p, false, t -> {
             Native.check(C.mknod(t, mode, rdev), "mknod", t);
-            own(t, uid, gid, parentSetgid(p));
+            own(t, p, uid, gid);
         });
     }
 
     void symlink(String target, String p, int uid, int gid) {
         createEntry(p, false, t -> {
             Native.check(C.symlink(target, t), "symlink", t);
-            own(t, uid, gid, parentSetgid(p));
+            own(t, p, uid, gid);
         });
     }
 
@@ -1005,7 +1023,7 @@ final class OverlayFs {
         try {
             createEntry(p, false, t -> {
                 fd[0] = Native.check(C.open(t, openFlags, mode & 07777), "create", t);
-                own(t, uid, gid, parentSetgid(p));
+                own(t, p, uid, gid);
             });
         } catch (ErrnoException e) {
             if (fd[0] >= 0) {
@@ -1420,14 +1438,6 @@ final class OverlayFs {
     /** Receives merged directory entries; return false to stop. */
     interface EntrySink {
         boolean accept(Pointer name, int dtype, long ino);
-    }
-
-    void checkDir(String p) {
-        Pointer st = scratch.get().st;
-        resolve(p, st);
-        if (!Stat.isDir(st)) {
-            throw ErrnoException.of(Errno.ENOTDIR, "opendir", p);
-        }
     }
 
     /** Lists merged directory {@code p}: upper entries minus whiteouts, then unhidden lower ones. */
