@@ -106,11 +106,13 @@ final class FuseLoop {
         Pointer ch = FUSE.fuse_session_next_chan(se, null);
         long bufsize = FUSE.fuse_chan_bufsize(ch);
         fs.nodeInvalidator = node -> FUSE.fuse_lowlevel_notify_inval_inode(ch, node, -1, 0);
-        CachedDirReplies replies = CachedDirReplies.install(ch, FUSE.fuse_chan_fd(ch));
+        KernelReplyPatch replies = KernelReplyPatch.install(ch, FUSE.fuse_chan_fd(ch), fs::lookupReplied);
+        // room for the 1 MiB writes the patched INIT asks for; libfuse's own size otherwise
+        long requestBuffer = replies != null ? Math.max(bufsize, KernelReplyPatch.REQUEST_BUFFER) : bufsize;
         java.util.concurrent.atomic.AtomicBoolean live = new java.util.concurrent.atomic.AtomicBoolean(true);
         List<Thread> workers = new ArrayList<>();
         for (int i = 0; i < threads; i++) {
-            Thread t = new Thread(() -> serve(fs, se, ch, bufsize), "fuse-worker-" + i);
+            Thread t = new Thread(() -> serve(fs, se, ch, requestBuffer, replies), "fuse-worker-" + i);
             t.setDaemon(true);
             workers.add(t);
             t.start();
@@ -204,7 +206,7 @@ final class FuseLoop {
         throw new IllegalArgumentException("unterminated name in request");
     }
 
-    private static void serve(OverlayFs fs, Pointer se, Pointer ch, long bufsize) {
+    private static void serve(OverlayFs fs, Pointer se, Pointer ch, long bufsize, KernelReplyPatch replies) {
         Pointer buf = Native.allocate(FUSE_BUF_SIZE);
         Pointer chp = Native.allocate(8);
         // one request buffer per worker for its whole life, as fuse_loop_mt does
@@ -236,9 +238,13 @@ final class FuseLoop {
                     // means a caller's next lstat cannot race the invalidation that follows it
                     FUSE.fuse_lowlevel_notify_inval_inode(ch, linkSource, -1, 0);
                 }
-                CachedDirReplies.answering(opcode);
+                if (replies != null) {
+                    replies.answering(opcode, mem);
+                }
                 FUSE.fuse_session_process_buf(se, buf, chp.getPointer(0));
-                CachedDirReplies.answering(0);
+                if (replies != null) {
+                    replies.answering(0, mem);
+                }
                 if (opcode == FUSE_LOOKUP) {
                     fs.endLookup(nodeid);
                 } else if (opcode == FUSE_LINK) {

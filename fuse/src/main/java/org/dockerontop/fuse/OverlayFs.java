@@ -183,6 +183,21 @@ final class OverlayFs {
         }
     }
 
+    /** The node id the kernel knows each looked-up lower-only directory by (see {@link #lookupReplied}). */
+    private final ConcurrentHashMap<String, Long> lowerDirNodes = new ConcurrentHashMap<>();
+
+    /**
+     * While a LOOKUP is answered: the node id libfuse gave the entry. Recorded for a lower-only
+     * directory, whose attributes must be dropped when it is copied up. A node id libfuse has
+     * since forgotten and reused only costs the kernel one extra GETATTR.
+     */
+    void lookupReplied(long node) {
+        String dir = scratch.get().lowerDirSeen;
+        if (dir != null) {
+            lowerDirNodes.put(dir, node);
+        }
+    }
+
     /** After a LOOKUP under node {@code parent}: remember where a lower-only directory was found. */
     void endLookup(long parent) {
         Scratch s = scratch.get();
@@ -555,6 +570,14 @@ final class OverlayFs {
             if (type == Stat.S_IFDIR) {
                 invalidate(p);
                 s.copiedDirs.add(p);
+                // its nlink is now 1: drop the kernel's cached attributes before the reply, so a
+                // stat right after this request cannot see the old count (the entry invalidation
+                // after the reply cannot be done earlier: it locks the parent directory)
+                Long node = lowerDirNodes.remove(p);
+                java.util.function.LongConsumer inval = nodeInvalidator;
+                if (node != null && inval != null) {
+                    inval.accept(node);
+                }
             }
         } finally {
             lock.unlock();
