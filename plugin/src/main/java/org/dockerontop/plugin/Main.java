@@ -6,12 +6,15 @@ import org.dockerontop.plugin.cli.Logging;
 import org.dockerontop.plugin.cli.UsageException;
 import org.dockerontop.plugin.cli.VolumeServiceOpener;
 import org.dockerontop.plugin.http.PluginServer;
+import org.dockerontop.plugin.volume.StateRootInUseException;
+import org.dockerontop.plugin.volume.StateRootLock;
 import org.dockerontop.plugin.volume.VolumeException;
 import org.dockerontop.plugin.volume.VolumeService;
 import org.dockerontop.plugin.volume.VolumeServiceFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.Closeable;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.util.concurrent.CountDownLatch;
@@ -19,6 +22,7 @@ import java.util.concurrent.CountDownLatch;
 /**
  * The docker-on-top daemon: {@code sudo docker-on-top [--name NAME] [--root DIR] ...}. Runs in the foreground
  * until SIGTERM/SIGINT, then removes its socket and lets requests in progress finish (a JVM shutdown hook).
+ * Only one daemon runs per state directory (see {@link StateRootLock}); a second one exits 1 at once, naming it.
  * Exit status: 0 for --help/--version, 1 if it cannot start, 2 for a bad command line; after a clean stop the
  * JVM's usual 143 (SIGTERM) or 130 (SIGINT), so a systemd unit declares {@code SuccessExitStatus=143}.
  */
@@ -63,9 +67,12 @@ public final class Main {
         Logging.configure(options.logLevel());
         Logger log = LoggerFactory.getLogger(Main.class);
 
-        PluginServer server;
+        Daemon daemon;
         try {
-            server = start(options, opener);
+            daemon = start(options, opener);
+        } catch (StateRootInUseException e) {
+            log.error("{}", e.getMessage());
+            return 1;
         } catch (VolumeException e) {
             log.error("cannot open the volumes under {}: {}", options.root(), e.getMessage(), e.getCause());
             return 1;
@@ -77,7 +84,9 @@ public final class Main {
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             log.info("stopping: removing {} and finishing requests in progress", options.socket());
-            server.close();
+            // Not daemon.close(): the state directory stays locked until the process is gone, since a request that
+            // outlived the drain may still be writing state a successor would recover.
+            daemon.server().close();
             log.info("stopped");
             stopped.countDown();
         }, "shutdown"));
@@ -90,21 +99,46 @@ public final class Main {
     }
 
     /**
-     * Opens the volumes, then serves them: dockerd may connect as soon as the socket exists, so start-up
-     * recovery is finished first. Logs what was started.
-     *
-     * @throws VolumeException if the volume service cannot be opened
-     * @throws IOException     if the socket cannot be served (e.g. another daemon owns it)
+     * A started daemon: the lock on its state directory and the server on its socket.
+     * {@link #close()} stops serving, then releases the state directory.
      */
-    public static PluginServer start(DaemonOptions options, VolumeServiceOpener opener)
+    public record Daemon(StateRootLock rootLock, PluginServer server) implements Closeable {
+        @Override
+        public void close() {
+            try {
+                server.close();
+            } finally {
+                rootLock.close();
+            }
+        }
+    }
+
+    /**
+     * Locks the state directory, opens the volumes, then serves them: the lock comes first so that no other
+     * daemon's volumes are recovered, mounted or served by this one, and dockerd may connect as soon as the socket
+     * exists, so start-up recovery is finished before it is created. Logs what was started. On failure nothing
+     * is left held.
+     *
+     * @throws StateRootInUseException if another daemon holds the state directory (the message names it and,
+     *                                 when known, that daemon's pid)
+     * @throws VolumeException         if the state directory cannot be locked or the volume service opened
+     * @throws IOException             if the socket cannot be served (e.g. another daemon owns it)
+     */
+    public static Daemon start(DaemonOptions options, VolumeServiceOpener opener)
             throws VolumeException, IOException {
         Logger log = LoggerFactory.getLogger(Main.class);
         log.info("docker-on-top {} starting: driver {}, state in {}, default strategy {}",
                 version(), options.name(), options.root(), options.strategy());
-        VolumeService volumes = opener.open(options.root(), options.strategy());
-        PluginServer server = PluginServer.start(options.socket(), volumes);
-        log.info("serving volume driver {} on {}", options.name(), server.socketPath());
-        return server;
+        StateRootLock rootLock = StateRootLock.acquire(options.root());
+        try {
+            VolumeService volumes = opener.open(options.root(), options.strategy());
+            PluginServer server = PluginServer.start(options.socket(), volumes);
+            log.info("serving volume driver {} on {}", options.name(), server.socketPath());
+            return new Daemon(rootLock, server);
+        } catch (VolumeException | IOException | RuntimeException e) {
+            rootLock.close();
+            throw e;
+        }
     }
 
     /** The Implementation-Version of the docker-on-top jar, or "development" when run from classes. */

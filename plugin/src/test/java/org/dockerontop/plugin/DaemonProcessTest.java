@@ -20,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The daemon as a real process ({@link FakeVolumesDaemon}: Main with a recording volume service):
- * start-up, SIGTERM, kill -9 and a second daemon on the same socket.
+ * start-up, SIGTERM, kill -9 and a second daemon on the same socket or the same state directory.
  */
 @Timeout(120)
 class DaemonProcessTest {
@@ -34,9 +34,13 @@ class DaemonProcessTest {
     }
 
     private Process daemon(Path socket, Path log) throws IOException {
+        return daemon(socket, dir.resolve("state"), log);
+    }
+
+    private Process daemon(Path socket, Path root, Path log) throws IOException {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         Process process = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
-                FakeVolumesDaemon.class.getName(), "--socket", socket.toString(), "--root", dir.resolve("state").toString())
+                FakeVolumesDaemon.class.getName(), "--socket", socket.toString(), "--root", root.toString())
                 .redirectOutput(log.toFile()).redirectErrorStream(true).start();
         started.add(process);
         return process;
@@ -101,7 +105,7 @@ class DaemonProcessTest {
         assertTrue(read(log2).contains("replaced the stale socket " + socket), read(log2));
 
         Path log3 = dir.resolve("third.log");
-        Process third = daemon(socket, log3);
+        Process third = daemon(socket, dir.resolve("other-state"), log3); // its own root: refused for the socket
         assertTrue(third.waitFor(30, TimeUnit.SECONDS));
         assertEquals(1, third.exitValue());
         assertTrue(read(log3).contains("ERROR Main - cannot serve on " + socket + ": another daemon is already serving "
@@ -111,5 +115,69 @@ class DaemonProcessTest {
         second.destroy();
         assertTrue(second.waitFor(30, TimeUnit.SECONDS));
         assertFalse(Files.exists(socket));
+    }
+
+    @Test
+    void aSecondDaemonOnTheSameStateDirectoryIsRefusedUntilTheFirstIsKilled() throws Exception {
+        Path state = dir.resolve("state");
+        Path socket1 = dir.resolve("one.sock");
+        Path log1 = dir.resolve("first.log");
+        Process first = daemon(socket1, log1);
+        awaitAnswer(socket1, first, log1);
+
+        // another socket: only the state directory is shared
+        Path socket2 = dir.resolve("two.sock");
+        Path log2 = dir.resolve("second.log");
+        Process second = daemon(socket2, log2);
+        assertTrue(second.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(1, second.exitValue());
+        assertTrue(read(log2).contains("ERROR Main - another docker-on-top daemon (pid " + first.pid()
+                + ") is already using the state directory " + state + ": stop it first"), read(log2));
+        assertFalse(Files.exists(socket2));
+        // the same socket too: refused for the state directory before the socket is even looked at
+        Path log3 = dir.resolve("third.log");
+        Process third = daemon(socket1, log3);
+        assertTrue(third.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(1, third.exitValue());
+        assertTrue(read(log3).contains("is already using the state directory " + state), read(log3));
+        assertFalse(read(log3).contains("serving"), read(log3));
+        awaitAnswer(socket1, first, log1); // the running daemon is untouched
+        assertEquals(List.of(), entries(state), "the lock adds nothing to the state directory");
+
+        first.destroyForcibly(); // kill -9: the lock goes with the process, nothing is left to clean up
+        assertTrue(first.waitFor(30, TimeUnit.SECONDS));
+        Path log4 = dir.resolve("fourth.log");
+        Process fourth = daemon(socket1, log4);
+        awaitAnswer(socket1, fourth, log4);
+        fourth.destroy();
+        assertTrue(fourth.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(143, fourth.exitValue());
+    }
+
+    @Test
+    void ofTwoDaemonsStartedTogetherOnOneStateDirectoryOneServesAndTheOtherExits() throws Exception {
+        Path socketA = dir.resolve("a.sock");
+        Path socketB = dir.resolve("b.sock");
+        Process a = daemon(socketA, dir.resolve("a.log"));
+        Process b = daemon(socketB, dir.resolve("b.log"));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (a.isAlive() && b.isAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        Process refused = a.isAlive() ? b : a;
+        Process serving = a.isAlive() ? a : b;
+        assertTrue(refused.waitFor(30, TimeUnit.SECONDS), "neither daemon was refused");
+        assertEquals(1, refused.exitValue());
+        Path servingSocket = serving == a ? socketA : socketB;
+        Path servingLog = dir.resolve(serving == a ? "a.log" : "b.log");
+        awaitAnswer(servingSocket, serving, servingLog);
+        assertFalse(Files.exists(serving == a ? socketB : socketA));
+        assertTrue(read(dir.resolve(serving == a ? "b.log" : "a.log")).contains("(pid " + serving.pid() + ")"));
+    }
+
+    private static List<String> entries(Path directory) throws IOException {
+        try (var files = Files.list(directory)) {
+            return files.map(p -> p.getFileName().toString()).sorted().toList();
+        }
     }
 }

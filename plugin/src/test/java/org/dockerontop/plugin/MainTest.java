@@ -4,6 +4,7 @@ import org.dockerontop.plugin.cli.DaemonOptions;
 import org.dockerontop.plugin.http.PluginServer;
 import org.dockerontop.plugin.http.RawHttpConnection;
 import org.dockerontop.plugin.http.RecordingVolumeService;
+import org.dockerontop.plugin.volume.StateRootLock;
 import org.dockerontop.plugin.volume.VolumeException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -63,7 +64,7 @@ class MainTest {
         List<String> opened = new ArrayList<>();
         DaemonOptions options = DaemonOptions.parse("--socket", socket.toString(), "--root", dir.resolve("state").toString(),
                 "--strategy", "overlay");
-        try (PluginServer server = Main.start(options, (root, strategy) -> {
+        try (Main.Daemon daemon = Main.start(options, (root, strategy) -> {
             opened.add(root + " " + strategy);
             return new RecordingVolumeService();
         })) {
@@ -101,5 +102,21 @@ class MainTest {
             }
             assertEquals(List.of("remove still-mine"), running.calls);
         }
+    }
+
+    @Test
+    void aStateDirectoryAnotherDaemonHoldsStopsTheStartBeforeRecoveryAndTheSocket() throws Exception {
+        Path socket = dir.resolve("dot.sock");
+        Path state = dir.resolve("state");
+        try (StateRootLock other = StateRootLock.acquire(state)) {
+            assertEquals(1, run("--socket", socket.toString(), "--root", state.toString())); // its opener throws if called
+            assertFalse(Files.exists(socket));
+        }
+        try (Main.Daemon daemon = Main.start(DaemonOptions.parse("--socket", socket.toString(), "--root", state.toString()),
+                (root, strategy) -> new RecordingVolumeService())) {
+            assertEquals(socket, daemon.server().socketPath());
+            assertEquals(state, daemon.rootLock().root());
+        }
+        StateRootLock.acquire(state).close(); // closing the daemon released it
     }
 }

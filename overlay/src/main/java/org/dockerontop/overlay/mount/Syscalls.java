@@ -35,6 +35,9 @@ public final class Syscalls {
     static final int AT_FDCWD = -100;
 
     static final int O_RDONLY = 0;
+    static final int O_RDWR = 2;
+    static final int O_CREAT = 0100;
+    static final int O_NOFOLLOW = 0400000;
     static final int O_DIRECTORY = 0200000;
     static final int O_CLOEXEC = 02000000;
     static final int O_PATH = 010000000;
@@ -43,6 +46,7 @@ public final class Syscalls {
     public static final int MNT_DETACH = 2;
     static final int UMOUNT_NOFOLLOW = 8;
     public static final int LOCK_EX = 2;
+    public static final int LOCK_NB = 4;
     public static final int LOCK_UN = 8;
 
     static final int RENAME_NOREPLACE = 1;
@@ -56,7 +60,8 @@ public final class Syscalls {
     public static final int EOPNOTSUPP = 95;
     public static final int ENOTCONN = 107;
     static final int EINTR = 4;
-    static final int EAGAIN = 11;
+    /** Also EWOULDBLOCK: what flock(LOCK_NB) fails with while another open file holds the lock. */
+    public static final int EAGAIN = 11;
     static final int ENOSYS = 38;
     static final int ENODATA = 61;
 
@@ -156,6 +161,20 @@ public final class Syscalls {
         return fd;
     }
 
+    /**
+     * Opens the regular file {@code file} read-write (close-on-exec, not following a symbolic link), creating it
+     * with mode 0600 if missing, e.g. to flock it.
+     *
+     * @throws MountException with the errno of open(2), e.g. ELOOP for a symbolic link
+     */
+    public static int openLockFile(Path file) throws MountException {
+        int fd = LIBC.open(cString(file), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd < 0) {
+            throw new MountException(errno(), "cannot open " + file);
+        }
+        return fd;
+    }
+
     /** Opens {@code path} with O_PATH (no access check on the content), for fsconfig FSCONFIG_SET_FD. */
     static int openPath(Path path) throws MountException {
         int fd = LIBC.open(cString(path), O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
@@ -166,7 +185,8 @@ public final class Syscalls {
     }
 
     /**
-     * flock(2) on {@code fd}, retrying on EINTR. Blocks for LOCK_EX until the lock is granted.
+     * flock(2) on {@code fd}, retrying on EINTR. Blocks for LOCK_EX until the lock is granted; with
+     * LOCK_EX | LOCK_NB fails at once with EAGAIN instead.
      *
      * @throws MountException with the errno of flock(2)
      */

@@ -1,10 +1,14 @@
 package org.dockerontop.plugin.http;
 
+import org.dockerontop.overlay.mount.Flock;
+import org.dockerontop.overlay.mount.MountException;
+import org.dockerontop.overlay.mount.Syscalls;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.net.ConnectException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -20,6 +24,9 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The listening unix socket file of the daemon, e.g. /run/docker/plugins/docker-on-top.sock.
@@ -28,10 +35,21 @@ import java.util.Objects;
  * its final path, made 0600, and only then renamed into place (rename is atomic and replaces a stale file).
  * A socket file that already exists is replaced only when nothing answers on it; it is removed again by
  * {@link #close()}, but only while it is still the file this daemon created.
+ *
+ * <p>Each of those check-then-act steps holds a lock file beside the socket, {@code NAME.sock.lock}: daemons
+ * starting together (even with different state directories) would otherwise both find the path free or stale and
+ * both rename their socket there — the later rename wins and the other daemon would go on listening on a socket
+ * nobody can reach; one could also sweep away the other's private directory as a crashed start's leftover, and a
+ * stopping daemon could delete its successor's socket. Once a daemon has renamed its socket into place it
+ * listens, so the next daemon's check sees it answer and refuses. The lock is held for milliseconds, never while
+ * serving, and the file is deleted as the lock is released (dockerd's discovery ignores regular files in
+ * /run/docker/plugins anyway). It is a file, not a flock on the directory, because the directory may be a
+ * daemon's state directory, which that daemon keeps locked for its whole life.
  */
 public final class PluginSocket implements Closeable {
     private static final Logger log = LoggerFactory.getLogger(PluginSocket.class);
     private static final int BACKLOG = 128;
+    private static final long QUIET_WAIT_MILLIS = 2000;
 
     private final Path path;
     private final ServerSocketChannel channel;
@@ -53,6 +71,15 @@ public final class PluginSocket implements Closeable {
         Path socket = path.toAbsolutePath().normalize();
         Path dir = Objects.requireNonNull(socket.getParent(), "socket path has no directory");
         Files.createDirectories(dir);
+        Flock lock = lockBeside(socket);
+        try {
+            return bindLocked(socket, dir);
+        } finally {
+            release(lock);
+        }
+    }
+
+    private static PluginSocket bindLocked(Path socket, Path dir) throws IOException {
         boolean stale = checkExisting(socket);
         String tempPrefix = "." + socket.getFileName() + ".";
         removeTempDirectoriesOfCrashedStarts(dir, tempPrefix);
@@ -77,6 +104,46 @@ public final class PluginSocket implements Closeable {
             throw e;
         } finally {
             Files.deleteIfExists(tempDir);
+        }
+    }
+
+    /**
+     * Locks {@code socket}'s lock file against other daemons binding or removing a socket there, waiting for them:
+     * each holds it for milliseconds. A wait longer than {@link #QUIET_WAIT_MILLIS} is logged with the holder, so
+     * that a stuck one can be found.
+     */
+    private static Flock lockBeside(Path socket) throws IOException {
+        Path file = socket.resolveSibling(socket.getFileName() + ".lock");
+        try {
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(QUIET_WAIT_MILLIS);
+            do {
+                Optional<Flock> lock = Flock.tryLockFile(file);
+                if (lock.isPresent()) {
+                    return lock.get();
+                }
+                Thread.sleep(5);
+            } while (System.nanoTime() < deadline);
+            OptionalLong holder = Flock.holder(file);
+            log.info("waiting for {} to finish creating or removing the socket {} (it holds {})",
+                    holder.isPresent() ? "process " + holder.getAsLong() : "another process", socket, file);
+            return Flock.lockFile(file);
+        } catch (MountException e) {
+            if (e.errno() == Syscalls.ENOENT) {
+                throw new NoSuchFileException(file.toString()); // for close(): the socket went with its directory
+            }
+            throw new IOException("cannot lock " + file + " against other daemons serving on " + socket + ": "
+                    + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while waiting to lock " + file);
+        }
+    }
+
+    private static void release(Flock lock) {
+        try {
+            lock.deleteAndClose();
+        } catch (IOException e) {
+            log.warn("could not remove {}: {}", lock.path(), e.toString());
         }
     }
 
@@ -129,6 +196,12 @@ public final class PluginSocket implements Closeable {
     @Override
     public void close() throws IOException {
         channel.close();
+        Flock lock;
+        try {
+            lock = lockBeside(path);
+        } catch (NoSuchFileException directoryGone) {
+            return; // and the socket with it
+        }
         try {
             Object current = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
             if (fileKey != null && fileKey.equals(current)) {
@@ -138,6 +211,8 @@ public final class PluginSocket implements Closeable {
             }
         } catch (NoSuchFileException alreadyGone) {
             // someone removed it already: nothing to clean up
+        } finally {
+            release(lock);
         }
     }
 }

@@ -1,6 +1,6 @@
 package org.dockerontop.plugin.volume;
 
-import org.dockerontop.overlay.mount.Syscalls;
+import org.dockerontop.overlay.mount.Flock;
 
 /**
  * An exclusive flock on a volume's activemounts/ directory, held from {@link VolumeStore#lock} until
@@ -8,15 +8,14 @@ import org.dockerontop.overlay.mount.Syscalls;
  * why a kill -9 never leaves a volume locked.
  */
 public final class VolumeLock implements AutoCloseable {
-    private int fd;
+    private final Flock lock;
 
-    VolumeLock(int fd) {
-        this.fd = fd;
+    VolumeLock(Flock lock) {
+        this.lock = lock;
     }
 
     @Override
-    public synchronized void close() {
-        Syscalls.close(fd);
-        fd = -1;
+    public void close() {
+        lock.close();
     }
 }

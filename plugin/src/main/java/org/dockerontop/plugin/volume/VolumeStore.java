@@ -1,6 +1,7 @@
 package org.dockerontop.plugin.volume;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.dockerontop.overlay.mount.Flock;
 import org.dockerontop.overlay.mount.MountException;
 import org.dockerontop.overlay.mount.Syscalls;
 import org.slf4j.Logger;
@@ -258,23 +259,14 @@ public final class VolumeStore {
      * @throws VolumeException "no such volume" if the directory is gone
      */
     public VolumeLock lock(String name) throws VolumeException {
-        Path dir = activeMountsDir(name);
-        int fd;
         try {
-            fd = Syscalls.openDirectory(dir);
+            return new VolumeLock(Flock.lockDirectory(activeMountsDir(name)));
         } catch (MountException e) {
             if (e.errno() == Syscalls.ENOENT) {
                 throw noSuchVolume(name);
             }
             throw new VolumeException("cannot lock volume " + name + ": " + e.getMessage(), e);
         }
-        try {
-            Syscalls.flock(fd, Syscalls.LOCK_EX);
-        } catch (MountException e) {
-            Syscalls.close(fd);
-            throw new VolumeException("cannot lock volume " + name + ": " + e.getMessage(), e);
-        }
-        return new VolumeLock(fd);
     }
 
     /**

@@ -1,5 +1,6 @@
 package org.dockerontop.plugin.http;
 
+import org.dockerontop.overlay.mount.Flock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -7,11 +8,18 @@ import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -112,5 +120,67 @@ class PluginSocketTest {
             server.close();
             assertTrue(Files.exists(socket));
         }
+    }
+
+    /** The socket's directory may be a state directory its daemon keeps flocked: binding must not wait for it. */
+    @Test
+    void aSocketInALockedDirectoryIsServedAndRemoved() throws Exception {
+        Path socket = dir.resolve("plugin.sock");
+        try (Flock stateRoot = Flock.tryLockDirectory(dir).orElseThrow();
+             PluginServer server = PluginServer.start(socket, new RecordingVolumeService())) {
+            assertEquals(List.of("plugin.sock"), entries(dir));
+        }
+        assertEquals(List.of(), entries(dir));
+    }
+
+    /**
+     * Daemons starting together on one path: exactly one gets it, the others are refused — none is left listening
+     * on a socket its rename lost — whether the path starts free or holds a stale socket.
+     */
+    @Test
+    void ofDaemonsBindingAtOnceExactlyOneServesAndTheOthersAreRefused() throws Exception {
+        int daemons = 6;
+        ExecutorService pool = Executors.newFixedThreadPool(daemons);
+        try {
+            for (int round = 0; round < 30; round++) {
+                Path socket = dir.resolve("race" + round + ".sock");
+                if (round % 2 == 1) {
+                    try (ServerSocketChannel crashed = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+                        crashed.bind(UnixDomainSocketAddress.of(socket));
+                    }
+                }
+                CyclicBarrier go = new CyclicBarrier(daemons);
+                List<Future<PluginSocket>> binds = new ArrayList<>();
+                for (int i = 0; i < daemons; i++) {
+                    binds.add(pool.submit(() -> {
+                        go.await();
+                        return PluginSocket.bind(socket);
+                    }));
+                }
+                List<PluginSocket> bound = new ArrayList<>();
+                for (Future<PluginSocket> bind : binds) {
+                    try {
+                        bound.add(bind.get());
+                    } catch (ExecutionException e) {
+                        assertTrue(e.getCause() instanceof SocketInUseException, e.getCause().toString());
+                    }
+                }
+                try {
+                    assertEquals(1, bound.size(), "round " + round + ": sockets bound");
+                    try (SocketChannel client = SocketChannel.open(UnixDomainSocketAddress.of(socket));
+                         SocketChannel accepted = bound.get(0).channel().accept()) {
+                        assertTrue(client.isConnected() && accepted.isConnected());
+                    }
+                } finally {
+                    for (PluginSocket s : bound) {
+                        s.close();
+                    }
+                }
+                assertFalse(Files.exists(socket));
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(List.of(), entries(dir));
     }
 }
