@@ -58,7 +58,7 @@ class ParityPermissionTest {
             o.shAs(u, u, "chmod 600 owned.txt && stat -c %a owned.txt");
             o.shAs(u, u, "touch -d 2010-01-01 owned.txt && stat -c %Y owned.txt");
             o.shAs(u, u, "chown 0 owned.txt");
-            o.shAs(u, u, "mkdir dir2/mine && echo m > dir2/mine/f && ls -n dir2/mine");
+            o.shAs(u, u, "mkdir dir2/mine && echo m > dir2/mine/f && stat -c '%A %u %g %s %n' dir2/mine/f");
             o.shAs(u, u, "rm dir2/x.txt && ls dir2");
             o.shAs(u, u, "setfattr -n user.mine -v yes owned.txt && getfattr -n user.mine --only-values owned.txt");
             o.shAs(u, u, "echo no > tree/d0/f0");
@@ -83,7 +83,7 @@ class ParityPermissionTest {
             o.shAs(NOBODY, NOBODY, "cat file.txt");
             o.chmod("empty", 0733);
             o.shAs(NOBODY, NOBODY, "ls empty");
-            o.shAs(NOBODY, NOBODY, "touch empty/dropped && ls -n empty/dropped");
+            o.shAs(NOBODY, NOBODY, "touch empty/dropped && stat -c '%A %u %g %s %n' empty/dropped");
         });
     }
 }
