@@ -54,6 +54,12 @@ final class FuseLoop {
     }
 
     private static final int FUSE_LOOKUP = 1;
+    private static final int FUSE_FORGET = 2;
+    private static final int FUSE_BATCH_FORGET = 42;
+    /** fuse_forget_in.nlookup; fuse_batch_forget_in.count, then fuse_forget_one {nodeid, nlookup}. */
+    private static final int FORGET_IN_NLOOKUP = 40;
+    private static final int BATCH_FORGET_COUNT = 40;
+    private static final int BATCH_FORGET_ONES = 48;
     private static final int FUSE_RENAME = 12;
     private static final int IN_HEADER_NODEID = 16;
     private static final int RENAME_IN_NEWDIR = 40;
@@ -106,6 +112,8 @@ final class FuseLoop {
         Pointer ch = FUSE.fuse_session_next_chan(se, null);
         long bufsize = FUSE.fuse_chan_bufsize(ch);
         fs.nodeInvalidator = node -> FUSE.fuse_lowlevel_notify_inval_inode(ch, node, -1, 0);
+        KernelCacheDrops drops = new KernelCacheDrops(ch, threads);
+        fs.kernelCache = drops;
         KernelReplyPatch replies = KernelReplyPatch.install(ch, FUSE.fuse_chan_fd(ch), fs::lookupReplied);
         // room for the 1 MiB writes the patched INIT asks for; libfuse's own size otherwise
         long requestBuffer = replies != null ? Math.max(bufsize, KernelReplyPatch.REQUEST_BUFFER) : bufsize;
@@ -142,9 +150,15 @@ final class FuseLoop {
                 break;
             }
         }
+        boolean dropsStopped = drops.stop();
         synchronized (live) {
             live.set(false);
-            FUSE.fuse_teardown(fuse, mp.getPointer(0));
+            if (dropsStopped) {
+                FUSE.fuse_teardown(fuse, mp.getPointer(0));
+            } else {
+                // the channel would be freed under a thread still writing to it
+                LOG.error("cache invalidation thread did not stop; leaving libfuse's session as it is");
+            }
         }
         java.lang.ref.Reference.reachabilityFence(replies); // libfuse calls it until the teardown
         return 0;
@@ -156,6 +170,16 @@ final class FuseLoop {
      */
     private static void afterRequest(OverlayFs fs, Pointer ch, Pointer mem, int size, int opcode, long nodeid,
             long linkSource) {
+        // a write through one name of a multi-linked file: the rest of the other names' drop
+        fs.endDataChange();
+        if (opcode == FUSE_FORGET) {
+            fs.forgotten(nodeid, mem.getLong(FORGET_IN_NLOOKUP));
+        } else if (opcode == FUSE_BATCH_FORGET) {
+            long count = mem.getInt(BATCH_FORGET_COUNT) & 0xffffffffL;
+            for (long i = 0; i < count && BATCH_FORGET_ONES + 16 * (i + 1) <= size; i++) {
+                fs.forgotten(mem.getLong(BATCH_FORGET_ONES + 16 * i), mem.getLong(BATCH_FORGET_ONES + 16 * i + 8));
+            }
+        }
         boolean copiedUp = fs.takeCopiedUp();
         // a link or unlink changed the link count other names of the same file show
         fs.takeStaleLinks((node, name) -> {
@@ -211,6 +235,7 @@ final class FuseLoop {
         Pointer chp = Native.allocate(8);
         // one request buffer per worker for its whole life, as fuse_loop_mt does
         Pointer mem = Native.allocate((int) bufsize);
+        OverlayFs.Scratch state = fs.requestState();
         try {
             while (FUSE.fuse_session_exited(se) == 0) {
                 buf.putLong(0, bufsize);
@@ -231,9 +256,11 @@ final class FuseLoop {
                 int opcode = mem.getInt(IN_HEADER_OPCODE);
                 long nodeid = mem.getLong(IN_HEADER_NODEID);
                 long linkSource = opcode == FUSE_LINK ? mem.getLong(LINK_IN_OLDNODEID) : 0;
+                state.requestNode = nodeid;
                 if (opcode == FUSE_LOOKUP) {
                     fs.beginLookup();
                 } else if (linkSource != 0) {
+                    fs.beginLookup(); // its reply is an entry too (see OverlayFs.lookupReplied)
                     // the source's nlink is about to change; dropping it before the reply too
                     // means a caller's next lstat cannot race the invalidation that follows it
                     FUSE.fuse_lowlevel_notify_inval_inode(ch, linkSource, -1, 0);
@@ -251,7 +278,7 @@ final class FuseLoop {
                     fs.endLink(nodeid, linkSource);
                 }
                 try {
-                    afterRequest(fs, ch, mem, (int) bufsize, opcode, nodeid, linkSource);
+                    afterRequest(fs, ch, mem, res, opcode, nodeid, linkSource);
                 } catch (RuntimeException e) {
                     // only a cache hint was lost; the request itself has been answered
                     LOG.error("after request {} on node {}", opcode, nodeid, e);
@@ -260,6 +287,87 @@ final class FuseLoop {
         } catch (Throwable t) {
             LOG.error("FUSE worker stopped", t);
             FUSE.fuse_session_exit(se);
+        }
+    }
+
+    /**
+     * Drops what the kernel caches for a node. Waiting for an inode's locked pages is allowed to
+     * all workers but one, so that one is always left to answer the READs and WRITEs those pages
+     * wait for; drops that may not wait in a worker go to a thread of their own.
+     */
+    private static final class KernelCacheDrops implements OverlayFs.KernelCache {
+        private final Pointer ch;
+        private final java.util.concurrent.Semaphore waiters;
+        /** Nodes queued for {@link #dropDataLater}: each at most once, so the queue stays bounded. */
+        private final java.util.Set<Long> queued = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        private final java.util.concurrent.LinkedBlockingQueue<Long> later = new java.util.concurrent.LinkedBlockingQueue<>();
+        private final Thread thread;
+
+        KernelCacheDrops(Pointer ch, int workers) {
+            this.ch = ch;
+            this.waiters = new java.util.concurrent.Semaphore(Math.max(0, workers - 1));
+            this.thread = new Thread(this::drain, "fuse-cache-drops");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        @Override
+        public int dropAttributes(long node) {
+            return FUSE.fuse_lowlevel_notify_inval_inode(ch, node, -1, 0);
+        }
+
+        @Override
+        public int dropData(long node) {
+            // offset 0, length 0: attributes and every cached page
+            return FUSE.fuse_lowlevel_notify_inval_inode(ch, node, 0, 0);
+        }
+
+        @Override
+        public void dropDataLater(long node) {
+            if (queued.add(node)) {
+                later.add(node);
+            }
+        }
+
+        @Override
+        public boolean tryWait() {
+            return waiters.tryAcquire();
+        }
+
+        @Override
+        public void endWait() {
+            waiters.release();
+        }
+
+        private void drain() {
+            while (true) {
+                long node;
+                try {
+                    node = later.take();
+                } catch (InterruptedException e) {
+                    return;
+                }
+                if (node == 0) {
+                    return; // stop
+                }
+                // dequeued before the drop: a change made meanwhile queues the node again
+                queued.remove(node);
+                int r = dropData(node);
+                if (r != 0 && r != -Errno.ENOENT) {
+                    LOG.debug("dropping the cache of node {}: {}", node, Errno.name(-r));
+                }
+            }
+        }
+
+        /** Stops the thread once the mount is gone; true if it has stopped. */
+        boolean stop() {
+            later.add(0L);
+            try {
+                thread.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return !thread.isAlive();
         }
     }
 }

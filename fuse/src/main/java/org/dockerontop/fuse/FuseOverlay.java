@@ -322,7 +322,14 @@ public final class FuseOverlay extends FuseStubFS {
                 if (h == null) {
                     return -Errno.EBADF;
                 }
-                return (int) OverlayIo.write(h.fd, buf, size, offset);
+                if (!h.linked) {
+                    return (int) OverlayIo.write(h.fd, buf, size, offset);
+                }
+                // a file with several names: the kernel caches each name apart
+                fs.beginDataChange(h);
+                int n = (int) OverlayIo.write(h.fd, buf, size, offset);
+                fs.dataChanged();
+                return n;
             } catch (Throwable t) {
                 return fail(t, "write", str(pp));
             }

@@ -10,6 +10,17 @@ final class Handle {
     volatile boolean upper;
     /** The overlay path a lower handle was opened at (to find it on copy-up); null for upper ones. */
     final String lowerPath;
+    /**
+     * The inode number the overlay reports for the file, or 0 if not known (created files, files
+     * copied up at open): the key of {@link OverlayFs}'s hard-link tracking.
+     */
+    volatile long ino;
+    /**
+     * The file had several names when opened or got another since: a change through this handle
+     * must be shown to the kernel's other nodes of it. False for almost every file, so the write
+     * path looks no further.
+     */
+    volatile boolean linked;
 
     Handle(int fd, boolean upper, String lowerPath) {
         this.fd = fd;

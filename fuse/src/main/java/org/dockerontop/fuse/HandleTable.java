@@ -48,6 +48,15 @@ final class HandleTable {
         return h;
     }
 
+    /** Every open handle (a snapshot of the table; handles opened meanwhile may be missed). */
+    void forEach(java.util.function.Consumer<Handle> action) {
+        for (Handle h : slots) {
+            if (h != null) {
+                action.accept(h);
+            }
+        }
+    }
+
     synchronized int size() {
         return next - 1 - freeCount;
     }

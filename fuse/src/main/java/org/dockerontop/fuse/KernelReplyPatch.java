@@ -8,7 +8,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Adds to two of libfuse 2.9's replies what the kernel supports and libfuse 2.9 cannot say, and
- * reports the node id of each LOOKUP reply, by replacing the send operation of libfuse's channel
+ * reports the node id of each LOOKUP and LINK reply, by replacing the send operation of libfuse's channel
  * with one that does so and otherwise writes exactly what libfuse would have written (its
  * {@code fuse_kern_chan_send}).
  *
@@ -35,6 +35,7 @@ final class KernelReplyPatch {
     private static final LibC C = Native.LIBC;
 
     static final int FUSE_LOOKUP = 1;
+    static final int FUSE_LINK = 13;
     static final int FUSE_INIT = 26;
     static final int FUSE_OPENDIR = 27;
     private static final int FOPEN_KEEP_CACHE = 1 << 1;
@@ -84,7 +85,8 @@ final class KernelReplyPatch {
     /**
      * Installs the send operation on libfuse's channel {@code ch}, whose device descriptor is
      * {@code fd}. Leaves the channel alone (and says so in the log) if it is not laid out as
-     * libfuse 2.9's. {@code lookupReplied} gets the node id of every successful LOOKUP reply, on
+     * libfuse 2.9's. {@code lookupReplied} gets the node id of every successful LOOKUP and LINK
+     * reply (entry replies, each of which the kernel counts as one lookup of the node), on
      * the thread answering it, before the reply is written.
      *
      * @return the installed patch, or null if the channel was left alone
@@ -124,7 +126,7 @@ final class KernelReplyPatch {
         int opcode = OPCODE.get()[0];
         try {
             if (count == 2 && iov.getPointer(0).getInt(OUT_HEADER_ERROR) == 0) {
-                if (opcode == FUSE_LOOKUP) {
+                if (opcode == FUSE_LOOKUP || opcode == FUSE_LINK) {
                     long node = iov.getPointer(IOVEC_SIZE).getLong(0); // fuse_entry_out.nodeid
                     if (node != 0) {
                         lookupReplied.accept(node);

@@ -107,7 +107,67 @@ final class OverlayFs {
         long linkCountChanged;
         /** The new name a LINK request made. */
         String linkedTo;
+        /** The node id of the request being served (set by the loop before each request). */
+        long requestNode;
+        /** The multi-linked file whose data the current request is changing, or null. */
+        LinkedFile change;
+        /** No other request was changing that file's data when this one began. */
+        boolean changeAlone;
+        /** Its other nodes' cached data is still to be dropped once the request is answered. */
+        boolean changePending;
     }
+
+    /**
+     * A file with several names, as the kernel knows it: libfuse 2's path API gives each name its
+     * own node id, so the kernel keeps one inode, attribute cache and page cache per name, and a
+     * change made through one of them must be pushed to the others (a lowlevel filesystem would
+     * answer every name with one node instead).
+     */
+    static final class LinkedFile {
+        /** The node ids the kernel may hold this file under. */
+        final Set<Long> nodes = ConcurrentHashMap.newKeySet();
+        /** Requests changing the file's data right now (see {@link #beginDataChange}). */
+        final java.util.concurrent.atomic.AtomicInteger changing = new java.util.concurrent.atomic.AtomicInteger();
+    }
+
+    /** A tracked node: the file (inode key) it names, and how many entry replies the kernel got for it. */
+    private static final class TrackedNode {
+        final long ino;
+        /** Lookups the kernel holds; -1 if unknown (it was looked up before it had several names), for good. */
+        volatile long lookups;
+
+        TrackedNode(long ino, long lookups) {
+            this.ino = ino;
+            this.lookups = lookups;
+        }
+    }
+
+    /** Files with several names, by the inode number the overlay reports. */
+    private final ConcurrentHashMap<Long, LinkedFile> linkedFiles = new ConcurrentHashMap<>();
+    /** The same, by node id: what lets a FORGET end the tracking, so memory follows the kernel's cache. */
+    private final ConcurrentHashMap<Long, TrackedNode> trackedNodes = new ConcurrentHashMap<>();
+
+    /** What the loop serving the mount can make the kernel drop (see {@link FuseLoop}). */
+    interface KernelCache {
+        /** Drops a node's cached attributes; takes no page lock. 0, or -errno (-ENOENT: no such node). */
+        int dropAttributes(long node);
+
+        /** Drops a node's cached attributes and data now; waits for that inode's locked pages. */
+        int dropData(long node);
+
+        /** Drops a node's cached attributes and data soon, on a thread that serves no requests. */
+        void dropDataLater(long node);
+
+        /**
+         * Lets the calling worker wait for page locks before it answers; false if that could leave
+         * no worker to serve the requests those locks wait for. Paired with {@link #endWait}.
+         */
+        boolean tryWait();
+
+        void endWait();
+    }
+
+    volatile KernelCache kernelCache;
 
     /**
      * Did the current request (on this thread) copy a non-directory up? Clears the flag. A copy-up
@@ -161,6 +221,9 @@ final class OverlayFs {
             ConcurrentHashMap<String, Long> names = linkNames.computeIfAbsent(s.linkCountChanged, k -> new ConcurrentHashMap<>());
             names.put(s.linkedTo, parent);
             names.put("#", source);
+            // the source node was looked up by a name that may have had one link then: its
+            // lookup count is unknown unless it is tracked already
+            track(s.linkCountChanged, source, false);
         }
         s.linkedTo = null;
     }
@@ -192,9 +255,214 @@ final class OverlayFs {
      * since forgotten and reused only costs the kernel one extra GETATTR.
      */
     void lookupReplied(long node) {
-        String dir = scratch.get().lowerDirSeen;
+        Scratch s = scratch.get();
+        String dir = s.lowerDirSeen;
         if (dir != null) {
             lowerDirNodes.put(dir, node);
+        }
+        if (s.multiLinkSeen != null) {
+            track(s.multiLinkIno, node, true);
+        } else if (!trackedNodes.isEmpty() && trackedNodes.containsKey(node)) {
+            track(0, node, true); // one more lookup the kernel will forget, even at nlink 1 now
+        }
+    }
+
+    /**
+     * Records that the kernel knows file {@code ino} (0: the one the node is already tracked for)
+     * under {@code node}; {@code reply}: it is an entry reply, which the kernel counts as a lookup
+     * (else the count is unknown).
+     */
+    private void track(long ino, long node, boolean reply) {
+        // every change of a node's tracking runs under its entry's lock in trackedNodes, so the
+        // two maps agree about it
+        trackedNodes.compute(node, (k, old) -> {
+            if (old == null) {
+                if (ino == 0) {
+                    return null;
+                }
+                addNode(ino, node);
+                return new TrackedNode(ino, reply ? 1 : -1);
+            }
+            long lookups = old.lookups < 0 ? -1 : old.lookups + (reply ? 1 : 0);
+            if (ino != 0 && ino != old.ino) {
+                // the name now reports another inode (copied up where origins are not supported)
+                dropNode(old.ino, node);
+                addNode(ino, node);
+                return new TrackedNode(ino, lookups);
+            }
+            old.lookups = lookups;
+            return old;
+        });
+    }
+
+    private void addNode(long ino, long node) {
+        linkedFiles.compute(ino, (k, f) -> {
+            LinkedFile lf = f == null ? new LinkedFile() : f;
+            lf.nodes.add(node);
+            return lf;
+        });
+    }
+
+    /** Takes {@code node} out of file {@code ino}'s nodes; forgets the file when none is left. */
+    private void dropNode(long ino, long node) {
+        boolean[] gone = {false};
+        linkedFiles.computeIfPresent(ino, (k, f) -> {
+            f.nodes.remove(node);
+            gone[0] = f.nodes.isEmpty();
+            return gone[0] ? null : f;
+        });
+        if (gone[0]) {
+            // the kernel holds none of its names any more: nothing of it left to invalidate
+            linkNames.remove(ino);
+        }
+    }
+
+    /**
+     * After the kernel sent FORGET for {@code node} with {@code count} lookups: stops tracking it
+     * once the kernel has forgotten every lookup it was given (the count is exact whatever order
+     * the FORGET and a new lookup of the node are served in). For a node whose count is unknown,
+     * asks the kernel whether it still has the node.
+     */
+    void forgotten(long node, long count) {
+        if (trackedNodes.isEmpty()) {
+            return;
+        }
+        TrackedNode t = trackedNodes.get(node);
+        if (t == null) {
+            return;
+        }
+        if (t.lookups < 0) {
+            // asked outside the map's lock: the kernel may first finish evicting that inode
+            KernelCache kc = kernelCache;
+            if (kc != null && kc.dropAttributes(node) != -Errno.ENOENT) {
+                return;
+            }
+            trackedNodes.computeIfPresent(node, (k, old) -> {
+                if (old != t) {
+                    return old;
+                }
+                dropNode(old.ino, node);
+                return null;
+            });
+            return;
+        }
+        trackedNodes.computeIfPresent(node, (k, old) -> {
+            if (old.lookups < 0) {
+                return old;
+            }
+            old.lookups -= count;
+            if (old.lookups > 0) {
+                return old;
+            }
+            dropNode(old.ino, node);
+            return null;
+        });
+    }
+
+    /** The calling worker's per-request state, for the loop to set {@link Scratch#requestNode} in. */
+    Scratch requestState() {
+        return scratch.get();
+    }
+
+    /**
+     * Before a request changes the data of the file open as {@code h}, which has several names.
+     * Call {@link #dataChanged} once it has, before the reply; the loop calls {@link #endDataChange}
+     * after it.
+     */
+    void beginDataChange(Handle h) {
+        beginDataChange(h.ino);
+    }
+
+    private void beginDataChange(long ino) {
+        LinkedFile f = linkedFiles.get(ino);
+        Scratch s = scratch.get();
+        if (f == null || s.change != null) {
+            return;
+        }
+        s.change = f;
+        s.changeAlone = f.changing.incrementAndGet() == 1;
+    }
+
+    /**
+     * Before the reply to a request that changed a multi-linked file's data: drops what the
+     * kernel caches for the file's other names, so that once the caller sees the change done it
+     * reads it through every name.
+     *
+     * <p>Dropping an inode's pages waits for the ones locked, and a page stays locked while the
+     * kernel waits for our answer to a READ or WRITE on it. So the pages are dropped here only if
+     * no other request is changing this file's data (two writers through two names, each waiting
+     * for the other's locked pages before answering, would deadlock) and another worker stays free
+     * to answer the requests these locks wait for. Otherwise only the attributes are dropped now
+     * (no page lock: a changed size is still seen at once, as the kernel drops the pages of a file
+     * whose size it finds changed) and the pages right after the reply, on a thread of their own.
+     */
+    void dataChanged() {
+        Scratch s = scratch.get();
+        LinkedFile f = s.change;
+        KernelCache kc = kernelCache;
+        if (f == null || kc == null) {
+            return;
+        }
+        boolean now = s.changeAlone && kc.tryWait();
+        try {
+            for (Long node : f.nodes) {
+                if (node != s.requestNode) {
+                    // never our own node: the caller holds its pages locked until we answer
+                    // -ENOENT (the kernel has evicted it) needs nothing: its FORGET ends the tracking
+                    if (now) {
+                        kc.dropData(node);
+                    } else {
+                        kc.dropAttributes(node);
+                    }
+                }
+            }
+        } finally {
+            if (now) {
+                kc.endWait();
+            }
+        }
+        s.changePending = !now;
+    }
+
+    /** After the reply (called by the loop for every request): finishes {@link #dataChanged}. */
+    void endDataChange() {
+        Scratch s = scratch.get();
+        LinkedFile f = s.change;
+        if (f == null) {
+            return;
+        }
+        s.change = null;
+        try {
+            KernelCache kc = kernelCache;
+            if (s.changePending && kc != null) {
+                for (Long node : f.nodes) {
+                    if (node != s.requestNode) {
+                        kc.dropDataLater(node);
+                    }
+                }
+            }
+        } finally {
+            s.changePending = false;
+            f.changing.decrementAndGet();
+        }
+    }
+
+    /**
+     * Before the reply to a request that changed only the attributes (mode, owner, times,
+     * xattrs) of an upper file with several names: drops the other names' cached attributes
+     * (no page lock is taken, so this is safe before any reply).
+     */
+    private void attributesChanged(long ino) {
+        LinkedFile f = linkedFiles.get(ino);
+        KernelCache kc = kernelCache;
+        if (f == null || kc == null) {
+            return;
+        }
+        long self = scratch.get().requestNode;
+        for (Long node : f.nodes) {
+            if (node != self) {
+                kc.dropAttributes(node);
+            }
         }
     }
 
@@ -819,41 +1087,80 @@ final class OverlayFs {
         getattr(p, st);
     }
 
-    private String upperFor(String p) {
-        int code = resolve(p, scratch.get().st);
+    /**
+     * The key of an upper file with several names that {@link #upperFor} just resolved, else 0
+     * (a file it copied up is a new one with one name: the kernel overlay breaks lower hard
+     * links on copy-up too).
+     */
+    private long linkedUpper(int code, Pointer st) {
+        return (code & UPPER) != 0 && !Stat.isDir(st) && Stat.nlink(st) > 1 ? Stat.ino(st) : 0;
+    }
+
+    /** {@link #upperFor}, remembering in {@code key[0]} whether other names need telling (see {@link #linkedUpper}). */
+    private String upperFor(String p, long[] key) {
+        Pointer st = scratch.get().st;
+        int code = resolve(p, st);
+        key[0] = linkedFiles.isEmpty() ? 0 : linkedUpper(code, st);
         if ((code & UPPER) == 0) {
             copyUp(p, true);
         }
         return up(p);
     }
 
+    private void attributesChangedIf(long[] key) {
+        if (key[0] != 0) {
+            attributesChanged(key[0]);
+        }
+    }
+
     void chmod(String p, int mode) {
-        String u = upperFor(p);
+        long[] key = new long[1];
+        String u = upperFor(p, key);
         Native.check(C.fchmodat(Native.AT_FDCWD, u, mode & 07777, 0), "chmod", u);
+        attributesChangedIf(key);
     }
 
     void chown(String p, int uid, int gid) {
-        String u = upperFor(p);
+        long[] key = new long[1];
+        String u = upperFor(p, key);
         Native.check(C.lchown(u, uid, gid), "lchown", u);
+        attributesChangedIf(key);
     }
 
     void utimens(String p, Pointer times) {
-        String u = upperFor(p);
+        long[] key = new long[1];
+        String u = upperFor(p, key);
         Native.check(C.utimensat(Native.AT_FDCWD, u, times, NOFOLLOW), "utimensat", u);
+        attributesChangedIf(key);
     }
 
     void truncate(String p, long size) {
-        int code = resolve(p, scratch.get().st);
+        Pointer st = scratch.get().st;
+        int code = resolve(p, st);
+        long key = linkedFiles.isEmpty() ? 0 : linkedUpper(code, st);
         if ((code & UPPER) == 0) {
             copyUp(p, size != 0);
         }
         String u = up(p);
+        if (key != 0) {
+            beginDataChange(key);
+        }
         Native.check(C.truncate(u, size), "truncate", u);
+        if (key != 0) {
+            dataChanged();
+        }
     }
 
     void ftruncate(String p, long size, Handle h) {
         if (h != null && h.upper) {
+            boolean linked = h.linked;
+            if (linked) {
+                beginDataChange(h);
+            }
             Native.check(C.ftruncate(h.fd, size), "ftruncate", p);
+            if (linked) {
+                dataChanged();
+            }
         } else {
             truncate(p, size);
         }
@@ -916,8 +1223,10 @@ final class OverlayFs {
 
     void setxattr(String p, String name, Pointer value, long size, int flags) {
         refuseAcl(name);
-        String u = upperFor(p);
+        long[] key = new long[1];
+        String u = upperFor(p, key);
         Native.check(C.lsetxattr(u, OverlayXattrs.toDisk(name), value, size, flags), "setxattr", u);
+        attributesChangedIf(key); // the ctime
     }
 
     void removexattr(String p, String name) {
@@ -930,8 +1239,10 @@ final class OverlayFs {
                 throw ErrnoException.of(Native.errno(), "removexattr", l);
             }
         }
-        String u = upperFor(p);
+        long[] key = new long[1];
+        String u = upperFor(p, key);
         Native.check(C.lremovexattr(u, disk), "removexattr", u);
+        attributesChangedIf(key);
     }
 
     // ---------------------------------------------------------------- namespace changes
@@ -1036,7 +1347,29 @@ final class OverlayFs {
         if (visible(lookup(to, s.st2, false))) {
             s.linkCountChanged = Stat.ino(s.st2);
             s.linkedTo = to;
+            markLinkedHandles(Stat.ino(s.st2));
         }
+    }
+
+    /**
+     * A file just got another name: its handles opened while it had one must now push their
+     * changes to the other names too. Runs over the open handles, which link(2) can afford;
+     * a handle of unknown inode (created, or copied up at open) costs an fstat.
+     */
+    private void markLinkedHandles(long ino) {
+        Pointer st = scratch.get().parentSt; // free once the link is made
+        handles.forEach(h -> {
+            if (!h.upper || h.linked) {
+                return;
+            }
+            if (h.ino == 0 && C.fstat(h.fd, st) == 0) {
+                applyOrigin(null, h.fd, st);
+                h.ino = Stat.ino(st);
+            }
+            if (h.ino == ino) {
+                h.linked = true;
+            }
+        });
     }
 
     long create(String p, int mode, int flags, int uid, int gid) {
@@ -1384,6 +1717,10 @@ final class OverlayFs {
         boolean trunc = (flags & Native.O_TRUNC) != 0;
         boolean write = (flags & Native.O_ACCMODE) != Native.O_RDONLY || trunc;
         boolean inUpper = (code & UPPER) != 0;
+        // st describes the file opened unless it is copied up now (then it is a new inode, whose
+        // number is not worth a system call here: see markLinkedHandles)
+        long ino = inUpper || !write ? Stat.ino(st) : 0;
+        boolean linked = inUpper && !Stat.isDir(st) && Stat.nlink(st) > 1;
         if (write && !inUpper) {
             copyUp(p, !trunc);
             inUpper = true;
@@ -1391,16 +1728,26 @@ final class OverlayFs {
         String r = inUpper ? up(p) : lo(p);
         int openFlags = (flags & ~(Native.O_CREAT | Native.O_EXCL | Native.O_NOCTTY | 040000 /* O_DIRECT */))
                 | Native.O_CLOEXEC;
+        if (linked && trunc) {
+            beginDataChange(ino); // O_TRUNC empties it for every name
+        }
         int fd = Native.check(C.open(r, openFlags, 0), "open", r);
+        if (linked && trunc) {
+            dataChanged();
+        }
         if (!inUpper) {
             // FUSE splits a sequential read into 128 KiB requests served by several threads, which
             // keeps the lower file's readahead window small; ask for the large one
             C.posix_fadvise(fd, 0, 0, 2 /* POSIX_FADV_SEQUENTIAL */);
         }
         if (inUpper || !Stat.isReg(st)) {
-            return handles.add(new Handle(fd, inUpper, null));
+            Handle h = new Handle(fd, inUpper, null);
+            h.ino = ino;
+            h.linked = linked;
+            return handles.add(h);
         }
         Handle h = new Handle(fd, false, p);
+        h.ino = ino;
         lowerOpen.compute(p, (k, list) -> {
             java.util.List<Handle> l = list == null ? new java.util.ArrayList<>(2) : list;
             l.add(h);

@@ -10,7 +10,6 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -20,7 +19,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class ParitySpecialFilesTest {
 
     /** link(2) of a lower file copies it up first; nlink is what the kernel overlay reports at each step. */
-    @Tag("known-failing")
     @Test
     void hardLinkOfLowerFile() throws Exception {
         Parity.check(o -> {
