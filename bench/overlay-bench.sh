@@ -119,7 +119,8 @@ for fs in ${MOUNTS//,/ }; do
             if [ -z "$OURS_CMD" ]; then
                 jar="$REPO/fuse/target/docker-on-top-fuse.jar"
                 if [ -f "$jar" ]; then
-                    OURS_CMD="java -jar $jar"
+                    # the launcher: the JVM options the plugin runs the server with
+                    OURS_CMD="$REPO/src/bin/docker-on-top-fuse"
                 else
                     SKIP[$fs]="skipped: $jar not built"
                 fi
