@@ -7,11 +7,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
@@ -302,21 +300,7 @@ public final class FuseMain {
     /** Empties our scratch directory inside the workdir (leftovers of a crash). */
     static void cleanWorkDir(Path work) throws IOException {
         if (Files.isDirectory(work, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            Files.walkFileTree(work, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                    Files.delete(file);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
-                    if (!dir.equals(work)) {
-                        Files.delete(dir);
-                    }
-                    return FileVisitResult.CONTINUE;
-                }
-            });
+            org.dockerontop.overlay.format.Trees.empty(work);
         } else {
             Files.createDirectories(work);
         }

@@ -38,7 +38,7 @@ final class Mountpoints {
                 }
                 Files.delete(mp);
             }
-            VolumeStore.deleteTree(work);
+            org.dockerontop.overlay.format.Trees.delete(work);
         } catch (IOException | VolumeException e) {
             LOG.warn("Volume {}: cannot remove {} / {}: {}; harmless, the next mount reuses them", name, mp, work,
                     e.toString());

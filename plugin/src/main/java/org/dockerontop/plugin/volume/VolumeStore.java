@@ -12,15 +12,13 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
+import org.dockerontop.overlay.format.Trees;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -308,7 +306,7 @@ public final class VolumeStore {
     /** Deletes one discarded upper (after the Mount that discarded it succeeded); failures are logged. */
     public void deleteDiscarded(String name, Path aside) {
         try {
-            deleteTree(aside);
+            Trees.delete(aside);
         } catch (IOException e) {
             LOG.warn("Volume {}: cannot delete the discarded changes in {}: {}; retried at the next start", name,
                     aside, e.toString());
@@ -319,7 +317,7 @@ public final class VolumeStore {
     public void deleteDiscarded(String name) {
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(volumeDir(name), DISCARDED_UPPER + "*")) {
             for (Path p : ds) {
-                deleteTree(p);
+                Trees.delete(p);
             }
         } catch (IOException e) {
             LOG.warn("Volume {}: cannot delete discarded changes: {}", name, e.toString());
@@ -344,7 +342,7 @@ public final class VolumeStore {
             throw new VolumeException("cannot remove the state of volume " + name + ": " + e, e);
         }
         try {
-            deleteTree(trash);
+            Trees.delete(trash);
         } catch (IOException e) {
             LOG.warn("Volume {} is removed, but deleting {} failed ({}); it will be retried at the next start",
                     name, trash, e.toString());
@@ -358,7 +356,7 @@ public final class VolumeStore {
                 String n = p.getFileName().toString();
                 if (n.startsWith(CREATING) || n.startsWith(REMOVING)) {
                     LOG.info("Deleting {} left by an interrupted create or remove", p);
-                    deleteTree(p);
+                    Trees.delete(p);
                 }
             }
         } catch (IOException e) {
@@ -405,47 +403,9 @@ public final class VolumeStore {
         }
     }
 
-    /**
-     * Deletes a tree without following symbolic links (whiteouts and other special files included). Entries that
-     * vanish meanwhile (another deleter at work) are fine.
-     */
-    static void deleteTree(Path top) throws IOException {
-        if (!Files.exists(top, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        try {
-            Files.walkFileTree(top, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                    Files.deleteIfExists(file);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult visitFileFailed(Path file, IOException exc) throws IOException {
-                    if (exc instanceof NoSuchFileException) {
-                        return FileVisitResult.CONTINUE;
-                    }
-                    throw exc;
-                }
-
-                @Override
-                public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
-                    if (exc != null && !(exc instanceof NoSuchFileException)) {
-                        throw exc;
-                    }
-                    Files.deleteIfExists(dir);
-                    return FileVisitResult.CONTINUE;
-                }
-            });
-        } catch (NoSuchFileException e) {
-            // the top itself vanished
-        }
-    }
-
     private static void deleteQuietly(Path p) {
         try {
-            deleteTree(p);
+            Trees.delete(p);
         } catch (IOException e) {
             LOG.warn("Cannot delete {}: {}", p, e.toString());
         }

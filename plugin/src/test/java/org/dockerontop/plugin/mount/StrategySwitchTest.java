@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -115,7 +114,7 @@ class StrategySwitchTest {
         Files.writeString(mp.resolve("new.txt"), "new");
         Files.writeString(mp.resolve("base.txt"), "modified");
         Files.delete(mp.resolve("gone.txt"));
-        deleteTree(mp.resolve("dir"));
+        org.dockerontop.overlay.format.Trees.delete(mp.resolve("dir"));
         Files.createDirectories(mp.resolve("dir"));
         Files.writeString(mp.resolve("dir/c"), "c");
     }
@@ -155,14 +154,6 @@ class StrategySwitchTest {
     private static List<String> list(Path d) throws IOException {
         try (Stream<Path> s = Files.list(d)) {
             return s.map(p -> p.getFileName().toString()).sorted().toList();
-        }
-    }
-
-    private static void deleteTree(Path d) throws IOException {
-        try (Stream<Path> s = Files.walk(d)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
         }
     }
 }

@@ -61,7 +61,7 @@ public final class MountLatency {
                 KernelOverlayMount.detach(tmp.resolve("state/v/mountpoint"));
             }
             s.remove("v");
-            VolumeStore.deleteTree(tmp);
+            org.dockerontop.overlay.format.Trees.delete(tmp);
         }
     }
 
