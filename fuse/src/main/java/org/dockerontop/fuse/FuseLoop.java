@@ -113,6 +113,8 @@ final class FuseLoop {
         long bufsize = FUSE.fuse_chan_bufsize(ch);
         fs.nodeInvalidator = node -> FUSE.fuse_lowlevel_notify_inval_inode(ch, node, -1, 0);
         KernelCacheDrops drops = new KernelCacheDrops(ch, threads);
+        EntryInvalidations entries = new EntryInvalidations(
+                (parent, name, length) -> FUSE.fuse_lowlevel_notify_inval_entry(ch, parent, name, length));
         fs.kernelCache = drops;
         KernelReplyPatch replies = KernelReplyPatch.install(ch, FUSE.fuse_chan_fd(ch), fs::lookupReplied);
         // room for the 1 MiB writes the patched INIT asks for; libfuse's own size otherwise
@@ -120,7 +122,7 @@ final class FuseLoop {
         java.util.concurrent.atomic.AtomicBoolean live = new java.util.concurrent.atomic.AtomicBoolean(true);
         List<Thread> workers = new ArrayList<>();
         for (int i = 0; i < threads; i++) {
-            Thread t = new Thread(() -> serve(fs, se, ch, requestBuffer, replies), "fuse-worker-" + i);
+            Thread t = new Thread(() -> serve(fs, se, ch, requestBuffer, replies, entries), "fuse-worker-" + i);
             t.setDaemon(true);
             workers.add(t);
             t.start();
@@ -150,14 +152,15 @@ final class FuseLoop {
                 break;
             }
         }
-        boolean dropsStopped = drops.stop();
+        boolean entriesStopped = entries.stop();
+        boolean dropsStopped = drops.stop() && entriesStopped;
         synchronized (live) {
             live.set(false);
             if (dropsStopped) {
                 FUSE.fuse_teardown(fuse, mp.getPointer(0));
             } else {
                 // the channel would be freed under a thread still writing to it
-                LOG.error("cache invalidation thread did not stop; leaving libfuse's session as it is");
+                LOG.error("a cache invalidation thread did not stop; leaving libfuse's session as it is");
             }
         }
         java.lang.ref.Reference.reachabilityFence(replies); // libfuse calls it until the teardown
@@ -168,8 +171,8 @@ final class FuseLoop {
      * Tells the kernel what libfuse's high-level API cannot: which cached attributes became wrong
      * while serving a request (attributes only: off < 0 keeps the page cache).
      */
-    private static void afterRequest(OverlayFs fs, Pointer ch, Pointer mem, int size, int opcode, long nodeid,
-            long linkSource) {
+    private static void afterRequest(OverlayFs fs, Pointer ch, EntryInvalidations entries, Pointer mem, int size,
+            int opcode, long nodeid, long linkSource) {
         // a write through one name of a multi-linked file: the rest of the other names' drop
         fs.endDataChange();
         if (opcode == FUSE_FORGET) {
@@ -185,22 +188,12 @@ final class FuseLoop {
         fs.takeStaleLinks((node, name) -> {
             if (name == null) {
                 FUSE.fuse_lowlevel_notify_inval_inode(ch, node, -1, 0);
-                return;
+            } else {
+                entries.invalidate(node, name);
             }
-            byte[] b = name.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
-            Pointer n = Native.allocate(b.length + 1);
-            n.put(0, b, 0, b.length);
-            n.putByte(b.length, (byte) 0);
-            FUSE.fuse_lowlevel_notify_inval_entry(ch, node, n, b.length);
         });
         // directories copied up on the way became merged (nlink 1): drop their cached dentries
-        fs.takeCopiedDirs((parent, name) -> {
-            byte[] b = name.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
-            Pointer n = Native.allocate(b.length + 1);
-            n.put(0, b, 0, b.length);
-            n.putByte(b.length, (byte) 0);
-            FUSE.fuse_lowlevel_notify_inval_entry(ch, parent, n, b.length);
-        });
+        fs.takeCopiedDirs(entries::invalidate);
         if (linkSource != 0) {
             // the new name gets its own node, so the source would keep its old nlink (and,
             // after a copy-up, its lower inode number) for attr_timeout
@@ -212,7 +205,9 @@ final class FuseLoop {
             int oldEnd = nul(mem, RENAME_IN_NAMES, size);
             int newEnd = nul(mem, oldEnd + 1, size);
             if (newEnd > oldEnd + 1) {
-                FUSE.fuse_lowlevel_notify_inval_entry(ch, newdir, mem.slice(oldEnd + 1), newEnd - oldEnd - 1);
+                byte[] name = new byte[newEnd - oldEnd - 1];
+                mem.get(oldEnd + 1, name, 0, name.length); // the buffer is reused by the next request
+                entries.invalidate(newdir, name);
             }
         } else if (copiedUp) {
             // open for writing, setattr, setxattr...: the request names the copied-up inode
@@ -230,7 +225,8 @@ final class FuseLoop {
         throw new IllegalArgumentException("unterminated name in request");
     }
 
-    private static void serve(OverlayFs fs, Pointer se, Pointer ch, long bufsize, KernelReplyPatch replies) {
+    private static void serve(OverlayFs fs, Pointer se, Pointer ch, long bufsize, KernelReplyPatch replies,
+            EntryInvalidations entries) {
         Pointer buf = Native.allocate(FUSE_BUF_SIZE);
         Pointer chp = Native.allocate(8);
         // one request buffer per worker for its whole life, as fuse_loop_mt does
@@ -278,7 +274,7 @@ final class FuseLoop {
                     fs.endLink(nodeid, linkSource);
                 }
                 try {
-                    afterRequest(fs, ch, mem, res, opcode, nodeid, linkSource);
+                    afterRequest(fs, ch, entries, mem, res, opcode, nodeid, linkSource);
                 } catch (RuntimeException e) {
                     // only a cache hint was lost; the request itself has been answered
                     LOG.error("after request {} on node {}", opcode, nodeid, e);

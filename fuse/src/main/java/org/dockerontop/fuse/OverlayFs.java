@@ -913,7 +913,7 @@ final class OverlayFs {
             while (p < dataEnd) {
                 offs.putLong(0, p);
                 offs.putLong(8, p);
-                long n = C.copy_file_range(in, offs, out, offs.slice(8), dataEnd - p, 0);
+                long n = C.copy_file_range(in, offs, out, offs.slice(8), Math.min(dataEnd - p, WRITEBACK_CHUNK), 0);
                 if (n < 0) {
                     int e = Native.errno();
                     if (e == Errno.EXDEV || e == Errno.ENOSYS || e == Errno.EINVAL || e == Errno.EOPNOTSUPP) {
@@ -927,10 +927,17 @@ final class OverlayFs {
                     break; // file shrank under us
                 }
                 p += n;
+                // start writing back what is copied while the rest is copied, so that the fsync
+                // that ends the copy-up waits for the last chunk rather than the whole file
+                C.sync_file_range(out, p - n, n, SYNC_FILE_RANGE_WRITE);
             }
             pos = dataEnd;
         }
     }
+
+    /** Bytes copied per copy_file_range call during a copy-up, each then handed to writeback. */
+    private static final long WRITEBACK_CHUNK = 8L << 20;
+    private static final int SYNC_FILE_RANGE_WRITE = 2;
 
     private void copyWithBuffer(int in, int out, long from, long to, String src) {
         Pointer buf = Native.allocate(1 << 20);

@@ -38,6 +38,8 @@ public interface LibC {
     int truncate(String path, long length);
     int fsync(int fd);
     int fdatasync(int fd);
+
+    int sync_file_range(int fd, long offset, long nbytes, int flags);
     int fallocate(int fd, int mode, long offset, long len);
     int posix_fadvise(int fd, long offset, long len, int advice);
 
