@@ -195,9 +195,12 @@ class UnixSocketPipeBridgeTest {
     @Test
     void aSlowMountDoesNotHoldUpOtherRequests() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
-        volumes.blockNextUntil(release);
+        CountDownLatch mountStarted = volumes.blockNextUntil(release);
         try (RawHttpConnection slow = connect(); RawHttpConnection other = connect()) {
             slow.send(RawHttpConnection.post("/VolumeDriver.Mount", "{\"Name\":\"big\",\"ID\":\"a\"}"));
+            // the block is for whichever call comes first: wait until it is the mount, not a Get
+            // that overtook it on a loaded machine (which then hung the test)
+            assertTrue(mountStarted.await(10, TimeUnit.SECONDS), "the mount reached the volume service");
             // the mount is in progress on a worker thread; the single I/O thread still serves everyone else
             for (int i = 0; i < 20; i++) {
                 assertEquals(200, other.exchange("/VolumeDriver.Get", "{\"Name\":\"v1\"}").status());
