@@ -111,18 +111,25 @@ final class FuseLoop {
         Pointer se = FUSE.fuse_get_session(fuse);
         Pointer ch = FUSE.fuse_session_next_chan(se, null);
         long bufsize = FUSE.fuse_chan_bufsize(ch);
-        fs.nodeInvalidator = node -> FUSE.fuse_lowlevel_notify_inval_inode(ch, node, -1, 0);
-        KernelCacheDrops drops = new KernelCacheDrops(ch, threads);
-        EntryInvalidations entries = new EntryInvalidations(
-                (parent, name, length) -> FUSE.fuse_lowlevel_notify_inval_entry(ch, parent, name, length));
-        fs.kernelCache = drops;
+        LateNotifications late = new LateNotifications(new LateNotifications.Sender() {
+            @Override
+            public int invalidateEntry(long parent, Pointer name, long length) {
+                return FUSE.fuse_lowlevel_notify_inval_entry(ch, parent, name, length);
+            }
+
+            @Override
+            public int dropData(long node) {
+                return KernelCacheDrops.dropData(ch, node);
+            }
+        });
+        fs.kernelCache = new KernelCacheDrops(ch, threads, late);
         KernelReplyPatch replies = KernelReplyPatch.install(ch, FUSE.fuse_chan_fd(ch), fs::lookupReplied);
         // room for the 1 MiB writes the patched INIT asks for; libfuse's own size otherwise
         long requestBuffer = replies != null ? Math.max(bufsize, KernelReplyPatch.REQUEST_BUFFER) : bufsize;
         java.util.concurrent.atomic.AtomicBoolean live = new java.util.concurrent.atomic.AtomicBoolean(true);
         List<Thread> workers = new ArrayList<>();
         for (int i = 0; i < threads; i++) {
-            Thread t = new Thread(() -> serve(fs, se, ch, requestBuffer, replies, entries), "fuse-worker-" + i);
+            Thread t = new Thread(() -> serve(fs, se, ch, requestBuffer, replies, late), "fuse-worker-" + i);
             t.setDaemon(true);
             workers.add(t);
             t.start();
@@ -152,15 +159,14 @@ final class FuseLoop {
                 break;
             }
         }
-        boolean entriesStopped = entries.stop();
-        boolean dropsStopped = drops.stop() && entriesStopped;
+        boolean lateStopped = late.stop();
         synchronized (live) {
             live.set(false);
-            if (dropsStopped) {
+            if (lateStopped) {
                 FUSE.fuse_teardown(fuse, mp.getPointer(0));
             } else {
                 // the channel would be freed under a thread still writing to it
-                LOG.error("a cache invalidation thread did not stop; leaving libfuse's session as it is");
+                LOG.error("the cache invalidation thread did not stop; leaving libfuse's session as it is");
             }
         }
         java.lang.ref.Reference.reachabilityFence(replies); // libfuse calls it until the teardown
@@ -171,7 +177,7 @@ final class FuseLoop {
      * Tells the kernel what libfuse's high-level API cannot: which cached attributes became wrong
      * while serving a request (attributes only: off < 0 keeps the page cache).
      */
-    private static void afterRequest(OverlayFs fs, Pointer ch, EntryInvalidations entries, Pointer mem, int size,
+    private static void afterRequest(OverlayFs fs, Pointer ch, LateNotifications late, Pointer mem, int size,
             int opcode, long nodeid, long linkSource) {
         // a write through one name of a multi-linked file: the rest of the other names' drop
         fs.endDataChange();
@@ -189,11 +195,11 @@ final class FuseLoop {
             if (name == null) {
                 FUSE.fuse_lowlevel_notify_inval_inode(ch, node, -1, 0);
             } else {
-                entries.invalidate(node, name);
+                late.invalidateEntry(node, name);
             }
         });
         // directories copied up on the way became merged (nlink 1): drop their cached dentries
-        fs.takeCopiedDirs(entries::invalidate);
+        fs.takeCopiedDirs(late::invalidateEntry);
         if (linkSource != 0) {
             // the new name gets its own node, so the source would keep its old nlink (and,
             // after a copy-up, its lower inode number) for attr_timeout
@@ -207,7 +213,7 @@ final class FuseLoop {
             if (newEnd > oldEnd + 1) {
                 byte[] name = new byte[newEnd - oldEnd - 1];
                 mem.get(oldEnd + 1, name, 0, name.length); // the buffer is reused by the next request
-                entries.invalidate(newdir, name);
+                late.invalidateEntry(newdir, name);
             }
         } else if (copiedUp) {
             // open for writing, setattr, setxattr...: the request names the copied-up inode
@@ -226,7 +232,7 @@ final class FuseLoop {
     }
 
     private static void serve(OverlayFs fs, Pointer se, Pointer ch, long bufsize, KernelReplyPatch replies,
-            EntryInvalidations entries) {
+            LateNotifications late) {
         Pointer buf = Native.allocate(FUSE_BUF_SIZE);
         Pointer chp = Native.allocate(8);
         // one request buffer per worker for its whole life, as fuse_loop_mt does
@@ -274,7 +280,7 @@ final class FuseLoop {
                     fs.endLink(nodeid, linkSource);
                 }
                 try {
-                    afterRequest(fs, ch, entries, mem, res, opcode, nodeid, linkSource);
+                    afterRequest(fs, ch, late, mem, res, opcode, nodeid, linkSource);
                 } catch (RuntimeException e) {
                     // only a cache hint was lost; the request itself has been answered
                     LOG.error("after request {} on node {}", opcode, nodeid, e);
@@ -289,22 +295,22 @@ final class FuseLoop {
     /**
      * Drops what the kernel caches for a node. Waiting for an inode's locked pages is allowed to
      * all workers but one, so that one is always left to answer the READs and WRITEs those pages
-     * wait for; drops that may not wait in a worker go to a thread of their own.
+     * wait for; drops that may not wait in a worker go to the {@link LateNotifications} thread.
      */
     private static final class KernelCacheDrops implements OverlayFs.KernelCache {
         private final Pointer ch;
         private final java.util.concurrent.Semaphore waiters;
-        /** Nodes queued for {@link #dropDataLater}: each at most once, so the queue stays bounded. */
-        private final java.util.Set<Long> queued = java.util.concurrent.ConcurrentHashMap.newKeySet();
-        private final java.util.concurrent.LinkedBlockingQueue<Long> later = new java.util.concurrent.LinkedBlockingQueue<>();
-        private final Thread thread;
+        private final LateNotifications late;
 
-        KernelCacheDrops(Pointer ch, int workers) {
+        KernelCacheDrops(Pointer ch, int workers, LateNotifications late) {
             this.ch = ch;
             this.waiters = new java.util.concurrent.Semaphore(Math.max(0, workers - 1));
-            this.thread = new Thread(this::drain, "fuse-cache-drops");
-            thread.setDaemon(true);
-            thread.start();
+            this.late = late;
+        }
+
+        /** Offset 0, length 0: attributes and every cached page. */
+        static int dropData(Pointer ch, long node) {
+            return FUSE.fuse_lowlevel_notify_inval_inode(ch, node, 0, 0);
         }
 
         @Override
@@ -314,15 +320,12 @@ final class FuseLoop {
 
         @Override
         public int dropData(long node) {
-            // offset 0, length 0: attributes and every cached page
-            return FUSE.fuse_lowlevel_notify_inval_inode(ch, node, 0, 0);
+            return dropData(ch, node);
         }
 
         @Override
         public void dropDataLater(long node) {
-            if (queued.add(node)) {
-                later.add(node);
-            }
+            late.dropData(node);
         }
 
         @Override
@@ -333,37 +336,6 @@ final class FuseLoop {
         @Override
         public void endWait() {
             waiters.release();
-        }
-
-        private void drain() {
-            while (true) {
-                long node;
-                try {
-                    node = later.take();
-                } catch (InterruptedException e) {
-                    return;
-                }
-                if (node == 0) {
-                    return; // stop
-                }
-                // dequeued before the drop: a change made meanwhile queues the node again
-                queued.remove(node);
-                int r = dropData(node);
-                if (r != 0 && r != -Errno.ENOENT) {
-                    LOG.debug("dropping the cache of node {}: {}", node, Errno.name(-r));
-                }
-            }
-        }
-
-        /** Stops the thread once the mount is gone; true if it has stopped. */
-        boolean stop() {
-            later.add(0L);
-            try {
-                thread.join(10_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            return !thread.isAlive();
         }
     }
 }

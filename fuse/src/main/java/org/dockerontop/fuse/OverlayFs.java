@@ -149,7 +149,10 @@ final class OverlayFs {
 
     /** What the loop serving the mount can make the kernel drop (see {@link FuseLoop}). */
     interface KernelCache {
-        /** Drops a node's cached attributes; takes no page lock. 0, or -errno (-ENOENT: no such node). */
+        /**
+         * Drops a node's cached attributes; takes no page or directory lock, so it is safe inside a
+         * request, before its reply. 0, or -errno (-ENOENT: no such node).
+         */
         int dropAttributes(long node);
 
         /** Drops a node's cached attributes and data now; waits for that inode's locked pages. */
@@ -202,11 +205,6 @@ final class OverlayFs {
      */
     private final ConcurrentHashMap<Long, ConcurrentHashMap<String, Long>> linkNames = new ConcurrentHashMap<>();
 
-    /**
-     * Drops a node's cached attributes from inside a request (set by the loop that serves the
-     * mount). Safe there: unlike an entry invalidation it takes no directory lock.
-     */
-    volatile java.util.function.LongConsumer nodeInvalidator;
     private static final ThreadLocal<Long> STALE_SOURCE = new ThreadLocal<>();
 
     /** Sink for stale names: {@code name} null means {@code node} is the inode's own node. */
@@ -842,9 +840,9 @@ final class OverlayFs {
                 // stat right after this request cannot see the old count (the entry invalidation
                 // after the reply cannot be done earlier: it locks the parent directory)
                 Long node = lowerDirNodes.remove(p);
-                java.util.function.LongConsumer inval = nodeInvalidator;
-                if (node != null && inval != null) {
-                    inval.accept(node);
+                KernelCache kc = kernelCache;
+                if (node != null && kc != null) {
+                    kc.dropAttributes(node);
                 }
             }
         } finally {
@@ -1471,8 +1469,7 @@ final class OverlayFs {
                 if (names != null) {
                     names.remove(p);
                     Long source = names.get("#");
-                    java.util.function.LongConsumer inv = nodeInvalidator;
-                    if (source != null && inv != null) {
+                    if (source != null && kernelCache != null) {
                         // before the reply, so a caller's next lstat cannot see the old count
                         STALE_SOURCE.set(source);
                     }
@@ -1491,7 +1488,7 @@ final class OverlayFs {
             Long source = STALE_SOURCE.get();
             if (source != null) {
                 STALE_SOURCE.remove();
-                nodeInvalidator.accept(source);
+                kernelCache.dropAttributes(source);
             }
         } finally {
             STALE_SOURCE.remove();
