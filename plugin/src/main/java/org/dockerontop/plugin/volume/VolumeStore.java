@@ -1,6 +1,7 @@
 package org.dockerontop.plugin.volume;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.dockerontop.overlay.format.Trees;
 import org.dockerontop.overlay.mount.Flock;
 import org.dockerontop.overlay.mount.MountException;
 import org.dockerontop.overlay.mount.Syscalls;
@@ -16,7 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import org.dockerontop.overlay.format.Trees;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
