@@ -92,7 +92,8 @@ final class FuseLoop {
      *
      * @return 0 when it ended by unmounting, non-zero if the mount could not be set up
      */
-    static int run(FuseOperations ops, OverlayFs fs, String mountPoint, List<String> fuseArgs, int threads, boolean debug) {
+    static int run(FuseOperations ops, OverlayFs fs, String mountPoint, List<String> fuseArgs, int threads, boolean debug,
+            Passthrough.Policy passthrough, boolean readOnly) {
         List<String> argv = new ArrayList<>();
         argv.add(FuseMain.SUBTYPE);
         argv.add(mountPoint);
@@ -123,7 +124,12 @@ final class FuseLoop {
             }
         });
         fs.kernelCache = new KernelCacheDrops(ch, threads, late);
-        KernelReplyPatch replies = KernelReplyPatch.install(ch, FUSE.fuse_chan_fd(ch), fs::lookupReplied);
+        int devFd = FUSE.fuse_chan_fd(ch);
+        Passthrough io = new Passthrough(devFd, passthrough, readOnly, fs.handles()::get, fs.layers());
+        KernelReplyPatch replies = KernelReplyPatch.install(ch, devFd, fs::lookupReplied, io);
+        if (replies != null) {
+            fs.passthrough = io; // counts releases of what the patched replies counted
+        }
         // room for the 1 MiB writes the patched INIT asks for; libfuse's own size otherwise
         long requestBuffer = replies != null ? Math.max(bufsize, KernelReplyPatch.REQUEST_BUFFER) : bufsize;
         java.util.concurrent.atomic.AtomicBoolean live = new java.util.concurrent.atomic.AtomicBoolean(true);

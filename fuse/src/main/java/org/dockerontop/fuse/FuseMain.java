@@ -238,7 +238,7 @@ public final class FuseMain {
         fuseOpts.add(fuseOptions(o));
         int rc;
         try {
-            rc = fuse.serve(mountPoint, o.debug, fuseOpts, o.threads);
+            rc = fuse.serve(mountPoint, o.debug, fuseOpts, o.threads, o.passthrough, o.readOnly);
         } catch (RuntimeException e) {
             System.err.println("docker-on-top-fuse: mount failed: " + e);
             return 1;

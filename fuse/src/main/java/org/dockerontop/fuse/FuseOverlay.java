@@ -80,8 +80,9 @@ public final class FuseOverlay extends FuseStubFS {
      *
      * @return 0 once unmounted, non-zero if libfuse could not mount
      */
-    int serve(Path mountPoint, boolean debug, java.util.List<String> fuseArgs, int threads) {
-        return FuseLoop.run(fuseOperations, fs, mountPoint.toString(), fuseArgs, threads, debug);
+    int serve(Path mountPoint, boolean debug, java.util.List<String> fuseArgs, int threads,
+            Passthrough.Policy passthrough, boolean readOnly) {
+        return FuseLoop.run(fuseOperations, fs, mountPoint.toString(), fuseArgs, threads, debug, passthrough, readOnly);
     }
 
     static int fail(Throwable t, String op, String path) {

@@ -21,6 +21,12 @@ final class Handle {
      * path looks no further.
      */
     volatile boolean linked;
+    /**
+     * The kernel node this open file is counted on by {@link Passthrough} (0: not counted), and
+     * its backing id there if the kernel serves it by passthrough (0: cached).
+     */
+    volatile long ioNode;
+    volatile int backingId;
 
     Handle(int fd, boolean upper, String lowerPath) {
         this.fd = fd;

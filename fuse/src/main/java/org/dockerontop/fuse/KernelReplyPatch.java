@@ -24,9 +24,12 @@ import org.slf4j.LoggerFactory;
  * /usr/include). The kernel drops a cached listing whenever the directory changes through the mount
  * (its change counter and mtime are checked on every read of the cache), and the layers do not change
  * behind the mount's back (the rule the long entry and attribute timeouts already rely on).
+ * <li><b>OPEN, CREATE</b>: {@code FOPEN_PASSTHROUGH} with a backing file, or {@code FOPEN_DIRECT_IO},
+ * as {@link Passthrough} decides; and in the INIT reply the {@code FUSE_PASSTHROUGH} flag that lets
+ * the kernel accept them (kernel 6.9).
  * </ul>
  *
- * <p>Neither changes the protocol version libfuse negotiated: both are flags the kernel honours at
+ * <p>None changes the protocol version libfuse negotiated: both are flags the kernel honours at
  * any minor version. If the channel's memory does not look like libfuse 2.9's struct, nothing is
  * installed (a different libfuse build costs speed, never correctness).
  */
@@ -36,10 +39,14 @@ final class KernelReplyPatch {
 
     static final int FUSE_LOOKUP = 1;
     static final int FUSE_LINK = 13;
+    static final int FUSE_OPEN = 14;
     static final int FUSE_INIT = 26;
     static final int FUSE_OPENDIR = 27;
+    static final int FUSE_CREATE = 35;
+    private static final int FOPEN_DIRECT_IO = 1;
     private static final int FOPEN_KEEP_CACHE = 1 << 1;
     private static final int FOPEN_CACHE_DIR = 1 << 3;
+    private static final int FOPEN_PASSTHROUGH = 1 << 7;
 
     /** Pages per request we ask for (the kernel's default limit, fuse.max_pages_limit). */
     static final int MAX_PAGES = 256;
@@ -55,31 +62,50 @@ final class KernelReplyPatch {
     private static final int OUT_HEADER_LEN = 0;
     private static final int OUT_HEADER_ERROR = 4;
     private static final int OUT_HEADER_SIZE = 16;
-    /** struct fuse_open_out: fh, open_flags, padding. */
+    /** struct fuse_open_out: fh, open_flags, backing_id. */
     private static final int OPEN_OUT_FLAGS = 8;
+    private static final int OPEN_OUT_BACKING_ID = 12;
     private static final int OPEN_OUT_SIZE = 16;
-    /** struct fuse_init_in after the 40-byte request header: major, minor, max_readahead, flags. */
+    /** A CREATE reply: struct fuse_entry_out, then struct fuse_open_out. */
+    private static final int ENTRY_OUT_SIZE = 128;
+    /** The request header's nodeid. */
+    private static final int IN_HEADER_NODEID = 16;
+    /** struct fuse_init_in after the 40-byte request header: major, minor, max_readahead, flags, flags2. */
     private static final int INIT_IN_FLAGS = 40 + 12;
+    private static final int INIT_IN_FLAGS2 = 40 + 16;
     /** struct fuse_init_out: major, minor, max_readahead, flags, max_background, congestion, max_write, time_gran, max_pages... */
     private static final int INIT_OUT_FLAGS = 12;
     private static final int INIT_OUT_MAX_WRITE = 20;
     private static final int INIT_OUT_MAX_PAGES = 28;
+    private static final int INIT_OUT_FLAGS2 = 32;
+    private static final int INIT_OUT_MAX_STACK_DEPTH = 36;
     private static final int INIT_OUT_SIZE = 64;
     private static final int FUSE_MAX_PAGES = 1 << 22;
+    private static final int FUSE_INIT_EXT = 1 << 30;
+    /** FUSE_PASSTHROUGH is bit 37 of the 64-bit flags: bit 5 of flags2. */
+    private static final int FUSE_PASSTHROUGH2 = 1 << 5;
 
-    /** The opcode each worker thread is answering (set by {@link FuseLoop} around every request). */
-    private static final ThreadLocal<int[]> OPCODE = ThreadLocal.withInitial(() -> new int[1]);
+    /** The request each worker thread is answering (set by {@link FuseLoop} around every request). */
+    private static final class Answering {
+        int opcode;
+        long node;
+    }
+
+    private static final ThreadLocal<Answering> ANSWERING = ThreadLocal.withInitial(Answering::new);
 
     private final int fd;
     private final java.util.function.LongConsumer lookupReplied;
+    private final Passthrough passthrough;
     private final Callbacks.SendCb send = this::send;
     private Pointer sendPointer;
     private volatile boolean kernelOffersMaxPages;
+    private volatile boolean kernelOffersPassthrough;
     private volatile boolean maxPagesGranted;
 
-    private KernelReplyPatch(int fd, java.util.function.LongConsumer lookupReplied) {
+    private KernelReplyPatch(int fd, java.util.function.LongConsumer lookupReplied, Passthrough passthrough) {
         this.fd = fd;
         this.lookupReplied = lookupReplied;
+        this.passthrough = passthrough;
     }
 
     /**
@@ -87,16 +113,18 @@ final class KernelReplyPatch {
      * {@code fd}. Leaves the channel alone (and says so in the log) if it is not laid out as
      * libfuse 2.9's. {@code lookupReplied} gets the node id of every successful LOOKUP and LINK
      * reply (entry replies, each of which the kernel counts as one lookup of the node), on
-     * the thread answering it, before the reply is written.
+     * the thread answering it, before the reply is written. {@code passthrough} decides how the
+     * kernel serves each opened file (null: always by us).
      *
      * @return the installed patch, or null if the channel was left alone
      */
-    static KernelReplyPatch install(Pointer ch, int fd, java.util.function.LongConsumer lookupReplied) {
+    static KernelReplyPatch install(Pointer ch, int fd, java.util.function.LongConsumer lookupReplied,
+            Passthrough passthrough) {
         if (ch == null || ch.getInt(CHAN_FD) != fd || ch.getLong(CHAN_SEND) == 0) {
             LOG.warn("libfuse's channel is not laid out as in libfuse 2.9: 128 KiB writes, uncached directory listings");
             return null;
         }
-        KernelReplyPatch patch = new KernelReplyPatch(fd, lookupReplied);
+        KernelReplyPatch patch = new KernelReplyPatch(fd, lookupReplied, passthrough);
         patch.sendPointer = jnr.ffi.Runtime.getSystemRuntime().getClosureManager()
                 .getClosurePointer(Callbacks.SendCb.class, patch.send);
         ch.putPointer(CHAN_SEND, patch.sendPointer);
@@ -108,9 +136,17 @@ final class KernelReplyPatch {
      * (read for the kernel's INIT flags). Call with opcode 0 once it is answered.
      */
     void answering(int opcode, Pointer request) {
-        OPCODE.get()[0] = opcode;
+        Answering a = ANSWERING.get();
+        a.opcode = opcode;
+        if (opcode == 0) {
+            return;
+        }
+        a.node = request.getLong(IN_HEADER_NODEID);
         if (opcode == FUSE_INIT) {
-            kernelOffersMaxPages = (request.getInt(INIT_IN_FLAGS) & FUSE_MAX_PAGES) != 0;
+            int flags = request.getInt(INIT_IN_FLAGS);
+            kernelOffersMaxPages = (flags & FUSE_MAX_PAGES) != 0;
+            kernelOffersPassthrough = (flags & FUSE_INIT_EXT) != 0
+                    && (request.getInt(INIT_IN_FLAGS2) & FUSE_PASSTHROUGH2) != 0;
         }
     }
 
@@ -123,10 +159,17 @@ final class KernelReplyPatch {
         if (iov == null) {
             return 0;
         }
-        int opcode = OPCODE.get()[0];
+        Answering a = ANSWERING.get();
+        int opcode = a.opcode;
         try {
             if (count == 2 && iov.getPointer(0).getInt(OUT_HEADER_ERROR) == 0) {
-                if (opcode == FUSE_LOOKUP || opcode == FUSE_LINK) {
+                if (opcode == FUSE_OPEN && passthrough != null && iov.getLong(IOVEC_SIZE + 8) >= OPEN_OUT_SIZE) {
+                    decideIo(a.node, iov.getPointer(IOVEC_SIZE));
+                } else if (opcode == FUSE_CREATE && passthrough != null
+                        && iov.getLong(IOVEC_SIZE + 8) >= ENTRY_OUT_SIZE + OPEN_OUT_SIZE) {
+                    Pointer entry = iov.getPointer(IOVEC_SIZE);
+                    decideIo(entry.getLong(0), entry.slice(iov.getLong(IOVEC_SIZE + 8) - OPEN_OUT_SIZE));
+                } else if (opcode == FUSE_LOOKUP || opcode == FUSE_LINK) {
                     long node = iov.getPointer(IOVEC_SIZE).getLong(0); // fuse_entry_out.nodeid
                     if (node != 0) {
                         lookupReplied.accept(node);
@@ -134,7 +177,7 @@ final class KernelReplyPatch {
                 } else if (opcode == FUSE_OPENDIR && iov.getLong(IOVEC_SIZE + 8) >= OPEN_OUT_SIZE) {
                     Pointer open = iov.getPointer(IOVEC_SIZE);
                     open.putInt(OPEN_OUT_FLAGS, open.getInt(OPEN_OUT_FLAGS) | FOPEN_KEEP_CACHE | FOPEN_CACHE_DIR);
-                } else if (opcode == FUSE_INIT && kernelOffersMaxPages) {
+                } else if (opcode == FUSE_INIT && (kernelOffersMaxPages || grantsPassthrough())) {
                     return sendInit(iov);
                 }
             }
@@ -144,7 +187,26 @@ final class KernelReplyPatch {
         return writev(iov, (int) count);
     }
 
-    /** The INIT reply, lengthened to the current struct so that it can carry max_pages. */
+    private boolean grantsPassthrough() {
+        return kernelOffersPassthrough && passthrough != null && passthrough.policy() == Passthrough.Policy.ON;
+    }
+
+    /** Sets how the kernel serves the file an OPEN or CREATE reply ({@code open}: its fuse_open_out) opens. */
+    private void decideIo(long node, Pointer open) {
+        int io = passthrough.opened(node, open.getLong(0));
+        if (io > 0) {
+            // the kernel fails a passthrough open that also asks to keep the cache (EIO, seen on
+            // 6.18); and without KEEP_CACHE it empties the node's own page cache at this open,
+            // where pages cached by earlier daemon-served opens would go stale once passthrough
+            // writes begin, for a later daemon-served open to read
+            open.putInt(OPEN_OUT_FLAGS, (open.getInt(OPEN_OUT_FLAGS) & ~FOPEN_KEEP_CACHE) | FOPEN_PASSTHROUGH);
+            open.putInt(OPEN_OUT_BACKING_ID, io);
+        } else if (io == Passthrough.DIRECT_IO) {
+            open.putInt(OPEN_OUT_FLAGS, open.getInt(OPEN_OUT_FLAGS) | FOPEN_DIRECT_IO);
+        }
+    }
+
+    /** The INIT reply, lengthened to the current struct so that it can carry max_pages and flags2. */
     private int sendInit(Pointer iov) {
         Pointer header = iov.getPointer(0);
         Pointer init = iov.getPointer(IOVEC_SIZE);
@@ -153,9 +215,16 @@ final class KernelReplyPatch {
         byte[] copy = new byte[len];
         init.get(0, copy, 0, len);
         out.put(0, copy, 0, len);
-        out.putInt(INIT_OUT_FLAGS, out.getInt(INIT_OUT_FLAGS) | FUSE_MAX_PAGES);
-        out.putInt(INIT_OUT_MAX_WRITE, MAX_WRITE);
-        out.putShort(INIT_OUT_MAX_PAGES, (short) MAX_PAGES);
+        if (kernelOffersMaxPages) {
+            out.putInt(INIT_OUT_FLAGS, out.getInt(INIT_OUT_FLAGS) | FUSE_MAX_PAGES);
+            out.putInt(INIT_OUT_MAX_WRITE, MAX_WRITE);
+            out.putShort(INIT_OUT_MAX_PAGES, (short) MAX_PAGES);
+        }
+        if (grantsPassthrough()) {
+            out.putInt(INIT_OUT_FLAGS, out.getInt(INIT_OUT_FLAGS) | FUSE_INIT_EXT);
+            out.putInt(INIT_OUT_FLAGS2, out.getInt(INIT_OUT_FLAGS2) | FUSE_PASSTHROUGH2);
+            out.putInt(INIT_OUT_MAX_STACK_DEPTH, passthrough.maxStackDepth());
+        }
         header.putInt(OUT_HEADER_LEN, OUT_HEADER_SIZE + INIT_OUT_SIZE);
         Pointer v = Native.allocate(2 * IOVEC_SIZE);
         v.putPointer(0, header);
@@ -163,7 +232,7 @@ final class KernelReplyPatch {
         v.putPointer(IOVEC_SIZE, out);
         v.putLong(IOVEC_SIZE + 8, INIT_OUT_SIZE);
         int res = writev(v, 2);
-        maxPagesGranted = res == 0;
+        maxPagesGranted = res == 0 && kernelOffersMaxPages;
         LOG.debug("INIT: asked the kernel for {} KiB requests: {}", MAX_WRITE / 1024, res == 0 ? "ok" : Native.errno());
         return res;
     }

@@ -29,6 +29,8 @@ final class MountOptions {
      * (a copy-up, an fsync).
      */
     int threads = 2;
+    /** Which open files the kernel reads and writes itself (see {@link Passthrough.Policy}). */
+    Passthrough.Policy passthrough = Passthrough.Policy.ON;
     final List<String> ignored = new ArrayList<>();
     /** Generic mount flags libfuse understands, passed on in order (dev, nosuid, noexec, ...). */
     final List<String> mountFlags = new ArrayList<>();
@@ -137,6 +139,13 @@ final class MountOptions {
                         throw new UsageException("threads= needs a number from 1 to 256");
                     }
                     break;
+                case "passthrough":
+                    try {
+                        passthrough = Passthrough.Policy.parse(need(key, rawValue));
+                    } catch (IllegalArgumentException e) {
+                        throw new UsageException("passthrough= takes on or off");
+                    }
+                    break;
                 case "log":
                     logFile = unescape(need(key, rawValue));
                     break;
@@ -209,7 +218,8 @@ final class MountOptions {
                 + "  A copy-on-write overlay of one lower directory under an upper directory, in the kernel\n"
                 + "  overlayfs upper format. Returns once the mount answers; -f stays in the foreground, -d debugs.\n"
                 + "  In option values a backslash escapes ',' ':' and '\\'. Options: ro, log=FILE (daemon output),\n"
-                + "  threads=N (FUSE worker threads, default 2);\n"
+                + "  threads=N (FUSE worker threads, default 2); passthrough=on|off (default on: on kernel\n"
+                + "  6.9+ the kernel reads and writes open upper-layer files itself, bypassing the daemon);\n"
                 + "  generic mount options (rw, noatime, dev, suid, ...) are accepted and ignored.\n";
     }
 }

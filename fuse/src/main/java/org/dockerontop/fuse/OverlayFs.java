@@ -171,6 +171,8 @@ final class OverlayFs {
     }
 
     volatile KernelCache kernelCache;
+    /** How the kernel serves open files (set by {@link FuseLoop} once mounted; null: all by us). */
+    volatile Passthrough passthrough;
 
     /**
      * Did the current request (on this thread) copy a non-directory up? Clears the flag. A copy-up
@@ -511,6 +513,11 @@ final class OverlayFs {
         if (whiteoutForm == WhiteoutForm.XATTR) {
             UpperFormat.markXattrWhiteouts(upper);
         }
+    }
+
+    /** The lower and upper directories. */
+    String[] layers() {
+        return new String[] {lower, upper};
     }
 
     HandleTable handles() {
@@ -1353,6 +1360,23 @@ final class OverlayFs {
             s.linkCountChanged = Stat.ino(s.st2);
             s.linkedTo = to;
             markLinkedHandles(Stat.ino(s.st2));
+            dropLinkCounts(Stat.ino(s.st2));
+        }
+    }
+
+    /**
+     * Drops the cached attributes of every node the kernel is known to hold file {@code ino} under,
+     * before the reply to the link or unlink that changed its count: the entry invalidations that
+     * follow the reply (for names whose node is not known) run on another thread, and a caller's
+     * next lstat of another name must not see the old count meanwhile.
+     */
+    private void dropLinkCounts(long ino) {
+        LinkedFile f = linkedFiles.get(ino);
+        KernelCache kc = kernelCache;
+        if (f != null && kc != null) {
+            for (long node : f.nodes) {
+                kc.dropAttributes(node);
+            }
         }
     }
 
@@ -1489,6 +1513,10 @@ final class OverlayFs {
             if (source != null) {
                 STALE_SOURCE.remove();
                 kernelCache.dropAttributes(source);
+            }
+            long changed = scratch.get().linkCountChanged;
+            if (changed != 0) {
+                dropLinkCounts(changed);
             }
         } finally {
             STALE_SOURCE.remove();
@@ -1770,6 +1798,10 @@ final class OverlayFs {
                 list.remove(h);
                 return list.isEmpty() ? null : list;
             });
+        }
+        Passthrough pt = passthrough;
+        if (pt != null) {
+            pt.released(h);
         }
         C.close(h.fd);
     }

@@ -53,7 +53,12 @@ public final class OverlayMount implements AutoCloseable {
     }
 
     public OverlayMount mount() throws IOException, InterruptedException {
-        Result r = command("-o", options(), mnt.toString());
+        return mount("");
+    }
+
+    /** Mounts with {@code extraOptions} (",opt=value...") after the layer options. */
+    public OverlayMount mount(String extraOptions) throws IOException, InterruptedException {
+        Result r = command("-o", options() + extraOptions, mnt.toString());
         if (r.status() != 0) {
             throw new IOException("mount failed (" + r.status() + "): " + r.output());
         }

@@ -17,6 +17,7 @@ public final class Errno {
     public static final int ENOTDIR = 20;
     public static final int EISDIR = 21;
     public static final int EINVAL = 22;
+    public static final int ENOTTY = 25;
     public static final int EFBIG = 27;
     public static final int ENOSPC = 28;
     public static final int ERANGE = 34;
@@ -55,6 +56,7 @@ public final class Errno {
             case ELOOP: return "ELOOP";
             case ENODATA: return "ENODATA";
             case EOPNOTSUPP: return "EOPNOTSUPP";
+            case ENOTTY: return "ENOTTY";
             default: return "errno " + errno;
         }
     }

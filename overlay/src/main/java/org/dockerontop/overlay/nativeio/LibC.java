@@ -87,4 +87,7 @@ public interface LibC {
     int name_to_handle_at(int dirfd, String path, @In @Out byte[] handle, @Out int[] mountId, int flags);
     int open_by_handle_at(int mountFd, @In byte[] handle, int flags);
     int ioctl(int fd, long request, @Out byte[] arg);
+
+    /** ioctl with an argument in native memory (read, written or both, as {@code request} says). */
+    int ioctl(int fd, long request, Pointer arg);
 }
