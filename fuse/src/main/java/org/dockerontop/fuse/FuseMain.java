@@ -236,6 +236,10 @@ public final class FuseMain {
         List<String> fuseOpts = new ArrayList<>();
         fuseOpts.add("-o");
         fuseOpts.add(fuseOptions(o));
+        // the kernel has applied the caller's umask to every mode it sends; ours must not take
+        // more bits away (mkdir -m 1777 would become 1755). Everything we create ourselves is
+        // given its mode explicitly.
+        Native.LIBC.umask(0);
         int rc;
         try {
             rc = fuse.serve(mountPoint, o.debug, fuseOpts, o.threads, o.passthrough, o.readOnly);

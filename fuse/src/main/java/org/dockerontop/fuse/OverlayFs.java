@@ -1678,8 +1678,13 @@ final class OverlayFs {
             boolean toVisible = visible(tcode);
             String uf = up(from);
             String ut = up(to);
+            long replacedLinked = 0;
             if (toVisible) {
                 boolean toDir = Stat.isDir(s.st2);
+                if (!toDir && Stat.nlink(s.st2) > 1) {
+                    // the replaced file loses a name: its other names' counts change
+                    replacedLinked = Stat.ino(s.st2);
+                }
                 if (fromDir && !toDir) {
                     throw ErrnoException.of(Errno.ENOTDIR, "rename", to);
                 }
@@ -1734,6 +1739,14 @@ final class OverlayFs {
             if (fromDir || toVisible) {
                 invalidate(from);
                 invalidate(to);
+            }
+            if (replacedLinked != 0) {
+                ConcurrentHashMap<String, Long> names = linkNames.get(replacedLinked);
+                if (names != null) {
+                    names.remove(to);
+                }
+                s.linkCountChanged = replacedLinked;
+                dropLinkCounts(replacedLinked);
             }
         } finally {
             b.unlock();

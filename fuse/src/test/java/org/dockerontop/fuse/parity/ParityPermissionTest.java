@@ -28,6 +28,21 @@ class ParityPermissionTest {
         });
     }
 
+    /**
+     * Modes reach the layers exactly as the caller's umask left them (the server's own umask must
+     * not strip more): pjdfstest open/02, chmod/12, rename/21 found 0620 -> 0600 and 0777 -> 0755.
+     */
+    @Test
+    void newEntriesKeepTheModeTheCallerAskedFor() throws Exception {
+        Parity.check(o -> {
+            o.sh("umask 0 && touch f666 && mkdir -m 1777 sticky && mkdir -m 0777 open && mkfifo -m 0666 fifo"
+                    + " && python3 -c \"import os; os.close(os.open('f4777', os.O_CREAT | os.O_WRONLY, 0o4777))\""
+                    + " && stat -c '%n %a' f666 sticky open fifo f4777");
+            o.sh("umask 027 && touch masked && mkdir masked.d && stat -c '%n %a' masked masked.d");
+            o.shAs(NOBODY, NOBODY, "touch open/by-nobody && mv open/by-nobody open/moved && ls open");
+        });
+    }
+
     @Test
     void nobodyCannotWriteRootFiles() throws Exception {
         Parity.check(o -> {

@@ -45,6 +45,16 @@ class HardLinkNlinkRegressionTest {
         });
     }
 
+    /** pjdfstest rename/23: a file renamed over one name of a linked file changes the other's count. */
+    @Test
+    void renameOverOneNameOfALinkedFile() throws Exception {
+        Parity.check(o -> {
+            o.sh("echo x > a && ln a b && stat -c '%n %h' a b");
+            o.sh("echo y > c && mv c a && stat -c '%n %h' a b && cat a b");
+            o.sh("ln b d && echo z > e && mv -f e d && stat -c '%n %h' b d");
+        });
+    }
+
     @Test
     void toolsSeeTheSameHardLinks() throws Exception {
         Parity.check(o -> {
