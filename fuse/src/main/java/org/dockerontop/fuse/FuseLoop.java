@@ -290,6 +290,8 @@ final class FuseLoop {
                 } catch (RuntimeException e) {
                     // only a cache hint was lost; the request itself has been answered
                     LOG.error("after request {} on node {}", opcode, nodeid, e);
+                } finally {
+                    LongPaths.release();
                 }
             }
         } catch (Throwable t) {

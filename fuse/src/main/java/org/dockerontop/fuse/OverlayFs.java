@@ -533,7 +533,7 @@ final class OverlayFs {
                 return h;
             }
         }
-        return p.length() == 1 ? upper : upper + p;
+        return p.length() == 1 ? upper : LongPaths.shorten(upper + p);
     }
 
     String lo(String p) {
@@ -543,7 +543,7 @@ final class OverlayFs {
                 return h;
             }
         }
-        return p.length() == 1 ? lower : lower + p;
+        return p.length() == 1 ? lower : LongPaths.shorten(lower + p);
     }
 
     static boolean isHiddenName(String p) {

@@ -353,6 +353,57 @@ class OverlaySemanticsTest {
         }
     }
 
+    /**
+     * Paths on the mount longer than a layer path can be in one system call (layer directory +
+     * overlay path over PATH_MAX) work as on the kernel overlay (pjdfstest's PATH_MAX cases).
+     */
+    @Test
+    void pathsLongerThanPathMaxTogetherWithTheLayerDirectory() throws Exception {
+        String deep = "import os\n"
+                + "def down(top):\n"
+                + "    os.chdir(top)\n"
+                + "    for i in range(17):\n"
+                + "        n = 'd%02d' % i + 'x' * 247\n"
+                + "        os.makedirs(n, exist_ok=True)\n"
+                + "        os.chdir(n)\n"
+                + "    return len(os.getcwd())\n";
+        try {
+            longPaths(deep);
+        } finally {
+            // JUnit cannot delete what is deeper than PATH_MAX; rm -rf can
+            m.close();
+            OverlayMount.sh(false, "rm -rf " + m.lower + "/d00* " + m.upper + "/d00*");
+        }
+    }
+
+    private void longPaths(String deep) throws Exception {
+        OverlayMount.Result made = OverlayMount.sh(false, "python3 -c \"" + deep
+                + "down('" + m.lower + "')\n"
+                + "open('lowerfile', 'w').write('lower')\n"
+                + "os.mkdir('lowerdir')\n\"");
+        assertEquals(0, made.status(), made.output());
+        m.mount();
+        OverlayMount.Result r = OverlayMount.sh(false, "python3 -c \"" + deep
+                + "print(down('" + m.mnt + "') > 4096)\n"
+                + "open('lowerfile', 'a').write(' and upper')\n"
+                + "print(open('lowerfile').read())\n"
+                + "open('new', 'w').write('new')\n"
+                + "os.symlink('new', 'sym'); os.link('new', 'hard'); os.rename('hard', 'moved')\n"
+                + "os.mkdir('newdir'); os.rmdir('lowerdir'); os.chmod('new', 0o600)\n"
+                + "print(sorted(os.listdir('.')), open('sym').read(), oct(os.stat('new').st_mode), os.stat('new').st_nlink)\n"
+                + "os.unlink('moved')\n"
+                + "print(sorted(os.listdir('.')))\n\"");
+        assertEquals(0, r.status(), r.output());
+        assertEquals("True\nlower and upper\n"
+                + "['lowerfile', 'moved', 'new', 'newdir', 'sym'] new 0o100600 2\n"
+                + "['lowerfile', 'new', 'newdir', 'sym']\n", r.output());
+        // the changes are in the upper layer, in the kernel's format (lowerdir is whited out)
+        OverlayMount.Result up = OverlayMount.sh(false, "python3 -c \"" + deep
+                + "down('" + m.upper + "')\n"
+                + "print(sorted(os.listdir('.')), oct(os.lstat('lowerdir').st_mode), open('lowerfile').read())\n\"");
+        assertEquals("['lowerdir', 'lowerfile', 'new', 'newdir', 'sym'] 0o20000 lower and upper\n", up.output());
+    }
+
     @Test
     void listingsHaveDotEntriesWithInodeNumbers() throws Exception {
         m.mount();
