@@ -87,6 +87,8 @@ public interface LibC {
 
     int getegid();
 
+    int umask(int mask);
+
     /** {@code handle} is a struct file_handle with handle_bytes preset to its capacity. */
     int name_to_handle_at(int dirfd, String path, @In @Out byte[] handle, @Out int[] mountId, int flags);
     int open_by_handle_at(int mountFd, @In byte[] handle, int flags);
