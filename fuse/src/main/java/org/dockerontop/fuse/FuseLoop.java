@@ -257,14 +257,10 @@ final class FuseLoop {
                 }
                 int opcode = mem.getInt(IN_HEADER_OPCODE);
                 long nodeid = mem.getLong(IN_HEADER_NODEID);
-                if (opcode == TmpfileRequest.FUSE_TMPFILE) {
-                    // libfuse 2.9 would answer ENOSYS, and the kernel would never ask again
-                    res = TmpfileRequest.asCreate(mem, res, bufsize);
-                    if (res < 0) {
-                        TmpfileRequest.fail(FUSE.fuse_chan_fd(ch), mem, Errno.EIO);
-                        continue;
-                    }
-                    buf.putLong(0, res);
+                // libfuse 2.9 would answer ENOSYS, and the kernel would never ask again
+                if (opcode == TmpfileRequest.FUSE_TMPFILE
+                        && !TmpfileRequest.asCreate(buf, mem, res, bufsize, FUSE.fuse_chan_fd(ch))) {
+                    continue; // answered with an error
                 }
                 long linkSource = opcode == FUSE_LINK ? mem.getLong(LINK_IN_OLDNODEID) : 0;
                 state.requestNode = nodeid;

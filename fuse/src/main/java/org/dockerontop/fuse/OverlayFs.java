@@ -519,11 +519,6 @@ final class OverlayFs {
         return handles;
     }
 
-    /** How many O_TMPFILE files are open (for tests). */
-    int unnamedFiles() {
-        return unnamed.size();
-    }
-
     // ---------------------------------------------------------------- paths and resolution
 
     String up(String p) {

@@ -1,6 +1,7 @@
 package org.dockerontop.fuse;
 
 import jnr.ffi.Pointer;
+import org.dockerontop.overlay.nativeio.Errno;
 import org.dockerontop.overlay.nativeio.Native;
 
 /**
@@ -28,20 +29,25 @@ final class TmpfileRequest {
     private static final int IN_TOTAL_EXTLEN = 36;
     /** The name follows struct fuse_create_in (flags, mode, umask, open_flags). */
     private static final int NAME = 40 + 16;
+    /** struct fuse_buf: size first. */
+    private static final int FUSE_BUF_SIZE = 0;
 
     private TmpfileRequest() {
     }
 
     /**
      * Rewrites the TMPFILE request in {@code mem} ({@code size} bytes, in a buffer of
-     * {@code capacity}) into a CREATE of a reserved name.
+     * {@code capacity}) into a CREATE of a reserved name, and sets the new size in {@code buf}
+     * (libfuse's struct fuse_buf). A request not as the kernel sends one is answered with EIO on
+     * the device {@code fd} instead.
      *
-     * @return the request's new size, or -1 if it is not a TMPFILE request as the kernel sends one
+     * @return whether libfuse is to process the rewritten request (false: already answered)
      */
-    static int asCreate(Pointer mem, int size, long capacity) {
+    static boolean asCreate(Pointer buf, Pointer mem, int size, long capacity, int fd) {
         byte[] name = UnnamedFiles.newName();
         if (size < NAME + 1 || NAME + name.length > capacity) {
-            return -1;
+            fail(fd, mem, Errno.EIO);
+            return false;
         }
         mem.put(NAME, name, 0, name.length);
         int length = NAME + name.length;
@@ -49,11 +55,12 @@ final class TmpfileRequest {
         mem.putInt(IN_OPCODE, FUSE_CREATE);
         // extensions (a security context...) follow the name; libfuse 2.9 negotiates none of them
         mem.putShort(IN_TOTAL_EXTLEN, (short) 0);
-        return length;
+        buf.putLong(FUSE_BUF_SIZE, length);
+        return true;
     }
 
     /** Answers the request in {@code mem} with {@code -errno} on the device {@code fd}. */
-    static void fail(int fd, Pointer mem, int errno) {
+    private static void fail(int fd, Pointer mem, int errno) {
         long unique = mem.getLong(IN_UNIQUE);
         byte[] out = new byte[16]; // struct fuse_out_header: len, error, unique
         java.nio.ByteBuffer.wrap(out).order(java.nio.ByteOrder.nativeOrder())

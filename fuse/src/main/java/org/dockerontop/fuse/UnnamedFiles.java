@@ -169,11 +169,6 @@ final class UnnamedFiles {
         }
     }
 
-    /** How many unnamed files are open (for tests). */
-    int size() {
-        return files.size();
-    }
-
     private File file(String p) {
         File f = files.get(key(p));
         if (f == null) {
