@@ -1080,7 +1080,7 @@ final class OverlayFs {
         int code = resolve(p, st);
         if ((code & UPPER) == 0 && Stat.isDir(st)) {
             scratch.get().lowerDirSeen = p;
-        } else if (!Stat.isDir(st) && Stat.nlink(st) > 1) {
+        } else if (!Stat.isDir(st) && (Stat.nlink(st) > 1 || tracked(Stat.ino(st)))) {
             Scratch s = scratch.get();
             s.multiLinkSeen = p;
             s.multiLinkIno = Stat.ino(st);
@@ -1107,7 +1107,20 @@ final class OverlayFs {
      * links on copy-up too).
      */
     private long linkedUpper(int code, Pointer st) {
-        return (code & UPPER) != 0 && !Stat.isDir(st) && Stat.nlink(st) > 1 ? Stat.ino(st) : 0;
+        if ((code & UPPER) == 0 || Stat.isDir(st)) {
+            return 0;
+        }
+        long ino = Stat.ino(st);
+        return Stat.nlink(st) > 1 || tracked(ino) ? ino : 0;
+    }
+
+    /**
+     * Does the kernel hold file {@code ino} under several nodes even if it has one link now (a
+     * name given to an O_TMPFILE file, whose descriptor's node is another; a hard link just
+     * removed)?
+     */
+    private boolean tracked(long ino) {
+        return !linkedFiles.isEmpty() && linkedFiles.containsKey(ino);
     }
 
     /** {@link #upperFor}, remembering in {@code key[0]} whether other names need telling (see {@link #linkedUpper}). */
@@ -1130,6 +1143,7 @@ final class OverlayFs {
     void chmod(String p, int mode) {
         if (unnamed.owns(p)) {
             unnamed.chmod(p, mode);
+            attributesChanged(unnamed.linkedIno(p));
             return;
         }
         long[] key = new long[1];
@@ -1141,6 +1155,7 @@ final class OverlayFs {
     void chown(String p, int uid, int gid) {
         if (unnamed.owns(p)) {
             unnamed.chown(p, uid, gid);
+            attributesChanged(unnamed.linkedIno(p));
             return;
         }
         long[] key = new long[1];
@@ -1152,6 +1167,7 @@ final class OverlayFs {
     void utimens(String p, Pointer times) {
         if (unnamed.owns(p)) {
             unnamed.utimens(p, times);
+            attributesChanged(unnamed.linkedIno(p));
             return;
         }
         long[] key = new long[1];
@@ -1162,7 +1178,14 @@ final class OverlayFs {
 
     void truncate(String p, long size) {
         if (unnamed.owns(p)) {
+            long ino = unnamed.linkedIno(p);
+            if (ino != 0) {
+                beginDataChange(ino);
+            }
             unnamed.truncate(p, size);
+            if (ino != 0) {
+                dataChanged();
+            }
             return;
         }
         Pointer st = scratch.get().st;
@@ -1263,6 +1286,7 @@ final class OverlayFs {
         refuseAcl(name);
         if (unnamed.owns(p)) {
             unnamed.setxattr(p, OverlayXattrs.toDisk(name), value, size, flags);
+            attributesChanged(unnamed.linkedIno(p)); // the ctime
             return;
         }
         long[] key = new long[1];
@@ -1276,6 +1300,7 @@ final class OverlayFs {
         String disk = OverlayXattrs.toDisk(name);
         if (unnamed.owns(p)) {
             unnamed.removexattr(p, disk);
+            attributesChanged(unnamed.linkedIno(p));
             return;
         }
         if ((resolve(p, scratch.get().st) & UPPER) == 0) {
@@ -1376,7 +1401,8 @@ final class OverlayFs {
     }
 
     void link(String from, String to) {
-        if (unnamed.owns(from)) {
+        boolean fromUnnamed = unnamed.owns(from);
+        if (fromUnnamed) {
             // linkat(2) of an O_TMPFILE descriptor: the unnamed file gets its first (or next) name
             createEntry(to, false, t -> unnamed.link(from, t));
         } else {
@@ -1387,6 +1413,12 @@ final class OverlayFs {
             s.linkCountChanged = Stat.ino(s.st2);
             s.linkedTo = to;
             markLinkedHandles(Stat.ino(s.st2));
+            if (fromUnnamed) {
+                // the kernel now holds the file under two nodes though its link count may be 1:
+                // track the new name's node as getattr does for a file with several links
+                s.multiLinkSeen = to;
+                s.multiLinkIno = Stat.ino(s.st2);
+            }
         }
     }
 
@@ -1791,7 +1823,7 @@ final class OverlayFs {
         // st describes the file opened unless it is copied up now (then it is a new inode, whose
         // number is not worth a system call here: see markLinkedHandles)
         long ino = inUpper || !write ? Stat.ino(st) : 0;
-        boolean linked = inUpper && !Stat.isDir(st) && Stat.nlink(st) > 1;
+        boolean linked = linkedUpper(code, st) != 0;
         if (write && !inUpper) {
             copyUp(p, !trunc);
             inUpper = true;

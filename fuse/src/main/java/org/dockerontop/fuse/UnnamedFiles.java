@@ -43,6 +43,8 @@ final class UnnamedFiles {
         private boolean closed;
         /** It was given a name: writes through its handles must reach the name's node too. */
         volatile boolean linked;
+        /** Its inode number once it was given a name (the key of OverlayFs's hard-link tracking), else 0. */
+        volatile long ino;
 
         private File(int fd) {
             this.fd = fd;
@@ -169,6 +171,15 @@ final class UnnamedFiles {
         }
     }
 
+    /**
+     * The inode number of the unnamed file at {@code p} if it was given a name (the kernel then
+     * holds it under two nodes, whatever its link count), else 0.
+     */
+    long linkedIno(String p) {
+        File f = files.get(key(p));
+        return f == null ? 0 : f.ino;
+    }
+
     private File file(String p) {
         File f = files.get(key(p));
         if (f == null) {
@@ -256,6 +267,10 @@ final class UnnamedFiles {
             // the /proc link rather than AT_EMPTY_PATH, which needs CAP_DAC_READ_SEARCH
             Native.check(C.linkat(Native.AT_FDCWD, procPath(f), Native.AT_FDCWD, target, Native.AT_SYMLINK_FOLLOW),
                     "linkat", target);
+            Pointer st = Native.allocate(Stat.SIZE);
+            if (C.fstat(f.fd, st) == 0) {
+                f.ino = Stat.ino(st);
+            }
             f.linked = true;
         }
     }

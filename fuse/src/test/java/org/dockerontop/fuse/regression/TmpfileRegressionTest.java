@@ -152,6 +152,43 @@ class TmpfileRegressionTest {
                 """)));
     }
 
+    /** The kernel overlay has one inode; here the descriptor and the name are two nodes kept in step. */
+    @Test
+    void changesThroughEitherSideOnceNamed() throws Exception {
+        Parity.check(o -> o.sh(py("""
+                fd = os.open('dir', os.O_TMPFILE | os.O_RDWR, 0o644)
+                t('write', os.write, fd, b'aaaa')
+                t('pread', os.pread, fd, 10, 0)
+                t('name it', linkat, fd, '', 'dir/n', AT_EMPTY_PATH)
+                t('read the name', lambda: open('dir/n', 'rb').read())
+                t('stat the name', lambda: os.stat('dir/n').st_size)
+                t('pwrite, same size', os.pwrite, fd, b'bbbb', 0)
+                t('read the name', lambda: open('dir/n', 'rb').read())
+                w = os.open('dir/n', os.O_WRONLY)
+                t('pwrite through the name, same size', os.pwrite, w, b'cccc', 0)
+                t('pread the descriptor', os.pread, fd, 4, 0)
+                t('truncate the name', os.truncate, 'dir/n', 2)
+                t('fstat the descriptor', st, fd)
+                t('pread the descriptor', os.pread, fd, 10, 0)
+                t('ftruncate the descriptor', os.ftruncate, fd, 1)
+                t('stat the name', lambda: os.stat('dir/n').st_size)
+                t('chmod the name', os.chmod, 'dir/n', 0o600)
+                t('fstat the descriptor', st, fd)
+                t('fchmod the descriptor', os.fchmod, fd, 0o640)
+                t('stat the name', lambda: oct(os.stat('dir/n').st_mode))
+                t('fchown the descriptor', os.fchown, fd, 1000, 1000)
+                t('stat the name', lambda: os.stat('dir/n').st_uid)
+                t('fsetxattr the descriptor', os.setxattr, fd, 'user.x', b'1')
+                t('getxattr the name', os.getxattr, 'dir/n', 'user.x')
+                t('second name', os.link, 'dir/n', 'dir/n2')
+                t('fstat the descriptor', st, fd)
+                t('pwrite', os.pwrite, fd, b'd', 0)
+                t('read the second name', lambda: open('dir/n2', 'rb').read())
+                os.close(w)
+                os.close(fd)
+                """)));
+    }
+
     @Test
     void unprivilegedUsers() throws Exception {
         Parity.check(o -> {
