@@ -263,6 +263,11 @@ final class FuseLoop {
                 }
                 int opcode = mem.getInt(IN_HEADER_OPCODE);
                 long nodeid = mem.getLong(IN_HEADER_NODEID);
+                // libfuse 2.9 would answer ENOSYS, and the kernel would never ask again
+                if (opcode == TmpfileRequest.FUSE_TMPFILE
+                        && !TmpfileRequest.asCreate(buf, mem, res, bufsize, FUSE.fuse_chan_fd(ch))) {
+                    continue; // answered with an error
+                }
                 long linkSource = opcode == FUSE_LINK ? mem.getLong(LINK_IN_OLDNODEID) : 0;
                 state.requestNode = nodeid;
                 if (opcode == FUSE_LOOKUP) {

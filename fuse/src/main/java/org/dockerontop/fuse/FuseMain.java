@@ -215,6 +215,9 @@ public final class FuseMain {
             System.err.println("docker-on-top-fuse: cannot prepare workdir " + work + ": " + e.getMessage());
             return 1;
         }
+        // the kernel applied the caller's umask to every mode it sends us (libfuse 2 does not ask
+        // for FUSE_DONT_MASK): ours would take bits away a second time (0666 under umask 0 became 0644)
+        Native.LIBC.umask(0);
         OverlayFs fs = new OverlayFs(realPath(o.lowerDir), realPath(o.upperDir), Native.bytesToString(work.toString()), form);
         if (daemonLog != null) {
             // every path is absolute from here on; do not keep the starter's directory busy
@@ -236,10 +239,6 @@ public final class FuseMain {
         List<String> fuseOpts = new ArrayList<>();
         fuseOpts.add("-o");
         fuseOpts.add(fuseOptions(o));
-        // the kernel has applied the caller's umask to every mode it sends; ours must not take
-        // more bits away (mkdir -m 1777 would become 1755). Everything we create ourselves is
-        // given its mode explicitly.
-        Native.LIBC.umask(0);
         int rc;
         try {
             rc = fuse.serve(mountPoint, o.debug, fuseOpts, o.threads, o.passthrough, o.readOnly);

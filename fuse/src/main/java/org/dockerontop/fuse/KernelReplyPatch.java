@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * /usr/include). The kernel drops a cached listing whenever the directory changes through the mount
  * (its change counter and mtime are checked on every read of the cache), and the layers do not change
  * behind the mount's back (the rule the long entry and attribute timeouts already rely on).
- * <li><b>OPEN, CREATE</b>: {@code FOPEN_PASSTHROUGH} with a backing file, or {@code FOPEN_DIRECT_IO},
+ * <li><b>OPEN, CREATE, TMPFILE</b>: {@code FOPEN_PASSTHROUGH} with a backing file, or {@code FOPEN_DIRECT_IO},
  * as {@link Passthrough} decides; and in the INIT reply the {@code FUSE_PASSTHROUGH} flag that lets
  * the kernel accept them (kernel 6.9).
  * </ul>
@@ -165,7 +165,7 @@ final class KernelReplyPatch {
             if (count == 2 && iov.getPointer(0).getInt(OUT_HEADER_ERROR) == 0) {
                 if (opcode == FUSE_OPEN && passthrough != null && iov.getLong(IOVEC_SIZE + 8) >= OPEN_OUT_SIZE) {
                     decideIo(a.node, iov.getPointer(IOVEC_SIZE));
-                } else if (opcode == FUSE_CREATE && passthrough != null
+                } else if ((opcode == FUSE_CREATE || opcode == TmpfileRequest.FUSE_TMPFILE) && passthrough != null
                         && iov.getLong(IOVEC_SIZE + 8) >= ENTRY_OUT_SIZE + OPEN_OUT_SIZE) {
                     Pointer entry = iov.getPointer(IOVEC_SIZE);
                     decideIo(entry.getLong(0), entry.slice(iov.getLong(IOVEC_SIZE + 8) - OPEN_OUT_SIZE));

@@ -63,6 +63,8 @@ final class OverlayFs {
     private final ConcurrentHashMap<String, String> hidden = new ConcurrentHashMap<>();
     /** Read-only handles on lower regular files, by overlay path, to switch over on copy-up. */
     private final ConcurrentHashMap<String, java.util.List<Handle>> lowerOpen = new ConcurrentHashMap<>();
+    /** Files made with O_TMPFILE, open and nameless; their reserved paths resolve to nothing else. */
+    private final UnnamedFiles unnamed = new UnnamedFiles();
     static final String HIDDEN_PREFIX = ".fuse_hidden";
     /** The lower filesystem's uuid, as the kernel writes it into origin handles. */
     private final byte[] lowerUuid;
@@ -571,6 +573,9 @@ final class OverlayFs {
             Stat.setNlink(st, 1);
             return UPPER | LOWER | BENEATH;
         }
+        if (unnamed.owns(p)) {
+            throw ErrnoException.of(Errno.ENOENT, "lookup", p); // never a name in any layer
+        }
         if (!hidden.isEmpty()) {
             String h = hidden.get(p);
             if (h != null) {
@@ -985,7 +990,7 @@ final class OverlayFs {
             if (!shouldCopy(name)) {
                 continue;
             }
-            long size = C.fgetxattr(in, name, null, 0);
+            long size = C.fgetxattr(in, name, (byte[]) null, 0);
             if (size < 0) {
                 continue;
             }
@@ -1075,10 +1080,14 @@ final class OverlayFs {
     // ---------------------------------------------------------------- attributes
 
     void getattr(String p, Pointer st) {
+        if (unnamed.owns(p)) {
+            unnamed.stat(p, st);
+            return;
+        }
         int code = resolve(p, st);
         if ((code & UPPER) == 0 && Stat.isDir(st)) {
             scratch.get().lowerDirSeen = p;
-        } else if (!Stat.isDir(st) && Stat.nlink(st) > 1) {
+        } else if (!Stat.isDir(st) && (Stat.nlink(st) > 1 || tracked(Stat.ino(st)))) {
             Scratch s = scratch.get();
             s.multiLinkSeen = p;
             s.multiLinkIno = Stat.ino(st);
@@ -1105,7 +1114,20 @@ final class OverlayFs {
      * links on copy-up too).
      */
     private long linkedUpper(int code, Pointer st) {
-        return (code & UPPER) != 0 && !Stat.isDir(st) && Stat.nlink(st) > 1 ? Stat.ino(st) : 0;
+        if ((code & UPPER) == 0 || Stat.isDir(st)) {
+            return 0;
+        }
+        long ino = Stat.ino(st);
+        return Stat.nlink(st) > 1 || tracked(ino) ? ino : 0;
+    }
+
+    /**
+     * Does the kernel hold file {@code ino} under several nodes even if it has one link now (a
+     * name given to an O_TMPFILE file, whose descriptor's node is another; a hard link just
+     * removed)?
+     */
+    private boolean tracked(long ino) {
+        return !linkedFiles.isEmpty() && linkedFiles.containsKey(ino);
     }
 
     /** {@link #upperFor}, remembering in {@code key[0]} whether other names need telling (see {@link #linkedUpper}). */
@@ -1126,6 +1148,11 @@ final class OverlayFs {
     }
 
     void chmod(String p, int mode) {
+        if (unnamed.owns(p)) {
+            unnamed.chmod(p, mode);
+            attributesChanged(unnamed.linkedIno(p));
+            return;
+        }
         long[] key = new long[1];
         String u = upperFor(p, key);
         Native.check(C.fchmodat(Native.AT_FDCWD, u, mode & 07777, 0), "chmod", u);
@@ -1133,6 +1160,11 @@ final class OverlayFs {
     }
 
     void chown(String p, int uid, int gid) {
+        if (unnamed.owns(p)) {
+            unnamed.chown(p, uid, gid);
+            attributesChanged(unnamed.linkedIno(p));
+            return;
+        }
         long[] key = new long[1];
         String u = upperFor(p, key);
         Native.check(C.lchown(u, uid, gid), "lchown", u);
@@ -1140,6 +1172,11 @@ final class OverlayFs {
     }
 
     void utimens(String p, Pointer times) {
+        if (unnamed.owns(p)) {
+            unnamed.utimens(p, times);
+            attributesChanged(unnamed.linkedIno(p));
+            return;
+        }
         long[] key = new long[1];
         String u = upperFor(p, key);
         Native.check(C.utimensat(Native.AT_FDCWD, u, times, NOFOLLOW), "utimensat", u);
@@ -1147,6 +1184,17 @@ final class OverlayFs {
     }
 
     void truncate(String p, long size) {
+        if (unnamed.owns(p)) {
+            long ino = unnamed.linkedIno(p);
+            if (ino != 0) {
+                beginDataChange(ino);
+            }
+            unnamed.truncate(p, size);
+            if (ino != 0) {
+                dataChanged();
+            }
+            return;
+        }
         Pointer st = scratch.get().st;
         int code = resolve(p, st);
         long key = linkedFiles.isEmpty() ? 0 : linkedUpper(code, st);
@@ -1192,6 +1240,9 @@ final class OverlayFs {
     // ---------------------------------------------------------------- xattrs
 
     int getxattr(String p, String name, Pointer value, long size) {
+        if (unnamed.owns(p)) {
+            return unnamed.getxattr(p, OverlayXattrs.toDisk(name), value, size);
+        }
         String r = real(p);
         long n = size == 0 ? C.lgetxattr(r, OverlayXattrs.toDisk(name), (Pointer) null, 0)
                 : C.lgetxattr(r, OverlayXattrs.toDisk(name), value, size);
@@ -1199,9 +1250,14 @@ final class OverlayFs {
     }
 
     int listxattr(String p, Pointer list, long size) {
-        String r = real(p);
-        byte[] raw = listBytes(Native.check(C.llistxattr(r, (byte[]) null, 0), "listxattr", r),
-                b -> C.llistxattr(r, b, b.length));
+        byte[] raw;
+        if (unnamed.owns(p)) {
+            raw = unnamed.listxattr(p);
+        } else {
+            String r = real(p);
+            raw = listBytes(Native.check(C.llistxattr(r, (byte[]) null, 0), "listxattr", r),
+                    b -> C.llistxattr(r, b, b.length));
+        }
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(raw.length);
         for (String name : names(raw)) {
             String user = OverlayXattrs.toUser(name);
@@ -1235,6 +1291,11 @@ final class OverlayFs {
 
     void setxattr(String p, String name, Pointer value, long size, int flags) {
         refuseAcl(name);
+        if (unnamed.owns(p)) {
+            unnamed.setxattr(p, OverlayXattrs.toDisk(name), value, size, flags);
+            attributesChanged(unnamed.linkedIno(p)); // the ctime
+            return;
+        }
         long[] key = new long[1];
         String u = upperFor(p, key);
         Native.check(C.lsetxattr(u, OverlayXattrs.toDisk(name), value, size, flags), "setxattr", u);
@@ -1244,6 +1305,11 @@ final class OverlayFs {
     void removexattr(String p, String name) {
         refuseAcl(name);
         String disk = OverlayXattrs.toDisk(name);
+        if (unnamed.owns(p)) {
+            unnamed.removexattr(p, disk);
+            attributesChanged(unnamed.linkedIno(p));
+            return;
+        }
         if ((resolve(p, scratch.get().st) & UPPER) == 0) {
             // like the kernel: removing a name the lower entry does not have fails without a copy-up
             String l = lo(p);
@@ -1342,6 +1408,29 @@ final class OverlayFs {
     }
 
     void link(String from, String to) {
+        boolean fromUnnamed = unnamed.owns(from);
+        if (fromUnnamed) {
+            // linkat(2) of an O_TMPFILE descriptor: the unnamed file gets its first (or next) name
+            createEntry(to, false, t -> unnamed.link(from, t));
+        } else {
+            linkNamed(from, to);
+        }
+        Scratch s = scratch.get();
+        if (visible(lookup(to, s.st2, false))) {
+            s.linkCountChanged = Stat.ino(s.st2);
+            s.linkedTo = to;
+            markLinkedHandles(Stat.ino(s.st2));
+            dropLinkCounts(Stat.ino(s.st2));
+            if (fromUnnamed) {
+                // the kernel now holds the file under two nodes though its link count may be 1:
+                // track the new name's node as getattr does for a file with several links
+                s.multiLinkSeen = to;
+                s.multiLinkIno = Stat.ino(s.st2);
+            }
+        }
+    }
+
+    private void linkNamed(String from, String to) {
         int code = resolve(from, scratch.get().st);
         if (Stat.isDir(scratch.get().st)) {
             throw ErrnoException.of(Errno.EPERM, "link", from);
@@ -1354,13 +1443,6 @@ final class OverlayFs {
         if (origins && UpperFormat.hasXattr(src, OriginXattr.NAME)) {
             // as the kernel does: the new name's directory now holds an entry with an origin
             setImpure(up(parent(to)));
-        }
-        Scratch s = scratch.get();
-        if (visible(lookup(to, s.st2, false))) {
-            s.linkCountChanged = Stat.ino(s.st2);
-            s.linkedTo = to;
-            markLinkedHandles(Stat.ino(s.st2));
-            dropLinkCounts(Stat.ino(s.st2));
         }
     }
 
@@ -1402,6 +1484,9 @@ final class OverlayFs {
     }
 
     long create(String p, int mode, int flags, int uid, int gid) {
+        if (UnnamedFiles.isReserved(p)) {
+            return createUnnamed(p, mode, flags, uid, gid);
+        }
         int[] fd = {-1};
         int openFlags = (flags & ~(Native.O_CREAT | Native.O_EXCL | Native.O_NOCTTY | 040000 /* O_DIRECT */))
                 | Native.O_CREAT | Native.O_EXCL | Native.O_CLOEXEC;
@@ -1420,6 +1505,17 @@ final class OverlayFs {
             throw e;
         }
         return handles.add(new Handle(fd[0], true, null));
+    }
+
+    /**
+     * O_TMPFILE (see {@link TmpfileRequest}): an unnamed file in the upper directory of the
+     * directory that reserved path {@code p} names, which is copied up first as for any create.
+     */
+    private long createUnnamed(String p, int mode, int flags, int uid, int gid) {
+        String dir = UnnamedFiles.directoryOf(p);
+        ensureUpperDir(dir);
+        boolean chown = uid != OWN_UID || gid != OWN_GID;
+        return handles.add(unnamed.create(p, up(dir), mode, flags, chown, uid, gid));
     }
 
     /**
@@ -1757,6 +1853,9 @@ final class OverlayFs {
     // ---------------------------------------------------------------- files
 
     long open(String p, int flags) {
+        if (unnamed.owns(p)) {
+            return handles.add(unnamed.open(p, flags));
+        }
         Pointer st = scratch.get().st;
         int code = resolve(p, st);
         boolean trunc = (flags & Native.O_TRUNC) != 0;
@@ -1765,7 +1864,7 @@ final class OverlayFs {
         // st describes the file opened unless it is copied up now (then it is a new inode, whose
         // number is not worth a system call here: see markLinkedHandles)
         long ino = inUpper || !write ? Stat.ino(st) : 0;
-        boolean linked = inUpper && !Stat.isDir(st) && Stat.nlink(st) > 1;
+        boolean linked = linkedUpper(code, st) != 0;
         if (write && !inUpper) {
             copyUp(p, !trunc);
             inUpper = true;
@@ -1817,6 +1916,7 @@ final class OverlayFs {
             pt.released(h);
         }
         C.close(h.fd);
+        unnamed.closed(h);
     }
 
     /** Points the read-only descriptors open on the lower file {@code p} at its new upper copy. */

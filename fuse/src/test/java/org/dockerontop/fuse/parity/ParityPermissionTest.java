@@ -101,4 +101,21 @@ class ParityPermissionTest {
             o.shAs(NOBODY, NOBODY, "touch empty/dropped && stat -c '%A %u %g %s %n' empty/dropped");
         });
     }
+
+    /**
+     * The caller's umask alone decides the modes of what it creates: the kernel applies it before
+     * the request reaches the server, whose own umask must not take bits away again.
+     */
+    @Test
+    void callersUmaskAloneAppliesToNewEntries() throws Exception {
+        Parity.check(o -> {
+            for (String mask : new String[] {"000", "077"}) {
+                o.sh("umask " + mask + " && : > new" + mask + " && mkdir dir" + mask + " && mkfifo fifo" + mask
+                        + " && stat -c '%A %n' new" + mask + " dir" + mask + " fifo" + mask
+                        + " && env PATH=/usr/local/bin:/usr/bin:/bin python3 -c \"import os\n"
+                        + "fd = os.open('tree', os.O_TMPFILE | os.O_WRONLY, 0o777)\n"
+                        + "print(oct(os.fstat(fd).st_mode))\"");
+            }
+        });
+    }
 }

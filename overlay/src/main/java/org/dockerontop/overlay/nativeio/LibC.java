@@ -50,6 +50,7 @@ public interface LibC {
     int rename(String oldPath, String newPath);
     int renameat2(int oldDirfd, String oldPath, int newDirfd, String newPath, int flags);
     int link(String oldPath, String newPath);
+    int linkat(int oldDirfd, String oldPath, int newDirfd, String newPath, int flags);
     int symlink(String target, String linkPath);
     long readlink(String path, Pointer buf, long size);
 
@@ -70,6 +71,9 @@ public interface LibC {
     long fgetxattr(int fd, String name, @Out byte[] value, long size);
     int fsetxattr(int fd, String name, @In byte[] value, long size, int flags);
     long flistxattr(int fd, @Out byte[] list, long size);
+    long fgetxattr(int fd, String name, Pointer value, long size);
+    int fsetxattr(int fd, String name, Pointer value, long size, int flags);
+    int fremovexattr(int fd, String name);
 
     Pointer opendir(String path);
     Pointer readdir(Pointer dir);

@@ -17,6 +17,7 @@ public final class Native {
     public static final int AT_FDCWD = -100;
     public static final int AT_SYMLINK_NOFOLLOW = 0x100;
     public static final int AT_REMOVEDIR = 0x200;
+    public static final int AT_SYMLINK_FOLLOW = 0x400;
 
     public static final int O_RDONLY = 0;
     public static final int O_WRONLY = 1;
@@ -33,6 +34,8 @@ public final class Native {
     public static final int O_CLOEXEC = 02000000;
     public static final int O_PATH = 010000000;
     public static final int O_NOATIME = 01000000;
+    /** O_TMPFILE as open(2) takes it: __O_TMPFILE with O_DIRECTORY. */
+    public static final int O_TMPFILE = 020000000 | O_DIRECTORY;
 
     public static final int SEEK_SET = 0;
     public static final int SEEK_END = 2;

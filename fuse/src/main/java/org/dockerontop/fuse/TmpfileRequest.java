@@ -1,0 +1,70 @@
+package org.dockerontop.fuse;
+
+import jnr.ffi.Pointer;
+import org.dockerontop.overlay.nativeio.Errno;
+import org.dockerontop.overlay.nativeio.Native;
+
+/**
+ * O_TMPFILE for libfuse 2.9, which answers the kernel's {@code FUSE_TMPFILE} request (kernel 6.1+)
+ * with ENOSYS, after which the kernel fails every O_TMPFILE open on the mount with EOPNOTSUPP.
+ *
+ * <p>A TMPFILE request is shaped like a CREATE (a {@code fuse_create_in} and a name; the kernel
+ * expects the same {@code fuse_entry_out} + {@code fuse_open_out} reply, matched by the request's
+ * unique id), so before libfuse sees one it is rewritten in place into a CREATE of a fresh reserved
+ * name of {@link UnnamedFiles} in the same directory, which {@link OverlayFs} turns into an
+ * O_TMPFILE open of the upper directory. The kernel's own name for it ("/") is dropped.
+ *
+ * <p>The reply carries the unnamed file's real attributes, nlink 0 included: the kernel's
+ * {@code fuse_create_open} instantiates the inode with them as they are (no {@code d_tmpfile}
+ * there drops a link), and the kernel overlay reports nlink 0 for such a file as well.
+ */
+final class TmpfileRequest {
+    static final int FUSE_TMPFILE = 51;
+    private static final int FUSE_CREATE = 35;
+
+    /** struct fuse_in_header: len, opcode, unique, nodeid, uid, gid, pid, total_extlen, padding. */
+    private static final int IN_LEN = 0;
+    private static final int IN_OPCODE = 4;
+    private static final int IN_UNIQUE = 8;
+    private static final int IN_TOTAL_EXTLEN = 36;
+    /** The name follows struct fuse_create_in (flags, mode, umask, open_flags). */
+    private static final int NAME = 40 + 16;
+    /** struct fuse_buf: size first. */
+    private static final int FUSE_BUF_SIZE = 0;
+
+    private TmpfileRequest() {
+    }
+
+    /**
+     * Rewrites the TMPFILE request in {@code mem} ({@code size} bytes, in a buffer of
+     * {@code capacity}) into a CREATE of a reserved name, and sets the new size in {@code buf}
+     * (libfuse's struct fuse_buf). A request not as the kernel sends one is answered with EIO on
+     * the device {@code fd} instead.
+     *
+     * @return whether libfuse is to process the rewritten request (false: already answered)
+     */
+    static boolean asCreate(Pointer buf, Pointer mem, int size, long capacity, int fd) {
+        byte[] name = UnnamedFiles.newName();
+        if (size < NAME + 1 || NAME + name.length > capacity) {
+            fail(fd, mem, Errno.EIO);
+            return false;
+        }
+        mem.put(NAME, name, 0, name.length);
+        int length = NAME + name.length;
+        mem.putInt(IN_LEN, length);
+        mem.putInt(IN_OPCODE, FUSE_CREATE);
+        // extensions (a security context...) follow the name; libfuse 2.9 negotiates none of them
+        mem.putShort(IN_TOTAL_EXTLEN, (short) 0);
+        buf.putLong(FUSE_BUF_SIZE, length);
+        return true;
+    }
+
+    /** Answers the request in {@code mem} with {@code -errno} on the device {@code fd}. */
+    private static void fail(int fd, Pointer mem, int errno) {
+        long unique = mem.getLong(IN_UNIQUE);
+        byte[] out = new byte[16]; // struct fuse_out_header: len, error, unique
+        java.nio.ByteBuffer.wrap(out).order(java.nio.ByteOrder.nativeOrder())
+                .putInt(16).putInt(-errno).putLong(unique);
+        Native.LIBC.write(fd, out, out.length);
+    }
+}
