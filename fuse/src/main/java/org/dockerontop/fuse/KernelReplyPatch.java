@@ -24,7 +24,12 @@ import org.slf4j.LoggerFactory;
  * /usr/include). The kernel drops a cached listing whenever the directory changes through the mount
  * (its change counter and mtime are checked on every read of the cache), and the layers do not change
  * behind the mount's back (the rule the long entry and attribute timeouts already rely on).
+ * <li><b>INIT</b>, also: {@code FUSE_DO_READDIRPLUS|FUSE_READDIRPLUS_AUTO} if the kernel offered them,
+ * so that listings bring each entry's attributes; {@link ReaddirPlus} answers those requests.
  * </ul>
+ *
+ * <p>Replies to requests made up by {@link ReaddirPlus} are not written but taken by its
+ * {@link ReplyCapture}.
  *
  * <p>Neither changes the protocol version libfuse negotiated: both are flags the kernel honours at
  * any minor version. If the channel's memory does not look like libfuse 2.9's struct, nothing is
@@ -46,6 +51,8 @@ final class KernelReplyPatch {
     static final int MAX_WRITE = MAX_PAGES * 4096;
     /** A worker's request buffer: the largest WRITE (headers + data) and then some, as libfuse sizes it. */
     static final int REQUEST_BUFFER = MAX_WRITE + 2 * 4096;
+    /** INIT flags: READDIRPLUS, and (AUTO) only where the kernel finds it pays, like NFS's readdirplus. */
+    private static final int FUSE_READDIRPLUS_FLAGS = 1 << 13 | 1 << 14;
 
     /** libfuse 2.9's struct fuse_chan: {receive, send, destroy}, session, fd, ... on 64-bit. */
     private static final int CHAN_SEND = 8;
@@ -76,6 +83,7 @@ final class KernelReplyPatch {
     private Pointer sendPointer;
     private volatile boolean kernelOffersMaxPages;
     private volatile boolean maxPagesGranted;
+    private volatile int readdirplusOffered;
 
     private KernelReplyPatch(int fd, java.util.function.LongConsumer lookupReplied) {
         this.fd = fd;
@@ -111,6 +119,7 @@ final class KernelReplyPatch {
         OPCODE.get()[0] = opcode;
         if (opcode == FUSE_INIT) {
             kernelOffersMaxPages = (request.getInt(INIT_IN_FLAGS) & FUSE_MAX_PAGES) != 0;
+            readdirplusOffered = request.getInt(INIT_IN_FLAGS) & FUSE_READDIRPLUS_FLAGS;
         }
     }
 
@@ -141,6 +150,10 @@ final class KernelReplyPatch {
         } catch (Throwable t) {
             LOG.error("patching the reply to request {} failed; sending it as it was", opcode, t);
         }
+        ReplyCapture capture = ReplyCapture.active();
+        if (capture != null && capture.takes(iov)) {
+            return capture.take(iov, count);
+        }
         return writev(iov, (int) count);
     }
 
@@ -156,6 +169,7 @@ final class KernelReplyPatch {
         out.putInt(INIT_OUT_FLAGS, out.getInt(INIT_OUT_FLAGS) | FUSE_MAX_PAGES);
         out.putInt(INIT_OUT_MAX_WRITE, MAX_WRITE);
         out.putShort(INIT_OUT_MAX_PAGES, (short) MAX_PAGES);
+        out.putInt(INIT_OUT_FLAGS, out.getInt(INIT_OUT_FLAGS) | readdirplusOffered);
         header.putInt(OUT_HEADER_LEN, OUT_HEADER_SIZE + INIT_OUT_SIZE);
         Pointer v = Native.allocate(2 * IOVEC_SIZE);
         v.putPointer(0, header);
@@ -166,6 +180,11 @@ final class KernelReplyPatch {
         maxPagesGranted = res == 0;
         LOG.debug("INIT: asked the kernel for {} KiB requests: {}", MAX_WRITE / 1024, res == 0 ? "ok" : Native.errno());
         return res;
+    }
+
+    /** Writes a reply made outside libfuse ({@code count} struct iovec at {@code iov}): 0 or -errno. */
+    int write(Pointer iov, int count) {
+        return writev(iov, count);
     }
 
     private int writev(Pointer iov, int count) {
