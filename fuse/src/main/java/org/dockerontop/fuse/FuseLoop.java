@@ -21,6 +21,9 @@ import ru.serce.jnrfuse.struct.FuseOperations;
  * thread to the JVM and detaches it again around every callback until that thread has made 1000
  * calls, which cost several system calls (mmap, mprotect, munmap, ...) per request. Our workers are
  * Java threads, attached once for their whole life.
+ *
+ * <p>READDIRPLUS, which libfuse 2.9 would answer with ENOSYS, is answered by {@link ReaddirPlus}
+ * (only with the reply patch installed, which is what grants it in INIT).
  */
 final class FuseLoop {
     private static final Logger LOG = LoggerFactory.getLogger(FuseLoop.class);
