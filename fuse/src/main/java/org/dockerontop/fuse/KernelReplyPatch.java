@@ -24,8 +24,9 @@ import org.slf4j.LoggerFactory;
  * /usr/include). The kernel drops a cached listing whenever the directory changes through the mount
  * (its change counter and mtime are checked on every read of the cache), and the layers do not change
  * behind the mount's back (the rule the long entry and attribute timeouts already rely on).
- * <li><b>INIT</b>, also: {@code FUSE_DO_READDIRPLUS|FUSE_READDIRPLUS_AUTO} if the kernel offered them,
- * so that listings bring each entry's attributes; {@link ReaddirPlus} answers those requests.
+ * <li><b>INIT</b>, also: {@code FUSE_DO_READDIRPLUS|FUSE_READDIRPLUS_AUTO} if the kernel offered them
+ * (in the lengthened reply, so with FUSE_MAX_PAGES: kernel 4.20), so that listings bring each entry's
+ * attributes; {@link ReaddirPlus} answers those requests.
  * </ul>
  *
  * <p>Replies to requests made up by {@link ReaddirPlus} are not written but taken by its
@@ -101,7 +102,7 @@ final class KernelReplyPatch {
      */
     static KernelReplyPatch install(Pointer ch, int fd, java.util.function.LongConsumer lookupReplied) {
         if (ch == null || ch.getInt(CHAN_FD) != fd || ch.getLong(CHAN_SEND) == 0) {
-            LOG.warn("libfuse's channel is not laid out as in libfuse 2.9: 128 KiB writes, uncached directory listings");
+            LOG.warn("libfuse's channel is not laid out as in libfuse 2.9: 128 KiB writes, uncached directory listings, no READDIRPLUS");
             return null;
         }
         KernelReplyPatch patch = new KernelReplyPatch(fd, lookupReplied);

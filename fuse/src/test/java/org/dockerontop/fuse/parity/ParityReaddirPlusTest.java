@@ -27,7 +27,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @Timeout(value = 300, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class ParityReaddirPlusTest {
 
-    /** Entries of the long directory's lower layer: some 60 READDIRPLUS pages of 4 KiB. */
+    /**
+     * Entries of the long directory's lower layer: some 800 KiB of READDIRPLUS entries, over 20 replies
+     * of 32 KiB (what the kernel asks for glibc's getdents buffer), 200 pages of 4 KiB.
+     */
     private static final int LONG = 3000;
 
     /** A cold walk of every kind of entry: lower, upper, copied-up, whiteout-hidden, opaque, symlink, fifo... */
