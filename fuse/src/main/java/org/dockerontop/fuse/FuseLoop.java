@@ -21,6 +21,9 @@ import ru.serce.jnrfuse.struct.FuseOperations;
  * thread to the JVM and detaches it again around every callback until that thread has made 1000
  * calls, which cost several system calls (mmap, mprotect, munmap, ...) per request. Our workers are
  * Java threads, attached once for their whole life.
+ *
+ * <p>READDIRPLUS, which libfuse 2.9 would answer with ENOSYS, is answered by {@link ReaddirPlus}
+ * (only with the reply patch installed, which is what grants it in INIT).
  */
 final class FuseLoop {
     private static final Logger LOG = LoggerFactory.getLogger(FuseLoop.class);
@@ -244,6 +247,7 @@ final class FuseLoop {
         // one request buffer per worker for its whole life, as fuse_loop_mt does
         Pointer mem = Native.allocate((int) bufsize);
         OverlayFs.Scratch state = fs.requestState();
+        ReaddirPlus plus = replies == null ? null : readdirPlus(fs, se, ch, replies, late);
         try {
             while (FUSE.fuse_session_exited(se) == 0) {
                 buf.putLong(0, bufsize);
@@ -270,25 +274,10 @@ final class FuseLoop {
                 }
                 long linkSource = opcode == FUSE_LINK ? mem.getLong(LINK_IN_OLDNODEID) : 0;
                 state.requestNode = nodeid;
-                if (opcode == FUSE_LOOKUP) {
-                    fs.beginLookup();
-                } else if (linkSource != 0) {
-                    fs.beginLookup(); // its reply is an entry too (see OverlayFs.lookupReplied)
-                    // the source's nlink is about to change; dropping it before the reply too
-                    // means a caller's next lstat cannot race the invalidation that follows it
-                    FUSE.fuse_lowlevel_notify_inval_inode(ch, linkSource, -1, 0);
-                }
-                if (replies != null) {
-                    replies.answering(opcode, mem);
-                }
-                FUSE.fuse_session_process_buf(se, buf, chp.getPointer(0));
-                if (replies != null) {
-                    replies.answering(0, mem);
-                }
-                if (opcode == FUSE_LOOKUP) {
-                    fs.endLookup(nodeid);
-                } else if (opcode == FUSE_LINK) {
-                    fs.endLink(nodeid, linkSource);
+                if (opcode == ReaddirPlus.FUSE_READDIRPLUS && plus != null) {
+                    plus.answer(mem, res); // libfuse 2.9 would answer ENOSYS
+                } else {
+                    process(fs, se, ch, replies, buf, chp.getPointer(0), mem, opcode, nodeid, linkSource);
                 }
                 try {
                     afterRequest(fs, ch, late, mem, res, opcode, nodeid, linkSource);
@@ -303,6 +292,55 @@ final class FuseLoop {
             LOG.error("FUSE worker stopped", t);
             FUSE.fuse_session_exit(se);
         }
+    }
+
+    /** Has libfuse serve the request in {@code mem}, with what the loop does around each request of its kind. */
+    private static void process(OverlayFs fs, Pointer se, Pointer ch, KernelReplyPatch replies, Pointer buf,
+            Pointer reqCh, Pointer mem, int opcode, long nodeid, long linkSource) {
+        if (opcode == FUSE_LOOKUP) {
+            fs.beginLookup();
+        } else if (linkSource != 0) {
+            fs.beginLookup(); // its reply is an entry too (see OverlayFs.lookupReplied)
+            // the source's nlink is about to change; dropping it before the reply too
+            // means a caller's next lstat cannot race the invalidation that follows it
+            FUSE.fuse_lowlevel_notify_inval_inode(ch, linkSource, -1, 0);
+        }
+        if (replies != null) {
+            replies.answering(opcode, mem);
+        }
+        FUSE.fuse_session_process_buf(se, buf, reqCh);
+        if (replies != null) {
+            replies.answering(0, mem);
+        }
+        if (opcode == FUSE_LOOKUP) {
+            fs.endLookup(nodeid);
+        } else if (opcode == FUSE_LINK) {
+            fs.endLink(nodeid, linkSource);
+        }
+    }
+
+    /**
+     * A worker's READDIRPLUS server: the requests it makes up (READDIR, LOOKUP, FORGET) are served
+     * as if read from /dev/fuse, each with the loop's bookkeeping (lookups counted for the node
+     * tracking, forgets ending it).
+     */
+    private static ReaddirPlus readdirPlus(OverlayFs fs, Pointer se, Pointer ch, KernelReplyPatch replies,
+            LateNotifications late) {
+        Pointer buf = Native.allocate(FUSE_BUF_SIZE);
+        return new ReaddirPlus(replies, request -> {
+            int size = request.getInt(0); // fuse_in_header.len
+            int opcode = request.getInt(IN_HEADER_OPCODE);
+            long nodeid = request.getLong(IN_HEADER_NODEID);
+            buf.putLong(0, size);
+            buf.putInt(8, 0);
+            buf.putPointer(FUSE_BUF_MEM, request);
+            process(fs, se, ch, replies, buf, ch, request, opcode, nodeid, 0);
+            try {
+                afterRequest(fs, ch, late, request, size, opcode, nodeid, 0);
+            } catch (RuntimeException e) {
+                LOG.error("after request {} on node {} for a READDIRPLUS", opcode, nodeid, e);
+            }
+        });
     }
 
     /**

@@ -27,9 +27,15 @@ import org.slf4j.LoggerFactory;
  * <li><b>OPEN, CREATE, TMPFILE</b>: {@code FOPEN_PASSTHROUGH} with a backing file, or {@code FOPEN_DIRECT_IO},
  * as {@link Passthrough} decides; and in the INIT reply the {@code FUSE_PASSTHROUGH} flag that lets
  * the kernel accept them (kernel 6.9).
+ * <li><b>INIT</b>, also: {@code FUSE_DO_READDIRPLUS|FUSE_READDIRPLUS_AUTO} if the kernel offered them
+ * (in the lengthened reply), so that listings bring each entry's attributes; {@link ReaddirPlus}
+ * answers those requests.
  * </ul>
  *
- * <p>None changes the protocol version libfuse negotiated: both are flags the kernel honours at
+ * <p>Replies to requests made up by {@link ReaddirPlus} are not written but taken by its
+ * {@link ReplyCapture}.
+ *
+ * <p>None changes the protocol version libfuse negotiated: all are flags the kernel honours at
  * any minor version. If the channel's memory does not look like libfuse 2.9's struct, nothing is
  * installed (a different libfuse build costs speed, never correctness).
  */
@@ -53,6 +59,8 @@ final class KernelReplyPatch {
     static final int MAX_WRITE = MAX_PAGES * 4096;
     /** A worker's request buffer: the largest WRITE (headers + data) and then some, as libfuse sizes it. */
     static final int REQUEST_BUFFER = MAX_WRITE + 2 * 4096;
+    /** INIT flags: READDIRPLUS, and (AUTO) only where the kernel finds it pays, like NFS's readdirplus. */
+    private static final int FUSE_READDIRPLUS_FLAGS = 1 << 13 | 1 << 14;
 
     /** libfuse 2.9's struct fuse_chan: {receive, send, destroy}, session, fd, ... on 64-bit. */
     private static final int CHAN_SEND = 8;
@@ -101,6 +109,7 @@ final class KernelReplyPatch {
     private volatile boolean kernelOffersMaxPages;
     private volatile boolean kernelOffersPassthrough;
     private volatile boolean maxPagesGranted;
+    private volatile int readdirplusOffered;
 
     private KernelReplyPatch(int fd, java.util.function.LongConsumer lookupReplied, Passthrough passthrough) {
         this.fd = fd;
@@ -121,7 +130,7 @@ final class KernelReplyPatch {
     static KernelReplyPatch install(Pointer ch, int fd, java.util.function.LongConsumer lookupReplied,
             Passthrough passthrough) {
         if (ch == null || ch.getInt(CHAN_FD) != fd || ch.getLong(CHAN_SEND) == 0) {
-            LOG.warn("libfuse's channel is not laid out as in libfuse 2.9: 128 KiB writes, uncached directory listings");
+            LOG.warn("libfuse's channel is not laid out as in libfuse 2.9: 128 KiB writes, uncached directory listings, no READDIRPLUS");
             return null;
         }
         KernelReplyPatch patch = new KernelReplyPatch(fd, lookupReplied, passthrough);
@@ -147,6 +156,7 @@ final class KernelReplyPatch {
             kernelOffersMaxPages = (flags & FUSE_MAX_PAGES) != 0;
             kernelOffersPassthrough = (flags & FUSE_INIT_EXT) != 0
                     && (request.getInt(INIT_IN_FLAGS2) & FUSE_PASSTHROUGH2) != 0;
+            readdirplusOffered = flags & FUSE_READDIRPLUS_FLAGS;
         }
     }
 
@@ -183,6 +193,10 @@ final class KernelReplyPatch {
             }
         } catch (Throwable t) {
             LOG.error("patching the reply to request {} failed; sending it as it was", opcode, t);
+        }
+        ReplyCapture capture = ReplyCapture.active();
+        if (capture != null && capture.takes(iov)) {
+            return capture.take(iov, count);
         }
         return writev(iov, (int) count);
     }
@@ -225,6 +239,7 @@ final class KernelReplyPatch {
             out.putInt(INIT_OUT_FLAGS2, out.getInt(INIT_OUT_FLAGS2) | FUSE_PASSTHROUGH2);
             out.putInt(INIT_OUT_MAX_STACK_DEPTH, passthrough.maxStackDepth());
         }
+        out.putInt(INIT_OUT_FLAGS, out.getInt(INIT_OUT_FLAGS) | readdirplusOffered);
         header.putInt(OUT_HEADER_LEN, OUT_HEADER_SIZE + INIT_OUT_SIZE);
         Pointer v = Native.allocate(2 * IOVEC_SIZE);
         v.putPointer(0, header);
@@ -235,6 +250,11 @@ final class KernelReplyPatch {
         maxPagesGranted = res == 0 && kernelOffersMaxPages;
         LOG.debug("INIT: asked the kernel for {} KiB requests: {}", MAX_WRITE / 1024, res == 0 ? "ok" : Native.errno());
         return res;
+    }
+
+    /** Writes a reply made outside libfuse ({@code count} struct iovec at {@code iov}): 0 or -errno. */
+    int write(Pointer iov, int count) {
+        return writev(iov, count);
     }
 
     private int writev(Pointer iov, int count) {
