@@ -174,11 +174,15 @@ final class KernelReplyPatch {
         try {
             if (count == 2 && iov.getPointer(0).getInt(OUT_HEADER_ERROR) == 0) {
                 if (opcode == FUSE_OPEN && passthrough != null && iov.getLong(IOVEC_SIZE + 8) >= OPEN_OUT_SIZE) {
-                    decideIo(a.node, iov.getPointer(IOVEC_SIZE));
+                    decideIo(a.node, iov.getPointer(IOVEC_SIZE), true);
                 } else if ((opcode == FUSE_CREATE || opcode == TmpfileRequest.FUSE_TMPFILE) && passthrough != null
                         && iov.getLong(IOVEC_SIZE + 8) >= ENTRY_OUT_SIZE + OPEN_OUT_SIZE) {
                     Pointer entry = iov.getPointer(IOVEC_SIZE);
-                    decideIo(entry.getLong(0), entry.slice(iov.getLong(IOVEC_SIZE + 8) - OPEN_OUT_SIZE));
+                    // an O_TMPFILE file stays with the daemon (UnnamedFiles serves it by its own
+                    // descriptor), but is counted: a reopen through /proc/self/fd must not be passed
+                    // through while the kernel holds the node in cached mode (EIO)
+                    decideIo(entry.getLong(0), entry.slice(iov.getLong(IOVEC_SIZE + 8) - OPEN_OUT_SIZE),
+                            opcode == FUSE_CREATE);
                 } else if (opcode == FUSE_LOOKUP || opcode == FUSE_LINK) {
                     long node = iov.getPointer(IOVEC_SIZE).getLong(0); // fuse_entry_out.nodeid
                     if (node != 0) {
@@ -206,8 +210,8 @@ final class KernelReplyPatch {
     }
 
     /** Sets how the kernel serves the file an OPEN or CREATE reply ({@code open}: its fuse_open_out) opens. */
-    private void decideIo(long node, Pointer open) {
-        int io = passthrough.opened(node, open.getLong(0));
+    private void decideIo(long node, Pointer open, boolean mayPass) {
+        int io = passthrough.opened(node, open.getLong(0), mayPass);
         if (io > 0) {
             // the kernel fails a passthrough open that also asks to keep the cache (EIO, seen on
             // 6.18); and without KEEP_CACHE it empties the node's own page cache at this open,

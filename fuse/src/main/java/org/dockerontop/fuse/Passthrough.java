@@ -140,9 +140,10 @@ final class Passthrough {
      * Decides how the kernel serves the file just opened as {@code fh} on {@code node} and counts it
      * on that node; call before its OPEN or CREATE reply is written.
      *
+     * @param mayPass false to keep this open (and so its node's, while it is open) with the daemon
      * @return a backing id (&gt; 0) for FOPEN_PASSTHROUGH, {@link #CACHED} or {@link #DIRECT_IO}
      */
-    int opened(long node, long fh) {
+    int opened(long node, long fh, boolean mayPass) {
         Handle h = handles.apply(fh);
         if (h == null || h.ioNode != 0) {
             return CACHED;
@@ -166,7 +167,7 @@ final class Passthrough {
                 dropIfIdle(node, n);
                 return DIRECT_IO;
             }
-            if (n.cached == 0 && eligible(h)) {
+            if (n.cached == 0 && mayPass && eligible(h)) {
                 int id = backingOpen(h);
                 if (id > 0) {
                     n.passthrough = 1;
