@@ -262,11 +262,4 @@ final class Passthrough {
             LOG.warn("closing FUSE backing file {} failed: {}", id, Errno.name(Native.errno()));
         }
     }
-
-    /** Open regular files the kernel serves by passthrough (for tests and the log). */
-    int passthroughOpens() {
-        synchronized (nodes) {
-            return nodes.values().stream().mapToInt(n -> n.passthrough).sum();
-        }
-    }
 }
