@@ -277,6 +277,11 @@ public final class VolumeStore {
      */
     public Path discardUpper(String name) throws IOException {
         Path aside = volumeDir(name).resolve(DISCARDED_UPPER + UNIQUE.incrementAndGet());
+        if (Files.notExists(upper(name), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            // a discard killed between its move and its mkdir: the old upper is aside already
+            // (start-up deletes it), so there is nothing left to discard
+            Files.createDirectory(upper(name));
+        }
         Files.move(upper(name), aside, StandardCopyOption.ATOMIC_MOVE);
         Files.createDirectory(upper(name));
         fsyncDir(volumeDir(name));
