@@ -3,12 +3,13 @@ package org.dockerontop.fuse;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 
+import com.kenai.jffi.CallContext;
+import com.kenai.jffi.CallingConvention;
+import com.kenai.jffi.Invoker;
+import com.kenai.jffi.Type;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.Pointer;
 import jnr.ffi.Struct;
-import jnr.ffi.annotations.Delegate;
-import jnr.ffi.mapper.FromNativeConverter;
-import jnr.ffi.provider.jffi.ClosureHelper;
 import org.dockerontop.overlay.nativeio.Errno;
 import org.dockerontop.overlay.nativeio.ErrnoException;
 import org.slf4j.Logger;
@@ -32,11 +33,15 @@ public final class FuseOverlay extends FuseStubFS {
     private static final int FI_FLAGS = 0;
     private static final int FI_FH = 24;
 
-    /** libfuse's {@code fill_dir}, called directly with the entry name as native memory. */
-    public interface RawFiller {
-        @Delegate
-        int apply(Pointer buf, Pointer name, Pointer stbuf, long off);
-    }
+    /**
+     * libfuse's {@code fill_dir(buf, name, stbuf, off)}, called once per listed entry. Through jffi
+     * directly, with the name's address: jnr's delegate proxy is a class generated at the first
+     * listing (in the middle of the first request to list a directory) and adds a Pointer and
+     * several frames to every entry.
+     */
+    private static final CallContext FILL_DIR = CallContext.getCallContext(Type.SINT,
+            new Type[] {Type.POINTER, Type.POINTER, Type.POINTER, Type.SINT64}, CallingConvention.DEFAULT, false);
+    private static final Invoker INVOKER = Invoker.getInstance();
 
     /** {@code fuse_get_context()}, read without jnr-fuse's per-call struct allocation. */
     public interface LibFuseContext {
@@ -47,8 +52,6 @@ public final class FuseOverlay extends FuseStubFS {
 
     private final OverlayFs fs;
     private final CountDownLatch initialized = new CountDownLatch(1);
-    private volatile long fillerAddress;
-    private volatile RawFiller filler;
     private final ThreadLocal<Pointer> direntStat = ThreadLocal.withInitial(
             () -> org.dockerontop.overlay.nativeio.Native.allocate(org.dockerontop.overlay.nativeio.Stat.SIZE));
 
@@ -102,20 +105,6 @@ public final class FuseOverlay extends FuseStubFS {
 
     private Handle handle(Pointer fi) {
         return fi == null ? null : fs.handles().get(fi.getLong(FI_FH));
-    }
-
-    private RawFiller filler(Pointer p) {
-        long address = p.address();
-        RawFiller f = filler;
-        if (f != null && fillerAddress == address) {
-            return f;
-        }
-        ClosureHelper helper = ClosureHelper.getInstance();
-        FromNativeConverter<RawFiller, Pointer> conv = helper.getNativeConveter(RawFiller.class);
-        f = conv.fromNative(p, helper.getFromNativeContext());
-        filler = f;
-        fillerAddress = address;
-        return f;
     }
 
     private static final java.nio.charset.Charset BYTES = java.nio.charset.StandardCharsets.ISO_8859_1;
@@ -405,12 +394,14 @@ public final class FuseOverlay extends FuseStubFS {
         install(fuseOperations.readdir, Callbacks.ReaddirCb.class, (pp, buf, fillerPtr, offset, fi) -> {
             String path = str(pp);
             try {
-                RawFiller f = filler(fillerPtr);
+                long fill = fillerPtr.address();
+                long dh = buf.address();
                 Pointer st = direntStat.get();
+                long stAddress = st.address();
                 fs.readdir(path, (name, dtype, ino) -> {
                     st.putLong(8, ino);
                     st.putInt(24, dtype << 12);
-                    return f.apply(buf, name, st, 0) == 0;
+                    return (int) INVOKER.invokeL4NoErrno(FILL_DIR, fill, dh, name, stAddress, 0) == 0;
                 });
                 return 0;
             } catch (Throwable t) {

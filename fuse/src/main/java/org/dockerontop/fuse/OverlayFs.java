@@ -112,6 +112,16 @@ final class OverlayFs {
         final Pointer times = Native.allocate(32);
         final Pointer off = Native.allocate(16);
         final Pointer originSt = Native.allocate(Stat.SIZE);
+        /** getdents64 buffer of {@link #list}, made on first use. */
+        private Pointer dirents;
+
+        Pointer dirents() {
+            if (dirents == null) {
+                dirents = Native.allocate(DIRENTS_SIZE);
+            }
+            return dirents;
+        }
+
         /** A rename's source, kept through the copy-ups of its parents (which use the others). */
         final Pointer renameSt = Native.allocate(Stat.SIZE);
         final byte[] originValue = new byte[256];
@@ -2018,7 +2028,8 @@ final class OverlayFs {
 
     /** Receives merged directory entries; return false to stop. */
     interface EntrySink {
-        boolean accept(Pointer name, int dtype, long ino);
+        /** {@code name}: the address of the entry's NUL-terminated name, valid during the call. */
+        boolean accept(long name, int dtype, long ino);
     }
 
     /** Lists merged directory {@code p}: upper entries minus whiteouts, then unhidden lower ones. */
@@ -2035,7 +2046,7 @@ final class OverlayFs {
             parentIno = Stat.ino(s.parentSt);
         }
         // a zero d_ino would make readdir(3) skip the entry
-        if (!sink.accept(DOT, DT_DIR, self) || !sink.accept(DOTDOT, DT_DIR, parentIno)) {
+        if (!sink.accept(DOT.address(), DT_DIR, self) || !sink.accept(DOTDOT.address(), DT_DIR, parentIno)) {
             return;
         }
         list(p, code, sink);
@@ -2050,100 +2061,165 @@ final class OverlayFs {
         return p;
     }
 
+    /** struct linux_dirent64: d_ino, d_off, d_reclen (u16), d_type (u8), d_name. */
+    private static final int DIRENT_RECLEN = 16;
+    private static final int DIRENT_TYPE = 18;
+    private static final int DIRENT_NAME = 19;
+    /** Bytes of directory entries read per getdents64 call (some 800 names of 20 bytes). */
+    private static final int DIRENTS_SIZE = 32 << 10;
+
+    /**
+     * Reads directory entries straight into this thread's buffer, many per system call, and hands
+     * each to the sink by address: per entry no libc call and no object (it was readdir(3) through
+     * jnr and a Pointer per entry).
+     *
+     * <p>Each entry is handled by a method call of its own ({@link Listing}) rather than in the
+     * body of these loops: a listing runs once, so its loop would stay interpreted for the first
+     * tens of thousands of entries (the JIT compiles a loop in place only after 60,000 iterations),
+     * while a method called per entry is compiled after a few hundred calls.
+     */
     private void list(String p, int code, EntrySink sink) {
         boolean merged = (code & UPPER) != 0 && (code & LOWER) != 0;
-        Set<String> seen = merged ? new HashSet<>() : null;
-        Pointer st = scratch.get().st2;
+        Listing ls = new Listing(p, merged ? new HashSet<>() : null, sink);
+        Pointer b = ls.b;
         if ((code & UPPER) != 0) {
             String u = up(p);
-            boolean xattrWhiteouts = whiteoutForm == WhiteoutForm.XATTR || UpperFormat.hasXattrWhiteouts(u);
-            // as in the kernel, only an impure directory can hold copied-up entries with origins
-            boolean impure = origins && isImpure(p, u);
-            Pointer d = C.opendir(u);
-            if (d == null) {
-                throw ErrnoException.of(Native.errno(), "opendir", u);
-            }
+            ls.upper(u, whiteoutForm == WhiteoutForm.XATTR || UpperFormat.hasXattrWhiteouts(u),
+                    // as in the kernel, only an impure directory can hold copied-up entries with origins
+                    origins && isImpure(p, u));
+            int fd = openDirectory(u);
             try {
-                for (Pointer e = C.readdir(d); e != null; e = C.readdir(d)) {
-                    Pointer name = e.slice(19);
-                    if (isDotOrDotDot(name)) {
-                        continue;
-                    }
-                    int type = e.getByte(18) & 0xff;
-                    long ino = e.getLong(0);
-                    String s = null;
-                    if (type == DT_CHR || (type == DT_REG && xattrWhiteouts)) {
-                        s = Native.byteString(name, 0);
-                        String path = u + "/" + s;
-                        if (C.fstatat(Native.AT_FDCWD, path, st, NOFOLLOW) == 0 && UpperFormat.isWhiteout(path, st)) {
-                            if (seen != null) {
-                                seen.add(s);
-                            }
-                            continue;
+                for (int n = getdents(fd, b, u); n > 0; n = getdents(fd, b, u)) {
+                    for (int off = 0; off < n; off += b.getShort(off + DIRENT_RECLEN) & 0xffff) {
+                        if (!ls.upperEntry(off)) {
+                            return;
                         }
-                    }
-                    if (seen != null) {
-                        if (s == null) {
-                            s = Native.byteString(name, 0);
-                        }
-                        seen.add(s);
-                        if (type == DT_DIR) {
-                            String l = lo(p) + "/" + s;
-                            if (C.fstatat(Native.AT_FDCWD, l, st, NOFOLLOW) == 0 && Stat.isDir(st)
-                                    && !UpperFormat.isOpaque(u + "/" + s)) {
-                                ino = Stat.ino(st);
-                            }
-                        }
-                    }
-                    if (impure && type != DT_DIR) {
-                        if (s == null) {
-                            s = Native.byteString(name, 0);
-                        }
-                        String path = u + "/" + s;
-                        if (C.fstatat(Native.AT_FDCWD, path, st, NOFOLLOW) == 0) {
-                            applyOrigin(path, -1, st);
-                            ino = Stat.ino(st);
-                        }
-                    }
-                    if (!sink.accept(name, type, ino)) {
-                        return;
                     }
                 }
             } finally {
-                C.closedir(d);
+                C.close(fd);
             }
         }
         if ((code & LOWER) != 0) {
             String l = lo(p);
-            Pointer d = C.opendir(l);
-            if (d == null) {
-                throw ErrnoException.of(Native.errno(), "opendir", l);
-            }
+            int fd = openDirectory(l);
             try {
-                for (Pointer e = C.readdir(d); e != null; e = C.readdir(d)) {
-                    Pointer name = e.slice(19);
-                    if (isDotOrDotDot(name)) {
-                        continue;
-                    }
-                    if (seen != null && seen.contains(Native.byteString(name, 0))) {
-                        continue;
-                    }
-                    if (!sink.accept(name, e.getByte(18) & 0xff, e.getLong(0))) {
-                        return;
+                for (int n = getdents(fd, b, l); n > 0; n = getdents(fd, b, l)) {
+                    for (int off = 0; off < n; off += b.getShort(off + DIRENT_RECLEN) & 0xffff) {
+                        if (!ls.lowerEntry(off)) {
+                            return;
+                        }
                     }
                 }
             } finally {
-                C.closedir(d);
+                C.close(fd);
             }
         }
     }
 
-    private static boolean isDotOrDotDot(Pointer name) {
-        byte b0 = name.getByte(0);
+    /** One listing of merged directory {@code p} in progress (see {@link #list}). */
+    private final class Listing {
+        final String p;
+        /** Names already listed from the upper layer (whiteouts included), if the directory is merged. */
+        final Set<String> seen;
+        final EntrySink sink;
+        final Pointer b;
+        final long base;
+        final Pointer st;
+        String u;
+        boolean xattrWhiteouts;
+        boolean impure;
+
+        Listing(String p, Set<String> seen, EntrySink sink) {
+            this.p = p;
+            this.seen = seen;
+            this.sink = sink;
+            Scratch sc = scratch.get();
+            this.b = sc.dirents();
+            this.base = b.address();
+            this.st = sc.st2;
+        }
+
+        void upper(String upperDir, boolean xattrWhiteoutsHere, boolean impureHere) {
+            u = upperDir;
+            xattrWhiteouts = xattrWhiteoutsHere;
+            impure = impureHere;
+        }
+
+        /** The upper entry at {@code off} of the buffer; false once the sink wants no more. */
+        boolean upperEntry(int off) {
+            int name = off + DIRENT_NAME;
+            if (isDotOrDotDot(b, name)) {
+                return true;
+            }
+            int type = b.getByte(off + DIRENT_TYPE) & 0xff;
+            long ino = b.getLong(off);
+            String s = null;
+            if (type == DT_CHR || (type == DT_REG && xattrWhiteouts)) {
+                s = Native.byteString(b, name);
+                String path = u + "/" + s;
+                if (C.fstatat(Native.AT_FDCWD, path, st, NOFOLLOW) == 0 && UpperFormat.isWhiteout(path, st)) {
+                    if (seen != null) {
+                        seen.add(s);
+                    }
+                    return true;
+                }
+            }
+            if (seen != null) {
+                if (s == null) {
+                    s = Native.byteString(b, name);
+                }
+                seen.add(s);
+                if (type == DT_DIR) {
+                    String l = lo(p) + "/" + s;
+                    if (C.fstatat(Native.AT_FDCWD, l, st, NOFOLLOW) == 0 && Stat.isDir(st)
+                            && !UpperFormat.isOpaque(u + "/" + s)) {
+                        ino = Stat.ino(st);
+                    }
+                }
+            }
+            if (impure && type != DT_DIR) {
+                if (s == null) {
+                    s = Native.byteString(b, name);
+                }
+                String path = u + "/" + s;
+                if (C.fstatat(Native.AT_FDCWD, path, st, NOFOLLOW) == 0) {
+                    applyOrigin(path, -1, st);
+                    ino = Stat.ino(st);
+                }
+            }
+            return sink.accept(base + name, type, ino);
+        }
+
+        /** The lower entry at {@code off}; false once the sink wants no more. */
+        boolean lowerEntry(int off) {
+            int name = off + DIRENT_NAME;
+            if (isDotOrDotDot(b, name) || (seen != null && seen.contains(Native.byteString(b, name)))) {
+                return true;
+            }
+            return sink.accept(base + name, b.getByte(off + DIRENT_TYPE) & 0xff, b.getLong(off));
+        }
+    }
+
+    private static int openDirectory(String path) {
+        int fd = C.open(path, Native.O_RDONLY | Native.O_DIRECTORY | Native.O_CLOEXEC, 0);
+        if (fd < 0) {
+            throw ErrnoException.of(Native.errno(), "opendir", path);
+        }
+        return fd;
+    }
+
+    /** The next entries of directory {@code fd} into {@code b}: bytes read, 0 at the end. */
+    private static int getdents(int fd, Pointer b, String path) {
+        return (int) Native.check(C.getdents64(fd, b, DIRENTS_SIZE), "getdents64", path);
+    }
+
+    private static boolean isDotOrDotDot(Pointer b, int name) {
+        byte b0 = b.getByte(name);
         if (b0 != '.') {
             return false;
         }
-        byte b1 = name.getByte(1);
-        return b1 == 0 || (b1 == '.' && name.getByte(2) == 0);
+        byte b1 = b.getByte(name + 1);
+        return b1 == 0 || (b1 == '.' && b.getByte(name + 2) == 0);
     }
 }
