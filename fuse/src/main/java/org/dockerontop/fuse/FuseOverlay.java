@@ -6,6 +6,7 @@ import java.util.concurrent.CountDownLatch;
 import com.kenai.jffi.CallContext;
 import com.kenai.jffi.CallingConvention;
 import com.kenai.jffi.Invoker;
+import com.kenai.jffi.MemoryIO;
 import com.kenai.jffi.Type;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.Pointer;
@@ -42,6 +43,7 @@ public final class FuseOverlay extends FuseStubFS {
     private static final CallContext FILL_DIR = CallContext.getCallContext(Type.SINT,
             new Type[] {Type.POINTER, Type.POINTER, Type.POINTER, Type.SINT64}, CallingConvention.DEFAULT, false);
     private static final Invoker INVOKER = Invoker.getInstance();
+    private static final MemoryIO MEMORY = MemoryIO.getInstance();
 
     /** {@code fuse_get_context()}, read without jnr-fuse's per-call struct allocation. */
     public interface LibFuseContext {
@@ -396,12 +398,11 @@ public final class FuseOverlay extends FuseStubFS {
             try {
                 long fill = fillerPtr.address();
                 long dh = buf.address();
-                Pointer st = direntStat.get();
-                long stAddress = st.address();
+                long st = direntStat.get().address();
                 fs.readdir(path, (name, dtype, ino) -> {
-                    st.putLong(8, ino);
-                    st.putInt(24, dtype << 12);
-                    return (int) INVOKER.invokeL4NoErrno(FILL_DIR, fill, dh, name, stAddress, 0) == 0;
+                    MEMORY.putLong(st + 8, ino); // st_ino
+                    MEMORY.putInt(st + 24, dtype << 12); // st_mode: the type is all fill_dir reads
+                    return (int) INVOKER.invokeL4NoErrno(FILL_DIR, fill, dh, name, st, 0) == 0;
                 });
                 return 0;
             } catch (Throwable t) {

@@ -115,9 +115,13 @@ final class OverlayFs {
         /** getdents64 buffer of {@link #list}, made on first use. */
         private Pointer dirents;
 
+        /** The entries {@link #dirents} holds, copied to the heap to be parsed there. */
+        byte[] direntBytes;
+
         Pointer dirents() {
             if (dirents == null) {
                 dirents = Native.allocate(DIRENTS_SIZE);
+                direntBytes = new byte[DIRENTS_SIZE];
             }
             return dirents;
         }
@@ -2069,51 +2073,31 @@ final class OverlayFs {
     private static final int DIRENTS_SIZE = 32 << 10;
 
     /**
-     * Reads directory entries straight into this thread's buffer, many per system call, and hands
-     * each to the sink by address: per entry no libc call and no object (it was readdir(3) through
-     * jnr and a Pointer per entry).
+     * Reads directory entries straight into this thread's buffer, many per system call, copies
+     * them into a byte array in one go and hands each entry on by the address of its name: per
+     * entry no libc call, no object and no call through jnr's memory accessors (it was readdir(3)
+     * through jnr and a Pointer per entry).
      *
-     * <p>Each entry is handled by a method call of its own ({@link Listing}) rather than in the
-     * body of these loops: a listing runs once, so its loop would stay interpreted for the first
-     * tens of thousands of entries (the JIT compiles a loop in place only after 60,000 iterations),
+     * <p>That matters most on a fresh daemon, whose first listing runs before the JIT has compiled
+     * anything of it: array reads cost the interpreter a bytecode each, a jnr accessor a chain of
+     * calls. For the same reason each entry is handled by a method of its own ({@link Listing}): a
+     * listing runs once, so the JIT would compile the body of its loop only after 60,000 iterations,
      * while a method called per entry is compiled after a few hundred calls.
      */
     private void list(String p, int code, EntrySink sink) {
         boolean merged = (code & UPPER) != 0 && (code & LOWER) != 0;
         Listing ls = new Listing(p, merged ? new HashSet<>() : null, sink);
-        Pointer b = ls.b;
         if ((code & UPPER) != 0) {
             String u = up(p);
             ls.upper(u, whiteoutForm == WhiteoutForm.XATTR || UpperFormat.hasXattrWhiteouts(u),
                     // as in the kernel, only an impure directory can hold copied-up entries with origins
                     origins && isImpure(p, u));
-            int fd = openDirectory(u);
-            try {
-                for (int n = getdents(fd, b, u); n > 0; n = getdents(fd, b, u)) {
-                    for (int off = 0; off < n; off += b.getShort(off + DIRENT_RECLEN) & 0xffff) {
-                        if (!ls.upperEntry(off)) {
-                            return;
-                        }
-                    }
-                }
-            } finally {
-                C.close(fd);
+            if (!ls.read(u, true)) {
+                return;
             }
         }
         if ((code & LOWER) != 0) {
-            String l = lo(p);
-            int fd = openDirectory(l);
-            try {
-                for (int n = getdents(fd, b, l); n > 0; n = getdents(fd, b, l)) {
-                    for (int off = 0; off < n; off += b.getShort(off + DIRENT_RECLEN) & 0xffff) {
-                        if (!ls.lowerEntry(off)) {
-                            return;
-                        }
-                    }
-                }
-            } finally {
-                C.close(fd);
-            }
+            ls.read(lo(p), false);
         }
     }
 
@@ -2123,8 +2107,10 @@ final class OverlayFs {
         /** Names already listed from the upper layer (whiteouts included), if the directory is merged. */
         final Set<String> seen;
         final EntrySink sink;
+        /** getdents64's buffer, and the same bytes in the heap. */
         final Pointer b;
         final long base;
+        final byte[] a;
         final Pointer st;
         String u;
         boolean xattrWhiteouts;
@@ -2137,6 +2123,7 @@ final class OverlayFs {
             Scratch sc = scratch.get();
             this.b = sc.dirents();
             this.base = b.address();
+            this.a = sc.direntBytes;
             this.st = sc.st2;
         }
 
@@ -2146,17 +2133,56 @@ final class OverlayFs {
             impure = impureHere;
         }
 
-        /** The upper entry at {@code off} of the buffer; false once the sink wants no more. */
+        /** Lists real directory {@code dir} of the upper or lower layer; false once the sink wants no more. */
+        boolean read(String dir, boolean upperLayer) {
+            int fd = openDirectory(dir);
+            try {
+                for (int n = getdents(fd, b, dir); n > 0; n = getdents(fd, b, dir)) {
+                    b.get(0, a, 0, n);
+                    for (int off = 0; off < n; off += (a[off + DIRENT_RECLEN] & 0xff) | (a[off + DIRENT_RECLEN + 1] & 0xff) << 8) {
+                        if (!(upperLayer ? upperEntry(off) : lowerEntry(off))) {
+                            return false;
+                        }
+                    }
+                }
+                return true;
+            } finally {
+                C.close(fd);
+            }
+        }
+
+        private boolean isDotOrDotDot(int name) {
+            return a[name] == '.' && (a[name + 1] == 0 || (a[name + 1] == '.' && a[name + 2] == 0));
+        }
+
+        private long ino(int off) {
+            long v = 0;
+            for (int i = 7; i >= 0; i--) {
+                v = v << 8 | (a[off + i] & 0xff);
+            }
+            return v;
+        }
+
+        /** The name at {@code name}, as a byte string. */
+        private String name(int name) {
+            int end = name;
+            while (a[end] != 0) {
+                end++;
+            }
+            return new String(a, name, end - name, BYTES);
+        }
+
+        /** The upper entry at {@code off}; false once the sink wants no more. */
         boolean upperEntry(int off) {
             int name = off + DIRENT_NAME;
-            if (isDotOrDotDot(b, name)) {
+            if (isDotOrDotDot(name)) {
                 return true;
             }
-            int type = b.getByte(off + DIRENT_TYPE) & 0xff;
-            long ino = b.getLong(off);
+            int type = a[off + DIRENT_TYPE] & 0xff;
+            long ino = ino(off);
             String s = null;
             if (type == DT_CHR || (type == DT_REG && xattrWhiteouts)) {
-                s = Native.byteString(b, name);
+                s = name(name);
                 String path = u + "/" + s;
                 if (C.fstatat(Native.AT_FDCWD, path, st, NOFOLLOW) == 0 && UpperFormat.isWhiteout(path, st)) {
                     if (seen != null) {
@@ -2167,7 +2193,7 @@ final class OverlayFs {
             }
             if (seen != null) {
                 if (s == null) {
-                    s = Native.byteString(b, name);
+                    s = name(name);
                 }
                 seen.add(s);
                 if (type == DT_DIR) {
@@ -2180,7 +2206,7 @@ final class OverlayFs {
             }
             if (impure && type != DT_DIR) {
                 if (s == null) {
-                    s = Native.byteString(b, name);
+                    s = name(name);
                 }
                 String path = u + "/" + s;
                 if (C.fstatat(Native.AT_FDCWD, path, st, NOFOLLOW) == 0) {
@@ -2194,10 +2220,10 @@ final class OverlayFs {
         /** The lower entry at {@code off}; false once the sink wants no more. */
         boolean lowerEntry(int off) {
             int name = off + DIRENT_NAME;
-            if (isDotOrDotDot(b, name) || (seen != null && seen.contains(Native.byteString(b, name)))) {
+            if (isDotOrDotDot(name) || (seen != null && seen.contains(name(name)))) {
                 return true;
             }
-            return sink.accept(base + name, b.getByte(off + DIRENT_TYPE) & 0xff, b.getLong(off));
+            return sink.accept(base + name, a[off + DIRENT_TYPE] & 0xff, ino(off));
         }
     }
 
@@ -2214,12 +2240,4 @@ final class OverlayFs {
         return (int) Native.check(C.getdents64(fd, b, DIRENTS_SIZE), "getdents64", path);
     }
 
-    private static boolean isDotOrDotDot(Pointer b, int name) {
-        byte b0 = b.getByte(name);
-        if (b0 != '.') {
-            return false;
-        }
-        byte b1 = b.getByte(name + 1);
-        return b1 == 0 || (b1 == '.' && b.getByte(name + 2) == 0);
-    }
 }
