@@ -45,6 +45,30 @@ public final class FuseOverlay extends FuseStubFS {
     private static final Invoker INVOKER = Invoker.getInstance();
     private static final MemoryIO MEMORY = MemoryIO.getInstance();
 
+    /**
+     * Hands listed entries to libfuse's {@code fill_dir(dh, name, st, 0)}. A class rather than a
+     * lambda: a lambda's call site is linked (a class spun) by its first use, in the middle of the
+     * first listing a fresh mount serves.
+     */
+    private static final class Filler implements OverlayFs.EntrySink {
+        private final long fill;
+        private final long dh;
+        private final long st;
+
+        Filler(long fill, long dh, long st) {
+            this.fill = fill;
+            this.dh = dh;
+            this.st = st;
+        }
+
+        @Override
+        public boolean accept(long name, int dtype, long ino) {
+            MEMORY.putLong(st + 8, ino); // st_ino
+            MEMORY.putInt(st + 24, dtype << 12); // st_mode: the type is all fill_dir reads of it
+            return (int) INVOKER.invokeL4NoErrno(FILL_DIR, fill, dh, name, st, 0) == 0;
+        }
+    }
+
     /** {@code fuse_get_context()}, read without jnr-fuse's per-call struct allocation. */
     public interface LibFuseContext {
         Pointer fuse_get_context();
@@ -396,14 +420,7 @@ public final class FuseOverlay extends FuseStubFS {
         install(fuseOperations.readdir, Callbacks.ReaddirCb.class, (pp, buf, fillerPtr, offset, fi) -> {
             String path = str(pp);
             try {
-                long fill = fillerPtr.address();
-                long dh = buf.address();
-                long st = direntStat.get().address();
-                fs.readdir(path, (name, dtype, ino) -> {
-                    MEMORY.putLong(st + 8, ino); // st_ino
-                    MEMORY.putInt(st + 24, dtype << 12); // st_mode: the type is all fill_dir reads
-                    return (int) INVOKER.invokeL4NoErrno(FILL_DIR, fill, dh, name, st, 0) == 0;
-                });
+                fs.readdir(path, new Filler(fillerPtr.address(), buf.address(), direntStat.get().address()));
                 return 0;
             } catch (Throwable t) {
                 return fail(t, "readdir", path);
