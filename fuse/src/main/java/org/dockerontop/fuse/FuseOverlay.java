@@ -3,12 +3,14 @@ package org.dockerontop.fuse;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 
+import com.kenai.jffi.CallContext;
+import com.kenai.jffi.CallingConvention;
+import com.kenai.jffi.Invoker;
+import com.kenai.jffi.MemoryIO;
+import com.kenai.jffi.Type;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.Pointer;
 import jnr.ffi.Struct;
-import jnr.ffi.annotations.Delegate;
-import jnr.ffi.mapper.FromNativeConverter;
-import jnr.ffi.provider.jffi.ClosureHelper;
 import org.dockerontop.overlay.nativeio.Errno;
 import org.dockerontop.overlay.nativeio.ErrnoException;
 import org.slf4j.Logger;
@@ -32,10 +34,39 @@ public final class FuseOverlay extends FuseStubFS {
     private static final int FI_FLAGS = 0;
     private static final int FI_FH = 24;
 
-    /** libfuse's {@code fill_dir}, called directly with the entry name as native memory. */
-    public interface RawFiller {
-        @Delegate
-        int apply(Pointer buf, Pointer name, Pointer stbuf, long off);
+    /**
+     * libfuse's {@code fill_dir(buf, name, stbuf, off)}, called once per listed entry. Through jffi
+     * directly, with the name's address: jnr's delegate proxy is a class generated at the first
+     * listing (in the middle of the first request to list a directory) and adds a Pointer and
+     * several frames to every entry.
+     */
+    private static final CallContext FILL_DIR = CallContext.getCallContext(Type.SINT,
+            new Type[] {Type.POINTER, Type.POINTER, Type.POINTER, Type.SINT64}, CallingConvention.DEFAULT, false);
+    private static final Invoker INVOKER = Invoker.getInstance();
+    private static final MemoryIO MEMORY = MemoryIO.getInstance();
+
+    /**
+     * Hands listed entries to libfuse's {@code fill_dir(dh, name, st, 0)}. A class rather than a
+     * lambda: a lambda's call site is linked (a class spun) by its first use, in the middle of the
+     * first listing a fresh mount serves.
+     */
+    private static final class Filler implements OverlayFs.EntrySink {
+        private final long fill;
+        private final long dh;
+        private final long st;
+
+        Filler(long fill, long dh, long st) {
+            this.fill = fill;
+            this.dh = dh;
+            this.st = st;
+        }
+
+        @Override
+        public boolean accept(long name, int dtype, long ino) {
+            MEMORY.putLong(st + 8, ino); // st_ino
+            MEMORY.putInt(st + 24, dtype << 12); // st_mode: the type is all fill_dir reads of it
+            return (int) INVOKER.invokeL4NoErrno(FILL_DIR, fill, dh, name, st, 0) == 0;
+        }
     }
 
     /** {@code fuse_get_context()}, read without jnr-fuse's per-call struct allocation. */
@@ -47,8 +78,6 @@ public final class FuseOverlay extends FuseStubFS {
 
     private final OverlayFs fs;
     private final CountDownLatch initialized = new CountDownLatch(1);
-    private volatile long fillerAddress;
-    private volatile RawFiller filler;
     private final ThreadLocal<Pointer> direntStat = ThreadLocal.withInitial(
             () -> org.dockerontop.overlay.nativeio.Native.allocate(org.dockerontop.overlay.nativeio.Stat.SIZE));
 
@@ -103,20 +132,6 @@ public final class FuseOverlay extends FuseStubFS {
 
     private Handle handle(Pointer fi) {
         return fi == null ? null : fs.handles().get(fi.getLong(FI_FH));
-    }
-
-    private RawFiller filler(Pointer p) {
-        long address = p.address();
-        RawFiller f = filler;
-        if (f != null && fillerAddress == address) {
-            return f;
-        }
-        ClosureHelper helper = ClosureHelper.getInstance();
-        FromNativeConverter<RawFiller, Pointer> conv = helper.getNativeConveter(RawFiller.class);
-        f = conv.fromNative(p, helper.getFromNativeContext());
-        filler = f;
-        fillerAddress = address;
-        return f;
     }
 
     private static final java.nio.charset.Charset BYTES = java.nio.charset.StandardCharsets.ISO_8859_1;
@@ -406,13 +421,7 @@ public final class FuseOverlay extends FuseStubFS {
         install(fuseOperations.readdir, Callbacks.ReaddirCb.class, (pp, buf, fillerPtr, offset, fi) -> {
             String path = str(pp);
             try {
-                RawFiller f = filler(fillerPtr);
-                Pointer st = direntStat.get();
-                fs.readdir(path, (name, dtype, ino) -> {
-                    st.putLong(8, ino);
-                    st.putInt(24, dtype << 12);
-                    return f.apply(buf, name, st, 0) == 0;
-                });
+                fs.readdir(path, new Filler(fillerPtr.address(), buf.address(), direntStat.get().address()));
                 return 0;
             } catch (Throwable t) {
                 return fail(t, "readdir", path);

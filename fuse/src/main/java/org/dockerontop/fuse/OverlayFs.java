@@ -75,11 +75,30 @@ final class OverlayFs {
      * origin ino or -1}. The ctime tells a reused inode number (a new file) from the old one.
      */
     private final ConcurrentHashMap<Long, long[]> originInos = new ConcurrentHashMap<>();
+    /**
+     * Origin inode numbers by origin xattr value (held as a byte string). The lower layer does not
+     * change while mounted, so a handle always resolves to the same inode: when the cache above
+     * misses because a copied-up file's ctime changed (every rename and chmod changes it), the
+     * answer costs one lgetxattr instead of resolving the handle again (open, open_by_handle_at,
+     * fstat, two closes). Filled at copy-up, where both are known.
+     */
+    private final ConcurrentHashMap<String, Long> originsByHandle = new ConcurrentHashMap<>();
+    private static final int ORIGINS_BY_HANDLE_MAX = 1 << 16;
+    /**
+     * The group a new file in the workdir gets without a chown: ours, unless the workdir gives
+     * its own (set-group-ID, or a grpid mount), which is then unknown (-1) and every copy-up chowns.
+     */
+    private final int workGid;
 
     /** What a directory's children resolve against. Immutable; replaced on change. */
     static final class DirState {
         final boolean upper;
         final boolean lower;
+        /**
+         * Its upper directory is known to carry {@code trusted.overlay.impure}. Only ever set (the
+         * mark is never taken off while mounted); a directory that moves gets a new state.
+         */
+        volatile boolean impure;
 
         DirState(boolean upper, boolean lower) {
             this.upper = upper;
@@ -95,6 +114,22 @@ final class OverlayFs {
         final Pointer times = Native.allocate(32);
         final Pointer off = Native.allocate(16);
         final Pointer originSt = Native.allocate(Stat.SIZE);
+        /** getdents64 buffer of {@link #list}, made on first use. */
+        private Pointer dirents;
+
+        /** The entries {@link #dirents} holds, copied to the heap to be parsed there. */
+        byte[] direntBytes;
+
+        Pointer dirents() {
+            if (dirents == null) {
+                dirents = Native.allocate(DIRENTS_SIZE);
+                direntBytes = new byte[DIRENTS_SIZE];
+            }
+            return dirents;
+        }
+
+        /** A rename's source, kept through the copy-ups of its parents (which use the others). */
+        final Pointer renameSt = Native.allocate(Stat.SIZE);
         final byte[] originValue = new byte[256];
         /** Set when this thread copied a non-directory up during the current request. */
         boolean copiedUp;
@@ -508,6 +543,7 @@ final class OverlayFs {
         this.whiteoutForm = whiteoutForm;
         this.lowerUuid = OriginXattr.fsUuid(lower);
         this.origins = OriginXattr.encode(lower, lowerUuid) != null;
+        this.workGid = probeWorkGid(work);
         for (int i = 0; i < stripes.length; i++) {
             stripes[i] = new ReentrantLock();
         }
@@ -520,6 +556,26 @@ final class OverlayFs {
     /** The lower and upper directories. */
     String[] layers() {
         return new String[] {lower, upper};
+    }
+
+    /**
+     * The group a file created in {@code work} gets: ours, or the directory's if it is
+     * set-group-ID or the filesystem is mounted grpid; found by creating one. -1 if that fails.
+     */
+    private static int probeWorkGid(String work) {
+        String probe = work + "/#gid-probe";
+        C.unlink(probe);
+        int fd = C.open(probe, Native.O_WRONLY | Native.O_CREAT | Native.O_EXCL | Native.O_CLOEXEC, 0600);
+        if (fd < 0) {
+            return -1;
+        }
+        try {
+            Pointer st = Native.allocate(Stat.SIZE);
+            return C.fstat(fd, st) == 0 ? Stat.gid(st) : -1;
+        } finally {
+            C.close(fd);
+            C.unlink(probe);
+        }
     }
 
     HandleTable handles() {
@@ -658,7 +714,15 @@ final class OverlayFs {
             byte[] v = s.originValue;
             long n = fd >= 0 ? C.fgetxattr(fd, OriginXattr.NAME, v, v.length)
                     : C.lgetxattr(path, OriginXattr.NAME, v, v.length);
-            long origin = n < 0 ? -1 : originIno(v, (int) n, s.originSt);
+            long origin = -1;
+            if (n >= 0) {
+                String handle = new String(v, 0, (int) n, BYTES);
+                Long known = originsByHandle.get(handle);
+                origin = known != null ? known : originIno(v, (int) n, s.originSt);
+                if (known == null) {
+                    rememberOrigin(handle, origin);
+                }
+            }
             c = new long[] {cs, cn, origin};
             originInos.put(ino, c);
         }
@@ -694,29 +758,84 @@ final class OverlayFs {
         }
     }
 
-    /** Records where a copy-up at {@code tmp} came from, the kernel's way; best effort. */
-    private void setOrigin(String lowerPath, String tmp, String upperParent) {
+    /**
+     * Records where a copy-up at {@code tmp} (not a regular file: see {@link #copyFile}) came from,
+     * the kernel's way; best effort. @return the origin value recorded, or null
+     */
+    private byte[] setOrigin(String lowerPath, String tmp) {
         byte[] v = OriginXattr.encode(lowerPath, lowerUuid);
         if (v == null) {
-            return;
+            return null;
         }
         int set = C.lsetxattr(tmp, OriginXattr.NAME, v, v.length, 0);
         Pointer st = scratch.get().originSt;
         if (C.fstatat(Native.AT_FDCWD, tmp, st, NOFOLLOW) == 0) {
             originInos.remove(Stat.ino(st)); // a deleted file's "no origin" for a reused number
         }
-        if (set != 0) {
-            return;
-        }
-        setImpure(upperParent);
+        return set == 0 ? v : null;
     }
 
-    /** Marks an upper directory as holding entries with origins (readdir then reports their d_ino). */
-    private static void setImpure(String upperDir) {
-        if (!UpperFormat.hasXattr(upperDir, OriginXattr.IMPURE)) {
-            byte[] y = {'y'};
-            C.lsetxattr(upperDir, OriginXattr.IMPURE, y, 1, 0);
+    /** Remembers what an origin value resolves to (see {@link #originsByHandle}). */
+    private void rememberOrigin(String handle, long originIno) {
+        if (originsByHandle.size() >= ORIGINS_BY_HANDLE_MAX) {
+            originsByHandle.clear(); // only a cache: bounded, as a volume may copy up millions of files
         }
+        originsByHandle.put(handle, originIno);
+    }
+
+    /**
+     * Marks upper directory {@code dir} (an overlay path) as holding entries with origins (readdir
+     * then reports their d_ino); a directory already marked costs nothing.
+     */
+    private void setImpure(String dir) {
+        DirState d = dirs.get(dir);
+        if (d != null && d.impure) {
+            return;
+        }
+        String u = up(dir);
+        boolean marked = UpperFormat.hasXattr(u, OriginXattr.IMPURE);
+        if (!marked) {
+            byte[] y = {'y'};
+            marked = C.lsetxattr(u, OriginXattr.IMPURE, y, 1, 0) == 0;
+        }
+        if (marked && d != null) {
+            d.impure = true;
+        }
+    }
+
+    /** Is upper directory {@code dir} known to be marked impure (without asking the disk)? */
+    private boolean isMarkedImpure(String dir) {
+        DirState d = dirs.get(dir);
+        return d != null && d.impure;
+    }
+
+    /**
+     * Is there nothing at {@code p} in the upper layer (no entry, no whiteout)? Fails on errors
+     * other than ENOENT.
+     */
+    private boolean upperAbsent(String p) {
+        String u = up(p);
+        if (C.fstatat(Native.AT_FDCWD, u, scratch.get().st2, NOFOLLOW) == 0) {
+            return false;
+        }
+        int e = Native.errno();
+        if (e != Errno.ENOENT) {
+            throw ErrnoException.of(e, "lstat", u);
+        }
+        return true;
+    }
+
+    /** Is upper directory {@code dir} (real path {@code u}) marked impure? */
+    private boolean isImpure(String dir, String u) {
+        DirState d = dirs.get(dir);
+        if (d != null && d.impure) {
+            return true;
+        }
+        boolean impure = UpperFormat.hasXattr(u, OriginXattr.IMPURE);
+        if (impure && d != null) {
+            d.impure = true;
+        }
+        return impure;
     }
 
     /** The state of directory {@code p}; ENOENT if it is not there, ENOTDIR if not a directory. */
@@ -795,7 +914,7 @@ final class OverlayFs {
                     Pointer st = scratch.get().st;
                     Native.check(C.fstatat(Native.AT_FDCWD, h, st, NOFOLLOW), "lstat", h);
                     String tmp = tmpName();
-                    copyFile(h, tmp, st, data);
+                    copyFile(h, tmp, st, data, null);
                     hidden.put(p, tmp);
                 }
             }
@@ -806,61 +925,89 @@ final class OverlayFs {
         ReentrantLock lock = stripe(parent);
         lock.lock();
         try {
-            Scratch s = scratch.get();
-            Pointer st = s.st;
+            Pointer st = scratch.get().st;
             int code = resolve(p, st);
             if ((code & UPPER) != 0) {
                 return;
             }
-            String l = lo(p);
-            String tmp = tmpName();
-            int type = Stat.type(st);
-            try {
-                switch (type) {
-                    case Stat.S_IFREG:
-                        copyFile(l, tmp, st, data);
-                        break;
-                    case Stat.S_IFDIR:
-                        Native.check(C.mkdir(tmp, 0700), "mkdir", tmp);
-                        copyMeta(l, tmp, st, true);
-                        break;
-                    case Stat.S_IFLNK:
-                        copySymlink(l, tmp);
-                        copyMeta(l, tmp, st, false);
-                        break;
-                    default:
-                        Native.check(C.mknod(tmp, Stat.mode(st), Stat.rdev(st)), "mknod", tmp);
-                        copyMeta(l, tmp, st, true);
-                        break;
-                }
-                setOrigin(l, tmp, up(parent));
-                renameIntoPlace(tmp, up(p), parent);
-                if (type != Stat.S_IFDIR) {
-                    s.copiedUp = true;
-                }
-                if (type == Stat.S_IFREG && !lowerOpen.isEmpty()) {
-                    switchToUpper(p, up(p));
-                }
-            } catch (RuntimeException e) {
-                removeQuietly(tmp);
-                throw e;
-            }
-            if (type == Stat.S_IFDIR) {
-                invalidate(p);
-                s.copiedDirs.add(p);
-                // its nlink is now 1: drop the kernel's cached attributes before the reply, so a
-                // stat right after this request cannot see the old count (the entry invalidation
-                // after the reply cannot be done earlier: it locks the parent directory)
-                Long node = lowerDirNodes.remove(p);
-                KernelCache kc = kernelCache;
-                if (node != null && kc != null) {
-                    kc.dropAttributes(node);
-                }
-            }
+            copyUpLocked(p, parent, st, data);
         } finally {
             lock.unlock();
         }
     }
+
+    /**
+     * {@link #copyUp} of {@code p}, found only in the lower layer with lstat {@code st}, by a
+     * caller holding the parent's stripe, with the parent already in the upper layer.
+     *
+     * @return {@link #COPY_ORIGIN} if its origin was recorded, plus {@link #COPY_KEPT} if the copy
+     *         (a non-directory) reports the inode number and link count the lower entry did, so
+     *         that nothing the kernel caches about it became wrong (the lower entry has one link)
+     */
+    private int copyUpLocked(String p, String parent, Pointer st, boolean data) {
+        Scratch s = scratch.get();
+        String l = lo(p);
+        String tmp = tmpName();
+        int type = Stat.type(st);
+        // as OriginXattr.originIno: a non-directory with other links keeps no origin inode
+        long originIno = type == Stat.S_IFDIR || Stat.nlink(st) == 1 ? Stat.ino(st) : -1;
+        byte[] origin;
+        try {
+            switch (type) {
+                case Stat.S_IFREG:
+                    origin = copyFile(l, tmp, st, data, OriginXattr.encode(l, lowerUuid));
+                    break;
+                case Stat.S_IFDIR:
+                    Native.check(C.mkdir(tmp, 0700), "mkdir", tmp);
+                    copyMeta(l, tmp, st, true);
+                    origin = setOrigin(l, tmp);
+                    break;
+                case Stat.S_IFLNK:
+                    copySymlink(l, tmp);
+                    copyMeta(l, tmp, st, false);
+                    origin = setOrigin(l, tmp);
+                    break;
+                default:
+                    Native.check(C.mknod(tmp, Stat.mode(st), Stat.rdev(st)), "mknod", tmp);
+                    copyMeta(l, tmp, st, true);
+                    origin = setOrigin(l, tmp);
+                    break;
+            }
+            if (origin != null) {
+                rememberOrigin(new String(origin, BYTES), originIno);
+                setImpure(parent);
+            }
+            renameIntoPlace(tmp, up(p), parent);
+            if (type != Stat.S_IFDIR) {
+                s.copiedUp = true;
+            }
+            if (type == Stat.S_IFREG && !lowerOpen.isEmpty()) {
+                switchToUpper(p, up(p));
+            }
+        } catch (RuntimeException e) {
+            removeQuietly(tmp);
+            throw e;
+        }
+        if (type == Stat.S_IFDIR) {
+            invalidate(p);
+            s.copiedDirs.add(p);
+            // its nlink is now 1: drop the kernel's cached attributes before the reply, so a
+            // stat right after this request cannot see the old count (the entry invalidation
+            // after the reply cannot be done earlier: it locks the parent directory)
+            Long node = lowerDirNodes.remove(p);
+            KernelCache kc = kernelCache;
+            if (node != null && kc != null) {
+                kc.dropAttributes(node);
+            }
+        }
+        if (origin == null) {
+            return 0;
+        }
+        return originIno > 0 && type != Stat.S_IFDIR ? COPY_ORIGIN | COPY_KEPT : COPY_ORIGIN;
+    }
+
+    private static final int COPY_ORIGIN = 1;
+    private static final int COPY_KEPT = 2;
 
     /** Renames a finished copy-up into place, keeping the parent's timestamps as they were. */
     private void renameIntoPlace(String tmp, String target, String parent) {
@@ -875,25 +1022,62 @@ final class OverlayFs {
         }
     }
 
-    private void copyFile(String src, String dst, Pointer st, boolean data) {
+    /**
+     * Copies regular file {@code src} (lstat {@code st}) to the new file {@code dst}: data (holes
+     * kept), owner, xattrs, the origin value {@code origin} (if not null), mode and times, then
+     * syncs it if it copied data, as the kernel overlay syncs a copy-up before it becomes visible.
+     *
+     * <p>Each step costs a system call, and a copy-up of a small file is little else, so steps
+     * that would change nothing are left out: the owner when the new file has it already, the
+     * mode when it was created with it, the size when the data copied ends where the file does.
+     *
+     * @return {@code origin} if it was recorded, else null
+     */
+    private byte[] copyFile(String src, String dst, Pointer st, boolean data, byte[] origin) {
         int in = Native.check(C.open(src, Native.O_RDONLY | Native.O_CLOEXEC | Native.O_NOFOLLOW, 0), "open", src);
         try {
-            int out = Native.check(C.open(dst, Native.O_WRONLY | Native.O_CREAT | Native.O_EXCL | Native.O_CLOEXEC, 0600),
-                    "create", dst);
+            int mode = Stat.mode(st) & 07777;
+            // created with its permission bits (the umask may take some: then chmod below), as the
+            // kernel creates its copy-up temp file; nobody but us can reach it in the workdir
+            int out = Native.check(C.open(dst, Native.O_WRONLY | Native.O_CREAT | Native.O_EXCL | Native.O_CLOEXEC,
+                    mode & 0777), "create", dst);
             try {
                 long size = Stat.size(st);
+                long end = 0;
                 if (data && size > 0) {
-                    copyData(in, out, size, src);
+                    // a file with as many blocks as bytes has no hole: no need to look for them
+                    end = copyData(in, out, size, src, Stat.blocks(st) * 512 >= size);
                 }
-                Native.check(C.ftruncate(out, data ? size : 0), "ftruncate", dst);
+                if (data && end != size) {
+                    Native.check(C.ftruncate(out, size), "ftruncate", dst); // a hole at the end
+                }
+                // the owner before the xattrs: chown(2) drops security.capability (and set-id bits,
+                // which the chmod below restores); the kernel overlay keeps both
+                if (Stat.uid(st) != OWN_UID || Stat.gid(st) != workGid) {
+                    Native.check(C.fchown(out, Stat.uid(st), Stat.gid(st)), "fchown", dst);
+                }
                 copyXattrs(in, out, dst);
-                Native.check(C.fchown(out, Stat.uid(st), Stat.gid(st)), "fchown", dst);
-                Native.check(C.fchmod(out, Stat.mode(st) & 07777), "fchmod", dst);
-                Pointer times = scratch.get().times;
-                Stat.copyTimes(st, times);
-                Native.check(C.futimens(out, times), "futimens", dst);
-                // the kernel overlay syncs copied-up data before it becomes visible
-                Native.check(C.fsync(out), "fsync", dst);
+                byte[] recorded = null;
+                if (origin != null && C.fsetxattr(out, OriginXattr.NAME, origin, origin.length, 0) == 0) {
+                    recorded = origin;
+                }
+                if ((mode & 07000) != 0 || UMASK < 0 || (mode & UMASK) != 0) {
+                    Native.check(C.fchmod(out, mode), "fchmod", dst);
+                }
+                Scratch s = scratch.get();
+                Stat.copyTimes(st, s.times);
+                Native.check(C.futimens(out, s.times), "futimens", dst);
+                if (data && size > 0) {
+                    // the kernel overlay syncs copied-up data before it becomes visible; a copy-up
+                    // without data (an empty file, or one opened with O_TRUNC) it does not sync
+                    // (Linux 6.18, default fsync mode: 100 chmods of empty lower files, 0 fsyncs;
+                    // of 2-byte ones, 100; 100 ": > file" of 2-byte ones, 0)
+                    Native.check(C.fsync(out), "fsync", dst);
+                }
+                if (origin != null && C.fstat(out, s.originSt) == 0) {
+                    originInos.remove(Stat.ino(s.originSt)); // a deleted file's "no origin" for a reused number
+                }
+                return recorded;
             } finally {
                 C.close(out);
             }
@@ -902,22 +1086,30 @@ final class OverlayFs {
         }
     }
 
-    /** Copies the data segments of {@code in} (skipping holes) in the kernel, without a buffer. */
-    private void copyData(int in, int out, long size, String src) {
+    /**
+     * Copies the data segments of {@code in} (skipping holes, unless {@code dense}: it has none) in
+     * the kernel, without a buffer. @return where the last data copied ends
+     */
+    private long copyData(int in, int out, long size, String src, boolean dense) {
         Pointer offs = scratch.get().off;
         long pos = 0;
+        long end = 0;
         while (pos < size) {
-            long dataStart = C.lseek(in, pos, Native.SEEK_DATA);
-            if (dataStart < 0) {
-                int e = Native.errno();
-                if (e == Errno.ENXIO) { // only a hole remains
-                    return;
+            long dataStart = pos;
+            long dataEnd = size;
+            if (!dense) {
+                dataStart = C.lseek(in, pos, Native.SEEK_DATA);
+                if (dataStart < 0) {
+                    int e = Native.errno();
+                    if (e == Errno.ENXIO) { // only a hole remains
+                        return end;
+                    }
+                    dataStart = pos; // SEEK_DATA unsupported: copy everything
                 }
-                dataStart = pos; // SEEK_DATA unsupported: copy everything
-            }
-            long dataEnd = C.lseek(in, dataStart, Native.SEEK_HOLE);
-            if (dataEnd < 0) {
-                dataEnd = size;
+                dataEnd = C.lseek(in, dataStart, Native.SEEK_HOLE);
+                if (dataEnd < 0) {
+                    dataEnd = size;
+                }
             }
             long p = dataStart;
             while (p < dataEnd) {
@@ -927,8 +1119,7 @@ final class OverlayFs {
                 if (n < 0) {
                     int e = Native.errno();
                     if (e == Errno.EXDEV || e == Errno.ENOSYS || e == Errno.EINVAL || e == Errno.EOPNOTSUPP) {
-                        copyWithBuffer(in, out, p, dataEnd, src);
-                        p = dataEnd;
+                        end = copyWithBuffer(in, out, p, dataEnd, src);
                         break;
                     }
                     throw ErrnoException.of(e, "copy_file_range", src);
@@ -937,25 +1128,30 @@ final class OverlayFs {
                     break; // file shrank under us
                 }
                 p += n;
-                // start writing back what is copied while the rest is copied, so that the fsync
-                // that ends the copy-up waits for the last chunk rather than the whole file
-                C.sync_file_range(out, p - n, n, SYNC_FILE_RANGE_WRITE);
+                end = p;
+                if (p < size) {
+                    // start writing back what is copied while the rest is copied, so that the fsync
+                    // that ends the copy-up waits for the last chunk rather than the whole file
+                    C.sync_file_range(out, p - n, n, SYNC_FILE_RANGE_WRITE);
+                }
             }
             pos = dataEnd;
         }
+        return end;
     }
 
     /** Bytes copied per copy_file_range call during a copy-up, each then handed to writeback. */
     private static final long WRITEBACK_CHUNK = 8L << 20;
     private static final int SYNC_FILE_RANGE_WRITE = 2;
 
-    private void copyWithBuffer(int in, int out, long from, long to, String src) {
+    /** @return where the data copied ends */
+    private long copyWithBuffer(int in, int out, long from, long to, String src) {
         Pointer buf = Native.allocate(1 << 20);
         long p = from;
         while (p < to) {
             long n = Native.check(C.pread(in, buf, Math.min(1 << 20, to - p), p), "pread", src);
             if (n == 0) {
-                return;
+                return p;
             }
             long w = 0;
             while (w < n) {
@@ -963,6 +1159,7 @@ final class OverlayFs {
             }
             p += n;
         }
+        return p;
     }
 
     private void copySymlink(String src, String dst) {
@@ -1379,6 +1576,21 @@ final class OverlayFs {
 
     private static final int OWN_UID = C.geteuid();
     private static final int OWN_GID = C.getegid();
+    /** The daemon's umask (it never changes it), or -1 if unknown. */
+    private static final int UMASK = readUmask();
+
+    private static int readUmask() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Paths.get("/proc/self/status"))) {
+                if (line.startsWith("Umask:")) {
+                    return Integer.parseInt(line.substring(6).trim(), 8);
+                }
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            // an old kernel: every copy-up then sets the mode explicitly
+        }
+        return -1;
+    }
 
     private boolean parentSetgid(String p) {
         Pointer st = scratch.get().parentSt;
@@ -1442,7 +1654,7 @@ final class OverlayFs {
         createEntry(to, false, t -> Native.check(C.link(src, t), "link", t));
         if (origins && UpperFormat.hasXattr(src, OriginXattr.NAME)) {
             // as the kernel does: the new name's directory now holds an entry with an origin
-            setImpure(up(parent(to)));
+            setImpure(parent(to));
         }
     }
 
@@ -1740,11 +1952,11 @@ final class OverlayFs {
             throw ErrnoException.of(Errno.EINVAL, "rename", to);
         }
         Scratch s = scratch.get();
-        int fcode = lookup(from, s.st, true);
+        int fcode = lookup(from, s.renameSt, true);
         if (!visible(fcode)) {
             throw ErrnoException.of(Errno.ENOENT, "rename", from);
         }
-        boolean fromDir = Stat.isDir(s.st);
+        boolean fromDir = Stat.isDir(s.renameSt);
         if (fromDir && (fcode & LOWER) != 0) {
             // without redirect_dir a directory that exists in the lower layer cannot move
             throw ErrnoException.of(Errno.EXDEV, "rename", from);
@@ -1753,8 +1965,8 @@ final class OverlayFs {
         String toParent = parent(to);
         ensureUpperDir(fromParent);
         ensureUpperDir(toParent);
-        if (!fromDir && (fcode & UPPER) == 0) {
-            copyUp(from, true);
+        if (!fromDir && (fcode & UPPER) == 0 && !hidden.isEmpty() && hidden.containsKey(from)) {
+            copyUp(from, true); // an unlinked lower file still open: copied within the workdir
         }
         ReentrantLock a = stripe(fromParent);
         ReentrantLock b = stripe(toParent);
@@ -1766,9 +1978,22 @@ final class OverlayFs {
         a.lock();
         b.lock();
         try {
-            fcode = lookup(from, s.st, true);
-            if ((fcode & UPPER) == 0) {
-                throw ErrnoException.of(Errno.ENOENT, "rename", from);
+            // 1: the source's origin is recorded; 0: it is not; -1: not known yet
+            int hasOrigin = -1;
+            if (!fromDir && (fcode & UPPER) == 0 && upperAbsent(from)) {
+                // still only in the lower layer, which does not change, so renameSt is still its
+                // lstat: copy it up here, under the locks, rather than look it up all over again
+                int copied = copyUpLocked(from, fromParent, s.renameSt, true);
+                // the kernel moves its inode to the new name; if that inode's number and link count
+                // stayed right, nothing needs dropping (the rename makes it fetch the ctime anew)
+                s.copiedUp = (copied & COPY_KEPT) == 0;
+                hasOrigin = (copied & COPY_ORIGIN) != 0 ? 1 : 0;
+                fcode = UPPER | BENEATH;
+            } else {
+                fcode = lookup(from, s.st, true);
+                if ((fcode & UPPER) == 0) {
+                    throw ErrnoException.of(Errno.ENOENT, "rename", from);
+                }
             }
             int tcode = lookup(to, s.st2, true);
             boolean toVisible = visible(tcode);
@@ -1802,9 +2027,10 @@ final class OverlayFs {
                 // is made opaque, so no lower directory of that name can ever merge into it
                 UpperFormat.setOpaque(uf);
             }
-            if (!fromDir && origins && UpperFormat.hasXattr(uf, OriginXattr.NAME)) {
+            if (!fromDir && origins && !isMarkedImpure(toParent)
+                    && (hasOrigin == 1 || (hasOrigin < 0 && UpperFormat.hasXattr(uf, OriginXattr.NAME)))) {
                 // as the kernel does: the target directory now holds an entry with an origin
-                setImpure(up(toParent));
+                setImpure(toParent);
             }
             boolean needWhiteout = (fcode & BENEATH) != 0;
             if (tcode == WHITEOUT && fromDir) {
@@ -1956,7 +2182,8 @@ final class OverlayFs {
 
     /** Receives merged directory entries; return false to stop. */
     interface EntrySink {
-        boolean accept(Pointer name, int dtype, long ino);
+        /** {@code name}: the address of the entry's NUL-terminated name, valid during the call. */
+        boolean accept(long name, int dtype, long ino);
     }
 
     /** Lists merged directory {@code p}: upper entries minus whiteouts, then unhidden lower ones. */
@@ -1973,7 +2200,7 @@ final class OverlayFs {
             parentIno = Stat.ino(s.parentSt);
         }
         // a zero d_ino would make readdir(3) skip the entry
-        if (!sink.accept(DOT, DT_DIR, self) || !sink.accept(DOTDOT, DT_DIR, parentIno)) {
+        if (!sink.accept(DOT.address(), DT_DIR, self) || !sink.accept(DOTDOT.address(), DT_DIR, parentIno)) {
             return;
         }
         list(p, code, sink);
@@ -1988,100 +2215,179 @@ final class OverlayFs {
         return p;
     }
 
+    /** struct linux_dirent64: d_ino, d_off, d_reclen (u16), d_type (u8), d_name. */
+    private static final int DIRENT_RECLEN = 16;
+    private static final int DIRENT_TYPE = 18;
+    private static final int DIRENT_NAME = 19;
+    /** Bytes of directory entries read per getdents64 call (some 800 names of 20 bytes). */
+    private static final int DIRENTS_SIZE = 32 << 10;
+
+    /**
+     * Reads directory entries straight into this thread's buffer, many per system call, copies
+     * them into a byte array in one go and hands each entry on by the address of its name: per
+     * entry no libc call, no object and no call through jnr's memory accessors (it was readdir(3)
+     * through jnr and a Pointer per entry).
+     *
+     * <p>That matters most on a fresh daemon, whose first listing runs before the JIT has compiled
+     * anything of it: array reads cost the interpreter a bytecode each, a jnr accessor a chain of
+     * calls. For the same reason each entry is handled by a method of its own ({@link Listing}): a
+     * listing runs once, so the JIT would compile the body of its loop only after 60,000 iterations,
+     * while a method called per entry is compiled after a few hundred calls.
+     */
     private void list(String p, int code, EntrySink sink) {
         boolean merged = (code & UPPER) != 0 && (code & LOWER) != 0;
-        Set<String> seen = merged ? new HashSet<>() : null;
-        Pointer st = scratch.get().st2;
+        Listing ls = new Listing(p, merged ? new HashSet<>() : null, sink);
         if ((code & UPPER) != 0) {
             String u = up(p);
-            boolean xattrWhiteouts = whiteoutForm == WhiteoutForm.XATTR || UpperFormat.hasXattrWhiteouts(u);
-            // as in the kernel, only an impure directory can hold copied-up entries with origins
-            boolean impure = origins && UpperFormat.hasXattr(u, OriginXattr.IMPURE);
-            Pointer d = C.opendir(u);
-            if (d == null) {
-                throw ErrnoException.of(Native.errno(), "opendir", u);
-            }
-            try {
-                for (Pointer e = C.readdir(d); e != null; e = C.readdir(d)) {
-                    Pointer name = e.slice(19);
-                    if (isDotOrDotDot(name)) {
-                        continue;
-                    }
-                    int type = e.getByte(18) & 0xff;
-                    long ino = e.getLong(0);
-                    String s = null;
-                    if (type == DT_CHR || (type == DT_REG && xattrWhiteouts)) {
-                        s = Native.byteString(name, 0);
-                        String path = u + "/" + s;
-                        if (C.fstatat(Native.AT_FDCWD, path, st, NOFOLLOW) == 0 && UpperFormat.isWhiteout(path, st)) {
-                            if (seen != null) {
-                                seen.add(s);
-                            }
-                            continue;
-                        }
-                    }
-                    if (seen != null) {
-                        if (s == null) {
-                            s = Native.byteString(name, 0);
-                        }
-                        seen.add(s);
-                        if (type == DT_DIR) {
-                            String l = lo(p) + "/" + s;
-                            if (C.fstatat(Native.AT_FDCWD, l, st, NOFOLLOW) == 0 && Stat.isDir(st)
-                                    && !UpperFormat.isOpaque(u + "/" + s)) {
-                                ino = Stat.ino(st);
-                            }
-                        }
-                    }
-                    if (impure && type != DT_DIR) {
-                        if (s == null) {
-                            s = Native.byteString(name, 0);
-                        }
-                        String path = u + "/" + s;
-                        if (C.fstatat(Native.AT_FDCWD, path, st, NOFOLLOW) == 0) {
-                            applyOrigin(path, -1, st);
-                            ino = Stat.ino(st);
-                        }
-                    }
-                    if (!sink.accept(name, type, ino)) {
-                        return;
-                    }
-                }
-            } finally {
-                C.closedir(d);
+            ls.upper(u, whiteoutForm == WhiteoutForm.XATTR || UpperFormat.hasXattrWhiteouts(u),
+                    // as in the kernel, only an impure directory can hold copied-up entries with origins
+                    origins && isImpure(p, u));
+            if (!ls.read(u, true)) {
+                return;
             }
         }
         if ((code & LOWER) != 0) {
-            String l = lo(p);
-            Pointer d = C.opendir(l);
-            if (d == null) {
-                throw ErrnoException.of(Native.errno(), "opendir", l);
-            }
-            try {
-                for (Pointer e = C.readdir(d); e != null; e = C.readdir(d)) {
-                    Pointer name = e.slice(19);
-                    if (isDotOrDotDot(name)) {
-                        continue;
-                    }
-                    if (seen != null && seen.contains(Native.byteString(name, 0))) {
-                        continue;
-                    }
-                    if (!sink.accept(name, e.getByte(18) & 0xff, e.getLong(0))) {
-                        return;
-                    }
-                }
-            } finally {
-                C.closedir(d);
-            }
+            ls.read(lo(p), false);
         }
     }
 
-    private static boolean isDotOrDotDot(Pointer name) {
-        byte b0 = name.getByte(0);
-        if (b0 != '.') {
-            return false;
+    /** One listing of merged directory {@code p} in progress (see {@link #list}). */
+    private final class Listing {
+        final String p;
+        /** Names already listed from the upper layer (whiteouts included), if the directory is merged. */
+        final Set<String> seen;
+        final EntrySink sink;
+        /** getdents64's buffer, and the same bytes in the heap. */
+        final Pointer b;
+        final long base;
+        final byte[] a;
+        final Pointer st;
+        String u;
+        boolean xattrWhiteouts;
+        boolean impure;
+
+        Listing(String p, Set<String> seen, EntrySink sink) {
+            this.p = p;
+            this.seen = seen;
+            this.sink = sink;
+            Scratch sc = scratch.get();
+            this.b = sc.dirents();
+            this.base = b.address();
+            this.a = sc.direntBytes;
+            this.st = sc.st2;
         }
-        byte b1 = name.getByte(1);
-        return b1 == 0 || (b1 == '.' && name.getByte(2) == 0);
+
+        void upper(String upperDir, boolean xattrWhiteoutsHere, boolean impureHere) {
+            u = upperDir;
+            xattrWhiteouts = xattrWhiteoutsHere;
+            impure = impureHere;
+        }
+
+        /** Lists real directory {@code dir} of the upper or lower layer; false once the sink wants no more. */
+        boolean read(String dir, boolean upperLayer) {
+            int fd = openDirectory(dir);
+            try {
+                for (int n = getdents(fd, b, dir); n > 0; n = getdents(fd, b, dir)) {
+                    b.get(0, a, 0, n);
+                    for (int off = 0; off < n; off += (a[off + DIRENT_RECLEN] & 0xff) | (a[off + DIRENT_RECLEN + 1] & 0xff) << 8) {
+                        if (!(upperLayer ? upperEntry(off) : lowerEntry(off))) {
+                            return false;
+                        }
+                    }
+                }
+                return true;
+            } finally {
+                C.close(fd);
+            }
+        }
+
+        private boolean isDotOrDotDot(int name) {
+            return a[name] == '.' && (a[name + 1] == 0 || (a[name + 1] == '.' && a[name + 2] == 0));
+        }
+
+        private long ino(int off) {
+            long v = 0;
+            for (int i = 7; i >= 0; i--) {
+                v = v << 8 | (a[off + i] & 0xff);
+            }
+            return v;
+        }
+
+        /** The name at {@code name}, as a byte string. */
+        private String name(int name) {
+            int end = name;
+            while (a[end] != 0) {
+                end++;
+            }
+            return new String(a, name, end - name, BYTES);
+        }
+
+        /** The upper entry at {@code off}; false once the sink wants no more. */
+        boolean upperEntry(int off) {
+            int name = off + DIRENT_NAME;
+            if (isDotOrDotDot(name)) {
+                return true;
+            }
+            int type = a[off + DIRENT_TYPE] & 0xff;
+            long ino = ino(off);
+            String s = null;
+            if (type == DT_CHR || (type == DT_REG && xattrWhiteouts)) {
+                s = name(name);
+                String path = u + "/" + s;
+                if (C.fstatat(Native.AT_FDCWD, path, st, NOFOLLOW) == 0 && UpperFormat.isWhiteout(path, st)) {
+                    if (seen != null) {
+                        seen.add(s);
+                    }
+                    return true;
+                }
+            }
+            if (seen != null) {
+                if (s == null) {
+                    s = name(name);
+                }
+                seen.add(s);
+                if (type == DT_DIR) {
+                    String l = lo(p) + "/" + s;
+                    if (C.fstatat(Native.AT_FDCWD, l, st, NOFOLLOW) == 0 && Stat.isDir(st)
+                            && !UpperFormat.isOpaque(u + "/" + s)) {
+                        ino = Stat.ino(st);
+                    }
+                }
+            }
+            if (impure && type != DT_DIR) {
+                if (s == null) {
+                    s = name(name);
+                }
+                String path = u + "/" + s;
+                if (C.fstatat(Native.AT_FDCWD, path, st, NOFOLLOW) == 0) {
+                    applyOrigin(path, -1, st);
+                    ino = Stat.ino(st);
+                }
+            }
+            return sink.accept(base + name, type, ino);
+        }
+
+        /** The lower entry at {@code off}; false once the sink wants no more. */
+        boolean lowerEntry(int off) {
+            int name = off + DIRENT_NAME;
+            if (isDotOrDotDot(name) || (seen != null && seen.contains(name(name)))) {
+                return true;
+            }
+            return sink.accept(base + name, a[off + DIRENT_TYPE] & 0xff, ino(off));
+        }
     }
+
+    private static int openDirectory(String path) {
+        int fd = C.open(path, Native.O_RDONLY | Native.O_DIRECTORY | Native.O_CLOEXEC, 0);
+        if (fd < 0) {
+            throw ErrnoException.of(Native.errno(), "opendir", path);
+        }
+        return fd;
+    }
+
+    /** The next entries of directory {@code fd} into {@code b}: bytes read, 0 at the end. */
+    private static int getdents(int fd, Pointer b, String path) {
+        return (int) Native.check(C.getdents64(fd, b, DIRENTS_SIZE), "getdents64", path);
+    }
+
 }

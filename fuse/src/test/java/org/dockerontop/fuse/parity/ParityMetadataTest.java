@@ -98,6 +98,35 @@ class ParityMetadataTest {
         });
     }
 
+    /**
+     * A file capability (security.capability) survives copy-up, as on the kernel overlay, whoever
+     * owns the file: chown(2) drops it, so the copy must not chown after copying the xattrs (nor
+     * chown a file that has its owner already).
+     */
+    @Test
+    void fileCapabilitiesSurviveCopyUp() throws Exception {
+        // struct vfs_cap_data, VFS_CAP_REVISION_2, effective, permitted = CAP_NET_RAW (bit 13)
+        byte[] netRaw = {0, 0, 0, 2, 0, 0x20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+        Template lower = t -> {
+            Layouts.LOWER.build(t);
+            t.file("ping", "ping\n", 0755);
+            Sys.setxattr(t.abs("ping"), "security.capability", netRaw);
+            t.file("userping", "userping\n", 0755).owner("userping", Layouts.USER, Layouts.USER);
+            Sys.chmod(t.abs("userping"), 04755);
+            Sys.setxattr(t.abs("userping"), "security.capability", netRaw);
+        };
+        Parity.with().lower(lower).verify(o -> {
+            o.setxattr("ping", "user.note", "x", 0);
+            o.setxattr("userping", "user.note", "x", 0);
+            o.sh("echo more >> ping");
+            o.rename("userping", "userping2");
+            o.stat("ping");
+            o.stat("userping2");
+            o.listxattr("ping");
+            o.listxattr("userping2");
+        });
+    }
+
     /** trusted.overlay.* is private: never listed, never readable, never settable through the mount. */
     @Test
     void overlayPrivateXattrsNeverShow() throws Exception {

@@ -78,6 +78,8 @@ public interface LibC {
     Pointer opendir(String path);
     Pointer readdir(Pointer dir);
     int closedir(Pointer dir);
+    /** Reads struct linux_dirent64 entries of directory {@code fd} into {@code dirp}: bytes, 0 at the end. */
+    long getdents64(int fd, Pointer dirp, long count);
 
     int dup2(int oldfd, int newfd);
     int chdir(String path);

@@ -26,6 +26,7 @@ public final class Stat {
     private static final int OFF_GID = 32;
     private static final int OFF_RDEV = 40;
     private static final int OFF_SIZE = 48;
+    private static final int OFF_BLOCKS = 64;
     private static final int OFF_ATIME = 72;
     private static final int OFF_MTIME = 88;
     private static final int OFF_CTIME = 104;
@@ -43,6 +44,8 @@ public final class Stat {
     public static int gid(Pointer p) { return p.getInt(OFF_GID); }
     public static long rdev(Pointer p) { return p.getLong(OFF_RDEV); }
     public static long size(Pointer p) { return p.getLong(OFF_SIZE); }
+    /** st_blocks: 512-byte units allocated. */
+    public static long blocks(Pointer p) { return p.getLong(OFF_BLOCKS); }
     public static long atimeSec(Pointer p) { return p.getLong(OFF_ATIME); }
     public static long atimeNsec(Pointer p) { return p.getLong(OFF_ATIME + 8); }
     public static long mtimeSec(Pointer p) { return p.getLong(OFF_MTIME); }
