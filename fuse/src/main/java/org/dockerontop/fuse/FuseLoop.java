@@ -1,5 +1,16 @@
 package org.dockerontop.fuse;
 
+import static org.dockerontop.fuse.FuseAbi.FUSE_BATCH_FORGET;
+import static org.dockerontop.fuse.FuseAbi.FUSE_FORGET;
+import static org.dockerontop.fuse.FuseAbi.FUSE_LINK;
+import static org.dockerontop.fuse.FuseAbi.FUSE_LOOKUP;
+import static org.dockerontop.fuse.FuseAbi.FUSE_READDIRPLUS;
+import static org.dockerontop.fuse.FuseAbi.FUSE_RENAME;
+import static org.dockerontop.fuse.FuseAbi.FUSE_TMPFILE;
+import static org.dockerontop.fuse.FuseAbi.IN_HEADER_NODEID;
+import static org.dockerontop.fuse.FuseAbi.IN_HEADER_OPCODE;
+import static org.dockerontop.fuse.FuseAbi.IN_HEADER_SIZE;
+
 import java.util.ArrayList;
 import java.util.List;
 
@@ -56,22 +67,15 @@ final class FuseLoop {
         int fuse_lowlevel_notify_inval_entry(Pointer ch, long parent, Pointer name, long namelen);
     }
 
-    private static final int FUSE_LOOKUP = 1;
-    private static final int FUSE_FORGET = 2;
-    private static final int FUSE_BATCH_FORGET = 42;
     /** fuse_forget_in.nlookup; fuse_batch_forget_in.count, then fuse_forget_one {nodeid, nlookup}. */
-    private static final int FORGET_IN_NLOOKUP = 40;
-    private static final int BATCH_FORGET_COUNT = 40;
-    private static final int BATCH_FORGET_ONES = 48;
-    private static final int FUSE_RENAME = 12;
-    private static final int IN_HEADER_NODEID = 16;
-    private static final int RENAME_IN_NEWDIR = 40;
-    private static final int RENAME_IN_NAMES = 48;
-
-    /** FUSE protocol: opcode of LINK, and where its fuse_link_in.oldnodeid sits in a request. */
-    private static final int FUSE_LINK = 13;
-    private static final int IN_HEADER_OPCODE = 4;
-    private static final int LINK_IN_OLDNODEID = 40;
+    private static final int FORGET_IN_NLOOKUP = IN_HEADER_SIZE;
+    private static final int BATCH_FORGET_COUNT = IN_HEADER_SIZE;
+    private static final int BATCH_FORGET_ONES = IN_HEADER_SIZE + 8;
+    /** fuse_rename_in.newdir, then the two names. */
+    private static final int RENAME_IN_NEWDIR = IN_HEADER_SIZE;
+    private static final int RENAME_IN_NAMES = IN_HEADER_SIZE + 8;
+    /** fuse_link_in.oldnodeid. */
+    private static final int LINK_IN_OLDNODEID = IN_HEADER_SIZE;
 
     private static final LibFuse2 FUSE = load();
     /** sizeof(struct fuse_buf) on 64-bit: size, flags, mem, fd, pos. */
@@ -268,13 +272,13 @@ final class FuseLoop {
                 int opcode = mem.getInt(IN_HEADER_OPCODE);
                 long nodeid = mem.getLong(IN_HEADER_NODEID);
                 // libfuse 2.9 would answer ENOSYS, and the kernel would never ask again
-                if (opcode == TmpfileRequest.FUSE_TMPFILE
+                if (opcode == FUSE_TMPFILE
                         && !TmpfileRequest.asCreate(buf, mem, res, bufsize, FUSE.fuse_chan_fd(ch))) {
                     continue; // answered with an error
                 }
                 long linkSource = opcode == FUSE_LINK ? mem.getLong(LINK_IN_OLDNODEID) : 0;
                 state.requestNode = nodeid;
-                if (opcode == ReaddirPlus.FUSE_READDIRPLUS && plus != null) {
+                if (opcode == FUSE_READDIRPLUS && plus != null) {
                     plus.answer(mem, res); // libfuse 2.9 would answer ENOSYS
                 } else {
                     process(fs, se, ch, replies, buf, chp.getPointer(0), mem, opcode, nodeid, linkSource);

@@ -1,5 +1,20 @@
 package org.dockerontop.fuse;
 
+import static org.dockerontop.fuse.FuseAbi.ENTRY_OUT_SIZE;
+import static org.dockerontop.fuse.FuseAbi.FUSE_CREATE;
+import static org.dockerontop.fuse.FuseAbi.FUSE_INIT;
+import static org.dockerontop.fuse.FuseAbi.FUSE_LINK;
+import static org.dockerontop.fuse.FuseAbi.FUSE_LOOKUP;
+import static org.dockerontop.fuse.FuseAbi.FUSE_OPEN;
+import static org.dockerontop.fuse.FuseAbi.FUSE_OPENDIR;
+import static org.dockerontop.fuse.FuseAbi.FUSE_TMPFILE;
+import static org.dockerontop.fuse.FuseAbi.IN_HEADER_NODEID;
+import static org.dockerontop.fuse.FuseAbi.IN_HEADER_SIZE;
+import static org.dockerontop.fuse.FuseAbi.IOVEC_SIZE;
+import static org.dockerontop.fuse.FuseAbi.OUT_HEADER_ERROR;
+import static org.dockerontop.fuse.FuseAbi.OUT_HEADER_LEN;
+import static org.dockerontop.fuse.FuseAbi.OUT_HEADER_SIZE;
+
 import jnr.ffi.Pointer;
 import org.dockerontop.overlay.nativeio.LibC;
 import org.dockerontop.overlay.nativeio.Native;
@@ -43,12 +58,6 @@ final class KernelReplyPatch {
     private static final Logger LOG = LoggerFactory.getLogger(KernelReplyPatch.class);
     private static final LibC C = Native.LIBC;
 
-    static final int FUSE_LOOKUP = 1;
-    static final int FUSE_LINK = 13;
-    static final int FUSE_OPEN = 14;
-    static final int FUSE_INIT = 26;
-    static final int FUSE_OPENDIR = 27;
-    static final int FUSE_CREATE = 35;
     private static final int FOPEN_DIRECT_IO = 1;
     private static final int FOPEN_KEEP_CACHE = 1 << 1;
     private static final int FOPEN_CACHE_DIR = 1 << 3;
@@ -65,22 +74,13 @@ final class KernelReplyPatch {
     /** libfuse 2.9's struct fuse_chan: {receive, send, destroy}, session, fd, ... on 64-bit. */
     private static final int CHAN_SEND = 8;
     private static final int CHAN_FD = 32;
-    /** struct iovec: base, len. struct fuse_out_header: len, error, unique. */
-    private static final int IOVEC_SIZE = 16;
-    private static final int OUT_HEADER_LEN = 0;
-    private static final int OUT_HEADER_ERROR = 4;
-    private static final int OUT_HEADER_SIZE = 16;
     /** struct fuse_open_out: fh, open_flags, backing_id. */
     private static final int OPEN_OUT_FLAGS = 8;
     private static final int OPEN_OUT_BACKING_ID = 12;
     private static final int OPEN_OUT_SIZE = 16;
-    /** A CREATE reply: struct fuse_entry_out, then struct fuse_open_out. */
-    private static final int ENTRY_OUT_SIZE = 128;
-    /** The request header's nodeid. */
-    private static final int IN_HEADER_NODEID = 16;
     /** struct fuse_init_in after the 40-byte request header: major, minor, max_readahead, flags, flags2. */
-    private static final int INIT_IN_FLAGS = 40 + 12;
-    private static final int INIT_IN_FLAGS2 = 40 + 16;
+    private static final int INIT_IN_FLAGS = IN_HEADER_SIZE + 12;
+    private static final int INIT_IN_FLAGS2 = IN_HEADER_SIZE + 16;
     /** struct fuse_init_out: major, minor, max_readahead, flags, max_background, congestion, max_write, time_gran, max_pages... */
     private static final int INIT_OUT_FLAGS = 12;
     private static final int INIT_OUT_MAX_WRITE = 20;
@@ -175,7 +175,7 @@ final class KernelReplyPatch {
             if (count == 2 && iov.getPointer(0).getInt(OUT_HEADER_ERROR) == 0) {
                 if (opcode == FUSE_OPEN && passthrough != null && iov.getLong(IOVEC_SIZE + 8) >= OPEN_OUT_SIZE) {
                     decideIo(a.node, iov.getPointer(IOVEC_SIZE), true);
-                } else if ((opcode == FUSE_CREATE || opcode == TmpfileRequest.FUSE_TMPFILE) && passthrough != null
+                } else if ((opcode == FUSE_CREATE || opcode == FUSE_TMPFILE) && passthrough != null
                         && iov.getLong(IOVEC_SIZE + 8) >= ENTRY_OUT_SIZE + OPEN_OUT_SIZE) {
                     Pointer entry = iov.getPointer(IOVEC_SIZE);
                     // an O_TMPFILE file stays with the daemon (UnnamedFiles serves it by its own

@@ -1,5 +1,17 @@
 package org.dockerontop.fuse;
 
+import static org.dockerontop.fuse.FuseAbi.ENTRY_OUT_SIZE;
+import static org.dockerontop.fuse.FuseAbi.FUSE_FORGET;
+import static org.dockerontop.fuse.FuseAbi.FUSE_LOOKUP;
+import static org.dockerontop.fuse.FuseAbi.FUSE_READDIR;
+import static org.dockerontop.fuse.FuseAbi.IN_HEADER_LEN;
+import static org.dockerontop.fuse.FuseAbi.IN_HEADER_NODEID;
+import static org.dockerontop.fuse.FuseAbi.IN_HEADER_OPCODE;
+import static org.dockerontop.fuse.FuseAbi.IN_HEADER_SIZE;
+import static org.dockerontop.fuse.FuseAbi.IN_HEADER_UNIQUE;
+import static org.dockerontop.fuse.FuseAbi.IOVEC_SIZE;
+import static org.dockerontop.fuse.FuseAbi.OUT_HEADER_SIZE;
+
 import jnr.ffi.Pointer;
 import org.dockerontop.overlay.nativeio.Errno;
 import org.dockerontop.overlay.nativeio.Native;
@@ -33,25 +45,12 @@ import org.slf4j.LoggerFactory;
 final class ReaddirPlus {
     private static final Logger LOG = LoggerFactory.getLogger(ReaddirPlus.class);
 
-    static final int FUSE_READDIRPLUS = 44;
-    private static final int FUSE_LOOKUP = 1;
-    private static final int FUSE_FORGET = 2;
-    private static final int FUSE_READDIR = 28;
-
-    /** struct fuse_in_header: len, opcode, unique, nodeid, uid, gid, pid, padding. */
-    private static final int IN_HEADER_LEN = 0;
-    private static final int IN_HEADER_OPCODE = 4;
-    private static final int IN_HEADER_UNIQUE = 8;
-    private static final int IN_HEADER_NODEID = 16;
-    private static final int IN_HEADER_SIZE = 40;
     /** struct fuse_read_in (READDIR and READDIRPLUS): fh, offset, size, read_flags, lock_owner, flags, padding. */
     private static final int READ_IN_OFFSET = IN_HEADER_SIZE + 8;
     private static final int READ_IN_SIZE_FIELD = IN_HEADER_SIZE + 16;
     private static final int READ_IN_SIZE = 40;
     /** struct fuse_forget_in: nlookup. */
     private static final int FORGET_IN_SIZE = 8;
-    /** struct fuse_entry_out, the first part of a struct fuse_direntplus. */
-    private static final int ENTRY_OUT_SIZE = 128;
     /** struct fuse_dirent: ino, off, namelen, type, name (padded to 8 bytes). */
     private static final int DIRENT_NAMELEN = 16;
     private static final int DIRENT_NAME = 24;
@@ -59,7 +58,6 @@ final class ReaddirPlus {
     private static final int NAME_MAX = 1024;
     /** The largest listing answered at once (the kernel asks for at most max_pages, 1 MiB). */
     private static final int MAX_SIZE = KernelReplyPatch.MAX_WRITE;
-    private static final int OUT_HEADER_SIZE = ReplyCapture.OUT_HEADER_SIZE;
 
     /** Serves one request from a buffer exactly as the loop serves one it read from /dev/fuse. */
     interface Session {
@@ -72,7 +70,7 @@ final class ReaddirPlus {
     private final Pointer request = Native.allocate(IN_HEADER_SIZE + NAME_MAX + 1);
     private final ReplyCapture listing = new ReplyCapture(OUT_HEADER_SIZE + 4096);
     private final ReplyCapture entry = new ReplyCapture(OUT_HEADER_SIZE + ENTRY_OUT_SIZE);
-    private final Pointer iov = Native.allocate(16);
+    private final Pointer iov = Native.allocate(IOVEC_SIZE);
     private Pointer out = Native.allocate(OUT_HEADER_SIZE + 4096);
     private int outCapacity = OUT_HEADER_SIZE + 4096;
     /** Node ids of the entries in the reply being built (the lookups it hands the kernel). */

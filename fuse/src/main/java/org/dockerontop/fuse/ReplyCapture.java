@@ -1,5 +1,10 @@
 package org.dockerontop.fuse;
 
+import static org.dockerontop.fuse.FuseAbi.IOVEC_SIZE;
+import static org.dockerontop.fuse.FuseAbi.OUT_HEADER_ERROR;
+import static org.dockerontop.fuse.FuseAbi.OUT_HEADER_SIZE;
+import static org.dockerontop.fuse.FuseAbi.OUT_HEADER_UNIQUE;
+
 import jnr.ffi.Pointer;
 import org.dockerontop.overlay.nativeio.Errno;
 import org.dockerontop.overlay.nativeio.Native;
@@ -15,11 +20,6 @@ import org.dockerontop.overlay.nativeio.Native;
  */
 final class ReplyCapture {
     private static final ThreadLocal<ReplyCapture> ACTIVE = new ThreadLocal<>();
-    private static final int IOVEC_SIZE = 16;
-    private static final int OUT_HEADER_ERROR = 4;
-    private static final int OUT_HEADER_UNIQUE = 8;
-    /** struct fuse_out_header. */
-    static final int OUT_HEADER_SIZE = 16;
 
     private Pointer buf;
     private int capacity;

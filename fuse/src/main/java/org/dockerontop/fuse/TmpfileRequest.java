@@ -1,5 +1,13 @@
 package org.dockerontop.fuse;
 
+import static org.dockerontop.fuse.FuseAbi.FUSE_CREATE;
+import static org.dockerontop.fuse.FuseAbi.FUSE_TMPFILE;
+import static org.dockerontop.fuse.FuseAbi.IN_HEADER_LEN;
+import static org.dockerontop.fuse.FuseAbi.IN_HEADER_OPCODE;
+import static org.dockerontop.fuse.FuseAbi.IN_HEADER_SIZE;
+import static org.dockerontop.fuse.FuseAbi.IN_HEADER_TOTAL_EXTLEN;
+import static org.dockerontop.fuse.FuseAbi.IN_HEADER_UNIQUE;
+
 import jnr.ffi.Pointer;
 import org.dockerontop.overlay.nativeio.Errno;
 import org.dockerontop.overlay.nativeio.Native;
@@ -19,16 +27,8 @@ import org.dockerontop.overlay.nativeio.Native;
  * there drops a link), and the kernel overlay reports nlink 0 for such a file as well.
  */
 final class TmpfileRequest {
-    static final int FUSE_TMPFILE = 51;
-    private static final int FUSE_CREATE = 35;
-
-    /** struct fuse_in_header: len, opcode, unique, nodeid, uid, gid, pid, total_extlen, padding. */
-    private static final int IN_LEN = 0;
-    private static final int IN_OPCODE = 4;
-    private static final int IN_UNIQUE = 8;
-    private static final int IN_TOTAL_EXTLEN = 36;
     /** The name follows struct fuse_create_in (flags, mode, umask, open_flags). */
-    private static final int NAME = 40 + 16;
+    private static final int NAME = IN_HEADER_SIZE + 16;
     /** struct fuse_buf: size first. */
     private static final int FUSE_BUF_SIZE = 0;
 
@@ -51,17 +51,17 @@ final class TmpfileRequest {
         }
         mem.put(NAME, name, 0, name.length);
         int length = NAME + name.length;
-        mem.putInt(IN_LEN, length);
-        mem.putInt(IN_OPCODE, FUSE_CREATE);
+        mem.putInt(IN_HEADER_LEN, length);
+        mem.putInt(IN_HEADER_OPCODE, FUSE_CREATE);
         // extensions (a security context...) follow the name; libfuse 2.9 negotiates none of them
-        mem.putShort(IN_TOTAL_EXTLEN, (short) 0);
+        mem.putShort(IN_HEADER_TOTAL_EXTLEN, (short) 0);
         buf.putLong(FUSE_BUF_SIZE, length);
         return true;
     }
 
     /** Answers the request in {@code mem} with {@code -errno} on the device {@code fd}. */
     private static void fail(int fd, Pointer mem, int errno) {
-        long unique = mem.getLong(IN_UNIQUE);
+        long unique = mem.getLong(IN_HEADER_UNIQUE);
         byte[] out = new byte[16]; // struct fuse_out_header: len, error, unique
         java.nio.ByteBuffer.wrap(out).order(java.nio.ByteOrder.nativeOrder())
                 .putInt(16).putInt(-errno).putLong(unique);

@@ -13,7 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -192,65 +191,16 @@ class PassthroughTest {
         }
     }
 
-    /** Stops the mount's server process with SIGSTOP and waits until every thread of it has stopped. */
+    /** Stops the mount's server, so that only what the kernel serves itself can still be read. */
     private void freeze() throws Exception {
-        frozen = serverPid();
-        signal("STOP", frozen);
-        Path tasks = Path.of("/proc", Long.toString(frozen), "task");
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!allStopped(tasks)) {
-            if (System.nanoTime() > deadline) {
-                throw new IOException("server " + frozen + " did not stop");
-            }
-            Thread.sleep(10);
-        }
+        frozen = ServerProcess.of(m.mnt);
+        ServerProcess.freeze(frozen);
     }
 
     private void thaw() throws Exception {
         if (frozen != 0) {
-            signal("CONT", frozen);
+            ServerProcess.thaw(frozen);
             frozen = 0;
-        }
-    }
-
-    private static void signal(String sig, long pid) throws Exception {
-        if (new ProcessBuilder("kill", "-" + sig, Long.toString(pid)).start().waitFor() != 0) {
-            throw new IOException("kill -" + sig + " " + pid + " failed");
-        }
-    }
-
-    private static boolean allStopped(Path tasks) throws IOException {
-        try (Stream<Path> s = Files.list(tasks)) {
-            for (Path t : (Iterable<Path>) s::iterator) {
-                String stat = Files.readString(t.resolve("stat"));
-                char state = stat.charAt(stat.lastIndexOf(')') + 2);
-                if (state != 'T' && state != 't') {
-                    return false;
-                }
-            }
-        }
-        return true;
-    }
-
-    /** The process serving this test's mount: the one whose command line names its mount point. */
-    private long serverPid() throws IOException {
-        String mnt = m.mnt.toString();
-        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
-            List<Long> pids = procs.filter(p -> p.getFileName().toString().matches("\\d+"))
-                    .filter(p -> {
-                        try {
-                            String cmd = new String(Files.readAllBytes(p.resolve("cmdline")), StandardCharsets.UTF_8);
-                            return cmd.contains(FuseMain.class.getName()) && cmd.contains(mnt);
-                        } catch (IOException e) {
-                            return false; // exited meanwhile
-                        }
-                    })
-                    .map(p -> Long.parseLong(p.getFileName().toString()))
-                    .toList();
-            if (pids.size() != 1) {
-                throw new IOException("expected one server for " + mnt + ", found " + pids);
-            }
-            return pids.get(0);
         }
     }
 

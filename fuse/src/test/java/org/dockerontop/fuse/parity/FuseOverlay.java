@@ -1,8 +1,6 @@
 package org.dockerontop.fuse.parity;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -15,6 +13,8 @@ import java.util.jar.Manifest;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+
+import org.dockerontop.fuse.ServerProcess;
 
 /**
  * The filesystem under test, run the way production runs it: a command that mounts, returns once the
@@ -89,7 +89,7 @@ final class FuseOverlay implements Overlay {
         if (type == null || !type.startsWith("fuse")) {
             throw new IOException("FUSE command returned 0 but " + d.mnt() + " is " + type + ": " + r.describe(argv));
         }
-        long pid = serverOf(d.mnt());
+        long pid = ServerProcess.of(d.mnt());
         MountRegistry.add(d.mnt(), pid);
         return new Mounted() {
             boolean closed;
@@ -128,30 +128,5 @@ final class FuseOverlay implements Overlay {
         } catch (java.util.concurrent.ExecutionException e) {
             return true;
         }
-    }
-
-    /** The process that holds /dev/fuse open and names {@code mnt} on its command line. */
-    static long serverOf(Path mnt) throws IOException, InterruptedException {
-        for (int attempt = 0; attempt < 50; attempt++) {
-            try (DirectoryStream<Path> procs = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
-                for (Path p : procs) {
-                    try {
-                        String cmdline = new String(Files.readAllBytes(p.resolve("cmdline")), StandardCharsets.UTF_8);
-                        if (!Arrays.asList(cmdline.split("\0")).contains(mnt.toString())) continue;
-                        try (DirectoryStream<Path> fds = Files.newDirectoryStream(p.resolve("fd"))) {
-                            for (Path fd : fds) {
-                                if (Files.readSymbolicLink(fd).toString().equals("/dev/fuse")) {
-                                    return Long.parseLong(p.getFileName().toString());
-                                }
-                            }
-                        }
-                    } catch (IOException ignored) {
-                        // the process went away while we looked
-                    }
-                }
-            }
-            Thread.sleep(100);
-        }
-        throw new IOException("no process holding /dev/fuse serves " + mnt);
     }
 }

@@ -1,0 +1,44 @@
+package org.dockerontop.fuse;
+
+/**
+ * The parts of the kernel's FUSE protocol ({@code include/uapi/linux/fuse.h}) that we read or
+ * write ourselves, beside libfuse 2.9 which does not know them (READDIRPLUS, TMPFILE, passthrough)
+ * or whose answers we patch. Offsets are in bytes, for 64-bit Linux.
+ */
+final class FuseAbi {
+    static final int FUSE_LOOKUP = 1;
+    static final int FUSE_FORGET = 2;
+    static final int FUSE_RENAME = 12;
+    static final int FUSE_LINK = 13;
+    static final int FUSE_OPEN = 14;
+    static final int FUSE_INIT = 26;
+    static final int FUSE_OPENDIR = 27;
+    static final int FUSE_READDIR = 28;
+    static final int FUSE_CREATE = 35;
+    static final int FUSE_BATCH_FORGET = 42;
+    static final int FUSE_READDIRPLUS = 44;
+    static final int FUSE_TMPFILE = 51;
+
+    /** struct fuse_in_header: len, opcode, unique, nodeid, uid, gid, pid, total_extlen, padding. */
+    static final int IN_HEADER_LEN = 0;
+    static final int IN_HEADER_OPCODE = 4;
+    static final int IN_HEADER_UNIQUE = 8;
+    static final int IN_HEADER_NODEID = 16;
+    static final int IN_HEADER_TOTAL_EXTLEN = 36;
+    static final int IN_HEADER_SIZE = 40;
+
+    /** struct fuse_out_header: len, error, unique. */
+    static final int OUT_HEADER_LEN = 0;
+    static final int OUT_HEADER_ERROR = 4;
+    static final int OUT_HEADER_UNIQUE = 8;
+    static final int OUT_HEADER_SIZE = 16;
+
+    /** struct fuse_entry_out (a LOOKUP reply, the start of a CREATE reply and of a fuse_direntplus). */
+    static final int ENTRY_OUT_SIZE = 128;
+
+    /** struct iovec: base, len (the send hook's replies come as vectors). */
+    static final int IOVEC_SIZE = 16;
+
+    private FuseAbi() {
+    }
+}
