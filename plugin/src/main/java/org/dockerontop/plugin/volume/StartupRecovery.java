@@ -10,7 +10,9 @@ import java.util.Map;
 /**
  * Repairs what an unclean stop (crash, kill -9, power loss) left, where that is safe:
  * <ul>
- *   <li>leftovers of interrupted creates, removes, atomic writes and volatile discards are deleted;</li>
+ *   <li>leftovers of interrupted creates, removes and atomic writes are deleted;</li>
+ *   <li>a volatile volume's old changes set aside by a Mount that never mounted are put back (a failed Mount loses
+ *       nothing), those of a Mount that did mount are deleted ({@link VolumeStore#recoverDiscarded});</li>
  *   <li>a volume that is not mounted loses stale active-mount files and its workdir/ and mountpoint/: nothing
  *       can be using it (after a reboot dockerd mounts again, with the same IDs);</li>
  *   <li>a mounted volume is left alone and reported (its containers may still run: FUSE mounts outlive the
@@ -52,10 +54,10 @@ final class StartupRecovery {
             store.writeMetadata(name, meta.withCreatedAt(store.directoryTime(name)));
         }
         store.sweepTemporaryFiles(name);
-        store.deleteDiscarded(name);
         Map<String, Integer> counts = store.activeMounts(name);
         Path mp = store.mountpoint(name);
         MountState state = MountState.probe(mp);
+        store.recoverDiscarded(name, state.mounted());
         if (state.dead()) {
             LOG.warn("Volume {} is mounted at {} but the mount {}; it is replaced at the next Mount "
                     + "(active mounts: {})", name, mp, state.problem(), counts);

@@ -11,6 +11,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -46,8 +47,13 @@ public final class VolumeStore {
     static final String ACTIVE_MOUNTS = "activemounts";
     static final String WORKDIR = "workdir";
     static final String MOUNTPOINT = "mountpoint";
-    /** Prefix of a volatile volume's discarded upper while it is being deleted. */
+    /**
+     * Prefix of a volatile volume's old upper moved aside by a Mount that has not taken effect yet: if that Mount
+     * fails or the plugin dies before it mounted, the old upper is put back (a failed Mount loses nothing).
+     */
     static final String DISCARDED_UPPER = ".discarded-upper-";
+    /** Prefix of an old upper whose discard took effect (the Mount on the new upper succeeded): being deleted. */
+    static final String DELETING_UPPER = ".deleting-upper-";
     /** Prefixes of whole volume directories being created or removed (in ROOT). */
     static final String CREATING = ".creating-";
     static final String REMOVING = ".removing-";
@@ -269,17 +275,16 @@ public final class VolumeStore {
 
     /**
      * Empties a volatile volume's upper: moves it aside under a '.' name and creates a new empty upper.
-     * The old content is deleted by {@link #deleteDiscarded(String, Path)} once the mount has succeeded, or put back by
-     * {@link #restoreDiscarded} if it failed, so a failed Mount loses nothing.
+     * Until {@link #confirmDiscard} the old content is only set aside: a failed Mount puts it back with
+     * {@link #restoreDiscarded}, and so does start-up after a crash before the mount ({@link #recoverDiscarded}).
      *
      * @return the directory holding the old upper
      * @throws IOException if the upper cannot be moved or recreated
      */
     public Path discardUpper(String name) throws IOException {
         Path aside = volumeDir(name).resolve(DISCARDED_UPPER + UNIQUE.incrementAndGet());
-        if (Files.notExists(upper(name), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            // a discard killed between its move and its mkdir: the old upper is aside already
-            // (start-up deletes it), so there is nothing left to discard
+        if (Files.notExists(upper(name), LinkOption.NOFOLLOW_LINKS)) {
+            // a discard killed between its move and its mkdir, and no start-up since to put the old upper back
             Files.createDirectory(upper(name));
         }
         Files.move(upper(name), aside, StandardCopyOption.ATOMIC_MOVE);
@@ -288,24 +293,60 @@ public final class VolumeStore {
         return aside;
     }
 
-    /** Puts a discarded upper back if the new one is still empty (after a failed Mount). */
+    /**
+     * Marks a discard as done once the Mount on the new upper has succeeded and been counted: the old upper is
+     * renamed to a {@link #DELETING_UPPER} name, which start-up deletes instead of putting it back. Failures are
+     * logged: the old upper then stays a {@link #DISCARDED_UPPER}, which start-up deletes too as long as the volume
+     * is mounted, and otherwise puts back only over an empty upper, which the next Mount discards again.
+     *
+     * @return the directory to delete
+     */
+    public Path confirmDiscard(String name, Path aside) {
+        Path deleting = volumeDir(name).resolve(DELETING_UPPER + UNIQUE.incrementAndGet());
+        try {
+            Files.move(aside, deleting, StandardCopyOption.ATOMIC_MOVE);
+            return deleting;
+        } catch (IOException e) {
+            LOG.warn("Volume {}: cannot mark {} as discarded: {}", name, aside, e.toString());
+            return aside;
+        }
+    }
+
+    /** Puts a discarded upper back if the new one is still empty (after a failed Mount); failures are logged. */
     public void restoreDiscarded(String name, Path aside) {
         try {
-            Path upper = upper(name);
-            try (DirectoryStream<Path> ds = Files.newDirectoryStream(upper)) {
-                if (ds.iterator().hasNext()) {
-                    LOG.warn("Volume {}: not restoring the discarded changes in {}: the new upper is not empty",
-                            name, aside);
-                    return;
-                }
+            if (!putBack(name, aside)) {
+                LOG.warn("Volume {}: not restoring the discarded changes in {}: the new upper is not empty",
+                        name, aside);
             }
-            Files.delete(upper);
-            Files.move(aside, upper, StandardCopyOption.ATOMIC_MOVE);
-            fsyncDir(volumeDir(name));
         } catch (IOException e) {
             LOG.warn("Volume {}: cannot put the discarded changes in {} back as its upper: {}", name, aside,
                     e.toString());
         }
+    }
+
+    /**
+     * Makes {@code aside} the upper again, in one rename(2): it replaces a missing or empty upper atomically, so no
+     * instant exists where the volume has no upper or has lost the old one.
+     *
+     * @return false (and nothing changed) if the current upper is not empty
+     */
+    private boolean putBack(String name, Path aside) throws IOException {
+        Path upper = upper(name);
+        if (Files.isDirectory(upper, LinkOption.NOFOLLOW_LINKS)) {
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(upper)) {
+                if (ds.iterator().hasNext()) {
+                    return false;
+                }
+            }
+        }
+        try {
+            Files.move(aside, upper, StandardCopyOption.ATOMIC_MOVE); // rename(2): replaces an empty directory
+        } catch (DirectoryNotEmptyException e) {
+            return false;
+        }
+        fsyncDir(volumeDir(name));
+        return true;
     }
 
     /** Deletes one discarded upper (after the Mount that discarded it succeeded); failures are logged. */
@@ -318,14 +359,57 @@ public final class VolumeStore {
         }
     }
 
-    /** Deletes every discarded upper of a volume: leftovers of a crash, at start-up. */
-    public void deleteDiscarded(String name) {
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(volumeDir(name), DISCARDED_UPPER + "*")) {
+    /**
+     * At start-up, settles the discards a crash interrupted. Confirmed ones ({@link #DELETING_UPPER}) are deleted.
+     * Unconfirmed ones ({@link #DISCARDED_UPPER}) took effect if the volume is mounted (on the new upper): they are
+     * deleted. Otherwise their Mount never answered, so the newest is put back if the upper is missing or empty
+     * (the changes stay recoverable until a Mount succeeds) and the rest are deleted. Failures are logged.
+     *
+     * @param mounted whether anything (even a dead mount) is mounted at the volume's mountpoint
+     */
+    public void recoverDiscarded(String name, boolean mounted) {
+        List<Path> unconfirmed = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(volumeDir(name), ".*-upper-*")) {
             for (Path p : ds) {
-                Trees.delete(p);
+                String n = p.getFileName().toString();
+                if (n.startsWith(DELETING_UPPER)) {
+                    deleteDiscarded(name, p);
+                } else if (n.startsWith(DISCARDED_UPPER)) {
+                    unconfirmed.add(p);
+                }
             }
         } catch (IOException e) {
-            LOG.warn("Volume {}: cannot delete discarded changes: {}", name, e.toString());
+            LOG.warn("Volume {}: cannot list discarded changes: {}", name, e.toString());
+            return;
+        }
+        if (!mounted && !unconfirmed.isEmpty()) {
+            Path newest = unconfirmed.get(0);
+            for (Path p : unconfirmed) {
+                if (lastModified(p) > lastModified(newest)) {
+                    newest = p;
+                }
+            }
+            try {
+                if (putBack(name, newest)) {
+                    LOG.warn("Volume {}: a Mount that discarded its changes was interrupted before it mounted; "
+                            + "put the changes back in {}", name, upper(name));
+                    unconfirmed.remove(newest);
+                }
+            } catch (IOException e) {
+                LOG.warn("Volume {}: cannot put the changes in {} back: {}; they are deleted", name, newest,
+                        e.toString());
+            }
+        }
+        for (Path p : unconfirmed) {
+            deleteDiscarded(name, p);
+        }
+    }
+
+    private static long lastModified(Path p) {
+        try {
+            return Files.getLastModifiedTime(p, LinkOption.NOFOLLOW_LINKS).toMillis();
+        } catch (IOException e) {
+            return Long.MIN_VALUE;
         }
     }
 
