@@ -137,7 +137,7 @@ public final class VolumeStore {
     public void create(String name, VolumeMetadata metadata) throws VolumeException {
         Path target = volumeDir(name);
         if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
-            throw alreadyExists(name);
+            throw exists(name) ? alreadyExists(name) : notAVolume(name);
         }
         Path tmp = root.resolve(CREATING + UNIQUE.incrementAndGet()); // no name in it: NAME may be 255 bytes
         try {
@@ -151,7 +151,7 @@ public final class VolumeStore {
         } catch (MountException e) {
             deleteQuietly(tmp);
             if (e.errno() == Syscalls.EEXIST || e.errno() == 39 /* ENOTEMPTY */) {
-                throw alreadyExists(name);
+                throw exists(name) ? alreadyExists(name) : notAVolume(name);
             }
             throw new VolumeException("cannot create the state of volume " + name + " in " + root + ": "
                     + e.getMessage(), e);
@@ -164,6 +164,47 @@ public final class VolumeStore {
     private static VolumeException alreadyExists(String name) {
         return new VolumeException("volume " + name + " already exists: choose another name, or remove it first "
                 + "with docker volume rm " + name);
+    }
+
+    /**
+     * The name is taken by a directory that is no volume: dockerd does not know it, so docker volume rm cannot help.
+     */
+    private VolumeException notAVolume(String name) {
+        return new VolumeException("cannot create volume " + name + ": " + volumeDir(name) + " already exists but "
+                + "holds no volume (it has no " + METADATA + "; an interrupted create or something copied there?): "
+                + "move it out of " + root + " or delete it, then retry");
+    }
+
+    /**
+     * Deletes the volume directory {@code name} if it is exactly what an interrupted create of the original Go
+     * docker-on-top leaves (it makes NAME/, then upper/ and activemounts/, then writes metadata.json): no
+     * metadata.json and nothing but an empty upper/ and an empty activemounts/. Anything else is kept: it may hold
+     * someone's data. Without this the name could never be used again (dockerd does not know such a volume, so
+     * it cannot be removed).
+     *
+     * @return whether it was deleted
+     * @throws IOException if it cannot be examined or moved away
+     */
+    public boolean deleteIfInterruptedCreate(String name) throws IOException {
+        Path dir = volumeDir(name);
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+            for (Path p : ds) {
+                String n = p.getFileName().toString();
+                if (!(n.equals(UPPER) || n.equals(ACTIVE_MOUNTS)) || !Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+                    return false;
+                }
+                try (DirectoryStream<Path> inner = Files.newDirectoryStream(p)) {
+                    if (inner.iterator().hasNext()) {
+                        return false;
+                    }
+                }
+            }
+        }
+        Path trash = root.resolve(REMOVING + UNIQUE.incrementAndGet());
+        Files.move(dir, trash, StandardCopyOption.ATOMIC_MOVE);
+        fsyncDir(root);
+        Trees.delete(trash);
+        return true;
     }
 
     /**

@@ -110,4 +110,36 @@ class InterruptedStatesTest extends VolumeTestSupport {
         }
         assertIdle("v");
     }
+
+    @Test
+    void anInterruptedCreateOfTheOriginalIsClearedAtStartUp() throws Exception {
+        // the Go original makes NAME/, then upper/ and activemounts/, then writes metadata.json: killed in between
+        Files.createDirectories(root.resolve("a"));
+        Files.createDirectories(root.resolve("b/upper"));
+        Files.createDirectories(root.resolve("b/activemounts"));
+        service = newService();
+        assertFalse(Files.exists(root.resolve("a")));
+        assertFalse(Files.exists(root.resolve("b")));
+        for (String v : List.of("a", "b")) {
+            create(v, Map.of()); // the name can be used again
+            Path mp = service.mount(v, "A");
+            assertEquals("hello from base", Files.readString(mp.resolve("hello.txt")));
+            service.unmount(v, "A");
+            assertIdle(v);
+        }
+    }
+
+    @Test
+    void aDirectoryWithoutMetadataButWithContentIsKeptAndCreateSaysWhatToDo() throws Exception {
+        Files.createDirectories(root.resolve("c/upper"));
+        Files.createDirectories(root.resolve("c/activemounts"));
+        Files.writeString(root.resolve("c/upper/data.txt"), "someone's data");
+        service = newService();
+        assertEquals("someone's data", Files.readString(root.resolve("c/upper/data.txt")), "never deleted");
+        assertEquals(List.of(), service.list());
+        String msg = assertThrows(VolumeException.class, () -> create("c", Map.of())).getMessage();
+        assertTrue(msg.contains(root.resolve("c").toString()), msg);
+        assertTrue(msg.contains("metadata.json"), msg);
+        assertFalse(msg.contains("docker volume rm"), "dockerd does not know the volume, so rm cannot help: " + msg);
+    }
 }
