@@ -218,7 +218,8 @@ public final class VolumeStore {
             throw noSuchVolume(name);
         } catch (IOException e) {
             throw new VolumeException("the state of volume " + name + " is unreadable (" + file + ": "
-                    + e.getMessage() + "); fix or remove that file", e);
+                    + e.getMessage() + "); write it again as {\"BaseDirPath\": \"/base/dir\", \"Volatile\": false}, or "
+                    + "remove the volume with docker volume rm " + name, e);
         }
     }
 

@@ -142,4 +142,20 @@ class InterruptedStatesTest extends VolumeTestSupport {
         assertTrue(msg.contains("metadata.json"), msg);
         assertFalse(msg.contains("docker volume rm"), "dockerd does not know the volume, so rm cannot help: " + msg);
     }
+
+    @Test
+    void aTornMetadataFileIsRefusedWithAWayOut() throws Exception {
+        // our writes are atomic, the original's are not: killed while writing metadata.json
+        create("v", Map.of());
+        Files.writeString(vol("v").resolve("metadata.json"), "{\"BaseDirPath\": \"/sr");
+        service = newService();
+        String msg = assertThrows(VolumeException.class, () -> service.mount("v", "A")).getMessage();
+        assertTrue(msg.contains(vol("v").resolve("metadata.json").toString()), msg);
+        assertTrue(msg.contains("docker volume rm v"), msg);
+        assertFalse(msg.contains("remove that file"), "without metadata.json the volume disappears from dockerd's "
+                + "view but keeps its name: " + msg);
+        assertEquals(List.of("v"), service.list().stream().map(VolumeInfo::name).toList());
+        service.remove("v"); // the way out works
+        create("v", Map.of());
+    }
 }
