@@ -438,8 +438,9 @@ public final class VolumeStore {
                     unconfirmed.remove(newest);
                 }
             } catch (IOException e) {
-                LOG.warn("Volume {}: cannot put the changes in {} back: {}; they are deleted", name, newest,
-                        e.toString());
+                LOG.warn("Volume {}: cannot put the changes in {} back ({}); keeping them, retried at the next start",
+                        name, newest, e.toString());
+                return;
             }
         }
         for (Path p : unconfirmed) {
