@@ -64,15 +64,18 @@ public final class VolumeStore {
     private final Path root;
 
     /**
-     * @param root the state directory; created (with parents) if missing
+     * @param root the state directory; created (with parents) if missing; used by its real path
      * @throws VolumeException if it cannot be created or is not a directory
      */
     public VolumeStore(Path root) throws VolumeException {
-        this.root = root.toAbsolutePath().normalize();
+        Path given = root.toAbsolutePath().normalize();
         try {
-            Files.createDirectories(this.root);
+            Files.createDirectories(given);
+            // The mount table names mountpoints by their real path: through a symbolic link (say /var/lib linked
+            // to another disk) every mounted volume would look unmounted, and start-up would drop its counts.
+            this.root = given.toRealPath();
         } catch (IOException e) {
-            throw new VolumeException("cannot create the state directory " + this.root + ": " + e, e);
+            throw new VolumeException("cannot create the state directory " + given + ": " + e, e);
         }
     }
 

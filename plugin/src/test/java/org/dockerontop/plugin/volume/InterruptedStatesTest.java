@@ -158,4 +158,29 @@ class InterruptedStatesTest extends VolumeTestSupport {
         service.remove("v"); // the way out works
         create("v", Map.of());
     }
+
+    @Test
+    void aStateRootReachedThroughASymbolicLinkKeepsItsMountsAcrossARestart() throws Exception {
+        // e.g. /var/lib/docker-on-top linked to a bigger disk: the mount table names the real path
+        Path real = Files.createDirectories(tmp.resolve("real-state"));
+        root = Files.createSymbolicLink(tmp.resolve("linked-state"), real);
+        service = newService();
+        create("v", Map.of("volatile", "true"));
+        Path mp = service.mount("v", "A");
+        Files.writeString(mp.resolve("in-use.txt"), "a running container's data");
+        assertEquals(mp, service.path("v"), "Path sees the mount");
+
+        service = newService(); // restart: the volume is in use, its count must stay
+        assertEquals(List.of("A"), activeMountFiles("v"));
+        Path again = service.mount("v", "B");
+        assertEquals("a running container's data", Files.readString(again.resolve("in-use.txt")),
+                "the second user shares the mount, nothing discarded");
+        Path realMp = real.resolve("v/mountpoint");
+        assertEquals(1, org.dockerontop.overlay.mount.MountTable.read().entries().stream()
+                .filter(e -> e.mountpoint().equals(realMp)).count(), "not mounted twice");
+        service.unmount("v", "A");
+        service.unmount("v", "B");
+        assertFalse(org.dockerontop.overlay.mount.MountTable.read().isMountpoint(realMp));
+        assertIdle("v");
+    }
 }
