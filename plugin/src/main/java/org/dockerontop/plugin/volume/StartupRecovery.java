@@ -70,7 +70,13 @@ final class StartupRecovery {
         }
         VolumeMetadata meta = store.readMetadata(name);
         if (meta.createdAtInstant() == null) {
-            store.writeMetadata(name, meta.withCreatedAt(store.directoryTime(name)));
+            try {
+                store.writeMetadata(name, meta.withCreatedAt(store.directoryTime(name)));
+            } catch (VolumeException e) {
+                // a nicety: it must not keep the repairs below from happening (a full disk is a likely reason
+                // for the crash that start-up is recovering from)
+                LOG.warn("Volume {}: cannot record its creation time: {}", name, e.getMessage());
+            }
         }
         store.sweepTemporaryFiles(name);
         Map<String, Integer> counts = store.activeMounts(name);

@@ -183,4 +183,30 @@ class InterruptedStatesTest extends VolumeTestSupport {
         assertFalse(org.dockerontop.overlay.mount.MountTable.read().isMountpoint(realMp));
         assertIdle("v");
     }
+
+    @Test
+    void startUpThatCannotBackfillCreatedAtStillClearsStaleCounts() throws Exception {
+        // an original volume (no CreatedAt) counted but not mounted after a crash, on a disk where
+        // metadata.json cannot be rewritten (full, or as here immutable)
+        create("v", Map.of());
+        Path v = vol("v");
+        Files.writeString(v.resolve("metadata.json"), "{\"BaseDirPath\":\"" + base + "\",\"Volatile\":false}");
+        Files.writeString(v.resolve("activemounts/A"), "{\"UsageCount\":1}");
+        Files.createDirectories(v.resolve("mountpoint"));
+        chattr("+i", v);
+        try {
+            service = newService();
+            assertEquals(List.of(), activeMountFiles("v"), "a stale count is cleared all the same");
+        } finally {
+            chattr("-i", v);
+        }
+        Path mp = service.mount("v", "B");
+        assertEquals("hello from base", Files.readString(mp.resolve("hello.txt")));
+        service.unmount("v", "B");
+        assertIdle("v");
+    }
+
+    private static void chattr(String flag, Path p) throws Exception {
+        assertEquals(0, new ProcessBuilder("chattr", flag, p.toString()).inheritIO().start().waitFor(), "chattr");
+    }
 }
