@@ -303,18 +303,48 @@ public final class VolumeStore {
     /**
      * Takes the volume's lock: flock(LOCK_EX) on its activemounts/ directory, like the original, so that
      * Mount/Unmount/Remove of one volume are serialised across threads and across daemons on one root.
-     * Blocks until granted.
+     * Blocks until granted. A lock granted on a directory that was removed meanwhile (a Remove moves the whole
+     * volume away, and a Create may make a new one of that name) is not the volume's lock: it is dropped and the
+     * directory there now is locked instead.
      *
      * @throws VolumeException "no such volume" if the directory is gone
      */
     public VolumeLock lock(String name) throws VolumeException {
-        try {
-            return new VolumeLock(Flock.lockDirectory(activeMountsDir(name)));
-        } catch (MountException e) {
-            if (e.errno() == Syscalls.ENOENT) {
-                throw noSuchVolume(name);
+        Path dir = activeMountsDir(name);
+        while (true) {
+            Object before = identity(dir, name);
+            Flock lock;
+            try {
+                lock = Flock.lockDirectory(dir);
+            } catch (MountException e) {
+                if (e.errno() == Syscalls.ENOENT) {
+                    throw noSuchVolume(name);
+                }
+                throw new VolumeException("cannot lock volume " + name + ": " + e.getMessage(), e);
             }
-            throw new VolumeException("cannot lock volume " + name + ": " + e.getMessage(), e);
+            Object after;
+            try {
+                after = identity(dir, name);
+            } catch (VolumeException e) {
+                lock.close();
+                throw e;
+            }
+            if (before.equals(after)) {
+                return new VolumeLock(lock);
+            }
+            lock.close();
+        }
+    }
+
+    /** The device and inode of {@code dir}: which directory the name stands for right now. */
+    private static Object identity(Path dir, String name) throws VolumeException {
+        try {
+            Map<String, Object> a = Files.readAttributes(dir, "unix:dev,ino", LinkOption.NOFOLLOW_LINKS);
+            return List.of(a.get("dev"), a.get("ino"));
+        } catch (NoSuchFileException e) {
+            throw noSuchVolume(name);
+        } catch (IOException e) {
+            throw new VolumeException("cannot lock volume " + name + ": " + e, e);
         }
     }
 
