@@ -37,7 +37,8 @@ import java.util.concurrent.Executors;
  *       "not mounted, not counted" plus empty directories, both harmless.</li>
  *   <li>counts change by atomic file replacement, so they are never torn.</li>
  *   <li>a volatile upper is emptied at the first Mount by moving it aside; it is deleted (in the background)
- *       only after the mount succeeded and put back if it failed, so a failed Mount loses nothing.</li>
+ *       only after the mount succeeded and was counted, and put back if the Mount failed or the plugin died
+ *       before mounting (by start-up), so a failed Mount loses nothing.</li>
  *   <li>a dead mount (FUSE server gone or hung) is detached and replaced at Mount, never handed out.</li>
  * </ul>
  * Mount/Unmount/Remove of one volume hold its flock (see {@link VolumeStore#lock}); different volumes
@@ -174,6 +175,10 @@ public final class OverlayVolumeService implements VolumeService {
             MountResult result = strategy.mount(new Layers(base, upper, work, mp));
             mounted = true;
             store.writeActiveMount(name, id, previous + 1);
+            if (discarded != null) {
+                // only now: until the Mount is counted, a crash must let start-up put the old upper back
+                discarded = store.confirmDiscard(name, discarded);
+            }
             mountedWith.put(name, result);
             LOG.info("Mounted volume {} at {} with {} ({}) for mount ID {}", name, mp, result.strategy(),
                     result.reason(), id);
@@ -192,7 +197,7 @@ public final class OverlayVolumeService implements VolumeService {
         }
         if (discarded != null) {
             // Deleting may take seconds for a big upper: the container need not wait for it. A crash before it is
-            // done leaves a '.discarded-upper-*' directory that start-up deletes.
+            // done leaves a '.deleting-upper-*' directory that start-up deletes.
             Path aside = discarded;
             background.execute(() -> store.deleteDiscarded(name, aside));
             LOG.info("Volume {} is volatile: discarded the changes of its previous use", name);

@@ -10,7 +10,10 @@ import java.util.Map;
 /**
  * Repairs what an unclean stop (crash, kill -9, power loss) left, where that is safe:
  * <ul>
- *   <li>leftovers of interrupted creates, removes, atomic writes and volatile discards are deleted;</li>
+ *   <li>leftovers of interrupted creates (also the original's: a volume directory with no metadata.json and
+ *       nothing in it), removes and atomic writes are deleted;</li>
+ *   <li>a volatile volume's old changes set aside by a Mount that never mounted are put back (a failed Mount loses
+ *       nothing), those of a Mount that did mount are deleted ({@link VolumeStore#recoverDiscarded});</li>
  *   <li>a volume that is not mounted loses stale active-mount files and its workdir/ and mountpoint/: nothing
  *       can be using it (after a reboot dockerd mounts again, with the same IDs);</li>
  *   <li>a mounted volume is left alone and reported (its containers may still run: FUSE mounts outlive the
@@ -34,6 +37,10 @@ final class StartupRecovery {
     void run() throws VolumeException {
         store.sweepRoot();
         for (String name : store.names()) {
+            if (!store.exists(name)) {
+                notAVolume(name);
+                continue;
+            }
             try (VolumeLock lock = store.lock(name)) {
                 recover(name);
             } catch (VolumeException | RuntimeException e) {
@@ -42,20 +49,40 @@ final class StartupRecovery {
         }
     }
 
+    /** A directory without metadata.json: deleted if an interrupted create left it, otherwise reported. */
+    private void notAVolume(String name) {
+        try {
+            if (store.deleteIfInterruptedCreate(name)) {
+                LOG.warn("Deleted {}: an interrupted create left it (no {}, nothing in it)", store.volumeDir(name),
+                        VolumeStore.METADATA);
+                return;
+            }
+        } catch (IOException e) {
+            LOG.warn("Cannot check or delete {}: {}", store.volumeDir(name), e.toString());
+        }
+        LOG.warn("Directory {} has no {}: not a volume, ignored (the name {} cannot be used until it is moved away)",
+                store.volumeDir(name), VolumeStore.METADATA, name);
+    }
+
     private void recover(String name) throws VolumeException {
         if (!store.exists(name)) {
-            LOG.warn("Directory {} has no {}: not a volume, ignored", store.volumeDir(name), VolumeStore.METADATA);
-            return;
+            return; // removed since it was listed
         }
         VolumeMetadata meta = store.readMetadata(name);
         if (meta.createdAtInstant() == null) {
-            store.writeMetadata(name, meta.withCreatedAt(store.directoryTime(name)));
+            try {
+                store.writeMetadata(name, meta.withCreatedAt(store.directoryTime(name)));
+            } catch (VolumeException e) {
+                // a nicety: it must not keep the repairs below from happening (a full disk is a likely reason
+                // for the crash that start-up is recovering from)
+                LOG.warn("Volume {}: cannot record its creation time: {}", name, e.getMessage());
+            }
         }
         store.sweepTemporaryFiles(name);
-        store.deleteDiscarded(name);
         Map<String, Integer> counts = store.activeMounts(name);
         Path mp = store.mountpoint(name);
         MountState state = MountState.probe(mp);
+        store.recoverDiscarded(name, state.mounted());
         if (state.dead()) {
             LOG.warn("Volume {} is mounted at {} but the mount {}; it is replaced at the next Mount "
                     + "(active mounts: {})", name, mp, state.problem(), counts);

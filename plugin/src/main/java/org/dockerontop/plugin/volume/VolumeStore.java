@@ -11,6 +11,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -46,8 +47,13 @@ public final class VolumeStore {
     static final String ACTIVE_MOUNTS = "activemounts";
     static final String WORKDIR = "workdir";
     static final String MOUNTPOINT = "mountpoint";
-    /** Prefix of a volatile volume's discarded upper while it is being deleted. */
+    /**
+     * Prefix of a volatile volume's old upper moved aside by a Mount that has not taken effect yet: if that Mount
+     * fails or the plugin dies before it mounted, the old upper is put back (a failed Mount loses nothing).
+     */
     static final String DISCARDED_UPPER = ".discarded-upper-";
+    /** Prefix of an old upper whose discard took effect (the Mount on the new upper succeeded): being deleted. */
+    static final String DELETING_UPPER = ".deleting-upper-";
     /** Prefixes of whole volume directories being created or removed (in ROOT). */
     static final String CREATING = ".creating-";
     static final String REMOVING = ".removing-";
@@ -58,15 +64,18 @@ public final class VolumeStore {
     private final Path root;
 
     /**
-     * @param root the state directory; created (with parents) if missing
+     * @param root the state directory; created (with parents) if missing; used by its real path
      * @throws VolumeException if it cannot be created or is not a directory
      */
     public VolumeStore(Path root) throws VolumeException {
-        this.root = root.toAbsolutePath().normalize();
+        Path given = root.toAbsolutePath().normalize();
         try {
-            Files.createDirectories(this.root);
+            Files.createDirectories(given);
+            // The mount table names mountpoints by their real path: through a symbolic link (say /var/lib linked
+            // to another disk) every mounted volume would look unmounted, and start-up would drop its counts.
+            this.root = given.toRealPath();
         } catch (IOException e) {
-            throw new VolumeException("cannot create the state directory " + this.root + ": " + e, e);
+            throw new VolumeException("cannot create the state directory " + given + ": " + e, e);
         }
     }
 
@@ -131,7 +140,7 @@ public final class VolumeStore {
     public void create(String name, VolumeMetadata metadata) throws VolumeException {
         Path target = volumeDir(name);
         if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
-            throw alreadyExists(name);
+            throw exists(name) ? alreadyExists(name) : notAVolume(name);
         }
         Path tmp = root.resolve(CREATING + UNIQUE.incrementAndGet()); // no name in it: NAME may be 255 bytes
         try {
@@ -145,7 +154,7 @@ public final class VolumeStore {
         } catch (MountException e) {
             deleteQuietly(tmp);
             if (e.errno() == Syscalls.EEXIST || e.errno() == 39 /* ENOTEMPTY */) {
-                throw alreadyExists(name);
+                throw exists(name) ? alreadyExists(name) : notAVolume(name);
             }
             throw new VolumeException("cannot create the state of volume " + name + " in " + root + ": "
                     + e.getMessage(), e);
@@ -161,6 +170,47 @@ public final class VolumeStore {
     }
 
     /**
+     * The name is taken by a directory that is no volume: dockerd does not know it, so docker volume rm cannot help.
+     */
+    private VolumeException notAVolume(String name) {
+        return new VolumeException("cannot create volume " + name + ": " + volumeDir(name) + " already exists but "
+                + "holds no volume (it has no " + METADATA + "; an interrupted create or something copied there?): "
+                + "move it out of " + root + " or delete it, then retry");
+    }
+
+    /**
+     * Deletes the volume directory {@code name} if it is exactly what an interrupted create of the original Go
+     * docker-on-top leaves (it makes NAME/, then upper/ and activemounts/, then writes metadata.json): no
+     * metadata.json and nothing but an empty upper/ and an empty activemounts/. Anything else is kept: it may hold
+     * someone's data. Without this the name could never be used again (dockerd does not know such a volume, so
+     * it cannot be removed).
+     *
+     * @return whether it was deleted
+     * @throws IOException if it cannot be examined or moved away
+     */
+    public boolean deleteIfInterruptedCreate(String name) throws IOException {
+        Path dir = volumeDir(name);
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+            for (Path p : ds) {
+                String n = p.getFileName().toString();
+                if (!(n.equals(UPPER) || n.equals(ACTIVE_MOUNTS)) || !Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+                    return false;
+                }
+                try (DirectoryStream<Path> inner = Files.newDirectoryStream(p)) {
+                    if (inner.iterator().hasNext()) {
+                        return false;
+                    }
+                }
+            }
+        }
+        Path trash = root.resolve(REMOVING + UNIQUE.incrementAndGet());
+        Files.move(dir, trash, StandardCopyOption.ATOMIC_MOVE);
+        fsyncDir(root);
+        Trees.delete(trash);
+        return true;
+    }
+
+    /**
      * @throws VolumeException "no such volume" if it does not exist, or if metadata.json is unreadable
      */
     public VolumeMetadata readMetadata(String name) throws VolumeException {
@@ -171,7 +221,8 @@ public final class VolumeStore {
             throw noSuchVolume(name);
         } catch (IOException e) {
             throw new VolumeException("the state of volume " + name + " is unreadable (" + file + ": "
-                    + e.getMessage() + "); fix or remove that file", e);
+                    + e.getMessage() + "); write it again as {\"BaseDirPath\": \"/base/dir\", \"Volatile\": false}, or "
+                    + "remove the volume with docker volume rm " + name, e);
         }
     }
 
@@ -252,34 +303,63 @@ public final class VolumeStore {
     /**
      * Takes the volume's lock: flock(LOCK_EX) on its activemounts/ directory, like the original, so that
      * Mount/Unmount/Remove of one volume are serialised across threads and across daemons on one root.
-     * Blocks until granted.
+     * Blocks until granted. A lock granted on a directory that was removed meanwhile (a Remove moves the whole
+     * volume away, and a Create may make a new one of that name) is not the volume's lock: it is dropped and the
+     * directory there now is locked instead.
      *
      * @throws VolumeException "no such volume" if the directory is gone
      */
     public VolumeLock lock(String name) throws VolumeException {
-        try {
-            return new VolumeLock(Flock.lockDirectory(activeMountsDir(name)));
-        } catch (MountException e) {
-            if (e.errno() == Syscalls.ENOENT) {
-                throw noSuchVolume(name);
+        Path dir = activeMountsDir(name);
+        while (true) {
+            Object before = identity(dir, name);
+            Flock lock;
+            try {
+                lock = Flock.lockDirectory(dir);
+            } catch (MountException e) {
+                if (e.errno() == Syscalls.ENOENT) {
+                    throw noSuchVolume(name);
+                }
+                throw new VolumeException("cannot lock volume " + name + ": " + e.getMessage(), e);
             }
-            throw new VolumeException("cannot lock volume " + name + ": " + e.getMessage(), e);
+            Object after;
+            try {
+                after = identity(dir, name);
+            } catch (VolumeException e) {
+                lock.close();
+                throw e;
+            }
+            if (before.equals(after)) {
+                return new VolumeLock(lock);
+            }
+            lock.close();
+        }
+    }
+
+    /** The device and inode of {@code dir}: which directory the name stands for right now. */
+    private static Object identity(Path dir, String name) throws VolumeException {
+        try {
+            Map<String, Object> a = Files.readAttributes(dir, "unix:dev,ino", LinkOption.NOFOLLOW_LINKS);
+            return List.of(a.get("dev"), a.get("ino"));
+        } catch (NoSuchFileException e) {
+            throw noSuchVolume(name);
+        } catch (IOException e) {
+            throw new VolumeException("cannot lock volume " + name + ": " + e, e);
         }
     }
 
     /**
      * Empties a volatile volume's upper: moves it aside under a '.' name and creates a new empty upper.
-     * The old content is deleted by {@link #deleteDiscarded(String, Path)} once the mount has succeeded, or put back by
-     * {@link #restoreDiscarded} if it failed, so a failed Mount loses nothing.
+     * Until {@link #confirmDiscard} the old content is only set aside: a failed Mount puts it back with
+     * {@link #restoreDiscarded}, and so does start-up after a crash before the mount ({@link #recoverDiscarded}).
      *
      * @return the directory holding the old upper
      * @throws IOException if the upper cannot be moved or recreated
      */
     public Path discardUpper(String name) throws IOException {
         Path aside = volumeDir(name).resolve(DISCARDED_UPPER + UNIQUE.incrementAndGet());
-        if (Files.notExists(upper(name), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            // a discard killed between its move and its mkdir: the old upper is aside already
-            // (start-up deletes it), so there is nothing left to discard
+        if (Files.notExists(upper(name), LinkOption.NOFOLLOW_LINKS)) {
+            // a discard killed between its move and its mkdir, and no start-up since to put the old upper back
             Files.createDirectory(upper(name));
         }
         Files.move(upper(name), aside, StandardCopyOption.ATOMIC_MOVE);
@@ -288,24 +368,60 @@ public final class VolumeStore {
         return aside;
     }
 
-    /** Puts a discarded upper back if the new one is still empty (after a failed Mount). */
+    /**
+     * Marks a discard as done once the Mount on the new upper has succeeded and been counted: the old upper is
+     * renamed to a {@link #DELETING_UPPER} name, which start-up deletes instead of putting it back. Failures are
+     * logged: the old upper then stays a {@link #DISCARDED_UPPER}, which start-up deletes too as long as the volume
+     * is mounted, and otherwise puts back only over an empty upper, which the next Mount discards again.
+     *
+     * @return the directory to delete
+     */
+    public Path confirmDiscard(String name, Path aside) {
+        Path deleting = volumeDir(name).resolve(DELETING_UPPER + UNIQUE.incrementAndGet());
+        try {
+            Files.move(aside, deleting, StandardCopyOption.ATOMIC_MOVE);
+            return deleting;
+        } catch (IOException e) {
+            LOG.warn("Volume {}: cannot mark {} as discarded: {}", name, aside, e.toString());
+            return aside;
+        }
+    }
+
+    /** Puts a discarded upper back if the new one is still empty (after a failed Mount); failures are logged. */
     public void restoreDiscarded(String name, Path aside) {
         try {
-            Path upper = upper(name);
-            try (DirectoryStream<Path> ds = Files.newDirectoryStream(upper)) {
-                if (ds.iterator().hasNext()) {
-                    LOG.warn("Volume {}: not restoring the discarded changes in {}: the new upper is not empty",
-                            name, aside);
-                    return;
-                }
+            if (!putBack(name, aside)) {
+                LOG.warn("Volume {}: not restoring the discarded changes in {}: the new upper is not empty",
+                        name, aside);
             }
-            Files.delete(upper);
-            Files.move(aside, upper, StandardCopyOption.ATOMIC_MOVE);
-            fsyncDir(volumeDir(name));
         } catch (IOException e) {
             LOG.warn("Volume {}: cannot put the discarded changes in {} back as its upper: {}", name, aside,
                     e.toString());
         }
+    }
+
+    /**
+     * Makes {@code aside} the upper again, in one rename(2): it replaces a missing or empty upper atomically, so no
+     * instant exists where the volume has no upper or has lost the old one.
+     *
+     * @return false (and nothing changed) if the current upper is not empty
+     */
+    private boolean putBack(String name, Path aside) throws IOException {
+        Path upper = upper(name);
+        if (Files.isDirectory(upper, LinkOption.NOFOLLOW_LINKS)) {
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(upper)) {
+                if (ds.iterator().hasNext()) {
+                    return false;
+                }
+            }
+        }
+        try {
+            Files.move(aside, upper, StandardCopyOption.ATOMIC_MOVE); // rename(2): replaces an empty directory
+        } catch (DirectoryNotEmptyException e) {
+            return false;
+        }
+        fsyncDir(volumeDir(name));
+        return true;
     }
 
     /** Deletes one discarded upper (after the Mount that discarded it succeeded); failures are logged. */
@@ -318,14 +434,58 @@ public final class VolumeStore {
         }
     }
 
-    /** Deletes every discarded upper of a volume: leftovers of a crash, at start-up. */
-    public void deleteDiscarded(String name) {
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(volumeDir(name), DISCARDED_UPPER + "*")) {
+    /**
+     * At start-up, settles the discards a crash interrupted. Confirmed ones ({@link #DELETING_UPPER}) are deleted.
+     * Unconfirmed ones ({@link #DISCARDED_UPPER}) took effect if the volume is mounted (on the new upper): they are
+     * deleted. Otherwise their Mount never answered, so the newest is put back if the upper is missing or empty
+     * (the changes stay recoverable until a Mount succeeds) and the rest are deleted. Failures are logged.
+     *
+     * @param mounted whether anything (even a dead mount) is mounted at the volume's mountpoint
+     */
+    public void recoverDiscarded(String name, boolean mounted) {
+        List<Path> unconfirmed = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(volumeDir(name), ".*-upper-*")) {
             for (Path p : ds) {
-                Trees.delete(p);
+                String n = p.getFileName().toString();
+                if (n.startsWith(DELETING_UPPER)) {
+                    deleteDiscarded(name, p);
+                } else if (n.startsWith(DISCARDED_UPPER)) {
+                    unconfirmed.add(p);
+                }
             }
         } catch (IOException e) {
-            LOG.warn("Volume {}: cannot delete discarded changes: {}", name, e.toString());
+            LOG.warn("Volume {}: cannot list discarded changes: {}", name, e.toString());
+            return;
+        }
+        if (!mounted && !unconfirmed.isEmpty()) {
+            Path newest = unconfirmed.get(0);
+            for (Path p : unconfirmed) {
+                if (lastModified(p) > lastModified(newest)) {
+                    newest = p;
+                }
+            }
+            try {
+                if (putBack(name, newest)) {
+                    LOG.warn("Volume {}: a Mount that discarded its changes was interrupted before it mounted; "
+                            + "put the changes back in {}", name, upper(name));
+                    unconfirmed.remove(newest);
+                }
+            } catch (IOException e) {
+                LOG.warn("Volume {}: cannot put the changes in {} back ({}); keeping them, retried at the next start",
+                        name, newest, e.toString());
+                return;
+            }
+        }
+        for (Path p : unconfirmed) {
+            deleteDiscarded(name, p);
+        }
+    }
+
+    private static long lastModified(Path p) {
+        try {
+            return Files.getLastModifiedTime(p, LinkOption.NOFOLLOW_LINKS).toMillis();
+        } catch (IOException e) {
+            return Long.MIN_VALUE;
         }
     }
 

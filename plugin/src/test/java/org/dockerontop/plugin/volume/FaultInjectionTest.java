@@ -239,7 +239,7 @@ class FaultInjectionTest extends VolumeTestSupport {
         Files.writeString(v.resolve("activemounts/.A.123.tmp"), "{\"Usage");
         Files.writeString(v.resolve(".metadata.json.9.tmp"), "{");
         Files.writeString(v.resolve("activemounts/.77.tmp"), "");
-        Files.createDirectories(v.resolve(".discarded-upper-5/sub"));
+        Files.createDirectories(v.resolve(".deleting-upper-5/sub"));
         Files.createDirectories(root.resolve(".creating-w-1/upper"));
         Files.createDirectories(root.resolve(".removing-u-2/upper/x"));
         service = newService();

@@ -70,4 +70,29 @@ class VolumeStoreTest {
         service.remove("v");
         assertFalse(Files.exists(tmp.resolve("v")), "and it can be removed");
     }
+
+    @Test
+    void aLockGrantedAfterTheVolumeWasRemovedAndCreatedAgainIsTheNewVolumes() throws Exception {
+        VolumeStore store = new VolumeStore(tmp);
+        VolumeMetadata meta = new VolumeMetadata("/srv", false, null, Instant.EPOCH.toString());
+        store.create("v", meta);
+        VolumeLock held = store.lock("v"); // a Remove of v in progress
+        java.util.concurrent.CompletableFuture<VolumeLock> waiter =
+                java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return store.lock("v"); // a Mount of v waiting for it
+                    } catch (VolumeException e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+        Thread.sleep(300); // let it block on the old activemounts/ (if it has not yet, the test only proves less)
+        store.delete("v");
+        store.create("v", meta); // a Create of the same name before the Mount gets its turn
+        held.close();
+        try (VolumeLock got = waiter.get(10, java.util.concurrent.TimeUnit.SECONDS)) {
+            var other = org.dockerontop.overlay.mount.Flock.tryLockDirectory(tmp.resolve("v/activemounts"));
+            other.ifPresent(org.dockerontop.overlay.mount.Flock::close);
+            assertTrue(other.isEmpty(), "the waiter holds the lock of the volume now called v, not of the removed one");
+        }
+    }
 }

@@ -1,0 +1,212 @@
+package org.dockerontop.plugin.volume;
+
+import org.dockerontop.overlay.mount.KernelOverlayMount;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * The on-disk states a kill -9 can leave in the middle of a multi-step change, built directly in a temp root
+ * (so each one is reproduced every time, not only when a random kill happens to hit it), then checked against
+ * what start-up recovery and the next request make of them: the volume is usable or clearly refused, and no
+ * change the plugin promised to keep is lost.
+ */
+class InterruptedStatesTest extends VolumeTestSupport {
+
+    /** A volatile volume whose previous use left {@code kept.txt} in its upper, idle. */
+    private Path volatileWithPreviousChanges(String v) throws Exception {
+        create(v, Map.of("volatile", "true"));
+        Path mp = service.mount(v, "A");
+        Files.writeString(mp.resolve("kept.txt"), "previous use");
+        service.unmount(v, "A");
+        service.awaitBackgroundWork();
+        assertIdle(v);
+        return vol(v);
+    }
+
+    private List<String> hiddenEntries(String v) throws Exception {
+        try (var s = Files.list(vol(v))) {
+            return s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(".")).sorted().toList();
+        }
+    }
+
+    /** The next Mount of the volatile volume still discards, and the volume works. */
+    private void nextMountDiscardsAndWorks(String v) throws Exception {
+        Path mp = service.mount(v, "B");
+        assertFalse(Files.exists(mp.resolve("kept.txt")), "a volatile volume starts afresh at its next mount");
+        assertEquals("hello from base", Files.readString(mp.resolve("hello.txt")));
+        service.unmount(v, "B");
+        service.awaitBackgroundWork();
+        assertIdle(v);
+        assertEquals(List.of(), hiddenEntries(v));
+    }
+
+    @Test
+    void volatileDiscardKilledBeforeTheNewUpperWasMadeLosesNothing() throws Exception {
+        Path v = volatileWithPreviousChanges("v");
+        // Mount killed between "move the old upper aside" and "make the new upper": the Mount never answered
+        Files.move(v.resolve("upper"), v.resolve(VolumeStore.DISCARDED_UPPER + "1"));
+        service = newService();
+        assertEquals("previous use", Files.readString(v.resolve("upper/kept.txt")),
+                "a Mount that never took effect must not lose the previous changes");
+        assertEquals(List.of(), hiddenEntries("v"));
+        assertIdle("v");
+        nextMountDiscardsAndWorks("v");
+    }
+
+    @Test
+    void volatileDiscardKilledBeforeTheMountLosesNothing() throws Exception {
+        Path v = volatileWithPreviousChanges("v");
+        // killed after the new (empty) upper and the mount directories were made, before the mount
+        Files.move(v.resolve("upper"), v.resolve(VolumeStore.DISCARDED_UPPER + "1"));
+        Files.createDirectories(v.resolve("upper"));
+        Files.createDirectories(v.resolve("workdir"));
+        Files.createDirectories(v.resolve("mountpoint"));
+        service = newService();
+        assertEquals("previous use", Files.readString(v.resolve("upper/kept.txt")));
+        assertEquals(List.of(), hiddenEntries("v"));
+        assertIdle("v");
+        nextMountDiscardsAndWorks("v");
+    }
+
+    @Test
+    void volatileDiscardKilledAfterTheMountTookEffectDeletesTheOldChanges() throws Exception {
+        Path v = volatileWithPreviousChanges("v");
+        // killed after the mount on the new upper, before the count: the discard took effect
+        Files.move(v.resolve("upper"), v.resolve(VolumeStore.DISCARDED_UPPER + "1"));
+        Files.createDirectories(v.resolve("upper"));
+        Files.createDirectories(v.resolve("workdir"));
+        Files.createDirectories(v.resolve("mountpoint"));
+        KernelOverlayMount.mount(base, v.resolve("upper"), v.resolve("workdir"), v.resolve("mountpoint"), "x");
+        Files.writeString(v.resolve("mountpoint/new.txt"), "new use");
+        service = newService();
+        assertEquals(List.of(), hiddenEntries("v"), "the discarded changes are deleted");
+        assertTrue(mounted("v"), "the mount is left alone");
+        Path mp = service.mount("v", "A"); // dockerd's retry adopts it: still the new use's view
+        assertEquals("new use", Files.readString(mp.resolve("new.txt")));
+        assertFalse(Files.exists(mp.resolve("kept.txt")));
+        service.unmount("v", "A");
+        assertIdle("v");
+    }
+
+    @Test
+    void volatileUseEndedBeforeItsDiscardedChangesWereDeletedDoesNotBringThemBack() throws Exception {
+        Path v = volatileWithPreviousChanges("v");
+        // a later Mount succeeded and its user left (nothing written); killed while deleting the old changes
+        Path mp = service.mount("v", "C");
+        service.unmount("v", "C");
+        service.awaitBackgroundWork();
+        Path aside = Files.createDirectories(v.resolve(VolumeStore.DELETING_UPPER + "1"));
+        Files.writeString(aside.resolve("kept.txt"), "previous use, half deleted");
+        service = newService();
+        assertEquals(List.of(), hiddenEntries("v"));
+        try (var s = Files.list(v.resolve("upper"))) {
+            assertEquals(0, s.count(), "changes that a successful Mount discarded stay discarded");
+        }
+        assertIdle("v");
+    }
+
+    @Test
+    void anInterruptedCreateOfTheOriginalIsClearedAtStartUp() throws Exception {
+        // the Go original makes NAME/, then upper/ and activemounts/, then writes metadata.json: killed in between
+        Files.createDirectories(root.resolve("a"));
+        Files.createDirectories(root.resolve("b/upper"));
+        Files.createDirectories(root.resolve("b/activemounts"));
+        service = newService();
+        assertFalse(Files.exists(root.resolve("a")));
+        assertFalse(Files.exists(root.resolve("b")));
+        for (String v : List.of("a", "b")) {
+            create(v, Map.of()); // the name can be used again
+            Path mp = service.mount(v, "A");
+            assertEquals("hello from base", Files.readString(mp.resolve("hello.txt")));
+            service.unmount(v, "A");
+            assertIdle(v);
+        }
+    }
+
+    @Test
+    void aDirectoryWithoutMetadataButWithContentIsKeptAndCreateSaysWhatToDo() throws Exception {
+        Files.createDirectories(root.resolve("c/upper"));
+        Files.createDirectories(root.resolve("c/activemounts"));
+        Files.writeString(root.resolve("c/upper/data.txt"), "someone's data");
+        service = newService();
+        assertEquals("someone's data", Files.readString(root.resolve("c/upper/data.txt")), "never deleted");
+        assertEquals(List.of(), service.list());
+        String msg = assertThrows(VolumeException.class, () -> create("c", Map.of())).getMessage();
+        assertTrue(msg.contains(root.resolve("c").toString()), msg);
+        assertTrue(msg.contains("metadata.json"), msg);
+        assertFalse(msg.contains("docker volume rm"), "dockerd does not know the volume, so rm cannot help: " + msg);
+    }
+
+    @Test
+    void aTornMetadataFileIsRefusedWithAWayOut() throws Exception {
+        // our writes are atomic, the original's are not: killed while writing metadata.json
+        create("v", Map.of());
+        Files.writeString(vol("v").resolve("metadata.json"), "{\"BaseDirPath\": \"/sr");
+        service = newService();
+        String msg = assertThrows(VolumeException.class, () -> service.mount("v", "A")).getMessage();
+        assertTrue(msg.contains(vol("v").resolve("metadata.json").toString()), msg);
+        assertTrue(msg.contains("docker volume rm v"), msg);
+        assertFalse(msg.contains("remove that file"), "without metadata.json the volume disappears from dockerd's "
+                + "view but keeps its name: " + msg);
+        assertEquals(List.of("v"), service.list().stream().map(VolumeInfo::name).toList());
+        service.remove("v"); // the way out works
+        create("v", Map.of());
+    }
+
+    @Test
+    void aStateRootReachedThroughASymbolicLinkKeepsItsMountsAcrossARestart() throws Exception {
+        // e.g. /var/lib/docker-on-top linked to a bigger disk: the mount table names the real path
+        Path real = Files.createDirectories(tmp.resolve("real-state"));
+        root = Files.createSymbolicLink(tmp.resolve("linked-state"), real);
+        service = newService();
+        create("v", Map.of("volatile", "true"));
+        Path mp = service.mount("v", "A");
+        Files.writeString(mp.resolve("in-use.txt"), "a running container's data");
+        assertEquals(mp, service.path("v"), "Path sees the mount");
+
+        service = newService(); // restart: the volume is in use, its count must stay
+        assertEquals(List.of("A"), activeMountFiles("v"));
+        Path again = service.mount("v", "B");
+        assertEquals("a running container's data", Files.readString(again.resolve("in-use.txt")),
+                "the second user shares the mount, nothing discarded");
+        Path realMp = real.resolve("v/mountpoint");
+        assertEquals(1, org.dockerontop.overlay.mount.MountTable.read().entries().stream()
+                .filter(e -> e.mountpoint().equals(realMp)).count(), "not mounted twice");
+        service.unmount("v", "A");
+        service.unmount("v", "B");
+        assertFalse(org.dockerontop.overlay.mount.MountTable.read().isMountpoint(realMp));
+        assertIdle("v");
+    }
+
+    @Test
+    void startUpThatCannotBackfillCreatedAtStillClearsStaleCounts() throws Exception {
+        // an original volume (no CreatedAt) counted but not mounted after a crash, on a disk where
+        // metadata.json cannot be rewritten (full, or as here immutable)
+        create("v", Map.of());
+        Path v = vol("v");
+        Files.writeString(v.resolve("metadata.json"), "{\"BaseDirPath\":\"" + base + "\",\"Volatile\":false}");
+        Files.writeString(v.resolve("activemounts/A"), "{\"UsageCount\":1}");
+        Files.createDirectories(v.resolve("mountpoint"));
+        chattr("+i", v);
+        try {
+            service = newService();
+            assertEquals(List.of(), activeMountFiles("v"), "a stale count is cleared all the same");
+        } finally {
+            chattr("-i", v);
+        }
+        Path mp = service.mount("v", "B");
+        assertEquals("hello from base", Files.readString(mp.resolve("hello.txt")));
+        service.unmount("v", "B");
+        assertIdle("v");
+    }
+
+    private static void chattr(String flag, Path p) throws Exception {
+        assertEquals(0, new ProcessBuilder("chattr", flag, p.toString()).inheritIO().start().waitFor(), "chattr");
+    }
+}
