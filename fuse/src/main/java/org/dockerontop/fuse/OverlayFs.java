@@ -52,6 +52,11 @@ final class OverlayFs {
     private final WhiteoutForm whiteoutForm;
     private final HandleTable handles = new HandleTable();
     private final ConcurrentHashMap<String, DirState> dirs = new ConcurrentHashMap<>();
+    /**
+     * Counts {@link #invalidate} calls, so that a state {@link #dir} found on disk before a copy-up
+     * or rename it raced with is not kept after that change forgot the states it made stale.
+     */
+    private final AtomicLong dirChanges = new AtomicLong();
     private final ReentrantLock[] stripes = new ReentrantLock[64];
     private final AtomicLong tmpCounter = new AtomicLong();
     private final ThreadLocal<Scratch> scratch = ThreadLocal.withInitial(Scratch::new);
@@ -844,6 +849,7 @@ final class OverlayFs {
         if (d != null) {
             return d;
         }
+        long changes = dirChanges.get();
         Pointer st = scratch.get().parentSt;
         int code = lookup(p, st, false);
         if (!visible(code)) {
@@ -854,11 +860,18 @@ final class OverlayFs {
         }
         d = new DirState((code & UPPER) != 0, (code & LOWER) != 0);
         dirs.put(p, d);
+        // the kernel serializes requests within one directory only: a copy-up of p or of an
+        // ancestor (made for an entry further down) may have renamed it meanwhile; then what we
+        // found is used for this request (as if it came first) but not kept
+        if (dirChanges.get() != changes) {
+            dirs.remove(p, d);
+        }
         return d;
     }
 
     /** Forgets cached directory states at and below {@code p}. */
     private void invalidate(String p) {
+        dirChanges.incrementAndGet(); // first: a state found before this change is then not kept
         dirs.remove(p);
         String prefix = p + "/";
         dirs.keySet().removeIf(k -> k.startsWith(prefix));
