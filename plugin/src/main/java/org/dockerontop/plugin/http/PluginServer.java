@@ -129,13 +129,15 @@ public final class PluginServer implements Closeable {
             return;
         }
         closed = true;
+        // refuse first, then remove the socket: once the file is gone every request is refused
+        // (the other way round, one sent on an open connection in between was still served)
+        gate.stopping = true;
+        requests.shutdown();
         try {
             socket.close();
         } catch (IOException e) {
             log.warn("could not remove the socket {}: {}", socket.path(), e.toString());
         }
-        gate.stopping = true;
-        requests.shutdown();
         try {
             if (!requests.awaitShutdown(TimeUnit.SECONDS.toMillis(DRAIN_SECONDS))) {
                 log.warn("requests still running after {} s; stopping without waiting for them", DRAIN_SECONDS);
