@@ -1047,7 +1047,7 @@ final class OverlayFs {
      * @return {@code origin} if it was recorded, else null
      */
     private byte[] copyFile(String src, String dst, Pointer st, boolean data, byte[] origin) {
-        int in = Native.check(C.open(src, Native.O_RDONLY | Native.O_CLOEXEC | Native.O_NOFOLLOW, 0), "open", src);
+        int in = Native.check(openLower(src, Native.O_RDONLY | Native.O_CLOEXEC | Native.O_NOFOLLOW), "open", src);
         try {
             int mode = Stat.mode(st) & 07777;
             // created with its permission bits (the umask may take some: then chmod below), as the
@@ -2114,7 +2114,7 @@ final class OverlayFs {
         if (linked && trunc) {
             beginDataChange(ino); // O_TRUNC empties it for every name
         }
-        int fd = Native.check(C.open(r, openFlags, 0), "open", r);
+        int fd = Native.check(inUpper ? C.open(r, openFlags, 0) : openLower(r, openFlags), "open", r);
         if (linked && trunc) {
             dataChanged();
         }
@@ -2298,7 +2298,7 @@ final class OverlayFs {
 
         /** Lists real directory {@code dir} of the upper or lower layer; false once the sink wants no more. */
         boolean read(String dir, boolean upperLayer) {
-            int fd = openDirectory(dir);
+            int fd = upperLayer ? openDirectory(dir) : openLowerDirectory(dir);
             try {
                 for (int n = getdents(fd, b, dir); n > 0; n = getdents(fd, b, dir)) {
                     b.get(0, a, 0, n);
@@ -2394,6 +2394,30 @@ final class OverlayFs {
         int fd = C.open(path, Native.O_RDONLY | Native.O_DIRECTORY | Native.O_CLOEXEC, 0);
         if (fd < 0) {
             throw ErrnoException.of(Native.errno(), "opendir", path);
+        }
+        return fd;
+    }
+
+    private static int openLowerDirectory(String path) {
+        int fd = openLower(path, Native.O_RDONLY | Native.O_DIRECTORY | Native.O_CLOEXEC);
+        if (fd < 0) {
+            throw ErrnoException.of(Native.errno(), "opendir", path);
+        }
+        return fd;
+    }
+
+    /**
+     * Opens {@code path} of the lower layer (never for writing) with {@code flags}, not updating
+     * its access time: the kernel overlay mounts its lower layers noatime and opens real files
+     * O_NOATIME, so listing or reading through it leaves the base directory's atimes as they were,
+     * and so must we (the base is never modified). O_NOATIME needs the file's owner or CAP_FOWNER;
+     * without either the file is opened without it, as the kernel overlay does (for it the lower
+     * mount's noatime still holds; for us that atime changes). A descriptor, or -1 with errno set.
+     */
+    private static int openLower(String path, int flags) {
+        int fd = C.open(path, flags | Native.O_NOATIME, 0);
+        if (fd < 0 && Native.errno() == Errno.EPERM) {
+            fd = C.open(path, flags, 0);
         }
         return fd;
     }
