@@ -186,8 +186,11 @@ final class FuseLoop {
      * Tells the kernel what libfuse's high-level API cannot: which cached attributes became wrong
      * while serving a request (attributes only: off < 0 keeps the page cache).
      */
-    private static void afterRequest(OverlayFs fs, Pointer ch, LateNotifications late, Pointer mem, int size,
-            int opcode, long nodeid, long linkSource) {
+    private static void afterRequest(OverlayFs fs, OverlayFs.Scratch state, Pointer ch, LateNotifications late,
+            Pointer mem, int size, int opcode, long nodeid, long linkSource) {
+        if (linkSource == 0 && opcode != FUSE_FORGET && opcode != FUSE_BATCH_FORGET && OverlayFs.settled(state)) {
+            return; // nothing changed that the kernel caches (nearly every request)
+        }
         // a write through one name of a multi-linked file: the rest of the other names' drop
         fs.endDataChange();
         if (opcode == FUSE_FORGET) {
@@ -244,7 +247,7 @@ final class FuseLoop {
             LateNotifications late) {
         try {
             Worker w = new Worker(fs, se, ch, bufsize, replies, late);
-            while (FUSE.fuse_session_exited(se) == 0 && w.serveOne()) {
+            while (w.serveOne()) {
                 // one request per call: see Worker
             }
         } catch (Throwable t) {
@@ -288,6 +291,9 @@ final class FuseLoop {
 
         /** Reads and answers one request; false once the session is over. */
         boolean serveOne() {
+            if (FUSE.fuse_session_exited(se) != 0) {
+                return false;
+            }
             buf.putLong(0, bufsize);
             buf.putInt(8, 0);
             buf.putPointer(FUSE_BUF_MEM, mem);
@@ -318,7 +324,7 @@ final class FuseLoop {
                 process(fs, se, ch, replies, buf, chp.getPointer(0), mem, opcode, nodeid, linkSource, false);
             }
             try {
-                afterRequest(fs, ch, late, mem, res, opcode, nodeid, linkSource);
+                afterRequest(fs, state, ch, late, mem, res, opcode, nodeid, linkSource);
             } catch (RuntimeException e) {
                 // only a cache hint was lost; the request itself has been answered
                 LOG.error("after request {} on node {}", opcode, nodeid, e);
@@ -377,7 +383,7 @@ final class FuseLoop {
             buf.putPointer(FUSE_BUF_MEM, request);
             process(fs, se, ch, replies, buf, ch, request, opcode, nodeid, 0, true);
             try {
-                afterRequest(fs, ch, late, request, size, opcode, nodeid, 0);
+                afterRequest(fs, fs.requestState(), ch, late, request, size, opcode, nodeid, 0);
             } catch (RuntimeException e) {
                 LOG.error("after request {} on node {} for a READDIRPLUS", opcode, nodeid, e);
             }
