@@ -190,8 +190,11 @@ final class FuseLoop {
      * Tells the kernel what libfuse's high-level API cannot: which cached attributes became wrong
      * while serving a request (attributes only: off < 0 keeps the page cache).
      */
-    private static void afterRequest(OverlayFs fs, Pointer ch, LateNotifications late, Pointer mem, int size,
-            int opcode, long nodeid, long linkSource) {
+    private static void afterRequest(OverlayFs fs, OverlayFs.Scratch state, Pointer ch, LateNotifications late,
+            Pointer mem, int size, int opcode, long nodeid, long linkSource) {
+        if (linkSource == 0 && opcode != FUSE_FORGET && opcode != FUSE_BATCH_FORGET && OverlayFs.settled(state)) {
+            return; // nothing changed that the kernel caches (nearly every request)
+        }
         // a write through one name of a multi-linked file: the rest of the other names' drop
         fs.endDataChange();
         if (opcode == FUSE_FORGET) {
@@ -246,51 +249,10 @@ final class FuseLoop {
 
     private static void serve(OverlayFs fs, Pointer se, Pointer ch, long bufsize, KernelReplyPatch replies,
             LateNotifications late) {
-        Pointer buf = Native.allocate(FUSE_BUF_SIZE);
-        Pointer chp = Native.allocate(8);
-        // one request buffer per worker for its whole life, as fuse_loop_mt does
-        Pointer mem = Native.allocate((int) bufsize);
-        OverlayFs.Scratch state = fs.requestState();
-        ReaddirPlus plus = replies == null ? null : readdirPlus(fs, se, ch, replies, late);
         try {
-            while (FUSE.fuse_session_exited(se) == 0) {
-                buf.putLong(0, bufsize);
-                buf.putInt(8, 0);
-                buf.putPointer(FUSE_BUF_MEM, mem);
-                chp.putPointer(0, ch);
-                int res = FUSE.fuse_session_receive_buf(se, buf, chp);
-                if (res == -Errno.EINTR) {
-                    continue;
-                }
-                if (res <= 0) {
-                    if (res < 0) {
-                        LOG.error("reading /dev/fuse failed: {}", Errno.name(-res));
-                    }
-                    FUSE.fuse_session_exit(se);
-                    break;
-                }
-                int opcode = mem.getInt(IN_HEADER_OPCODE);
-                long nodeid = mem.getLong(IN_HEADER_NODEID);
-                // libfuse 2.9 would answer ENOSYS, and the kernel would never ask again
-                if (opcode == FUSE_TMPFILE
-                        && !TmpfileRequest.asCreate(buf, mem, res, bufsize, FUSE.fuse_chan_fd(ch))) {
-                    continue; // answered with an error
-                }
-                long linkSource = opcode == FUSE_LINK ? mem.getLong(LINK_IN_OLDNODEID) : 0;
-                state.requestNode = nodeid;
-                if (opcode == FUSE_READDIRPLUS && plus != null) {
-                    plus.answer(mem, res); // libfuse 2.9 would answer ENOSYS
-                } else {
-                    process(fs, se, ch, replies, buf, chp.getPointer(0), mem, opcode, nodeid, linkSource);
-                }
-                try {
-                    afterRequest(fs, ch, late, mem, res, opcode, nodeid, linkSource);
-                } catch (RuntimeException e) {
-                    // only a cache hint was lost; the request itself has been answered
-                    LOG.error("after request {} on node {}", opcode, nodeid, e);
-                } finally {
-                    LongPaths.release();
-                }
+            Worker w = new Worker(fs, se, ch, bufsize, replies, late);
+            while (w.serveOne()) {
+                // one request per call: see Worker
             }
         } catch (Throwable t) {
             LOG.error("FUSE worker stopped", t);
@@ -298,9 +260,92 @@ final class FuseLoop {
         }
     }
 
-    /** Has libfuse serve the request in {@code mem}, with what the loop does around each request of its kind. */
+    /**
+     * One worker's state, and the serving of one request as a method of its own: the JIT compiles
+     * a method after a few hundred calls, but a loop body running inside one long call only once
+     * its back-edge counter passes tens of thousands (and with C1 only, never better than that
+     * on-stack replacement), so a loop written out in {@code serve} ran interpreted for the first
+     * ~60,000 requests of every worker.
+     */
+    private static final class Worker {
+        private final OverlayFs fs;
+        private final Pointer se;
+        private final Pointer ch;
+        private final long bufsize;
+        private final KernelReplyPatch replies;
+        private final LateNotifications late;
+        private final Pointer buf = Native.allocate(FUSE_BUF_SIZE);
+        private final Pointer chp = Native.allocate(8);
+        /** One request buffer per worker for its whole life, as fuse_loop_mt does. */
+        private final Pointer mem;
+        private final OverlayFs.Scratch state;
+        private final ReaddirPlus plus;
+
+        Worker(OverlayFs fs, Pointer se, Pointer ch, long bufsize, KernelReplyPatch replies, LateNotifications late) {
+            this.fs = fs;
+            this.se = se;
+            this.ch = ch;
+            this.bufsize = bufsize;
+            this.replies = replies;
+            this.late = late;
+            this.mem = Native.allocate((int) bufsize);
+            this.state = fs.requestState();
+            this.plus = replies == null ? null : readdirPlus(fs, se, ch, replies, late);
+        }
+
+        /** Reads and answers one request; false once the session is over. */
+        boolean serveOne() {
+            if (FUSE.fuse_session_exited(se) != 0) {
+                return false;
+            }
+            buf.putLong(0, bufsize);
+            buf.putInt(8, 0);
+            buf.putPointer(FUSE_BUF_MEM, mem);
+            chp.putPointer(0, ch);
+            int res = FUSE.fuse_session_receive_buf(se, buf, chp);
+            if (res == -Errno.EINTR) {
+                return true;
+            }
+            if (res <= 0) {
+                if (res < 0) {
+                    LOG.error("reading /dev/fuse failed: {}", Errno.name(-res));
+                }
+                FUSE.fuse_session_exit(se);
+                return false;
+            }
+            int opcode = mem.getInt(IN_HEADER_OPCODE);
+            long nodeid = mem.getLong(IN_HEADER_NODEID);
+            // libfuse 2.9 would answer ENOSYS, and the kernel would never ask again
+            if (opcode == FUSE_TMPFILE
+                    && !TmpfileRequest.asCreate(buf, mem, res, bufsize, FUSE.fuse_chan_fd(ch))) {
+                return true; // answered with an error
+            }
+            long linkSource = opcode == FUSE_LINK ? mem.getLong(LINK_IN_OLDNODEID) : 0;
+            state.requestNode = nodeid;
+            if (opcode == FUSE_READDIRPLUS && plus != null) {
+                plus.answer(mem, res); // libfuse 2.9 would answer ENOSYS
+            } else {
+                process(fs, se, ch, replies, buf, chp.getPointer(0), mem, opcode, nodeid, linkSource, false);
+            }
+            try {
+                afterRequest(fs, state, ch, late, mem, res, opcode, nodeid, linkSource);
+            } catch (RuntimeException e) {
+                // only a cache hint was lost; the request itself has been answered
+                LOG.error("after request {} on node {}", opcode, nodeid, e);
+            } finally {
+                LongPaths.release();
+            }
+            return true;
+        }
+    }
+
+    /**
+     * Has libfuse serve the request in {@code mem}, with what the loop does around each request of
+     * its kind. {@code captured}: a request made up by {@link ReaddirPlus}, whose reply must go
+     * through the patched send to be captured.
+     */
     private static void process(OverlayFs fs, Pointer se, Pointer ch, KernelReplyPatch replies, Pointer buf,
-            Pointer reqCh, Pointer mem, int opcode, long nodeid, long linkSource) {
+            Pointer reqCh, Pointer mem, int opcode, long nodeid, long linkSource, boolean captured) {
         if (opcode == FUSE_LOOKUP) {
             fs.beginLookup();
         } else if (linkSource != 0) {
@@ -309,11 +354,13 @@ final class FuseLoop {
             // means a caller's next lstat cannot race the invalidation that follows it
             FUSE.fuse_lowlevel_notify_inval_inode(ch, linkSource, -1, 0);
         }
-        if (replies != null) {
+        Pointer via = replies == null || captured ? reqCh : replies.channelFor(opcode, reqCh);
+        boolean patched = replies != null && via == reqCh;
+        if (patched) {
             replies.answering(opcode, mem);
         }
-        FUSE.fuse_session_process_buf(se, buf, reqCh);
-        if (replies != null) {
+        FUSE.fuse_session_process_buf(se, buf, via);
+        if (patched) {
             replies.answering(0, mem);
         }
         if (opcode == FUSE_LOOKUP) {
@@ -338,9 +385,9 @@ final class FuseLoop {
             buf.putLong(0, size);
             buf.putInt(8, 0);
             buf.putPointer(FUSE_BUF_MEM, request);
-            process(fs, se, ch, replies, buf, ch, request, opcode, nodeid, 0);
+            process(fs, se, ch, replies, buf, ch, request, opcode, nodeid, 0, true);
             try {
-                afterRequest(fs, ch, late, request, size, opcode, nodeid, 0);
+                afterRequest(fs, fs.requestState(), ch, late, request, size, opcode, nodeid, 0);
             } catch (RuntimeException e) {
                 LOG.error("after request {} on node {} for a READDIRPLUS", opcode, nodeid, e);
             }

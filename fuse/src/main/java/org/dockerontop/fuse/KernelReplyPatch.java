@@ -74,6 +74,8 @@ final class KernelReplyPatch {
     /** libfuse 2.9's struct fuse_chan: {receive, send, destroy}, session, fd, ... on 64-bit. */
     private static final int CHAN_SEND = 8;
     private static final int CHAN_FD = 32;
+    /** sizeof(struct fuse_chan): ops (3 pointers), se, fd, bufsize, data, compat, padded. */
+    private static final int CHAN_SIZE = 64;
     /** struct fuse_open_out: fh, open_flags, backing_id. */
     private static final int OPEN_OUT_FLAGS = 8;
     private static final int OPEN_OUT_BACKING_ID = 12;
@@ -106,6 +108,8 @@ final class KernelReplyPatch {
     private final Passthrough passthrough;
     private final Callbacks.SendCb send = this::send;
     private Pointer sendPointer;
+    /** A copy of the channel as libfuse made it, with libfuse's own send: see {@link #channelFor}. */
+    private Pointer plainChannel;
     private volatile boolean kernelOffersMaxPages;
     private volatile boolean kernelOffersPassthrough;
     private volatile boolean maxPagesGranted;
@@ -134,10 +138,39 @@ final class KernelReplyPatch {
             return null;
         }
         KernelReplyPatch patch = new KernelReplyPatch(fd, lookupReplied, passthrough);
+        byte[] chan = new byte[CHAN_SIZE];
+        ch.get(0, chan, 0, CHAN_SIZE);
+        patch.plainChannel = Native.allocate(CHAN_SIZE);
+        patch.plainChannel.put(0, chan, 0, CHAN_SIZE);
         patch.sendPointer = jnr.ffi.Runtime.getSystemRuntime().getClosureManager()
                 .getClosurePointer(Callbacks.SendCb.class, patch.send);
         ch.putPointer(CHAN_SEND, patch.sendPointer);
         return patch;
+    }
+
+    /**
+     * The channel to have libfuse answer a request with {@code opcode} on: {@code ch} (the patched
+     * one) for the requests whose replies this patch changes or reports, a copy of it that still
+     * has libfuse's own send for all others. Each reply through the patched send is a call from C
+     * into the JVM (a jffi closure, a JNI call, the thread-local lookups) on top of the callback
+     * that served the request; READ, RELEASE, GETATTR, GETXATTR... need none of it. libfuse
+     * sends a reply on the channel the request was processed with ({@code req->ch}); the copy
+     * has the same session, descriptor and buffer size, so nothing else tells the two apart.
+     * Replies to requests made up by {@link ReaddirPlus} always need {@code ch}: they are captured.
+     */
+    Pointer channelFor(int opcode, Pointer ch) {
+        switch (opcode) {
+            case FUSE_INIT:
+            case FUSE_LOOKUP:
+            case FUSE_LINK:
+            case FUSE_OPEN:
+            case FUSE_CREATE:
+            case FUSE_TMPFILE:
+            case FUSE_OPENDIR:
+                return ch;
+            default:
+                return plainChannel;
+        }
     }
 
     /**

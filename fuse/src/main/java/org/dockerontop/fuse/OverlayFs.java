@@ -521,6 +521,15 @@ final class OverlayFs {
         }
     }
 
+    /**
+     * Whether the request just answered on the thread whose state is {@code s} left nothing for
+     * {@link #endDataChange}, {@link #takeCopiedUp}, {@link #takeStaleLinks} and
+     * {@link #takeCopiedDirs} to do, as nearly every request does: the loop then skips them.
+     */
+    static boolean settled(Scratch s) {
+        return s.change == null && !s.copiedUp && s.linkCountChanged == 0 && s.copiedDirs.isEmpty();
+    }
+
     /** Directories copied up by the current request, each with the parent node it was looked up under. */
     void takeCopiedDirs(java.util.function.BiConsumer<Long, String> sink) {
         Scratch s = scratch.get();

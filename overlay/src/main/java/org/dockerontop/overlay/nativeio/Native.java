@@ -11,7 +11,8 @@ import jnr.ffi.Runtime;
  * {@link #errno()} reads the calling thread's errno of the last call made through it.
  */
 public final class Native {
-    public static final LibC LIBC = LibraryLoader.create(LibC.class).failImmediately().load("c");
+    public static final LibC LIBC = LibraryLoader.create(LibC.class).failImmediately()
+            .map(String.class, ByteStringParameter.INSTANCE).load("c");
     public static final Runtime RUNTIME = Runtime.getRuntime(LIBC);
 
     public static final int AT_FDCWD = -100;
