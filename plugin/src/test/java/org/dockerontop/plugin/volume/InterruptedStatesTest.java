@@ -3,6 +3,7 @@ package org.dockerontop.plugin.volume;
 import org.dockerontop.overlay.mount.KernelOverlayMount;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -19,6 +20,14 @@ import static org.junit.jupiter.api.Assertions.*;
 class InterruptedStatesTest extends VolumeTestSupport {
 
     /** A volatile volume whose previous use left {@code kept.txt} in its upper, idle. */
+    /** The state a volatile discard leaves once the new empty upper and the mount directories are made. */
+    private static void discardInterruptedAfterTheNewUpper(Path v) throws IOException {
+        Files.move(v.resolve("upper"), v.resolve(VolumeStore.DISCARDED_UPPER + "1"));
+        Files.createDirectories(v.resolve("upper"));
+        Files.createDirectories(v.resolve("workdir"));
+        Files.createDirectories(v.resolve("mountpoint"));
+    }
+
     private Path volatileWithPreviousChanges(String v) throws Exception {
         create(v, Map.of("volatile", "true"));
         Path mp = service.mount(v, "A");
@@ -63,10 +72,7 @@ class InterruptedStatesTest extends VolumeTestSupport {
     void volatileDiscardKilledBeforeTheMountLosesNothing() throws Exception {
         Path v = volatileWithPreviousChanges("v");
         // killed after the new (empty) upper and the mount directories were made, before the mount
-        Files.move(v.resolve("upper"), v.resolve(VolumeStore.DISCARDED_UPPER + "1"));
-        Files.createDirectories(v.resolve("upper"));
-        Files.createDirectories(v.resolve("workdir"));
-        Files.createDirectories(v.resolve("mountpoint"));
+        discardInterruptedAfterTheNewUpper(v);
         service = newService();
         assertEquals("previous use", Files.readString(v.resolve("upper/kept.txt")));
         assertEquals(List.of(), hiddenEntries("v"));
@@ -78,10 +84,7 @@ class InterruptedStatesTest extends VolumeTestSupport {
     void volatileDiscardKilledAfterTheMountTookEffectDeletesTheOldChanges() throws Exception {
         Path v = volatileWithPreviousChanges("v");
         // killed after the mount on the new upper, before the count: the discard took effect
-        Files.move(v.resolve("upper"), v.resolve(VolumeStore.DISCARDED_UPPER + "1"));
-        Files.createDirectories(v.resolve("upper"));
-        Files.createDirectories(v.resolve("workdir"));
-        Files.createDirectories(v.resolve("mountpoint"));
+        discardInterruptedAfterTheNewUpper(v);
         KernelOverlayMount.mount(base, v.resolve("upper"), v.resolve("workdir"), v.resolve("mountpoint"), "x");
         Files.writeString(v.resolve("mountpoint/new.txt"), "new use");
         service = newService();
