@@ -2307,7 +2307,7 @@ final class OverlayFs {
 
         /** Lists real directory {@code dir} of the upper or lower layer; false once the sink wants no more. */
         boolean read(String dir, boolean upperLayer) {
-            int fd = upperLayer ? openDirectory(dir) : openLowerDirectory(dir);
+            int fd = openDirectory(dir, !upperLayer);
             try {
                 for (int n = getdents(fd, b, dir); n > 0; n = getdents(fd, b, dir)) {
                     b.get(0, a, 0, n);
@@ -2399,16 +2399,10 @@ final class OverlayFs {
         }
     }
 
-    private static int openDirectory(String path) {
-        int fd = C.open(path, Native.O_RDONLY | Native.O_DIRECTORY | Native.O_CLOEXEC, 0);
-        if (fd < 0) {
-            throw ErrnoException.of(Native.errno(), "opendir", path);
-        }
-        return fd;
-    }
-
-    private static int openLowerDirectory(String path) {
-        int fd = openLower(path, Native.O_RDONLY | Native.O_DIRECTORY | Native.O_CLOEXEC);
+    /** Opens real directory {@code path} to list it; one of the lower layer as {@link #openLower} does. */
+    private static int openDirectory(String path, boolean lowerLayer) {
+        int flags = Native.O_RDONLY | Native.O_DIRECTORY | Native.O_CLOEXEC;
+        int fd = lowerLayer ? openLower(path, flags) : C.open(path, flags, 0);
         if (fd < 0) {
             throw ErrnoException.of(Native.errno(), "opendir", path);
         }
