@@ -7,6 +7,7 @@ import static org.dockerontop.fuse.FuseAbi.FUSE_LOOKUP;
 import static org.dockerontop.fuse.FuseAbi.FUSE_READDIRPLUS;
 import static org.dockerontop.fuse.FuseAbi.FUSE_RENAME;
 import static org.dockerontop.fuse.FuseAbi.FUSE_TMPFILE;
+import static org.dockerontop.fuse.FuseAbi.IN_HEADER_LEN;
 import static org.dockerontop.fuse.FuseAbi.IN_HEADER_NODEID;
 import static org.dockerontop.fuse.FuseAbi.IN_HEADER_OPCODE;
 import static org.dockerontop.fuse.FuseAbi.IN_HEADER_SIZE;
@@ -298,9 +299,7 @@ final class FuseLoop {
             if (FUSE.fuse_session_exited(se) != 0) {
                 return false;
             }
-            buf.putLong(0, bufsize);
-            buf.putInt(8, 0);
-            buf.putPointer(FUSE_BUF_MEM, mem);
+            memoryBuffer(buf, bufsize, mem);
             chp.putPointer(0, ch);
             int res = FUSE.fuse_session_receive_buf(se, buf, chp);
             if (res == -Errno.EINTR) {
@@ -370,6 +369,13 @@ final class FuseLoop {
         }
     }
 
+    /** Makes {@code buf} (a struct fuse_buf) describe {@code size} bytes of memory at {@code mem}. */
+    private static void memoryBuffer(Pointer buf, long size, Pointer mem) {
+        buf.putLong(0, size);
+        buf.putInt(8, 0); // flags: memory, not a descriptor
+        buf.putPointer(FUSE_BUF_MEM, mem);
+    }
+
     /**
      * A worker's READDIRPLUS server: the requests it makes up (READDIR, LOOKUP, FORGET) are served
      * as if read from /dev/fuse, each with the loop's bookkeeping (lookups counted for the node
@@ -379,12 +385,10 @@ final class FuseLoop {
             LateNotifications late) {
         Pointer buf = Native.allocate(FUSE_BUF_SIZE);
         return new ReaddirPlus(replies, request -> {
-            int size = request.getInt(0); // fuse_in_header.len
+            int size = request.getInt(IN_HEADER_LEN);
             int opcode = request.getInt(IN_HEADER_OPCODE);
             long nodeid = request.getLong(IN_HEADER_NODEID);
-            buf.putLong(0, size);
-            buf.putInt(8, 0);
-            buf.putPointer(FUSE_BUF_MEM, request);
+            memoryBuffer(buf, size, request);
             process(fs, se, ch, replies, buf, ch, request, opcode, nodeid, 0, true);
             try {
                 afterRequest(fs, fs.requestState(), ch, late, request, size, opcode, nodeid, 0);

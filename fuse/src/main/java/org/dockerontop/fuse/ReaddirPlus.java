@@ -10,7 +10,10 @@ import static org.dockerontop.fuse.FuseAbi.IN_HEADER_OPCODE;
 import static org.dockerontop.fuse.FuseAbi.IN_HEADER_SIZE;
 import static org.dockerontop.fuse.FuseAbi.IN_HEADER_UNIQUE;
 import static org.dockerontop.fuse.FuseAbi.IOVEC_SIZE;
+import static org.dockerontop.fuse.FuseAbi.OUT_HEADER_ERROR;
+import static org.dockerontop.fuse.FuseAbi.OUT_HEADER_LEN;
 import static org.dockerontop.fuse.FuseAbi.OUT_HEADER_SIZE;
+import static org.dockerontop.fuse.FuseAbi.OUT_HEADER_UNIQUE;
 
 import jnr.ffi.Pointer;
 import org.dockerontop.overlay.nativeio.Errno;
@@ -168,12 +171,7 @@ final class ReaddirPlus {
         }
 
         // one reply (no entries: the end of the directory)
-        out.putInt(0, outAt);
-        out.putInt(4, 0);
-        out.putLong(8, unique);
-        iov.putPointer(0, out);
-        iov.putLong(8, outAt);
-        int res = replies.write(iov, 1);
+        int res = send(unique, 0, outAt);
         if (res == 0) {
             return 0;
         }
@@ -227,14 +225,19 @@ final class ReaddirPlus {
         }
     }
 
+    /** Writes the first {@code length} bytes of {@code out} (header included, filled in here) as the reply to {@code unique}: 0 or -errno. */
+    private int send(long unique, int error, int length) {
+        out.putInt(OUT_HEADER_LEN, length);
+        out.putInt(OUT_HEADER_ERROR, error);
+        out.putLong(OUT_HEADER_UNIQUE, unique);
+        iov.putPointer(0, out);
+        iov.putLong(8, length);
+        return replies.write(iov, 1);
+    }
+
     private void replyError(long unique, int error) {
         try {
-            out.putInt(0, OUT_HEADER_SIZE);
-            out.putInt(4, error);
-            out.putLong(8, unique);
-            iov.putPointer(0, out);
-            iov.putLong(8, OUT_HEADER_SIZE);
-            int res = replies.write(iov, 1);
+            int res = send(unique, error, OUT_HEADER_SIZE);
             if (res != 0 && res != -Errno.ENOENT) {
                 LOG.error("could not answer a READDIRPLUS: {}", Errno.name(-res));
             }
