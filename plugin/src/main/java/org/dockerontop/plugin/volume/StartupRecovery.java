@@ -57,7 +57,7 @@ final class StartupRecovery {
                         VolumeStore.METADATA);
                 return;
             }
-        } catch (IOException e) {
+        } catch (IOException | VolumeException e) {
             LOG.warn("Cannot check or delete {}: {}", store.volumeDir(name), e.toString());
         }
         LOG.warn("Directory {} has no {}: not a volume, ignored (the name {} cannot be used until it is moved away)",

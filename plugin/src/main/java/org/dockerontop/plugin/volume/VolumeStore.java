@@ -185,10 +185,11 @@ public final class VolumeStore {
      * someone's data. Without this the name could never be used again (dockerd does not know such a volume, so
      * it cannot be removed).
      *
-     * @return whether it was deleted
-     * @throws IOException if it cannot be examined or moved away
+     * @return whether it was deleted (as {@link #delete} deletes a volume)
+     * @throws IOException     if it cannot be examined
+     * @throws VolumeException if it cannot be moved away
      */
-    public boolean deleteIfInterruptedCreate(String name) throws IOException {
+    public boolean deleteIfInterruptedCreate(String name) throws IOException, VolumeException {
         Path dir = volumeDir(name);
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
             for (Path p : ds) {
@@ -203,10 +204,7 @@ public final class VolumeStore {
                 }
             }
         }
-        Path trash = root.resolve(REMOVING + UNIQUE.incrementAndGet());
-        Files.move(dir, trash, StandardCopyOption.ATOMIC_MOVE);
-        fsyncDir(root);
-        Trees.delete(trash);
+        delete(name);
         return true;
     }
 

@@ -60,12 +60,7 @@ class InterruptedStatesTest extends VolumeTestSupport {
         Path v = volatileWithPreviousChanges("v");
         // Mount killed between "move the old upper aside" and "make the new upper": the Mount never answered
         Files.move(v.resolve("upper"), v.resolve(VolumeStore.DISCARDED_UPPER + "1"));
-        service = newService();
-        assertEquals("previous use", Files.readString(v.resolve("upper/kept.txt")),
-                "a Mount that never took effect must not lose the previous changes");
-        assertEquals(List.of(), hiddenEntries("v"));
-        assertIdle("v");
-        nextMountDiscardsAndWorks("v");
+        startUpPutsThePreviousChangesBack(v, "v");
     }
 
     @Test
@@ -73,11 +68,17 @@ class InterruptedStatesTest extends VolumeTestSupport {
         Path v = volatileWithPreviousChanges("v");
         // killed after the new (empty) upper and the mount directories were made, before the mount
         discardInterruptedAfterTheNewUpper(v);
+        startUpPutsThePreviousChangesBack(v, "v");
+    }
+
+    /** Starts the service over {@code v}'s interrupted discard: the changes are back, and the next Mount discards them. */
+    private void startUpPutsThePreviousChangesBack(Path v, String name) throws Exception {
         service = newService();
-        assertEquals("previous use", Files.readString(v.resolve("upper/kept.txt")));
-        assertEquals(List.of(), hiddenEntries("v"));
-        assertIdle("v");
-        nextMountDiscardsAndWorks("v");
+        assertEquals("previous use", Files.readString(v.resolve("upper/kept.txt")),
+                "a Mount that never took effect must not lose the previous changes");
+        assertEquals(List.of(), hiddenEntries(name));
+        assertIdle(name);
+        nextMountDiscardsAndWorks(name);
     }
 
     @Test
