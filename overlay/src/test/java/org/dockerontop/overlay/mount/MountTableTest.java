@@ -30,6 +30,22 @@ class MountTableTest {
     }
 
     @Test
+    void readsTheDeviceAndThePropagationTags() {
+        MountTable t = MountTable.parse(SAMPLE);
+        MountEntry shared = t.at(Path.of("/var/lib/docker-on-top/with space/mountpoint")).orElseThrow();
+        assertEquals("0:30", shared.device());
+        assertEquals("20", shared.peerGroup());
+        assertNull(shared.masterGroup());
+        MountEntry slave = t.at(Path.of("/var/lib/docker-on-top/fusevol/mountpoint")).orElseThrow();
+        assertEquals("0:33", slave.device());
+        assertNull(slave.peerGroup());
+        assertEquals("3", slave.masterGroup());
+        MountEntry priv = t.at(Path.of("/tmp/tab\tnl\nbs\\end")).orElseThrow();
+        assertNull(priv.peerGroup());
+        assertNull(priv.masterGroup());
+    }
+
+    @Test
     void topmostMountAtAPathWinsAndOptionalFieldsAreSkipped() {
         MountTable t = MountTable.parse(SAMPLE);
         MountEntry e = t.at(Path.of("/var/lib/docker-on-top/fusevol/mountpoint")).orElseThrow();
