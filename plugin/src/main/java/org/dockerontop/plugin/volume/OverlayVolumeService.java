@@ -1,6 +1,7 @@
 package org.dockerontop.plugin.volume;
 
 import org.dockerontop.overlay.mount.MountEntry;
+import org.dockerontop.overlay.mount.MountHolders;
 import org.dockerontop.overlay.mount.MountTable;
 import org.dockerontop.plugin.mount.Layers;
 import org.dockerontop.plugin.mount.MountResult;
@@ -34,7 +35,8 @@ import java.util.concurrent.Executors;
  *       "mounted, not counted", which the next Mount adopts and start-up leaves alone.</li>
  *   <li>last Unmount: delete the count, <i>then</i> unmount (rewriting the count if the unmount fails),
  *       then remove mountpoint/ and workdir/. A crash in between leaves "mounted, not counted" or
- *       "not mounted, not counted" plus empty directories, both harmless.</li>
+ *       "not mounted, not counted" plus empty directories, both harmless (the next Mount of a volatile volume
+ *       unmounts the uncounted mount first, so that it still discards).</li>
  *   <li>counts change by atomic file replacement, so they are never torn.</li>
  *   <li>a volatile upper is emptied at the first Mount by moving it aside; it is deleted (in the background)
  *       only after the mount succeeded and was counted, and put back if the Mount failed or the plugin died
@@ -135,6 +137,9 @@ public final class OverlayVolumeService implements VolumeService {
                 }
                 state = MountState.NOT_MOUNTED;
             }
+            if (state.mounted() && counts.isEmpty() && meta.volatileVolume()) {
+                state = unmountUncountedVolatile(name, mp, state);
+            }
             if (state.mounted()) {
                 recordUse(name, id, previous + 1);
                 MountEntry entry = state.entry();
@@ -149,6 +154,38 @@ public final class OverlayVolumeService implements VolumeService {
             mountFirst(name, id, meta, counts, previous, mp);
             return mp;
         }
+    }
+
+    /**
+     * A volatile volume mounted with no container counted was left so by a last Unmount that was killed between
+     * its two steps (or by a first Mount killed before it counted, whose container never started). Adopting that
+     * mount would show the next container the previous one's changes, so it is unmounted and this Mount discards
+     * them as usual: but only if nothing else holds the mount, since an unmount here does not end a copy of it in
+     * another mount namespace, and the discard would then delete files under whoever uses that copy.
+     *
+     * @return the state to go on from: not mounted, or {@code state} if the mount stays (it is then adopted)
+     */
+    private MountState unmountUncountedVolatile(String name, Path mp, MountState state) {
+        try {
+            List<String> holders = MountHolders.others(state.entry());
+            if (!holders.isEmpty()) {
+                LOG.warn("Volume {} is volatile and mounted with no container counted (an Unmount was interrupted), "
+                        + "but it is still held by {}: adopting it, so its previous changes stay visible until it is "
+                        + "unmounted", name, String.join(", ", holders));
+                return state;
+            }
+            strategyToUnmount(name, state.entry()).unmount(mp);
+        } catch (IOException | VolumeException e) {
+            LOG.warn("Volume {} is volatile and mounted with no container counted (an Unmount was interrupted), "
+                    + "but it cannot be unmounted ({}): adopting it, so its previous changes stay visible", name,
+                    e.getMessage());
+            return state;
+        }
+        Mountpoints.removeMountDirectories(name, mp, store.workdir(name));
+        mountedWith.remove(name);
+        LOG.warn("Volume {} was mounted with no container counted (an Unmount was interrupted); unmounted it, so "
+                + "that this Mount discards the changes of its previous use as a volatile volume should", name);
+        return MountState.NOT_MOUNTED;
     }
 
     private void mountFirst(String name, String id, VolumeMetadata meta, Map<String, Integer> counts, int previous,

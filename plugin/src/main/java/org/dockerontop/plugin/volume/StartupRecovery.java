@@ -17,7 +17,8 @@ import java.util.Map;
  *   <li>a volume that is not mounted loses stale active-mount files and its workdir/ and mountpoint/: nothing
  *       can be using it (after a reboot dockerd mounts again, with the same IDs);</li>
  *   <li>a mounted volume is left alone and reported (its containers may still run: FUSE mounts outlive the
- *       plugin); the next Mount adopts it, a dead one is replaced at the next Mount;</li>
+ *       plugin); the next Mount adopts it (a volatile one with no count is unmounted and discarded by it instead,
+ *       unless held elsewhere), a dead one is replaced at the next Mount;</li>
  *   <li>original volumes without a CreatedAt get their directory's time, so it stays stable from now on.</li>
  * </ul>
  * Each volume is examined under its lock, so a second daemon on the same root is never disturbed mid-Mount.

@@ -91,11 +91,56 @@ class InterruptedStatesTest extends VolumeTestSupport {
         service = newService();
         assertEquals(List.of(), hiddenEntries("v"), "the discarded changes are deleted");
         assertTrue(mounted("v"), "the mount is left alone");
-        Path mp = service.mount("v", "A"); // dockerd's retry adopts it: still the new use's view
-        assertEquals("new use", Files.readString(mp.resolve("new.txt")));
+        // dockerd's retry: that Mount never answered, so no container had the mount; it starts afresh
+        Path mp = service.mount("v", "A");
+        assertFalse(Files.exists(mp.resolve("new.txt")));
         assertFalse(Files.exists(mp.resolve("kept.txt")));
+        assertEquals("hello from base", Files.readString(mp.resolve("hello.txt")));
         service.unmount("v", "A");
         assertIdle("v");
+    }
+
+    /** A volatile volume in use by {@code A} with a change, whose last Unmount was killed after it uncounted A. */
+    private Path volatileLastUnmountKilledBeforeItUnmounted(String v) throws Exception {
+        create(v, Map.of("volatile", "true"));
+        Path mp = service.mount(v, "A");
+        Files.writeString(mp.resolve("kept.txt"), "previous use");
+        Files.delete(vol(v).resolve("activemounts/A"));
+        service = newService();
+        assertTrue(mounted(v), "start-up leaves a mount alone");
+        return mp;
+    }
+
+    @Test
+    void volatileLastUnmountKilledBeforeTheUnmountStillDiscardsAtTheNextMount() throws Exception {
+        volatileLastUnmountKilledBeforeItUnmounted("v");
+        nextMountDiscardsAndWorks("v");
+    }
+
+    @Test
+    void volatileLastUnmountKilledBeforeTheUnmountIsAdoptedWhileAnotherNamespaceHoldsIt() throws Exception {
+        Path mp = volatileLastUnmountKilledBeforeItUnmounted("v");
+        // e.g. a container still running with a private copy of the mount: unmounting here would not end it,
+        // and the discard would delete its files
+        Path ready = tmp.resolve("holder-ready");
+        Process holder = new ProcessBuilder("unshare", "-m", "--propagation", "private", "sh", "-c",
+                "touch " + ready + " && exec sleep 60").start();
+        try {
+            for (int i = 0; i < 500 && !Files.exists(ready); i++) {
+                Thread.sleep(10);
+            }
+            assertTrue(Files.exists(ready), "the holder did not start");
+            Path again = service.mount("v", "B");
+            assertEquals(mp, again);
+            assertEquals("previous use", Files.readString(again.resolve("kept.txt")), "adopted as it is");
+            Path theirs = Path.of("/proc/" + holder.pid() + "/root").resolve(mp.toString().substring(1));
+            assertEquals("previous use", Files.readString(theirs.resolve("kept.txt")), "nothing deleted under the holder");
+            service.unmount("v", "B");
+        } finally {
+            holder.destroyForcibly().waitFor();
+        }
+        assertIdle("v");
+        nextMountDiscardsAndWorks("v"); // once nobody holds it, the next use starts afresh
     }
 
     @Test
