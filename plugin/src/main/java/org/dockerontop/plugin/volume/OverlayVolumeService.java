@@ -95,6 +95,8 @@ public final class OverlayVolumeService implements VolumeService {
             MountState state = MountState.probe(mp);
             if (state.dead()) {
                 Mountpoints.clearDeadMount(name, mp, state);
+            } else if (state.mounted() && heldElsewhereWhileVolatile(name, state)) {
+                return; // left for the next Mount, which adopts it while it is held, and discards once it is not
             } else if (state.mounted()) {
                 try {
                     strategyToUnmount(name, state.entry()).unmount(mp);
@@ -286,6 +288,8 @@ public final class OverlayVolumeService implements VolumeService {
             forgetUse(name, id);
             if (state.dead()) {
                 Mountpoints.clearDeadMount(name, mp, state);
+            } else if (state.mounted() && heldElsewhereWhileVolatile(name, state)) {
+                return; // left for the next Mount, which adopts it while it is held, and discards once it is not
             } else if (state.mounted()) {
                 try {
                     strategyToUnmount(name, state.entry()).unmount(mp);
@@ -302,6 +306,32 @@ public final class OverlayVolumeService implements VolumeService {
             mountedWith.remove(name);
             LOG.info("Unmounted volume {} (last user: mount ID {})", name, id);
         }
+    }
+
+    /**
+     * Whether the last user of a volatile volume leaves a mount that something else still holds (see
+     * {@link MountHolders}): unmounting it here would not end that copy, and the next Mount would then discard its
+     * changes under whoever uses it. Such a mount is left mounted and uncounted instead.
+     */
+    private boolean heldElsewhereWhileVolatile(String name, MountState state) {
+        List<String> holders;
+        try {
+            if (!store.readMetadata(name).volatileVolume()) {
+                return false;
+            }
+            holders = MountHolders.others(state.entry());
+        } catch (VolumeException | IOException e) {
+            LOG.warn("Volume {}: cannot tell whether its mount is held elsewhere ({}); unmounting it", name,
+                    e.getMessage());
+            return false;
+        }
+        if (holders.isEmpty()) {
+            return false;
+        }
+        LOG.warn("Volume {} is volatile and no container uses it any more, but its mount is still held by {}: left "
+                + "mounted, so that its changes are discarded only once nothing holds it", name,
+                String.join(", ", holders));
+        return true;
     }
 
     private void recordUse(String name, String id, int count) throws VolumeException {

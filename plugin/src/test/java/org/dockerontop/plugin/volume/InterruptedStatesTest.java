@@ -118,7 +118,7 @@ class InterruptedStatesTest extends VolumeTestSupport {
     }
 
     @Test
-    void volatileLastUnmountKilledBeforeTheUnmountIsAdoptedWhileAnotherNamespaceHoldsIt() throws Exception {
+    void volatileMountHeldInAnotherNamespaceIsAdoptedAndKeptUntilNothingHoldsIt() throws Exception {
         Path mp = volatileLastUnmountKilledBeforeItUnmounted("v");
         // e.g. a container still running with a private copy of the mount: unmounting here would not end it,
         // and the discard would delete its files
@@ -133,13 +133,16 @@ class InterruptedStatesTest extends VolumeTestSupport {
             Path again = service.mount("v", "B");
             assertEquals(mp, again);
             assertEquals("previous use", Files.readString(again.resolve("kept.txt")), "adopted as it is");
+            service.unmount("v", "B");
+            assertTrue(mounted("v"), "a last Unmount leaves a volatile mount that is held elsewhere");
             Path theirs = Path.of("/proc/" + holder.pid() + "/root").resolve(mp.toString().substring(1));
             assertEquals("previous use", Files.readString(theirs.resolve("kept.txt")), "nothing deleted under the holder");
-            service.unmount("v", "B");
+            Path third = service.mount("v", "C");
+            assertEquals("previous use", Files.readString(third.resolve("kept.txt")), "adopted again while held");
+            service.unmount("v", "C");
         } finally {
             holder.destroyForcibly().waitFor();
         }
-        assertIdle("v");
         nextMountDiscardsAndWorks("v"); // once nobody holds it, the next use starts afresh
     }
 
