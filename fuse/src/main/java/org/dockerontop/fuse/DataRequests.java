@@ -70,6 +70,8 @@ final class DataRequests {
     private final Pointer writeData;
     /** A reply header and, for a WRITE, its fuse_write_out. */
     private final Pointer reply = Native.allocate(OUT_HEADER_SIZE + WRITE_OUT_SIZE);
+    /** Large READs go by splice (null: no pipe could be had). */
+    private final SplicedReads spliced;
 
     /** Serves requests read into {@code mem} ({@code capacity} bytes), answering on the /dev/fuse descriptor {@code device}. */
     DataRequests(OverlayFs fs, int device, Pointer mem, long capacity) {
@@ -79,6 +81,14 @@ final class DataRequests {
         this.capacity = capacity;
         this.readData = mem.slice(OUT_HEADER_SIZE);
         this.writeData = mem.slice(WRITE_DATA);
+        this.spliced = SplicedReads.open(device, capacity - OUT_HEADER_SIZE);
+    }
+
+    /** Releases what the worker held (its pipe). */
+    void close() {
+        if (spliced != null) {
+            spliced.close();
+        }
     }
 
     /**
@@ -108,7 +118,19 @@ final class DataRequests {
         long n;
         try {
             Handle h = fs.handles().get(fh);
-            n = h == null ? -Errno.EBADF : OverlayIo.read(h.fd, readData, size, offset);
+            if (h == null) {
+                n = -Errno.EBADF;
+            } else if (spliced != null && spliced.takes(size)) {
+                long got = spliced.answer(h.fd, offset, size, unique, mem);
+                if (got < 0) {
+                    return true; // answered
+                }
+                // the end of the file (or no splicing there): the rest by pread, sent from memory
+                long rest = OverlayIo.read(h.fd, got == 0 ? readData : readData.slice(got), size - got, offset + got);
+                n = rest < 0 ? (got > 0 ? got : rest) : got + rest;
+            } else {
+                n = OverlayIo.read(h.fd, readData, size, offset);
+            }
         } catch (Throwable t) {
             n = failure(t, "read", fh);
         }

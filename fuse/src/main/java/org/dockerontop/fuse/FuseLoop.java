@@ -252,8 +252,12 @@ final class FuseLoop {
             LateNotifications late) {
         try {
             Worker w = new Worker(fs, se, ch, bufsize, replies, late);
-            while (w.serveOne()) {
-                // one request per call: see Worker
+            try {
+                while (w.serveOne()) {
+                    // one request per call: see Worker
+                }
+            } finally {
+                w.data.close();
             }
         } catch (Throwable t) {
             LOG.error("FUSE worker stopped", t);
