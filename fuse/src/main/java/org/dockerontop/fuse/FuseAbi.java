@@ -11,6 +11,8 @@ final class FuseAbi {
     static final int FUSE_RENAME = 12;
     static final int FUSE_LINK = 13;
     static final int FUSE_OPEN = 14;
+    static final int FUSE_READ = 15;
+    static final int FUSE_WRITE = 16;
     static final int FUSE_INIT = 26;
     static final int FUSE_OPENDIR = 27;
     static final int FUSE_READDIR = 28;
@@ -26,6 +28,18 @@ final class FuseAbi {
     static final int IN_HEADER_NODEID = 16;
     static final int IN_HEADER_TOTAL_EXTLEN = 36;
     static final int IN_HEADER_SIZE = 40;
+
+    /**
+     * struct fuse_read_in and struct fuse_write_in (the same layout since protocol 7.9): fh,
+     * offset, size, read/write_flags, lock_owner, flags, padding; a WRITE's data follows.
+     */
+    static final int IO_IN_FH = IN_HEADER_SIZE;
+    static final int IO_IN_OFFSET = IN_HEADER_SIZE + 8;
+    static final int IO_IN_SIZE = IN_HEADER_SIZE + 16;
+    static final int IO_IN_LEN = 40;
+
+    /** struct fuse_write_out: size, padding. */
+    static final int WRITE_OUT_SIZE = 8;
 
     /** struct fuse_out_header: len, error, unique. */
     static final int OUT_HEADER_LEN = 0;

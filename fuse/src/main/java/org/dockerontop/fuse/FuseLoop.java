@@ -252,8 +252,12 @@ final class FuseLoop {
             LateNotifications late) {
         try {
             Worker w = new Worker(fs, se, ch, bufsize, replies, late);
-            while (w.serveOne()) {
-                // one request per call: see Worker
+            try {
+                while (w.serveOne()) {
+                    // one request per call: see Worker
+                }
+            } finally {
+                w.data.close();
             }
         } catch (Throwable t) {
             LOG.error("FUSE worker stopped", t);
@@ -281,6 +285,7 @@ final class FuseLoop {
         private final Pointer mem;
         private final OverlayFs.Scratch state;
         private final ReaddirPlus plus;
+        private final DataRequests data;
 
         Worker(OverlayFs fs, Pointer se, Pointer ch, long bufsize, KernelReplyPatch replies, LateNotifications late) {
             this.fs = fs;
@@ -292,6 +297,7 @@ final class FuseLoop {
             this.mem = Native.allocate((int) bufsize);
             this.state = fs.requestState();
             this.plus = replies == null ? null : readdirPlus(fs, se, ch, replies, late);
+            this.data = new DataRequests(fs, FUSE.fuse_chan_fd(ch), mem, bufsize);
         }
 
         /** Reads and answers one request; false once the session is over. */
@@ -323,6 +329,8 @@ final class FuseLoop {
             state.requestNode = nodeid;
             if (opcode == FUSE_READDIRPLUS && plus != null) {
                 plus.answer(mem, res); // libfuse 2.9 would answer ENOSYS
+            } else if (data.served(opcode, res)) {
+                // a READ or WRITE, answered without libfuse
             } else {
                 process(fs, se, ch, replies, buf, chp.getPointer(0), mem, opcode, nodeid, linkSource, false);
             }

@@ -1,0 +1,215 @@
+package org.dockerontop.fuse;
+
+import static org.dockerontop.fuse.FuseAbi.FUSE_READ;
+import static org.dockerontop.fuse.FuseAbi.FUSE_WRITE;
+import static org.dockerontop.fuse.FuseAbi.IN_HEADER_LEN;
+import static org.dockerontop.fuse.FuseAbi.IN_HEADER_SIZE;
+import static org.dockerontop.fuse.FuseAbi.IN_HEADER_UNIQUE;
+import static org.dockerontop.fuse.FuseAbi.IO_IN_FH;
+import static org.dockerontop.fuse.FuseAbi.IO_IN_LEN;
+import static org.dockerontop.fuse.FuseAbi.IO_IN_OFFSET;
+import static org.dockerontop.fuse.FuseAbi.IO_IN_SIZE;
+import static org.dockerontop.fuse.FuseAbi.OUT_HEADER_ERROR;
+import static org.dockerontop.fuse.FuseAbi.OUT_HEADER_LEN;
+import static org.dockerontop.fuse.FuseAbi.OUT_HEADER_SIZE;
+import static org.dockerontop.fuse.FuseAbi.OUT_HEADER_UNIQUE;
+import static org.dockerontop.fuse.FuseAbi.WRITE_OUT_SIZE;
+
+import jnr.ffi.LibraryLoader;
+import jnr.ffi.Pointer;
+import org.dockerontop.overlay.nativeio.Errno;
+import org.dockerontop.overlay.nativeio.ErrnoException;
+import org.dockerontop.overlay.nativeio.Native;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Serves one worker's READ and WRITE requests in Java, straight from its request buffer, instead
+ * of handing them to libfuse: the data goes between that buffer and the layer file with one
+ * {@code pread}/{@code pwrite}, and the reply is one {@code write} to /dev/fuse. Through libfuse the
+ * same request cost a second JVM-to-C call ({@code fuse_session_process_buf}), a C-to-JVM callback,
+ * a {@code malloc}ed read buffer and libfuse's path building; section 15 of the findings.
+ *
+ * <p>What the callbacks did is kept: an unknown file handle is EBADF, a write to a file with
+ * several names drops the other names' cached data ({@link OverlayFs#beginDataChange}; the loop's
+ * {@code afterRequest} finishes it), an unexpected failure is EIO and a log line, nothing escapes.
+ *
+ * <p>Why libfuse does not need to see these requests: the mount sets {@code flag_nullpath_ok}, so
+ * libfuse 2.9 keeps no state for a READ or WRITE (it builds the path under a read lock of its node
+ * tree and frees it again; our handles do not depend on that lock: a copy-up switches a descriptor
+ * with dup2). An INTERRUPT for one of these requests finds no request of that id in libfuse's
+ * list and is queued; the next request libfuse processes takes it off the queue and answers it
+ * EAGAIN, which the kernel ignores (ENOENT) once our reply is in, or, while we still serve the
+ * request, answers by sending the INTERRUPT again, as it does when libfuse itself sees the
+ * INTERRUPT first. Nothing is interrupted either way: the mount does not set {@code intr}, and a
+ * pread/pwrite of a local file is not interruptible.
+ *
+ * <p>A request not laid out as expected (a protocol older than 7.9, a read larger than the buffer)
+ * is left to libfuse.
+ */
+final class DataRequests {
+    private static final Logger LOG = LoggerFactory.getLogger(DataRequests.class);
+
+    /** The one libc call {@link org.dockerontop.overlay.nativeio.LibC} lacks: write from memory. */
+    public interface Device {
+        long write(int fd, Pointer buf, long count);
+    }
+
+    private static final Device DEVICE = LibraryLoader.create(Device.class).failImmediately().load("c");
+    private static final int ENODEV = 19;
+
+    /** A WRITE's data: after the request header and the fuse_write_in. */
+    private static final int WRITE_DATA = IN_HEADER_SIZE + IO_IN_LEN;
+
+    private final OverlayFs fs;
+    private final int device;
+    private final Pointer mem;
+    private final long capacity;
+    /** Where a READ's data goes: after the reply header, in the request buffer (the request is decoded by then). */
+    private final Pointer readData;
+    private final Pointer writeData;
+    /** A reply header and, for a WRITE, its fuse_write_out. */
+    private final Pointer reply = Native.allocate(OUT_HEADER_SIZE + WRITE_OUT_SIZE);
+    /** Large READs go by splice (null: no pipe could be had). */
+    private final SplicedReads spliced;
+
+    /** Serves requests read into {@code mem} ({@code capacity} bytes), answering on the /dev/fuse descriptor {@code device}. */
+    DataRequests(OverlayFs fs, int device, Pointer mem, long capacity) {
+        this.fs = fs;
+        this.device = device;
+        this.mem = mem;
+        this.capacity = capacity;
+        this.readData = mem.slice(OUT_HEADER_SIZE);
+        this.writeData = mem.slice(WRITE_DATA);
+        this.spliced = SplicedReads.open(device, capacity - OUT_HEADER_SIZE);
+    }
+
+    /** Releases what the worker held (its pipe). */
+    void close() {
+        if (spliced != null) {
+            spliced.close();
+        }
+    }
+
+    /**
+     * Answers the request of {@code length} bytes in the buffer if it is a READ or WRITE this
+     * class serves.
+     *
+     * @return false if it is not, and libfuse is to process it
+     */
+    boolean served(int opcode, int length) {
+        if (opcode == FUSE_READ) {
+            return read(length);
+        }
+        if (opcode == FUSE_WRITE) {
+            return write(length);
+        }
+        return false;
+    }
+
+    private boolean read(int length) {
+        long size = mem.getInt(IO_IN_SIZE) & 0xffffffffL;
+        if (length < IN_HEADER_SIZE + IO_IN_LEN || OUT_HEADER_SIZE + size > capacity) {
+            return false;
+        }
+        long unique = mem.getLong(IN_HEADER_UNIQUE);
+        long fh = mem.getLong(IO_IN_FH);
+        long offset = mem.getLong(IO_IN_OFFSET);
+        long n;
+        try {
+            Handle h = fs.handles().get(fh);
+            if (h == null) {
+                n = -Errno.EBADF;
+            } else if (spliced != null && spliced.takes(size)) {
+                long got = spliced.answer(h.fd, offset, size, unique, mem);
+                if (got < 0) {
+                    return true; // answered
+                }
+                // the end of the file (or no splicing there): the rest by pread, sent from memory
+                long rest = OverlayIo.read(h.fd, got == 0 ? readData : readData.slice(got), size - got, offset + got);
+                n = rest < 0 ? (got > 0 ? got : rest) : got + rest;
+            } else {
+                n = OverlayIo.read(h.fd, readData, size, offset);
+            }
+        } catch (Throwable t) {
+            n = failure(t, "read", fh);
+        }
+        if (n < 0) {
+            error(unique, (int) n);
+        } else {
+            // the data is in place behind the header: one write
+            mem.putInt(OUT_HEADER_LEN, (int) (OUT_HEADER_SIZE + n));
+            mem.putInt(OUT_HEADER_ERROR, 0);
+            mem.putLong(OUT_HEADER_UNIQUE, unique);
+            send(mem, OUT_HEADER_SIZE + n);
+        }
+        return true;
+    }
+
+    private boolean write(int length) {
+        long size = mem.getInt(IO_IN_SIZE) & 0xffffffffL;
+        // the data is the rest of the request; anything else (an old protocol's shorter
+        // fuse_write_in) is libfuse's to decode
+        if (length != WRITE_DATA + size || mem.getInt(IN_HEADER_LEN) != length) {
+            return false;
+        }
+        long unique = mem.getLong(IN_HEADER_UNIQUE);
+        long fh = mem.getLong(IO_IN_FH);
+        long offset = mem.getLong(IO_IN_OFFSET);
+        long n;
+        try {
+            Handle h = fs.handles().get(fh);
+            if (h == null) {
+                n = -Errno.EBADF;
+            } else if (!h.linked) {
+                n = OverlayIo.write(h.fd, writeData, size, offset);
+            } else {
+                // a file with several names: the kernel caches each name apart
+                fs.beginDataChange(h);
+                n = OverlayIo.write(h.fd, writeData, size, offset);
+                fs.dataChanged();
+            }
+        } catch (Throwable t) {
+            n = failure(t, "write", fh);
+        }
+        if (n < 0) {
+            error(unique, (int) n);
+        } else {
+            reply.putInt(OUT_HEADER_LEN, OUT_HEADER_SIZE + WRITE_OUT_SIZE);
+            reply.putInt(OUT_HEADER_ERROR, 0);
+            reply.putLong(OUT_HEADER_UNIQUE, unique);
+            reply.putInt(OUT_HEADER_SIZE, (int) n); // fuse_write_out.size
+            reply.putInt(OUT_HEADER_SIZE + 4, 0);
+            send(reply, OUT_HEADER_SIZE + WRITE_OUT_SIZE);
+        }
+        return true;
+    }
+
+    private static long failure(Throwable t, String op, long fh) {
+        if (t instanceof ErrnoException) {
+            return -((ErrnoException) t).errno();
+        }
+        LOG.error("{} on handle {}: unexpected failure, answering EIO", op, fh, t);
+        return -Errno.EIO;
+    }
+
+    /** A reply of the header alone, with {@code error} (a negative errno). */
+    private void error(long unique, int error) {
+        reply.putInt(OUT_HEADER_LEN, OUT_HEADER_SIZE);
+        reply.putInt(OUT_HEADER_ERROR, error);
+        reply.putLong(OUT_HEADER_UNIQUE, unique);
+        send(reply, OUT_HEADER_SIZE);
+    }
+
+    private void send(Pointer buf, long length) {
+        long n = DEVICE.write(device, buf, length);
+        if (n < 0) {
+            int errno = Native.errno();
+            // ENOENT: the request was interrupted and the kernel no longer waits for it; ENODEV:
+            // the mount is gone (libfuse ignores both as well)
+            if (errno != Errno.ENOENT && errno != ENODEV) {
+                LOG.error("writing a reply to /dev/fuse failed: {}", Errno.name(errno));
+            }
+        }
+    }
+}
