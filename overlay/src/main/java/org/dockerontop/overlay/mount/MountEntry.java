@@ -7,13 +7,15 @@ import java.nio.file.Path;
  *
  * @param id           the mount ID
  * @param parentId     the parent mount's ID
+ * @param device       the mounted filesystem's device, {@code MAJOR:MINOR} (its files' st_dev; for a
+ *                     FUSE mount also the name of its backing device info in /sys/class/bdi)
  * @param root         the root of the mount within its filesystem
  * @param mountpoint   where it is mounted
  * @param fsType       e.g. {@code overlay}, {@code ext4}, {@code fuse.docker-on-top-fuse}
  * @param source       the mount source, e.g. {@code docker-on-top_vol} or {@code /dev/vda}
  * @param superOptions the superblock options, e.g. {@code rw,lowerdir=...,upperdir=...}
  */
-public record MountEntry(int id, int parentId, String root, Path mountpoint, String fsType, String source,
+public record MountEntry(int id, int parentId, String device, String root, Path mountpoint, String fsType, String source,
                          String superOptions) {
 
     /** @return true for overlayfs mounts */

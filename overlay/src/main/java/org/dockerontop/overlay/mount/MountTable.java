@@ -98,7 +98,7 @@ public final class MountTable {
             int id = Integer.parseInt(f[0]);
             int parent = Integer.parseInt(f[1]);
             String superOptions = f.length > dash + 3 ? unescape(f[dash + 3]) : "";
-            return new MountEntry(id, parent, unescape(f[3]), Paths.get(unescape(f[4])), unescape(f[dash + 1]),
+            return new MountEntry(id, parent, f[2], unescape(f[3]), Paths.get(unescape(f[4])), unescape(f[dash + 1]),
                     unescape(f[dash + 2]), superOptions);
         } catch (RuntimeException e) {
             return null;
