@@ -263,7 +263,10 @@ public final class FuseMain {
         sb.append(",use_ino,readdir_ino");
         // the layers do not change behind our back while mounted: cache pages and attributes
         sb.append(",kernel_cache,entry_timeout=60,attr_timeout=60,negative_timeout=60");
-        sb.append(",big_writes,max_write=131072,max_read=131072");
+        // READs of up to 1 MiB, as writes (KernelReplyPatch): with the read-ahead Readahead sets, a
+        // sequential reader costs one READ per MiB instead of eight (the kernel caps a READ at
+        // max_pages too, so this asks for nothing a kernel without FUSE_MAX_PAGES would not give)
+        sb.append(",big_writes,max_write=131072,max_read=1048576");
         // O_TRUNC reaches open, so truncating a lower file does not copy its data up first
         sb.append(",atomic_o_trunc");
         // like a kernel overlay mount: device nodes and set-id files work unless asked otherwise

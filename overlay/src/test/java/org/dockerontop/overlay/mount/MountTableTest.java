@@ -59,6 +59,7 @@ class MountTableTest {
         MountTable t = MountTable.parse(SAMPLE);
         MountEntry fuse = t.entries().get(2);
         assertEquals("fuse.docker-on-top-fuse", fuse.fsType());
+        assertEquals("0:31", fuse.device());
         assertTrue(fuse.isFuse());
         assertFalse(fuse.isOverlay());
     }
