@@ -15,7 +15,6 @@ import static org.dockerontop.fuse.FuseAbi.OUT_HEADER_SIZE;
 import static org.dockerontop.fuse.FuseAbi.OUT_HEADER_UNIQUE;
 import static org.dockerontop.fuse.FuseAbi.WRITE_OUT_SIZE;
 
-import jnr.ffi.LibraryLoader;
 import jnr.ffi.Pointer;
 import org.dockerontop.overlay.nativeio.Errno;
 import org.dockerontop.overlay.nativeio.ErrnoException;
@@ -50,13 +49,6 @@ import org.slf4j.LoggerFactory;
 final class DataRequests {
     private static final Logger LOG = LoggerFactory.getLogger(DataRequests.class);
 
-    /** The one libc call {@link org.dockerontop.overlay.nativeio.LibC} lacks: write from memory. */
-    public interface Device {
-        long write(int fd, Pointer buf, long count);
-    }
-
-    private static final Device DEVICE = LibraryLoader.create(Device.class).failImmediately().load("c");
-    private static final int ENODEV = 19;
 
     /** A WRITE's data: after the request header and the fuse_write_in. */
     private static final int WRITE_DATA = IN_HEADER_SIZE + IO_IN_LEN;
@@ -202,12 +194,12 @@ final class DataRequests {
     }
 
     private void send(Pointer buf, long length) {
-        long n = DEVICE.write(device, buf, length);
+        long n = SplicedReads.SYS.write(device, buf, length);
         if (n < 0) {
             int errno = Native.errno();
             // ENOENT: the request was interrupted and the kernel no longer waits for it; ENODEV:
             // the mount is gone (libfuse ignores both as well)
-            if (errno != Errno.ENOENT && errno != ENODEV) {
+            if (errno != Errno.ENOENT && errno != Errno.ENODEV) {
                 LOG.error("writing a reply to /dev/fuse failed: {}", Errno.name(errno));
             }
         }

@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
 final class SplicedReads {
     private static final Logger LOG = LoggerFactory.getLogger(SplicedReads.class);
 
-    /** The libc calls for pipes and splicing. */
+    /** The libc calls for pipes and splicing (and a write from memory, which LibC lacks). */
     public interface Sys {
         int pipe2(@Out int[] fds, int flags);
 
@@ -43,7 +43,7 @@ final class SplicedReads {
         int close(int fd);
     }
 
-    private static final Sys SYS = LibraryLoader.create(Sys.class).failImmediately().load("c");
+    static final Sys SYS = LibraryLoader.create(Sys.class).failImmediately().load("c");
     private static final int O_NONBLOCK = 0x800;
     private static final int O_CLOEXEC = 0x80000;
     private static final int F_SETPIPE_SZ = 1031;
@@ -133,7 +133,7 @@ final class SplicedReads {
                 // ENOENT: interrupted, the kernel no longer waits for it (it took the message
                 // out of the pipe all the same); ENODEV: unmounted
                 int errno = sent < 0 ? Native.errno() : 0;
-                if (errno != Errno.ENOENT && errno != 19) {
+                if (errno != Errno.ENOENT && errno != Errno.ENODEV) {
                     LOG.error("splicing a reply to /dev/fuse: {} of {} bytes, {}", sent, OUT_HEADER_SIZE + size,
                             Errno.name(errno));
                 }

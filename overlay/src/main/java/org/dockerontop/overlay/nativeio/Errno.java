@@ -14,6 +14,7 @@ public final class Errno {
     public static final int EBUSY = 16;
     public static final int EEXIST = 17;
     public static final int EXDEV = 18;
+    public static final int ENODEV = 19;
     public static final int ENOTDIR = 20;
     public static final int EISDIR = 21;
     public static final int EINVAL = 22;
@@ -38,6 +39,7 @@ public final class Errno {
             case EIO: return "EIO";
             case ENXIO: return "ENXIO";
             case EBUSY: return "EBUSY";
+            case ENODEV: return "ENODEV";
             case EBADF: return "EBADF";
             case EAGAIN: return "EAGAIN";
             case ENOMEM: return "ENOMEM";
