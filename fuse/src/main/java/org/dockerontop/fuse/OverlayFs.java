@@ -49,6 +49,13 @@ final class OverlayFs {
     private final String lower;
     private final String upper;
     private final String work;
+    /**
+     * Regular files are copied up into an O_TMPFILE file of the workdir, named only once synced
+     * (as the kernel overlay copies up when the upper filesystem has O_TMPFILE): an fsync of a
+     * file without a name does not also sync the workdir (ext4 syncs a new name's directory), and
+     * the name is made in place by one link, not a create in the workdir and a rename out of it.
+     */
+    private final boolean tmpfileCopyUp;
     private final WhiteoutForm whiteoutForm;
     private final HandleTable handles = new HandleTable();
     private final ConcurrentHashMap<String, DirState> dirs = new ConcurrentHashMap<>();
@@ -558,6 +565,7 @@ final class OverlayFs {
         this.lowerUuid = OriginXattr.fsUuid(lower);
         this.origins = OriginXattr.encode(lower, lowerUuid) != null;
         this.workGid = probeWorkGid(work);
+        this.tmpfileCopyUp = probeTmpfileLink(work);
         for (int i = 0; i < stripes.length; i++) {
             stripes[i] = new ReentrantLock();
         }
@@ -590,6 +598,30 @@ final class OverlayFs {
             C.close(fd);
             C.unlink(probe);
         }
+    }
+
+    /**
+     * Whether a file made with O_TMPFILE in {@code work} can be given a name there through its
+     * /proc/self/fd link (the upper filesystem has O_TMPFILE, /proc is mounted): found by doing
+     * it once. False if any step fails; copy-ups then use named temporary files.
+     */
+    private static boolean probeTmpfileLink(String work) {
+        String probe = work + "/#tmpfile-probe";
+        C.unlink(probe);
+        int fd = C.open(work, Native.O_TMPFILE | Native.O_WRONLY | Native.O_CLOEXEC, 0600);
+        if (fd < 0) {
+            return false;
+        }
+        try {
+            return C.linkat(Native.AT_FDCWD, procPath(fd), Native.AT_FDCWD, probe, Native.AT_SYMLINK_FOLLOW) == 0;
+        } finally {
+            C.close(fd);
+            C.unlink(probe);
+        }
+    }
+
+    private static String procPath(int fd) {
+        return "/proc/self/fd/" + fd;
     }
 
     HandleTable handles() {
@@ -936,7 +968,7 @@ final class OverlayFs {
                     Pointer st = scratch.get().st;
                     Native.check(C.fstatat(Native.AT_FDCWD, h, st, NOFOLLOW), "lstat", h);
                     String tmp = tmpName();
-                    copyFile(h, tmp, st, data, null);
+                    copyFile(h, tmp, st, data, null, null, null);
                     hidden.put(p, tmp);
                 }
             }
@@ -974,10 +1006,16 @@ final class OverlayFs {
         // as OriginXattr.originIno: a non-directory with other links keeps no origin inode
         long originIno = type == Stat.S_IFDIR || Stat.nlink(st) == 1 ? Stat.ino(st) : -1;
         byte[] origin;
+        boolean placed = false;
         try {
             switch (type) {
                 case Stat.S_IFREG:
-                    origin = copyFile(l, tmp, st, data, OriginXattr.encode(l, lowerUuid));
+                    if (tmpfileCopyUp) {
+                        origin = copyFile(l, null, st, data, OriginXattr.encode(l, lowerUuid), up(p), parent);
+                        placed = true;
+                    } else {
+                        origin = copyFile(l, tmp, st, data, OriginXattr.encode(l, lowerUuid), null, null);
+                    }
                     break;
                 case Stat.S_IFDIR:
                     Native.check(C.mkdir(tmp, 0700), "mkdir", tmp);
@@ -999,7 +1037,9 @@ final class OverlayFs {
                 rememberOrigin(new String(origin, BYTES), originIno);
                 setImpure(parent);
             }
-            renameIntoPlace(tmp, up(p), parent);
+            if (!placed) {
+                renameIntoPlace(tmp, up(p), parent);
+            }
             if (type != Stat.S_IFDIR) {
                 s.copiedUp = true;
             }
@@ -1033,10 +1073,40 @@ final class OverlayFs {
 
     /** Renames a finished copy-up into place, keeping the parent's timestamps as they were. */
     private void renameIntoPlace(String tmp, String target, String parent) {
+        intoPlace(parent, () -> Native.check(C.rename(tmp, target), "rename", target));
+    }
+
+    /**
+     * Gives the synced O_TMPFILE copy-up {@code fd} its name {@code target}, keeping the parent's
+     * timestamps. If something is in the way (which a rename would replace), through a named
+     * temporary file in the workdir and a rename, as before.
+     */
+    private void linkIntoPlace(int fd, String target, String parent) {
+        intoPlace(parent, () -> {
+            if (C.linkat(Native.AT_FDCWD, procPath(fd), Native.AT_FDCWD, target, Native.AT_SYMLINK_FOLLOW) == 0) {
+                return;
+            }
+            int e = Native.errno();
+            if (e != Errno.EEXIST) {
+                throw ErrnoException.of(e, "linkat", target);
+            }
+            String tmp = tmpName();
+            Native.check(C.linkat(Native.AT_FDCWD, procPath(fd), Native.AT_FDCWD, tmp, Native.AT_SYMLINK_FOLLOW),
+                    "linkat", tmp);
+            if (C.rename(tmp, target) != 0) {
+                int re = Native.errno();
+                C.unlink(tmp);
+                throw ErrnoException.of(re, "rename", target);
+            }
+        });
+    }
+
+    /** Runs {@code place} (which makes a copy-up's name in {@code parent}), keeping the parent's times. */
+    private void intoPlace(String parent, Runnable place) {
         Scratch s = scratch.get();
         String up = up(parent);
         boolean haveTimes = C.fstatat(Native.AT_FDCWD, up, s.st2, NOFOLLOW) == 0;
-        Native.check(C.rename(tmp, target), "rename", target);
+        place.run();
         if (haveTimes) {
             // copy-up is not a change the user made in the parent (chown -R must not touch mtimes)
             Stat.copyTimes(s.st2, s.times);
@@ -1048,6 +1118,8 @@ final class OverlayFs {
      * Copies regular file {@code src} (lstat {@code st}) to the new file {@code dst}: data (holes
      * kept), owner, xattrs, the origin value {@code origin} (if not null), mode and times, then
      * syncs it if it copied data, as the kernel overlay syncs a copy-up before it becomes visible.
+     * With {@code dst} null, the copy is an O_TMPFILE file of the workdir that is linked at
+     * {@code target} (in the upper directory {@code parent}) once synced; else it stays at {@code dst}.
      *
      * <p>Each step costs a system call, and a copy-up of a small file is little else, so steps
      * that would change nothing are left out: the owner when the new file has it already, the
@@ -1055,14 +1127,18 @@ final class OverlayFs {
      *
      * @return {@code origin} if it was recorded, else null
      */
-    private byte[] copyFile(String src, String dst, Pointer st, boolean data, byte[] origin) {
+    private byte[] copyFile(String src, String dst, Pointer st, boolean data, byte[] origin, String target,
+            String parent) {
         int in = Native.check(openLower(src, Native.O_RDONLY | Native.O_CLOEXEC | Native.O_NOFOLLOW), "open", src);
         try {
             int mode = Stat.mode(st) & 07777;
             // created with its permission bits (the umask may take some: then chmod below), as the
             // kernel creates its copy-up temp file; nobody but us can reach it in the workdir
-            int out = Native.check(C.open(dst, Native.O_WRONLY | Native.O_CREAT | Native.O_EXCL | Native.O_CLOEXEC,
-                    mode & 0777), "create", dst);
+            int out = dst == null
+                    ? Native.check(C.open(work, Native.O_TMPFILE | Native.O_WRONLY | Native.O_CLOEXEC, mode & 0777),
+                            "open O_TMPFILE", work)
+                    : Native.check(C.open(dst, Native.O_WRONLY | Native.O_CREAT | Native.O_EXCL | Native.O_CLOEXEC,
+                            mode & 0777), "create", dst);
             try {
                 long size = Stat.size(st);
                 long end = 0;
@@ -1098,6 +1174,9 @@ final class OverlayFs {
                 }
                 if (origin != null && C.fstat(out, s.originSt) == 0) {
                     originInos.remove(Stat.ino(s.originSt)); // a deleted file's "no origin" for a reused number
+                }
+                if (dst == null) {
+                    linkIntoPlace(out, target, parent);
                 }
                 return recorded;
             } finally {

@@ -26,6 +26,7 @@ import java.util.stream.Stream;
 import jnr.ffi.Pointer;
 import org.dockerontop.overlay.format.OverlayXattrs;
 import org.dockerontop.overlay.format.UpperFormat;
+import org.dockerontop.overlay.nativeio.Errno;
 import org.dockerontop.overlay.nativeio.Native;
 import org.dockerontop.overlay.nativeio.Stat;
 import org.junit.jupiter.api.AfterEach;
@@ -114,6 +115,28 @@ class OverlaySemanticsTest {
         assertEquals(4, Native.LIBC.lgetxattr(uf.toString(), "user.color", v, v.length));
         // the copy-up itself did not change the parent directory's times
         assertEquals(Files.getLastModifiedTime(m.lower), Files.getLastModifiedTime(m.lower));
+    }
+
+    @Test
+    void aRenameThatFailsAfterTheCopyUpLeavesTheParentsTimes() throws Exception {
+        Path ud = Files.createDirectories(m.upper.resolve("dir"));
+        FileTime old = FileTime.fromMillis(1_000_000_000_000L);
+        m.mount();
+        Files.setLastModifiedTime(m.mnt.resolve("dir"), old);
+        // a file onto a directory: EISDIR, found after the source was copied up
+        int rc = Native.LIBC.rename(m.mnt.resolve("dir/a").toString(), m.mnt.resolve("dir/sub").toString());
+        assertEquals(-1, rc);
+        assertEquals(Errno.EISDIR, Native.errno());
+        assertEquals(old, Files.getLastModifiedTime(ud));
+        assertEquals("a\n", Files.readString(m.mnt.resolve("dir/a")));
+        // a rename that succeeds sets them, as the kernel's does
+        Files.move(m.mnt.resolve("dir/a"), m.mnt.resolve("dir/c"));
+        assertNotEquals(old, Files.getLastModifiedTime(ud));
+        assertEquals("a\n", Files.readString(m.mnt.resolve("dir/c")));
+        try (Stream<Path> w = Files.walk(m.work)) {
+            assertEquals(List.of(), w.filter(f -> f.getFileName().toString().startsWith("#")).collect(Collectors.toList()),
+                    "copy-ups leave nothing in the workdir");
+        }
     }
 
     @Test
