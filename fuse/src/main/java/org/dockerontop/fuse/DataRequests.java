@@ -9,10 +9,8 @@ import static org.dockerontop.fuse.FuseAbi.IO_IN_FH;
 import static org.dockerontop.fuse.FuseAbi.IO_IN_LEN;
 import static org.dockerontop.fuse.FuseAbi.IO_IN_OFFSET;
 import static org.dockerontop.fuse.FuseAbi.IO_IN_SIZE;
-import static org.dockerontop.fuse.FuseAbi.OUT_HEADER_ERROR;
-import static org.dockerontop.fuse.FuseAbi.OUT_HEADER_LEN;
 import static org.dockerontop.fuse.FuseAbi.OUT_HEADER_SIZE;
-import static org.dockerontop.fuse.FuseAbi.OUT_HEADER_UNIQUE;
+import static org.dockerontop.fuse.FuseAbi.outHeader;
 import static org.dockerontop.fuse.FuseAbi.WRITE_OUT_SIZE;
 
 import jnr.ffi.Pointer;
@@ -130,9 +128,7 @@ final class DataRequests {
             error(unique, (int) n);
         } else {
             // the data is in place behind the header: one write
-            mem.putInt(OUT_HEADER_LEN, (int) (OUT_HEADER_SIZE + n));
-            mem.putInt(OUT_HEADER_ERROR, 0);
-            mem.putLong(OUT_HEADER_UNIQUE, unique);
+            outHeader(mem, OUT_HEADER_SIZE + n, 0, unique);
             send(mem, OUT_HEADER_SIZE + n);
         }
         return true;
@@ -167,9 +163,7 @@ final class DataRequests {
         if (n < 0) {
             error(unique, (int) n);
         } else {
-            reply.putInt(OUT_HEADER_LEN, OUT_HEADER_SIZE + WRITE_OUT_SIZE);
-            reply.putInt(OUT_HEADER_ERROR, 0);
-            reply.putLong(OUT_HEADER_UNIQUE, unique);
+            outHeader(reply, OUT_HEADER_SIZE + WRITE_OUT_SIZE, 0, unique);
             reply.putInt(OUT_HEADER_SIZE, (int) n); // fuse_write_out.size
             reply.putInt(OUT_HEADER_SIZE + 4, 0);
             send(reply, OUT_HEADER_SIZE + WRITE_OUT_SIZE);
@@ -187,9 +181,7 @@ final class DataRequests {
 
     /** A reply of the header alone, with {@code error} (a negative errno). */
     private void error(long unique, int error) {
-        reply.putInt(OUT_HEADER_LEN, OUT_HEADER_SIZE);
-        reply.putInt(OUT_HEADER_ERROR, error);
-        reply.putLong(OUT_HEADER_UNIQUE, unique);
+        outHeader(reply, OUT_HEADER_SIZE, error, unique);
         send(reply, OUT_HEADER_SIZE);
     }
 

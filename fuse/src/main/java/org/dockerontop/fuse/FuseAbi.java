@@ -1,5 +1,7 @@
 package org.dockerontop.fuse;
 
+import jnr.ffi.Pointer;
+
 /**
  * The parts of the kernel's FUSE protocol ({@code include/uapi/linux/fuse.h}) that we read or
  * write ourselves, beside libfuse 2.9 which does not know them (READDIRPLUS, TMPFILE, passthrough)
@@ -46,6 +48,13 @@ final class FuseAbi {
     static final int OUT_HEADER_ERROR = 4;
     static final int OUT_HEADER_UNIQUE = 8;
     static final int OUT_HEADER_SIZE = 16;
+
+    /** Fills in the fuse_out_header at the start of {@code reply}: a reply of {@code length} bytes to {@code unique}, error 0 or -errno. */
+    static void outHeader(Pointer reply, long length, int error, long unique) {
+        reply.putInt(OUT_HEADER_LEN, (int) length);
+        reply.putInt(OUT_HEADER_ERROR, error);
+        reply.putLong(OUT_HEADER_UNIQUE, unique);
+    }
 
     /** struct fuse_entry_out (a LOOKUP reply, the start of a CREATE reply and of a fuse_direntplus). */
     static final int ENTRY_OUT_SIZE = 128;

@@ -10,10 +10,7 @@ import static org.dockerontop.fuse.FuseAbi.IN_HEADER_OPCODE;
 import static org.dockerontop.fuse.FuseAbi.IN_HEADER_SIZE;
 import static org.dockerontop.fuse.FuseAbi.IN_HEADER_UNIQUE;
 import static org.dockerontop.fuse.FuseAbi.IOVEC_SIZE;
-import static org.dockerontop.fuse.FuseAbi.OUT_HEADER_ERROR;
-import static org.dockerontop.fuse.FuseAbi.OUT_HEADER_LEN;
 import static org.dockerontop.fuse.FuseAbi.OUT_HEADER_SIZE;
-import static org.dockerontop.fuse.FuseAbi.OUT_HEADER_UNIQUE;
 
 import jnr.ffi.Pointer;
 import org.dockerontop.overlay.nativeio.Errno;
@@ -227,9 +224,7 @@ final class ReaddirPlus {
 
     /** Writes the first {@code length} bytes of {@code out} (header included, filled in here) as the reply to {@code unique}: 0 or -errno. */
     private int send(long unique, int error, int length) {
-        out.putInt(OUT_HEADER_LEN, length);
-        out.putInt(OUT_HEADER_ERROR, error);
-        out.putLong(OUT_HEADER_UNIQUE, unique);
+        FuseAbi.outHeader(out, length, error, unique);
         iov.putPointer(0, out);
         iov.putLong(8, length);
         return replies.write(iov, 1);

@@ -1,9 +1,6 @@
 package org.dockerontop.fuse;
 
-import static org.dockerontop.fuse.FuseAbi.OUT_HEADER_ERROR;
-import static org.dockerontop.fuse.FuseAbi.OUT_HEADER_LEN;
 import static org.dockerontop.fuse.FuseAbi.OUT_HEADER_SIZE;
-import static org.dockerontop.fuse.FuseAbi.OUT_HEADER_UNIQUE;
 
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.Pointer;
@@ -117,9 +114,7 @@ final class SplicedReads {
     }
 
     private long splice(int fd, long position, long size, long unique, Pointer mem) {
-        header.putInt(OUT_HEADER_LEN, (int) (OUT_HEADER_SIZE + size));
-        header.putInt(OUT_HEADER_ERROR, 0);
-        header.putLong(OUT_HEADER_UNIQUE, unique);
+        FuseAbi.outHeader(header, OUT_HEADER_SIZE + size, 0, unique);
         if (SYS.write(writeEnd, header, OUT_HEADER_SIZE) != OUT_HEADER_SIZE) {
             drain(mem);
             return 0;
