@@ -49,7 +49,7 @@ public final class MountHolders {
         }
         Set<String> namespaces = new HashSet<>();
         namespaces.add(Files.readSymbolicLink(PROC.resolve("self/ns/mnt")).toString());
-        try (DirectoryStream<Path> procs = Files.newDirectoryStream(PROC, p -> isPid(p.getFileName().toString()))) {
+        try (DirectoryStream<Path> procs = ProcFs.processes()) {
             for (Path proc : procs) {
                 String mountinfo;
                 try {
@@ -66,7 +66,7 @@ public final class MountHolders {
                 }
                 for (MountEntry e : MountTable.parse(mountinfo).entries()) {
                     if (e.device().equals(mount.device()) && !removedWith(mount, e)) {
-                        holders.add("process " + proc.getFileName() + " (" + command(proc) + ") in another mount "
+                        holders.add("process " + proc.getFileName() + " (" + ProcFs.comm(proc) + ") in another mount "
                                 + "namespace, at " + e.mountpoint());
                         break;
                     }
@@ -81,25 +81,5 @@ public final class MountHolders {
         String group = ours.peerGroup();
         return group != null && copy.mountpoint().equals(ours.mountpoint())
                 && (group.equals(copy.peerGroup()) || group.equals(copy.masterGroup()));
-    }
-
-    private static boolean isPid(String name) {
-        if (name.isEmpty()) {
-            return false;
-        }
-        for (int i = 0; i < name.length(); i++) {
-            if (name.charAt(i) < '0' || name.charAt(i) > '9') {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static String command(Path proc) {
-        try {
-            return Files.readString(proc.resolve("comm"), StandardCharsets.ISO_8859_1).strip();
-        } catch (IOException e) {
-            return "?";
-        }
     }
 }

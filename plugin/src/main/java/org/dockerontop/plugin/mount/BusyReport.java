@@ -1,6 +1,7 @@
 package org.dockerontop.plugin.mount;
 
 import org.dockerontop.overlay.mount.MountEntry;
+import org.dockerontop.overlay.mount.ProcFs;
 
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -18,7 +19,6 @@ import java.util.Set;
  */
 final class BusyReport {
     private static final int MAX_LISTED = 8;
-    private static final Path PROC = Path.of("/proc");
 
     private BusyReport() {
     }
@@ -26,11 +26,11 @@ final class BusyReport {
     static String describe(Path mountpoint) {
         Path mp = mountpoint.toAbsolutePath().normalize();
         Set<String> users = new LinkedHashSet<>();
-        try (DirectoryStream<Path> procs = Files.newDirectoryStream(PROC, p -> p.getFileName().toString().matches("\\d+"))) {
+        try (DirectoryStream<Path> procs = ProcFs.processes()) {
             for (Path proc : procs) {
                 String use = useOf(proc, mp);
                 if (use != null) {
-                    users.add(proc.getFileName() + " (" + FuseProcesses.comm(Long.parseLong(proc.getFileName().toString()))
+                    users.add(proc.getFileName() + " (" + ProcFs.comm(proc)
                             + ", " + use + ")");
                 }
             }

@@ -1,5 +1,6 @@
 package org.dockerontop.plugin.mount;
 
+import org.dockerontop.overlay.mount.ProcFs;
 import org.dockerontop.overlay.mount.Syscalls;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -29,7 +30,7 @@ final class FuseProcesses {
         Set<String> names = spellings(mountpoint);
         long self = ProcessHandle.current().pid();
         List<ProcessHandle> found = new ArrayList<>();
-        try (DirectoryStream<Path> procs = Files.newDirectoryStream(PROC, p -> isPid(p.getFileName().toString()))) {
+        try (DirectoryStream<Path> procs = ProcFs.processes()) {
             for (Path proc : procs) {
                 long pid = Long.parseLong(proc.getFileName().toString());
                 if (pid != self && namesAny(proc, names) && holdsDevFuse(proc)) {
@@ -102,17 +103,9 @@ final class FuseProcesses {
     static String describe(List<ProcessHandle> processes) {
         List<String> out = new ArrayList<>();
         for (ProcessHandle p : processes) {
-            out.add(p.pid() + " (" + comm(p.pid()) + ")");
+            out.add(p.pid() + " (" + ProcFs.comm(p.pid()) + ")");
         }
         return String.join(", ", out);
-    }
-
-    static String comm(long pid) {
-        try {
-            return Files.readString(PROC.resolve(pid + "/comm")).strip();
-        } catch (IOException e) {
-            return "?";
-        }
     }
 
     /** The path as we pass it, and with its parent resolved (the mountpoint itself may be dead). */
@@ -164,17 +157,5 @@ final class FuseProcesses {
             // the process is gone
         }
         return false;
-    }
-
-    private static boolean isPid(String name) {
-        if (name.isEmpty()) {
-            return false;
-        }
-        for (int i = 0; i < name.length(); i++) {
-            if (!Character.isDigit(name.charAt(i))) {
-                return false;
-            }
-        }
-        return true;
     }
 }
