@@ -13,8 +13,10 @@ import java.nio.file.Paths;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
+import org.dockerontop.overlay.format.IncompatFeatures;
 import org.dockerontop.overlay.format.UpperFormat;
 import org.dockerontop.overlay.format.UpperFormat.WhiteoutForm;
 import org.dockerontop.overlay.nativeio.ErrnoException;
@@ -206,10 +208,20 @@ public final class FuseMain {
         if (daemonLog != null) {
             Native.LIBC.setsid();
         }
-        Path work = Paths.get(o.workDir).toAbsolutePath().resolve("work");
+        Path workdir = Paths.get(o.workDir).toAbsolutePath();
+        Path work = workdir.resolve("work");
         WhiteoutForm form;
         try {
+            // checked before our scratch directory is emptied: the mark lives inside it
+            Optional<String> incompat = IncompatFeatures.marked(workdir);
+            if (incompat.isPresent()) {
+                System.err.println("docker-on-top-fuse: " + IncompatFeatures.advice(workdir, incompat.get()));
+                return 1;
+            }
             cleanWorkDir(work);
+            if (o.volatileMount && !o.readOnly) {
+                IncompatFeatures.markVolatile(workdir);
+            }
             form = UpperFormat.probeWhiteoutForm(Native.bytesToString(work.toString()));
         } catch (IOException | ErrnoException e) {
             System.err.println("docker-on-top-fuse: cannot prepare workdir " + work + ": " + e.getMessage());
@@ -218,7 +230,8 @@ public final class FuseMain {
         // the kernel applied the caller's umask to every mode it sends us (libfuse 2 does not ask
         // for FUSE_DONT_MASK): ours would take bits away a second time (0666 under umask 0 became 0644)
         Native.LIBC.umask(0);
-        OverlayFs fs = new OverlayFs(realPath(o.lowerDir), realPath(o.upperDir), Native.bytesToString(work.toString()), form);
+        OverlayFs fs = new OverlayFs(realPath(o.lowerDir), realPath(o.upperDir), Native.bytesToString(work.toString()), form,
+                !o.volatileMount);
         if (daemonLog != null) {
             // every path is absolute from here on; do not keep the starter's directory busy
             Native.LIBC.chdir("/");

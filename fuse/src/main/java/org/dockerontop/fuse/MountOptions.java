@@ -18,6 +18,8 @@ final class MountOptions {
     boolean foreground;
     boolean debug;
     boolean readOnly;
+    /** Sync nothing, as the kernel overlay's {@code volatile} option (and fuse-overlayfs's) does. */
+    boolean volatileMount;
     boolean help;
     boolean version;
     String logFile;
@@ -129,6 +131,9 @@ final class MountOptions {
                 case "rw":
                     readOnly = false;
                     break;
+                case "volatile":
+                    volatileMount = true;
+                    break;
                 case "threads":
                     try {
                         threads = Integer.parseInt(need(key, rawValue));
@@ -220,6 +225,8 @@ final class MountOptions {
                 + "  In option values a backslash escapes ',' ':' and '\\'. Options: ro, log=FILE (daemon output),\n"
                 + "  threads=N (FUSE worker threads, default 2); passthrough=on|off (default on: on kernel\n"
                 + "  6.9+ the kernel reads and writes open upper-layer files itself, bypassing the daemon);\n"
+                + "  volatile (sync nothing, not even on fsync: a crash may lose changes; as with the kernel\n"
+                + "  overlay, the workdir is then marked and later mounts of it refused until the mark is removed);\n"
                 + "  generic mount options (rw, noatime, dev, suid, ...) are accepted and ignored.\n";
     }
 }

@@ -56,6 +56,12 @@ final class OverlayFs {
      * the name is made in place by one link, not a create in the workdir and a rename out of it.
      */
     private final boolean tmpfileCopyUp;
+    /**
+     * False on a volatile mount (like the kernel overlay's {@code volatile} option): nothing is
+     * synced, neither a copy-up nor on FSYNC/FSYNCDIR, so a crash may lose changes; the workdir
+     * carries the kernel's marker of that ({@link VolatileMarker}).
+     */
+    private final boolean syncs;
     private final WhiteoutForm whiteoutForm;
     private final HandleTable handles = new HandleTable();
     private final ConcurrentHashMap<String, DirState> dirs = new ConcurrentHashMap<>();
@@ -557,7 +563,8 @@ final class OverlayFs {
         void make(String realPath);
     }
 
-    OverlayFs(String lower, String upper, String work, WhiteoutForm whiteoutForm) {
+    OverlayFs(String lower, String upper, String work, WhiteoutForm whiteoutForm, boolean syncs) {
+        this.syncs = syncs;
         this.lower = lower;
         this.upper = upper;
         this.work = work;
@@ -1165,7 +1172,7 @@ final class OverlayFs {
                 Scratch s = scratch.get();
                 Stat.copyTimes(st, s.times);
                 Native.check(C.futimens(out, s.times), "futimens", dst);
-                if (data && size > 0) {
+                if (data && size > 0 && syncs) {
                     // the kernel overlay syncs copied-up data before it becomes visible; a copy-up
                     // without data (an empty file, or one opened with O_TRUNC) it does not sync
                     // (Linux 6.18, default fsync mode: 100 chmods of empty lower files, 0 fsyncs;
@@ -1230,7 +1237,7 @@ final class OverlayFs {
                 }
                 p += n;
                 end = p;
-                if (p < size) {
+                if (p < size && syncs) {
                     // start writing back what is copied while the rest is copied, so that the fsync
                     // that ends the copy-up waits for the last chunk rather than the whole file
                     C.sync_file_range(out, p - n, n, SYNC_FILE_RANGE_WRITE);
@@ -2261,11 +2268,18 @@ final class OverlayFs {
         });
     }
 
+    /** Syncs an open file, unless the mount is volatile ({@link #syncs}). */
     void fsync(Handle h, boolean datasync) {
+        if (!syncs) {
+            return;
+        }
         Native.check(datasync ? C.fdatasync(h.fd) : C.fsync(h.fd), "fsync", null);
     }
 
     void fsyncdir(String p) {
+        if (!syncs) {
+            return;
+        }
         int code = resolve(p, scratch.get().st);
         if ((code & UPPER) == 0) {
             return;

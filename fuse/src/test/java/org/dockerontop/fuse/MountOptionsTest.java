@@ -18,6 +18,14 @@ class MountOptionsTest {
         assertEquals("/w", o.workDir);
         assertEquals("/mnt", o.mountPoint);
         assertFalse(o.foreground);
+        assertFalse(o.volatileMount);
+    }
+
+    @Test
+    void volatileIsAnOptionOfOurs() throws Exception {
+        MountOptions o = MountOptions.parse(new String[] {"-o", "lowerdir=/l,upperdir=/u,workdir=/w,volatile", "/mnt"});
+        assertTrue(o.volatileMount);
+        assertFalse(o.ignored.contains("volatile"));
     }
 
     @Test
