@@ -41,11 +41,26 @@ public final class KernelOverlayMount {
      *                        mountpoint is missing), EBUSY, ...
      */
     public static void mount(Path lower, Path upper, Path work, Path mountpoint, String source) throws MountException {
+        mount(lower, upper, work, mountpoint, source, false);
+    }
+
+    /**
+     * Mounts as {@link #mount(Path, Path, Path, Path, String)}; with {@code volatileMount}, with the overlay's
+     * {@code volatile} option (Linux 5.10+): nothing is synced to the upper, and the kernel marks {@code work}
+     * so that it refuses every later mount of it until the mark is removed (see
+     * {@link org.dockerontop.overlay.format.IncompatFeatures}). A kernel without the option mounts without it
+     * (logged): syncing is the safe side of that difference.
+     *
+     * @throws MountException as the other form; EINVAL also if {@code work} carries such a mark
+     */
+    public static void mount(Path lower, Path upper, Path work, Path mountpoint, String source, boolean volatileMount)
+            throws MountException {
         long fsfd = libc().syscall(SYS_FSOPEN, cString("overlay"), FSOPEN_CLOEXEC);
         if (fsfd < 0) {
             int e = errno();
             if (e == ENOSYS) {
                 LOG.debug("fsopen is not available (ENOSYS); mounting {} with mount(2)", mountpoint);
+                // kernels without fsopen (before 5.2) have no volatile option either: it is left out
                 legacyMount(lower, upper, work, mountpoint, source);
                 return;
             }
@@ -60,6 +75,9 @@ public final class KernelOverlayMount {
             setLowerdir(fd, lower, what);
             setPath(fd, "upperdir", upper, what);
             setPath(fd, "workdir", work, what);
+            if (volatileMount) {
+                setVolatile(fd, mountpoint, what);
+            }
             if (libc().syscall(SYS_FSCONFIG, fd, FSCONFIG_CMD_CREATE, null, null, 0) != 0) {
                 throw failure(fd, what + ": the kernel refused the layers");
             }
@@ -122,6 +140,16 @@ public final class KernelOverlayMount {
             }
             LOG.debug("kernel has no lowerdir+ parameter; using escaped lowerdir");
             setString(fd, "lowerdir", escapeLegacy(lower.toString()), what);
+        }
+    }
+
+    private static void setVolatile(int fd, Path mountpoint, String what) throws MountException {
+        if (libc().syscall(SYS_FSCONFIG, fd, FSCONFIG_SET_FLAG, cString("volatile"), null, 0) != 0) {
+            MountException e = failure(fd, what + ": the kernel refused the volatile option");
+            if (e.errno() != EINVAL || !e.getMessage().contains("nknown parameter")) {
+                throw e;
+            }
+            LOG.info("{}: this kernel has no volatile overlay option (5.10+); mounting without it", mountpoint);
         }
     }
 

@@ -27,6 +27,7 @@ public final class Syscalls {
     static final long SYS_FSMOUNT = 432;
 
     static final int FSOPEN_CLOEXEC = 0x1;
+    static final int FSCONFIG_SET_FLAG = 0;
     static final int FSCONFIG_SET_STRING = 1;
     static final int FSCONFIG_SET_FD = 5;
     static final int FSCONFIG_CMD_CREATE = 6;

@@ -1,5 +1,6 @@
 package org.dockerontop.overlay.mount;
 
+import org.dockerontop.overlay.format.IncompatFeatures;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -61,6 +62,17 @@ class KernelOverlayMountTest {
         KernelOverlayMount.unmount(d.mnt);
         assertFalse(MountTable.read().isMountpoint(d.mnt));
         assertFalse(Files.exists(d.mnt.resolve("base.txt")));
+    }
+
+    @Test
+    void aVolatileMountCarriesTheOptionAndMarksItsWorkdir() throws Exception {
+        Dirs d = dirs(tmp);
+        KernelOverlayMount.mount(d.lower, d.upper, d.work, d.mnt, "docker-on-top_test", true);
+        MountEntry e = MountTable.read().at(d.mnt).orElseThrow();
+        assertTrue(e.superOptions().contains("volatile"), e.toString());
+        assertWorks(d);
+        KernelOverlayMount.unmount(d.mnt);
+        assertEquals(java.util.Optional.of("volatile"), IncompatFeatures.marked(d.work));
     }
 
     @Test

@@ -37,7 +37,8 @@ public final class KernelOverlayStrategy implements MountStrategy {
         Path volumeDir = layers.mountpoint().getParent();
         String source = "docker-on-top_" + (volumeDir != null ? volumeDir.getFileName() : "volume");
         try {
-            KernelOverlayMount.mount(layers.lower(), layers.upper(), layers.work(), layers.mountpoint(), source);
+            KernelOverlayMount.mount(layers.lower(), layers.upper(), layers.work(), layers.mountpoint(), source,
+                    layers.volatileMount());
             return new MountResult("overlay", "kernel overlayfs");
         } catch (MountException e) {
             if (REFUSALS.contains(e.errno())) {

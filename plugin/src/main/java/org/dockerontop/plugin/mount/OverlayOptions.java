@@ -3,7 +3,7 @@ package org.dockerontop.plugin.mount;
 import java.nio.file.Path;
 
 /**
- * Builds the {@code -o lowerdir=L,upperdir=U,workdir=W} argument of the FUSE overlay command.
+ * Builds the {@code -o lowerdir=L,upperdir=U,workdir=W[,volatile]} argument of the FUSE overlay command.
  * Values are escaped with a backslash before {@code ,} {@code :} and {@code \}, which the command
  * (like libfuse's option parser and the kernel's overlay options) reads back as literal characters,
  * so base directories with commas or colons mount correctly.
@@ -14,7 +14,7 @@ final class OverlayOptions {
 
     static String of(Layers layers) {
         return "lowerdir=" + escape(layers.lower()) + ",upperdir=" + escape(layers.upper()) + ",workdir="
-                + escape(layers.work());
+                + escape(layers.work()) + (layers.volatileMount() ? ",volatile" : "");
     }
 
     static String escape(Path path) {

@@ -1,5 +1,6 @@
 package org.dockerontop.plugin.volume;
 
+import org.dockerontop.overlay.format.Trees;
 import org.dockerontop.overlay.mount.MountEntry;
 import org.dockerontop.overlay.mount.MountHolders;
 import org.dockerontop.overlay.mount.MountTable;
@@ -208,10 +209,17 @@ public final class OverlayVolumeService implements VolumeService {
             } else if (!Files.isDirectory(upper)) {
                 LOG.warn("Volume {}: its upper directory {} was missing; creating an empty one", name, upper);
             }
+            if (meta.volatileVolume()) {
+                // A volatile mount marks its workdir, and the overlay refuses a marked one: the workdir is
+                // deleted after each unmount, so a mark found here is from a crash while mounted, which may have
+                // cost the upper some changes. Discarded by now, or kept as they are for the containers still
+                // counted: a volatile volume's changes are not meant to outlive its use.
+                Trees.delete(work);
+            }
             VolumeStore.ensureDirectory(upper);
             VolumeStore.ensureDirectory(work);
             VolumeStore.ensureDirectory(mp);
-            MountResult result = strategy.mount(new Layers(base, upper, work, mp));
+            MountResult result = strategy.mount(new Layers(base, upper, work, mp, meta.volatileVolume()));
             mounted = true;
             store.writeActiveMount(name, id, previous + 1);
             if (discarded != null) {

@@ -1,5 +1,6 @@
 package org.dockerontop.plugin.volume;
 
+import org.dockerontop.overlay.format.IncompatFeatures;
 import org.dockerontop.overlay.mount.KernelOverlayMount;
 import org.dockerontop.overlay.mount.MountEntry;
 import org.dockerontop.overlay.mount.MountTable;
@@ -18,6 +19,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -99,6 +101,30 @@ class RealStrategiesTest {
         kernel.unmount("v", "C");
         assertEquals("hello from base", Files.readString(base.resolve("hello.txt")));
         assertTrue(Files.exists(base.resolve("gone.txt")), "the base is never modified");
+    }
+
+    @Test
+    void aVolatileVolumeMountsVolatileWithEitherStrategyEvenAfterACrashLeftTheMark() throws Exception {
+        for (String strategy : List.of("overlay", "fuse")) {
+            Path root = tmp.resolve("state-" + strategy);
+            OverlayVolumeService s = service(root, strategy);
+            s.create("v", Map.of("base", base.toString(), "volatile", "true"));
+            Path work = root.resolve("v/workdir");
+            Path mp = s.mount("v", "A");
+            assertEquals(Optional.of("volatile"), IncompatFeatures.marked(work), strategy + ": syncs nothing");
+            if (strategy.equals("overlay")) {
+                assertTrue(MountTable.read().at(mp).orElseThrow().superOptions().contains("volatile"));
+            }
+            Files.writeString(mp.resolve("scratch.txt"), "x");
+            s.unmount("v", "A");
+            // the host crashed while mounted: the workdir is still there, with the overlay's mark
+            Files.createDirectories(work);
+            IncompatFeatures.markVolatile(work);
+            mp = s.mount("v", "B");
+            assertFalse(Files.exists(mp.resolve("scratch.txt")), strategy + ": discarded as a volatile volume is");
+            assertEquals("hello from base", Files.readString(mp.resolve("hello.txt")));
+            s.unmount("v", "B");
+        }
     }
 
     @Test
