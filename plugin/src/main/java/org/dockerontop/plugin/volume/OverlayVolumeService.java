@@ -96,9 +96,8 @@ public final class OverlayVolumeService implements VolumeService {
             MountState state = MountState.probe(mp);
             if (state.dead()) {
                 Mountpoints.clearDeadMount(name, mp, state);
-            } else if (state.mounted() && heldElsewhereWhileVolatile(name, state)) {
-                return; // left for the next Mount, which adopts it while it is held, and discards once it is not
             } else if (state.mounted()) {
+                refuseIfHeldElsewhere(name, state);
                 try {
                     strategyToUnmount(name, state.entry()).unmount(mp);
                 } catch (VolumeException e) {
@@ -313,6 +312,28 @@ public final class OverlayVolumeService implements VolumeService {
             Mountpoints.removeMountDirectories(name, mp, store.workdir(name));
             mountedWith.remove(name);
             LOG.info("Unmounted volume {} (last user: mount ID {})", name, id);
+        }
+    }
+
+    /**
+     * A Remove must not delete the upper under a copy of the mount that its unmount would not end (another mount
+     * namespace's, a bind mount): whoever holds it would see its files vanish.
+     *
+     * @throws VolumeException naming the holders, if there are any
+     */
+    private static void refuseIfHeldElsewhere(String name, MountState state) throws VolumeException {
+        List<String> holders;
+        try {
+            holders = MountHolders.others(state.entry());
+        } catch (IOException e) {
+            LOG.warn("Volume {}: cannot tell whether its mount is held elsewhere ({}); removing it", name,
+                    e.getMessage());
+            return;
+        }
+        if (!holders.isEmpty()) {
+            throw new VolumeException("cannot remove volume " + name + ": its mount is still held outside the plugin by "
+                    + String.join(", ", holders) + ", and removing the volume would delete the files in use there; "
+                    + "stop that process (or unmount its copy) and retry");
         }
     }
 

@@ -122,14 +122,8 @@ class InterruptedStatesTest extends VolumeTestSupport {
         Path mp = volatileLastUnmountKilledBeforeItUnmounted("v");
         // e.g. a container still running with a private copy of the mount: unmounting here would not end it,
         // and the discard would delete its files
-        Path ready = tmp.resolve("holder-ready");
-        Process holder = new ProcessBuilder("unshare", "-m", "--propagation", "private", "sh", "-c",
-                "touch " + ready + " && exec sleep 60").start();
+        Process holder = holderInAnotherNamespace();
         try {
-            for (int i = 0; i < 500 && !Files.exists(ready); i++) {
-                Thread.sleep(10);
-            }
-            assertTrue(Files.exists(ready), "the holder did not start");
             Path again = service.mount("v", "B");
             assertEquals(mp, again);
             assertEquals("previous use", Files.readString(again.resolve("kept.txt")), "adopted as it is");
@@ -144,6 +138,44 @@ class InterruptedStatesTest extends VolumeTestSupport {
             holder.destroyForcibly().waitFor();
         }
         nextMountDiscardsAndWorks("v"); // once nobody holds it, the next use starts afresh
+    }
+
+    /** Starts a process holding a private copy of every mount (e.g. a container still running). */
+    private Process holderInAnotherNamespace() throws Exception {
+        Path ready = tmp.resolve("holder-ready");
+        Files.deleteIfExists(ready);
+        Process holder = new ProcessBuilder("unshare", "-m", "--propagation", "private", "sh", "-c",
+                "touch " + ready + " && exec sleep 60").start();
+        for (int i = 0; i < 500 && !Files.exists(ready); i++) {
+            Thread.sleep(10);
+        }
+        assertTrue(Files.exists(ready), "the holder did not start");
+        return holder;
+    }
+
+    @Test
+    void removingAVolumeWhoseMountIsHeldElsewhereIsRefusedAndDeletesNothing() throws Exception {
+        for (String volatileOption : List.of("false", "true")) {
+            String v = "v" + volatileOption;
+            create(v, Map.of("volatile", volatileOption));
+            Path mp = service.mount(v, "A");
+            Files.writeString(mp.resolve("kept.txt"), "in use");
+            if (volatileOption.equals("true")) {
+                Files.delete(vol(v).resolve("activemounts/A")); // a last Unmount killed before it unmounted
+            }
+            Process holder = holderInAnotherNamespace();
+            try {
+                VolumeException e = assertThrows(VolumeException.class, () -> service.remove(v));
+                assertTrue(e.getMessage().contains("process " + holder.pid()), e.getMessage());
+                assertEquals("in use", Files.readString(vol(v).resolve("upper/kept.txt")), "nothing deleted");
+                assertTrue(mounted(v));
+                assertNotNull(service.get(v), "the volume still exists");
+            } finally {
+                holder.destroyForcibly().waitFor();
+            }
+            service.remove(v); // nothing holds it any more
+            assertFalse(Files.exists(vol(v)));
+        }
     }
 
     @Test
