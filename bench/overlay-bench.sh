@@ -23,6 +23,7 @@ MOUNTS=$ALL_FS
 OURS_CMD=""
 OURS_OPTS=""
 FOVL_OPTS=""
+KERNEL_OPTS=""
 TIMEOUT=900
 WARMUP=0
 COMMAND_LINE="$0 $*"
@@ -50,6 +51,8 @@ the median time per workload with the ratios ours/fuse-overlayfs and ours/kernel
                            (default: java -jar $REPO/fuse/target/docker-on-top-fuse.jar)
   --ours-opts OPTS         extra mount options for docker-on-top-fuse
   --fuse-overlayfs-opts OPTS  extra mount options for fuse-overlayfs
+  --kernel-opts OPTS       extra mount options for the kernel overlay (e.g. all three with
+                           volatile: the same durability everywhere, no syncs at all)
   --timeout SECS           limit for one timed operation (default $TIMEOUT); past it the run is FAIL
   --warmup                 before each workload, exercise the fresh mount (write, read, create,
                            stat, readdir, unlink, walk in a scratch directory and the tree), so a
@@ -74,6 +77,7 @@ while [ $# -gt 0 ]; do
         --ours-cmd) OURS_CMD=${2:?}; shift 2 ;;
         --ours-opts) OURS_OPTS=${2:?}; shift 2 ;;
         --fuse-overlayfs-opts) FOVL_OPTS=${2:?}; shift 2 ;;
+        --kernel-opts) KERNEL_OPTS=${2:?}; shift 2 ;;
         --timeout) TIMEOUT=${2:?}; shift 2 ;;
         --warmup) WARMUP=1; shift ;;
         -h|--help) usage; exit 0 ;;
@@ -235,7 +239,7 @@ mount_fs() {  # FS
     opts="lowerdir=$LOWER,upperdir=$d/upper,workdir=$d/work"
     before=$(fuse_pids)
     case "$fs" in
-        kernel) mount -t overlay overlay -o "$opts" "$MNT" ;;
+        kernel) mount -t overlay overlay -o "$opts${KERNEL_OPTS:+,$KERNEL_OPTS}" "$MNT" ;;
         fuse-overlayfs) fuse-overlayfs -o "$opts${FOVL_OPTS:+,$FOVL_OPTS}" "$MNT" ;;
         docker-on-top-fuse) $OURS_CMD -o "$opts${OURS_OPTS:+,$OURS_OPTS}" "$MNT" ;;
     esac >"$TMP/mount.log" 2>&1 || {
