@@ -7,6 +7,8 @@
 #   - builds with `mvn -q -DskipTests package`;
 #   - installs the jars in $PREFIX/lib/docker-on-top, the launchers docker-on-top and
 #     docker-on-top-fuse in $PREFIX/bin, and the systemd unit;
+#   - makes the FUSE server's class-data-sharing archive beside its jar (src/fuse-cds-archive.sh:
+#     one training mount; if it fails, the install goes on without it);
 #   - starts the plugin: with systemd (enabled, ordered before docker.service); without systemd
 #     (e.g. in a container) in the background, logging to $LOG, and waits until its socket is up.
 # Running it again upgrades and restarts the plugin; mounted volumes stay mounted.
@@ -61,6 +63,13 @@ else
     say "warning: src/bin/docker-on-top-fuse is missing; the plugin will run the FUSE jar beside its own"
 fi
 install -m 0644 README.md "$PREFIX/share/doc/docker-on-top/README.md"
+
+# The FUSE server's class-data-sharing archive, made again at every install: an archive of an
+# earlier jar is ignored by the JVM. Without one the FUSE volumes work as well, only start slower.
+say "training the FUSE server for its class-data-sharing archive (one temporary mount)"
+if ! src/fuse-cds-archive.sh "$PREFIX/lib/docker-on-top/docker-on-top-fuse.jar" "$PREFIX/bin/docker-on-top-fuse"; then
+    say "warning: no class-data-sharing archive for the FUSE server (see above); FUSE volumes work, their servers start slower"
+fi
 
 # Answers once the daemon serves its socket: asked over the socket where curl exists, else told by
 # the daemon's log line (printed once it listens) since $LOG_FROM.

@@ -60,6 +60,29 @@ class FuseCommandTest {
     }
 
     @Test
+    void theArchiveBesideTheJarIsHandedToTheJvmQuietly() throws Exception {
+        Files.createDirectories(dir.resolve("plugin"));
+        Files.writeString(dir.resolve("plugin/" + FuseCommand.JAR), "jar");
+        Path jsa = Files.writeString(dir.resolve("plugin/" + FuseCommand.ARCHIVE), "archive");
+
+        List<String> argv = FuseCommand.resolve(Map.of(), Optional.of(dir.resolve("plugin")), java).argv();
+
+        int jar = argv.indexOf("-jar");
+        assertTrue(argv.subList(0, jar).containsAll(List.of("-XX:SharedArchiveFile=" + jsa, "-Xlog:cds=off,cds+dynamic=off")),
+                "the archive and its warnings off, before -jar: " + argv);
+    }
+
+    @Test
+    void noArchiveNoArchiveOption() throws Exception {
+        Files.createDirectories(dir.resolve("plugin"));
+        Files.writeString(dir.resolve("plugin/" + FuseCommand.JAR), "jar");
+
+        List<String> argv = FuseCommand.resolve(Map.of(), Optional.of(dir.resolve("plugin")), java).argv();
+
+        assertTrue(argv.stream().noneMatch(a -> a.startsWith("-XX:SharedArchiveFile")), argv.toString());
+    }
+
+    @Test
     void elseTheCommandOnThePath() throws Exception {
         Path exe = executable(dir.resolve("bin/" + FuseCommand.EXECUTABLE));
         FuseCommand c = FuseCommand.resolve(Map.of("PATH", dir.resolve("bin").toString()), Optional.of(dir), java);
