@@ -84,6 +84,7 @@ public final class FuseOverlay extends FuseStubFS {
     FuseOverlay(OverlayFs fs) {
         this.fs = fs;
         bind();
+        ColdStart.load(Filler.class, FuseAbi.class);
     }
 
     private static LibFuseContext loadContext() {

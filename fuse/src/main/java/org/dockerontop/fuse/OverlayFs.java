@@ -580,6 +580,7 @@ final class OverlayFs {
         if (whiteoutForm == WhiteoutForm.XATTR) {
             UpperFormat.markXattrWhiteouts(upper);
         }
+        ColdStart.load(Listing.class);
     }
 
     /** The lower and upper directories. */

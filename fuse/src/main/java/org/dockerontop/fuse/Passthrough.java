@@ -82,7 +82,29 @@ final class Passthrough {
     /** Set when the kernel refuses backing files for this mount (no privilege, unsupported file system). */
     private volatile boolean refused;
 
-    private record Inode(long dev, long ino) {
+    /**
+     * A real file, as a map key. A class rather than a record: a record's equals and hashCode are
+     * bootstrapped through invokedynamic on first use, which spun some 80 method-handle classes
+     * (about 25 ms) in the middle of the first passthrough open of every fresh mount.
+     */
+    private static final class Inode {
+        private final long dev;
+        private final long ino;
+
+        Inode(long dev, long ino) {
+            this.dev = dev;
+            this.ino = ino;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Inode && ((Inode) o).dev == dev && ((Inode) o).ino == ino;
+        }
+
+        @Override
+        public int hashCode() {
+            return Long.hashCode(dev) * 31 + Long.hashCode(ino);
+        }
     }
 
     /** One kernel node's open regular files. */
