@@ -91,8 +91,9 @@ final class OverlayFs {
     /**
      * Origin inode numbers of upper non-directories, by upper inode: {ctime sec, ctime nsec,
      * origin ino or -1}. The ctime tells a reused inode number (a new file) from the old one.
+     * A cache of the most recently seen files (about 110 bytes each): a miss costs one lgetxattr.
      */
-    private final ConcurrentHashMap<Long, long[]> originInos = new ConcurrentHashMap<>();
+    private final RecentMap<Long, long[]> originInos = new RecentMap<>(1 << 16);
     /**
      * Origin inode numbers by origin xattr value (held as a byte string). The lower layer does not
      * change while mounted, so a handle always resolves to the same inode: when the cache above
@@ -100,8 +101,7 @@ final class OverlayFs {
      * answer costs one lgetxattr instead of resolving the handle again (open, open_by_handle_at,
      * fstat, two closes). Filled at copy-up, where both are known.
      */
-    private final ConcurrentHashMap<String, Long> originsByHandle = new ConcurrentHashMap<>();
-    private static final int ORIGINS_BY_HANDLE_MAX = 1 << 16;
+    private final RecentMap<String, Long> originsByHandle = new RecentMap<>(1 << 16);
     /**
      * The group a new file in the workdir gets without a chown: ours, unless the workdir gives
      * its own (set-group-ID, or a grpid mount), which is then unknown (-1) and every copy-up chowns.
@@ -244,9 +244,12 @@ final class OverlayFs {
      * Where the kernel holds a dentry of each lower-only directory it looked up: parent node id
      * by path. Once such a directory is copied up it becomes merged and its nlink changes to 1
      * (as the kernel overlay reports), which the kernel's cached attributes must be told about.
-     * Only lower-only directories are recorded, so this stays small.
+     * The most recent ones only: the kernel looks an entry up again once entry_timeout (60 s) has
+     * passed, which records it again.
      */
-    private final ConcurrentHashMap<String, Long> lowerDirParents = new ConcurrentHashMap<>();
+    private final RecentMap<String, Long> lowerDirParents = new RecentMap<>(DIR_NODES_GENERATION);
+    /** Lower-only directories recorded per generation: at ~110 bytes each, at most ~7 MiB. */
+    private static final int DIR_NODES_GENERATION = 1 << 15;
 
     /** Before a LOOKUP request: forget what the previous request on this thread saw. */
     void beginLookup() {
@@ -302,7 +305,7 @@ final class OverlayFs {
     }
 
     /** The node id the kernel knows each looked-up lower-only directory by (see {@link #lookupReplied}). */
-    private final ConcurrentHashMap<String, Long> lowerDirNodes = new ConcurrentHashMap<>();
+    private final RecentMap<String, Long> lowerDirNodes = new RecentMap<>(DIR_NODES_GENERATION);
 
     /**
      * While a LOOKUP is answered: the node id libfuse gave the entry. Recorded for a lower-only
@@ -831,9 +834,6 @@ final class OverlayFs {
 
     /** Remembers what an origin value resolves to (see {@link #originsByHandle}). */
     private void rememberOrigin(String handle, long originIno) {
-        if (originsByHandle.size() >= ORIGINS_BY_HANDLE_MAX) {
-            originsByHandle.clear(); // only a cache: bounded, as a volume may copy up millions of files
-        }
         originsByHandle.put(handle, originIno);
     }
 
