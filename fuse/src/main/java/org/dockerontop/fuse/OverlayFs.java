@@ -170,6 +170,8 @@ final class OverlayFs {
         boolean changeAlone;
         /** Its other nodes' cached data is still to be dropped once the request is answered. */
         boolean changePending;
+        /** This request still counts in {@link LinkedFile#changing}. */
+        boolean changeCounted;
     }
 
     /**
@@ -439,6 +441,20 @@ final class OverlayFs {
         }
         s.change = f;
         s.changeAlone = f.changing.incrementAndGet() == 1;
+        s.changeCounted = true;
+    }
+
+    /**
+     * This request no longer counts as changing its file's data: it will not wait for page locks
+     * any more, only answer. Done as soon as that is so, not after the reply, so that the next
+     * change through another name (on the other worker, while this one is still busy after its
+     * reply) is not taken for a concurrent one and left to drop the pages late.
+     */
+    private static void uncountChange(Scratch s) {
+        if (s.changeCounted) {
+            s.changeCounted = false;
+            s.change.changing.decrementAndGet();
+        }
     }
 
     /**
@@ -478,6 +494,7 @@ final class OverlayFs {
             if (now) {
                 kc.endWait();
             }
+            uncountChange(s);
         }
         s.changePending = !now;
     }
@@ -489,7 +506,6 @@ final class OverlayFs {
         if (f == null) {
             return;
         }
-        s.change = null;
         try {
             KernelCache kc = kernelCache;
             if (s.changePending && kc != null) {
@@ -501,7 +517,8 @@ final class OverlayFs {
             }
         } finally {
             s.changePending = false;
-            f.changing.decrementAndGet();
+            uncountChange(s); // a request that changed nothing after all (e.g. a failed write)
+            s.change = null;
         }
     }
 
