@@ -16,26 +16,14 @@ if [ $# -lt 2 ]; then
 fi
 path=$1
 shift
-tracing=/sys/kernel/tracing
+. "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/tracefs.sh"
 event=events/filemap/mm_filemap_add_to_page_cache
-if [ ! -d "$tracing/$event" ]; then
-    echo "$0: no $tracing/$event (tracefs not mounted?)" >&2
-    exit 1
-fi
-dev=$(stat -c %d "$path")
-# userspace dev_t -> the kernel's (MAJOR << 20 | MINOR), as the tracepoint's s_dev holds it
-minor=$(( (dev & 0xff) | ((dev >> 12) & 0xfff00) ))
-major=$(( (dev >> 8) & 0xfff ))
-sdev=$(( (major << 20) | minor ))
-
-inst=$tracing/instances/folio-orders-$$
-mkdir "$inst"
-trap 'echo 0 >"$inst/$event/enable" 2>/dev/null; rmdir "$inst"' EXIT
-echo 65536 >"$inst/buffer_size_kb"   # per CPU: ~1 M events, a 4 GiB read in 4 KiB folios
-echo "s_dev == $sdev" >"$inst/$event/filter"
-echo 1 >"$inst/$event/enable"
+trace_require "$event" "tracefs not mounted?"
+trace_dev "$path"
+# ~1 M events per CPU: a 4 GiB read in 4 KiB folios
+trace_start folio-orders "$event" 65536 "s_dev == $kernel_dev"
 "$@"
-echo 0 >"$inst/$event/enable"
+trace_stop
 lost=$(grep -h overrun "$inst"/per_cpu/cpu*/stats | awk '{s += $2} END {print s + 0}')
 echo "folios added to the page cache of $major:$minor ($path):"
 grep -o 'order=[0-9]*' "$inst/trace" | cut -d= -f2 | sort -n | uniq -c |

@@ -15,30 +15,13 @@ if [ $# -lt 2 ]; then
 fi
 mnt=$1
 shift
-tracing=/sys/kernel/tracing
+. "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/tracefs.sh"
 event=events/fuse/fuse_request_send
-if [ ! -d "$tracing/$event" ]; then
-    echo "$0: no $tracing/$event (tracefs not mounted, or a kernel before 6.15)" >&2
-    exit 1
-fi
-dev=$(stat -c %d "$mnt")
-# userspace dev_t -> the kernel's connection id (MAJOR << 20 | MINOR; FUSE mounts have major 0)
-minor=$(( (dev & 0xff) | ((dev >> 12) & 0xfff00) ))
-major=$(( (dev >> 8) & 0xfff ))
-connection=$(( (major << 20) | minor ))
-
-inst=$tracing/instances/fuse-requests-$$
-mkdir "$inst"
-cleanup() {
-    echo 0 > "$inst/$event/enable" 2>/dev/null || true
-    rmdir "$inst"
-}
-trap cleanup EXIT
-echo 16384 > "$inst/buffer_size_kb"
-echo "connection == $connection" > "$inst/$event/filter"
-echo 1 > "$inst/$event/enable"
+trace_require "$event" "tracefs not mounted, or a kernel before 6.15"
+trace_dev "$mnt" # FUSE mounts have major 0: this is the connection id
+trace_start fuse-requests "$event" 16384 "connection == $kernel_dev"
 "$@" > /dev/null
-echo 0 > "$inst/$event/enable"
+trace_stop
 
 trace=$(cat "$inst/trace")
 lost=$(grep -o 'entries-in-buffer/entries-written: [0-9]*/[0-9]*' <<< "$trace" | awk -F'[ /]' '$3 != $4 {print $3 " of " $4}')
