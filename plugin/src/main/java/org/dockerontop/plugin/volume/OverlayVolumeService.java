@@ -2,7 +2,6 @@ package org.dockerontop.plugin.volume;
 
 import org.dockerontop.overlay.format.Trees;
 import org.dockerontop.overlay.mount.MountEntry;
-import org.dockerontop.overlay.mount.MountHolders;
 import org.dockerontop.overlay.mount.MountTable;
 import org.dockerontop.plugin.mount.Layers;
 import org.dockerontop.plugin.mount.MountResult;
@@ -53,6 +52,7 @@ public final class OverlayVolumeService implements VolumeService {
     private final VolumeStore store;
     private final String defaultStrategy;
     private final StrategyResolver strategies;
+    private final HolderLookup holderLookup;
     /** What mounted each currently mounted volume, for Get's Status (lost on restart: then derived). */
     private final Map<String, MountResult> mountedWith = new ConcurrentHashMap<>();
     /** Deletes discarded volatile uppers after the Mount that discarded them has answered. */
@@ -66,9 +66,15 @@ public final class OverlayVolumeService implements VolumeService {
      * @param defaultStrategy used by volumes created without {@code -o strategy=}
      */
     public OverlayVolumeService(VolumeStore store, String defaultStrategy, StrategyResolver strategies) {
+        this(store, defaultStrategy, strategies, HolderLookup.PROC);
+    }
+
+    OverlayVolumeService(VolumeStore store, String defaultStrategy, StrategyResolver strategies,
+                         HolderLookup holderLookup) {
         this.store = store;
         this.defaultStrategy = defaultStrategy;
         this.strategies = strategies;
+        this.holderLookup = holderLookup;
     }
 
     // ---------------------------------------------------------------- create / remove
@@ -168,16 +174,16 @@ public final class OverlayVolumeService implements VolumeService {
      * @return the state to go on from: not mounted, or {@code state} if the mount stays (it is then adopted)
      */
     private MountState unmountUncountedVolatile(String name, Path mp, MountState state) {
+        List<String> holders = holdersElsewhere(state);
+        if (!holders.isEmpty()) {
+            LOG.warn("Volume {} is volatile and mounted with no container counted (an Unmount was interrupted), "
+                    + "but it is still held by {}: adopting it, so its previous changes stay visible until it is "
+                    + "unmounted", name, String.join(", ", holders));
+            return state;
+        }
         try {
-            List<String> holders = MountHolders.others(state.entry());
-            if (!holders.isEmpty()) {
-                LOG.warn("Volume {} is volatile and mounted with no container counted (an Unmount was interrupted), "
-                        + "but it is still held by {}: adopting it, so its previous changes stay visible until it is "
-                        + "unmounted", name, String.join(", ", holders));
-                return state;
-            }
             strategyToUnmount(name, state.entry()).unmount(mp);
-        } catch (IOException | VolumeException e) {
+        } catch (VolumeException e) {
             LOG.warn("Volume {} is volatile and mounted with no container counted (an Unmount was interrupted), "
                     + "but it cannot be unmounted ({}): adopting it, so its previous changes stay visible", name,
                     e.getMessage());
@@ -321,15 +327,8 @@ public final class OverlayVolumeService implements VolumeService {
      *
      * @throws VolumeException naming the holders, if there are any
      */
-    private static void refuseIfHeldElsewhere(String name, MountState state) throws VolumeException {
-        List<String> holders;
-        try {
-            holders = MountHolders.others(state.entry());
-        } catch (IOException e) {
-            LOG.warn("Volume {}: cannot tell whether its mount is held elsewhere ({}); removing it", name,
-                    e.getMessage());
-            return;
-        }
+    private void refuseIfHeldElsewhere(String name, MountState state) throws VolumeException {
+        List<String> holders = holdersElsewhere(state);
         if (!holders.isEmpty()) {
             throw new VolumeException("cannot remove volume " + name + ": its mount is still held outside the plugin by "
                     + String.join(", ", holders) + ", and removing the volume would delete the files in use there; "
@@ -339,21 +338,20 @@ public final class OverlayVolumeService implements VolumeService {
 
     /**
      * Whether the last user of a volatile volume leaves a mount that something else still holds (see
-     * {@link MountHolders}): unmounting it here would not end that copy, and the next Mount would then discard its
+     * {@link org.dockerontop.overlay.mount.MountHolders}): unmounting it here would not end that copy, and the next Mount would then discard its
      * changes under whoever uses it. Such a mount is left mounted and uncounted instead.
      */
     private boolean heldElsewhereWhileVolatile(String name, MountState state) {
-        List<String> holders;
         try {
             if (!store.readMetadata(name).volatileVolume()) {
                 return false;
             }
-            holders = MountHolders.others(state.entry());
-        } catch (VolumeException | IOException e) {
-            LOG.warn("Volume {}: cannot tell whether its mount is held elsewhere ({}); unmounting it", name,
+        } catch (VolumeException e) {
+            LOG.warn("Volume {}: cannot read its metadata ({}); unmounting it as a non-volatile volume", name,
                     e.getMessage());
             return false;
         }
+        List<String> holders = holdersElsewhere(state);
         if (holders.isEmpty()) {
             return false;
         }
@@ -361,6 +359,20 @@ public final class OverlayVolumeService implements VolumeService {
                 + "mounted, so that its changes are discarded only once nothing holds it", name,
                 String.join(", ", holders));
         return true;
+    }
+
+    /**
+     * The holders of a mount besides our own (see {@link org.dockerontop.overlay.mount.MountHolders}). If they cannot be found out, the answer is
+     * one holder that says so: deleting or discarding files under an unknown user cannot be undone, while a Remove
+     * refused or a volatile mount left for later can simply be retried.
+     */
+    private List<String> holdersElsewhere(MountState state) {
+        try {
+            return holderLookup.others(state.entry());
+        } catch (IOException e) {
+            return List.of("something the plugin cannot see (looking for other holders failed: " + e.getMessage()
+                    + "; check that /proc is mounted and readable)");
+        }
     }
 
     private void recordUse(String name, String id, int count) throws VolumeException {

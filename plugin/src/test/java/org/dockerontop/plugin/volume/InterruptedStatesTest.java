@@ -179,6 +179,33 @@ class InterruptedStatesTest extends VolumeTestSupport {
     }
 
     @Test
+    void whenOtherHoldersCannotBeFoundOutTheMountCountsAsHeld() throws Exception {
+        HolderLookup blind = m -> {
+            throw new java.io.IOException("/proc/self/mountinfo: No such file or directory");
+        };
+        service = new OverlayVolumeService(new VolumeStore(root), "overlay", this::strategy, blind);
+        service.recover();
+        create("k", Map.of());
+        Files.writeString(service.mount("k", "A").resolve("kept.txt"), "in use");
+        VolumeException e = assertThrows(VolumeException.class, () -> service.remove("k"));
+        assertTrue(e.getMessage().contains("looking for other holders failed: /proc/self/mountinfo"), e.getMessage());
+        assertEquals("in use", Files.readString(vol("k").resolve("upper/kept.txt")), "nothing deleted");
+        assertTrue(mounted("k"));
+
+        create("v", Map.of("volatile", "true"));
+        Files.writeString(service.mount("v", "A").resolve("kept.txt"), "previous use");
+        service.unmount("v", "A");
+        assertTrue(mounted("v"), "a volatile mount that may be held is left for later, not discarded");
+        assertEquals("previous use", Files.readString(service.mount("v", "B").resolve("kept.txt")), "adopted");
+        service.unmount("v", "B");
+
+        service = newService(); // holders can be told again
+        service.remove("k");
+        assertFalse(Files.exists(vol("k")));
+        nextMountDiscardsAndWorks("v");
+    }
+
+    @Test
     void volatileUseEndedBeforeItsDiscardedChangesWereDeletedDoesNotBringThemBack() throws Exception {
         Path v = volatileWithPreviousChanges("v");
         // a later Mount succeeded and its user left (nothing written); killed while deleting the old changes
