@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardOpenOption;
-import java.util.List;
 
 import org.dockerontop.overlay.mount.MountEntry;
 import org.dockerontop.overlay.mount.MountTable;
@@ -66,21 +65,15 @@ final class Readahead {
         return BDI.resolve(device).resolve("read_ahead_kb");
     }
 
-    /** The device (MAJOR:MINOR) of our topmost mount at {@code mountPoint}, or null. */
+    /** The device (MAJOR:MINOR) of the topmost mount at {@code mountPoint} if it is ours, or null. */
     static String device(Path mountPoint) {
-        List<MountEntry> entries;
         try {
-            entries = MountTable.read().entries();
+            return MountTable.read().at(mountPoint)
+                    .filter(m -> m.fsType().equals(FuseMain.FSTYPE))
+                    .map(MountEntry::device)
+                    .orElse(null);
         } catch (IOException e) {
             return null;
         }
-        Path p = mountPoint.toAbsolutePath().normalize();
-        for (int i = entries.size() - 1; i >= 0; i--) {
-            MountEntry m = entries.get(i);
-            if (m.mountpoint().equals(p) && m.fsType().equals(FuseMain.FSTYPE)) {
-                return m.device();
-            }
-        }
-        return null;
     }
 }
