@@ -219,8 +219,9 @@ final class OverlayFs {
         void dropDataLater(long node);
 
         /**
-         * Lets the calling worker wait for page locks before it answers; false if that could leave
-         * no worker to serve the requests those locks wait for. Paired with {@link #endWait}.
+         * Lets the calling worker wait for page locks before it answers, starting another worker
+         * if it would leave none free to serve the requests those locks wait for; false only when
+         * no more may be started. Paired with {@link #endWait}.
          */
         boolean tryWait();
 
