@@ -346,6 +346,7 @@ final class FuseLoop {
             }
             long linkSource = opcode == FUSE_LINK ? mem.getLong(LINK_IN_OLDNODEID) : 0;
             state.requestNode = nodeid;
+            state.linkSource = linkSource;
             if (opcode == FUSE_READDIRPLUS && plus != null) {
                 plus.answer(mem, res); // libfuse 2.9 would answer ENOSYS
             } else if (data.served(opcode, res)) {
@@ -394,8 +395,6 @@ final class FuseLoop {
         }
         if (opcode == FUSE_LOOKUP) {
             fs.endLookup(nodeid);
-        } else if (opcode == FUSE_LINK) {
-            fs.endLink(nodeid, linkSource);
         }
     }
 
