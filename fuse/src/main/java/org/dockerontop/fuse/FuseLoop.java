@@ -26,9 +26,10 @@ import org.slf4j.LoggerFactory;
 import ru.serce.jnrfuse.struct.FuseOperations;
 
 /**
- * Mounts with libfuse 2 ({@code fuse_setup}) and serves requests from a fixed pool of Java threads
+ * Mounts with libfuse 2 ({@code fuse_setup}) and serves requests from a pool of Java threads
  * ({@code fuse_session_receive_buf} / {@code fuse_session_process_buf}, what {@code fuse_loop_mt}
- * does in C).
+ * does in C): {@code threads=} of them, and at most a few more for cache drops that must wait
+ * (see KernelCacheDrops).
  *
  * <p>Why not {@code fuse_main}: its worker pthreads come and go, and jffi attaches a foreign
  * thread to the JVM and detaches it again around every callback until that thread has made 1000
