@@ -26,9 +26,10 @@ import org.slf4j.LoggerFactory;
 import ru.serce.jnrfuse.struct.FuseOperations;
 
 /**
- * Mounts with libfuse 2 ({@code fuse_setup}) and serves requests from a fixed pool of Java threads
+ * Mounts with libfuse 2 ({@code fuse_setup}) and serves requests from a pool of Java threads
  * ({@code fuse_session_receive_buf} / {@code fuse_session_process_buf}, what {@code fuse_loop_mt}
- * does in C).
+ * does in C): {@code threads=} of them, and at most a few more for cache drops that must wait
+ * (see KernelCacheDrops).
  *
  * <p>Why not {@code fuse_main}: its worker pthreads come and go, and jffi attaches a foreign
  * thread to the JVM and detaches it again around every callback until that thread has made 1000
@@ -132,7 +133,8 @@ final class FuseLoop {
                 return KernelCacheDrops.dropData(ch, node);
             }
         });
-        fs.kernelCache = new KernelCacheDrops(ch, threads, late);
+        KernelCacheDrops drops = new KernelCacheDrops(ch, threads, late);
+        fs.kernelCache = drops;
         int devFd = FUSE.fuse_chan_fd(ch);
         Passthrough io = new Passthrough(devFd, passthrough, readOnly, fs.handles()::get, fs.layers());
         KernelReplyPatch replies = KernelReplyPatch.install(ch, devFd, fs::lookupReplied, io);
@@ -149,13 +151,19 @@ final class FuseLoop {
                 Readahead.set(java.nio.file.Paths.get(mountPoint), Readahead.KIB);
             }
         };
-        List<Thread> workers = new ArrayList<>();
-        for (int i = 0; i < threads; i++) {
-            Thread t = new Thread(() -> serve(fs, se, ch, requestBuffer, replies, late, afterInit), "fuse-worker-" + i);
+        // added to while serving (see KernelCacheDrops.tryWait): joined by index, not iterated
+        List<Thread> workers = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Runnable startWorker = () -> {
+            Thread t = new Thread(() -> serve(fs, se, ch, requestBuffer, replies, late, afterInit),
+                    "fuse-worker-" + workers.size());
             t.setDaemon(true);
             workers.add(t);
             t.start();
+        };
+        for (int i = 0; i < threads; i++) {
+            startWorker.run();
         }
+        drops.startWorkersWith(startWorker);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             // SIGTERM: stop taking requests and unmount, so the mount never stays behind dead
             synchronized (live) {
@@ -165,17 +173,17 @@ final class FuseLoop {
                 FUSE.fuse_session_exit(se);
             }
             ru.serce.jnrfuse.utils.MountUtils.umount(java.nio.file.Paths.get(mountPoint));
-            for (Thread w : workers) {
+            for (int i = 0; i < workers.size(); i++) {
                 try {
-                    w.join(5000);
+                    workers.get(i).join(5000);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
             }
         }, "fuse-unmount"));
-        for (Thread w : workers) {
+        for (int i = 0; i < workers.size(); i++) {
             try {
-                w.join();
+                workers.get(i).join();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;
@@ -339,6 +347,7 @@ final class FuseLoop {
             }
             long linkSource = opcode == FUSE_LINK ? mem.getLong(LINK_IN_OLDNODEID) : 0;
             state.requestNode = nodeid;
+            state.linkSource = linkSource;
             if (opcode == FUSE_READDIRPLUS && plus != null) {
                 plus.answer(mem, res); // libfuse 2.9 would answer ENOSYS
             } else if (data.served(opcode, res)) {
@@ -387,8 +396,6 @@ final class FuseLoop {
         }
         if (opcode == FUSE_LOOKUP) {
             fs.endLookup(nodeid);
-        } else if (opcode == FUSE_LINK) {
-            fs.endLink(nodeid, linkSource);
         }
     }
 
@@ -425,16 +432,37 @@ final class FuseLoop {
      * Drops what the kernel caches for a node. Waiting for an inode's locked pages is allowed to
      * all workers but one, so that one is always left to answer the READs and WRITEs those pages
      * wait for; drops that may not wait in a worker go to the {@link LateNotifications} thread.
+     *
+     * <p>A drop that may not wait is done after the reply, and so too late for whoever made the
+     * change: a write through one name of a hard-linked file returned while another name still
+     * showed the old data or size (found by bench/hardlink-check.py with three checkers on one
+     * mount, HardLinkConcurrencyRegressionTest). So when every worker but one is waiting, the
+     * pool grows by one rather than leave the drop for later: the new worker is the one left
+     * free. It stays for the mount's life, at most {@link #MAX_EXTRA_WORKERS} of them.
      */
     private static final class KernelCacheDrops implements OverlayFs.KernelCache {
+        /**
+         * Workers added beyond threads=: as many changes of hard-linked files at once as that
+         * many more, each of which a worker would wait in (a request buffer of ~1 MiB each).
+         */
+        static final int MAX_EXTRA_WORKERS = 6;
+
         private final Pointer ch;
         private final java.util.concurrent.Semaphore waiters;
         private final LateNotifications late;
+        private volatile Runnable startWorker;
+        /** Guarded by this. */
+        private int extraWorkers;
 
         KernelCacheDrops(Pointer ch, int workers, LateNotifications late) {
             this.ch = ch;
             this.waiters = new java.util.concurrent.Semaphore(Math.max(0, workers - 1));
             this.late = late;
+        }
+
+        /** How to start one more worker (once the mount serves); until then no worker may be added. */
+        void startWorkersWith(Runnable start) {
+            this.startWorker = start;
         }
 
         /** Offset 0, length 0: attributes and every cached page. */
@@ -459,7 +487,31 @@ final class FuseLoop {
 
         @Override
         public boolean tryWait() {
-            return waiters.tryAcquire();
+            while (!waiters.tryAcquire()) {
+                if (!addWorker()) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        /** Starts one more worker, and so allows one more to wait; false past the limit. */
+        private synchronized boolean addWorker() {
+            Runnable start = startWorker;
+            if (start == null || extraWorkers >= MAX_EXTRA_WORKERS) {
+                return false;
+            }
+            try {
+                start.run();
+            } catch (RuntimeException | OutOfMemoryError e) {
+                LOG.warn("could not start another FUSE worker: {}", e.toString());
+                startWorker = null;
+                return false;
+            }
+            extraWorkers++;
+            LOG.debug("started FUSE worker {} beyond threads=, so that one may wait for a cache drop", extraWorkers);
+            waiters.release();
+            return true;
         }
 
         @Override

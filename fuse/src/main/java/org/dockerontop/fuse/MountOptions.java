@@ -24,7 +24,8 @@ final class MountOptions {
     boolean version;
     String logFile;
     /**
-     * FUSE worker threads (Java threads, fixed for the mount's life). Two, not one per core or
+     * FUSE worker threads (Java threads, for the mount's life; a few more are added only while
+     * changes of hard-linked files would otherwise leave none free, see FuseLoop). Two, not one per core or
      * more: the kernel hands each request to the reader of /dev/fuse that has waited longest, so
      * with many idle workers every request wakes a cold thread (bench/results/2026-11-28-findings.md
      * section 5); a second one keeps the mount answering while the first is in a slow call

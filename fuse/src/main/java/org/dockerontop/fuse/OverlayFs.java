@@ -160,8 +160,8 @@ final class OverlayFs {
         long multiLinkIno;
         /** The inode whose link count the current request changed (link, unlink), or 0. */
         long linkCountChanged;
-        /** The new name a LINK request made. */
-        String linkedTo;
+        /** The source node of the LINK request being served (set by the loop), else 0. */
+        long linkSource;
         /** The node id of the request being served (set by the loop before each request). */
         long requestNode;
         /** The multi-linked file whose data the current request is changing, or null. */
@@ -219,8 +219,9 @@ final class OverlayFs {
         void dropDataLater(long node);
 
         /**
-         * Lets the calling worker wait for page locks before it answers; false if that could leave
-         * no worker to serve the requests those locks wait for. Paired with {@link #endWait}.
+         * Lets the calling worker wait for page locks before it answers, starting another worker
+         * if it would leave none free to serve the requests those locks wait for; false only when
+         * no more may be started. Paired with {@link #endWait}.
          */
         boolean tryWait();
 
@@ -274,18 +275,23 @@ final class OverlayFs {
         void stale(long node, String name);
     }
 
-    /** After a LINK request (new name under node {@code parent}, source node {@code source}). */
-    void endLink(long parent, long source) {
-        Scratch s = scratch.get();
-        if (s.linkedTo != null && s.linkCountChanged != 0) {
-            ConcurrentHashMap<String, Long> names = linkNames.computeIfAbsent(s.linkCountChanged, k -> new ConcurrentHashMap<>());
-            names.put(s.linkedTo, parent);
+    /**
+     * While a LINK request is served, once the new name {@code to} (under node {@code parent}) of
+     * file {@code ino} exists: records the names and nodes the kernel holds the file under. Before
+     * the reply, not after it: the caller may write through the new name as soon as linkat(2)
+     * returns, and that write must drop the source node's cached pages (an O_TMPFILE descriptor's
+     * node whose pages stayed stale for good when the worker that answered the link lost its CPU
+     * before noting it, TmpfileRegressionTest.writeThroughTheNameRightAfterLinkat).
+     */
+    private void linked(long ino, String to, long parent, long source) {
+        ConcurrentHashMap<String, Long> names = linkNames.computeIfAbsent(ino, k -> new ConcurrentHashMap<>());
+        names.put(to, parent);
+        if (source != 0) {
             names.put("#", source);
             // the source node was looked up by a name that may have had one link then: its
             // lookup count is unknown unless it is tracked already
-            track(s.linkCountChanged, source, false);
+            track(ino, source, false);
         }
-        s.linkedTo = null;
     }
 
     /** After a request: the names whose cached nlink became wrong, each with its parent node. */
@@ -1756,7 +1762,7 @@ final class OverlayFs {
         Scratch s = scratch.get();
         if (visible(lookup(to, s.st2, false))) {
             s.linkCountChanged = Stat.ino(s.st2);
-            s.linkedTo = to;
+            linked(Stat.ino(s.st2), to, s.requestNode, s.linkSource);
             markLinkedHandles(Stat.ino(s.st2));
             dropLinkCounts(Stat.ino(s.st2));
             if (fromUnnamed) {

@@ -189,6 +189,59 @@ class TmpfileRegressionTest {
                 """)));
     }
 
+    /**
+     * The flaky failure of {@link #changesThroughEitherSideOnceNamed} (its pread of the descriptor
+     * saw bbbb where cccc had been written through the name, about once in 300 runs of those
+     * steps; found with bench/hardlink-check.py's tmpfile set-up and a loop of the test's steps):
+     * the server learnt that the descriptor's node is one of the file's names only after its
+     * reply to the linkat, so a write through the new name made right away left the descriptor's
+     * cached pages stale, for good. Four processes at once make the worker that answered the
+     * linkat lose its CPU before it noted that, often enough (30-60 stale reads in 4,000 before
+     * the fix); the kernel overlay runs the same as the control.
+     */
+    @Test
+    void writeThroughTheNameRightAfterLinkat() throws Exception {
+        String script = py("""
+                import sys
+                base, n = sys.argv[1], int(sys.argv[2])
+                os.mkdir(base)
+                bad = []
+                for i in range(n):
+                    fd = os.open(base, os.O_TMPFILE | os.O_RDWR, 0o644)
+                    os.write(fd, b'aaaa')
+                    os.pread(fd, 10, 0)  # the descriptor's node caches the page
+                    name = '%s/n%d' % (base, i)
+                    linkat(fd, '', name, AT_EMPTY_PATH)
+                    w = os.open(name, os.O_WRONLY)
+                    os.pwrite(w, b'cccc', 0)
+                    got = os.pread(fd, 4, 0)
+                    if got != b'cccc':
+                        bad.append((i, got))
+                    os.close(w)
+                    os.close(fd)
+                print('stale reads:', len(bad), bad[:3])
+                """);
+        for (Overlay overlay : List.of(Overlay.kernel(), Overlay.underTest())) {
+            Path base = Parity.tempBase();
+            try {
+                LayerDirs d = Parity.prepare(base.resolve(overlay.name()), Layouts.LOWER, Template.EMPTY);
+                try (Overlay.Mounted m = overlay.mount(d)) {
+                    StringBuilder all = new StringBuilder();
+                    for (int p = 0; p < 4; p++) {
+                        all.append("(").append(script.replace("python3 - <<", "python3 - race" + p + " 1000 <<"))
+                                .append(") > out" + p + " 2>&1 &\n");
+                    }
+                    all.append("wait; cat out0 out1 out2 out3; rm -f out0 out1 out2 out3\n");
+                    Cmd.Result r = Cmd.run(List.of("sh", "-c", all.toString()), m.mnt(), 300);
+                    assertEquals(0, r.exit(), r.describe(List.of("four linkat loops")));
+                    assertEquals("stale reads: 0 []\n".repeat(4), r.stdout(), overlay.name());
+                }
+            } finally {
+                Parity.cleanUp(base);
+            }
+        }
+    }
+
     @Test
     void unprivilegedUsers() throws Exception {
         Parity.check(o -> {
