@@ -25,6 +25,7 @@ public final class Callbacks {
     public interface PathPtrLongCb { @Delegate int call(Pointer path, Pointer buf, long size); }
     public interface IoCb { @Delegate int call(Pointer path, Pointer buf, long size, long offset, Pointer fi); }
     public interface PathIntPtrCb { @Delegate int call(Pointer path, int datasync, Pointer fi); }
+    public interface FallocateCb { @Delegate int call(Pointer path, int mode, long offset, long length, Pointer fi); }
     public interface PathIntFiCb { @Delegate int call(Pointer path, int mode, Pointer fi); }
     public interface SetxattrCb { @Delegate int call(Pointer path, Pointer name, Pointer value, long size, int flags); }
     public interface GetxattrCb { @Delegate int call(Pointer path, Pointer name, Pointer value, long size); }

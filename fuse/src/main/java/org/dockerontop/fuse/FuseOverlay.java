@@ -382,6 +382,18 @@ public final class FuseOverlay extends FuseStubFS {
                 return fail(t, "fsync", str(pp));
             }
         });
+        install(fuseOperations.fallocate, Callbacks.FallocateCb.class, (pp, mode, offset, length, fi) -> {
+            try {
+                Handle h = handle(fi);
+                if (h == null) {
+                    return -Errno.EBADF;
+                }
+                fs.fallocate(h, mode, offset, length);
+                return 0;
+            } catch (Throwable t) {
+                return fail(t, "fallocate", str(pp));
+            }
+        });
         install(fuseOperations.setxattr, Callbacks.SetxattrCb.class, (pp, np, value, size, flags) -> {
             String path = str(pp);
             try {

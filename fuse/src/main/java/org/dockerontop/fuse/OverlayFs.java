@@ -2300,6 +2300,28 @@ final class OverlayFs {
         Native.check(datasync ? C.fdatasync(h.fd) : C.fsync(h.fd), "fsync", null);
     }
 
+    /**
+     * fallocate(2) of an open file, in the modes FUSE passes on (keep size, punch hole, zero range;
+     * the kernel refuses the others before asking us). The file was opened for writing, so it is
+     * in the upper layer already; the upper file system answers for the mode.
+     *
+     * @throws ErrnoException EBADF for a descriptor of a lower file (not opened for writing),
+     *                        otherwise fallocate(2)'s error on the upper file, e.g. EOPNOTSUPP
+     */
+    void fallocate(Handle h, int mode, long offset, long length) {
+        if (!h.upper) {
+            throw new ErrnoException(Errno.EBADF, "fallocate of a file not opened for writing");
+        }
+        boolean linked = h.linked;
+        if (linked) {
+            beginDataChange(h); // its other names cache data and a size this may change
+        }
+        Native.check(C.fallocate(h.fd, mode, offset, length), "fallocate", null);
+        if (linked) {
+            dataChanged();
+        }
+    }
+
     void fsyncdir(String p) {
         if (!syncs) {
             return;

@@ -193,6 +193,10 @@ public final class Ops {
         return rec("ftruncate " + fd(fd) + " " + len, c.ftruncate(fd, len));
     }
 
+    public long fallocate(int fd, int mode, long off, long len) {
+        return rec("fallocate " + fd(fd) + " mode=" + mode + " " + off + "+" + len, c.fallocate(fd, mode, off, len));
+    }
+
     public long fsync(int fd) {
         return rec("fsync " + fd(fd), c.fsync(fd));
     }

@@ -116,6 +116,33 @@ class ParityFileTest {
     }
 
     @Test
+    void fallocateExtendsKeepsSizePunchesHolesAndZeroesRanges() throws Exception {
+        int keepSize = 0x01, punchHole = 0x02, zeroRange = 0x10;
+        Parity.check(o -> {
+            int fd = o.open("file.txt", O_RDWR); // a lower file, copied up by this open
+            o.fallocate(fd, 0, 0, 1 << 20);
+            o.fstat(fd);
+            o.fallocate(fd, keepSize, 0, 4 << 20);
+            o.fstat(fd);
+            o.pwrite(fd, "y".repeat(3 * 4096).getBytes(StandardCharsets.UTF_8), 0);
+            o.fallocate(fd, punchHole | keepSize, 4096, 4096);
+            o.pread(fd, 16, 4096 - 8);
+            o.pread(fd, 16, 2 * 4096 - 8);
+            o.fallocate(fd, zeroRange, 10, 20);
+            o.pread(fd, 40, 0);
+            o.fallocate(fd, punchHole, 0, 4096); // a hole must keep the size
+            o.fallocate(fd, -1, 0, 1);
+            o.fstat(fd);
+            o.close(fd);
+            o.readFile("file.txt");
+            fd = o.open("ro.txt", O_RDONLY);
+            o.fallocate(fd, 0, 0, 10);
+            o.close(fd);
+            o.stat("ro.txt");
+        });
+    }
+
+    @Test
     void createFiles() throws Exception {
         Parity.check(o -> {
             o.writeFile("new.txt", "new\n");

@@ -72,6 +72,28 @@ class HardLinkDataRegressionTest {
     }
 
     @Test
+    void fallocateThroughOneNameIsSeenThroughTheOthers() throws Exception {
+        int keepSize = 0x01, punchHole = 0x02, zeroRange = 0x10;
+        Parity.check(o -> {
+            o.writeFile("a", "0123456789".repeat(1000));
+            o.link("a", "b");
+            int ra = o.open("a", O_RDONLY);
+            o.pread(ra, 20, 4090);
+            int wb = o.open("b", O_RDWR);
+            o.fallocate(wb, punchHole | keepSize, 4096, 4096);
+            o.pread(ra, 20, 4090);
+            o.fallocate(wb, zeroRange | keepSize, 0, 5);
+            o.pread(ra, 20, 0);
+            o.fallocate(wb, 0, 0, 20000); // extends
+            o.fstat(ra);
+            o.pread(ra, 20, 19990);
+            o.close(wb);
+            o.close(ra);
+            o.stat("a");
+        });
+    }
+
+    @Test
     void fileOpenBeforeItWasLinked() throws Exception {
         Parity.check(o -> {
             int fd = o.open("new", O_CREAT | O_RDWR, 0644);
