@@ -1737,7 +1737,14 @@ final class OverlayFs {
         });
     }
 
+    /**
+     * @throws ErrnoException EPERM for a character device 0/0, as the kernel overlay answers: in the
+     *                        upper layer it would be a whiteout, i.e. the name's deletion
+     */
     void mknod(String p, int mode, long rdev, int uid, int gid) {
+        if ((mode & Stat.S_IFMT) == Stat.S_IFCHR && rdev == 0) {
+            throw ErrnoException.of(Errno.EPERM, "mknod of a whiteout", p);
+        }
         createEntry(p, false, t -> {
             Native.check(C.mknod(t, mode, rdev), "mknod", t);
             own(t, p, uid, gid);

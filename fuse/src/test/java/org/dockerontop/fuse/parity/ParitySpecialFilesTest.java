@@ -110,6 +110,18 @@ class ParitySpecialFilesTest {
     }
 
     @Test
+    void aWhiteoutCannotBeMadeThroughTheMount() throws Exception {
+        Parity.check(o -> {
+            o.mknod("wo", S_IFCHR | 0644, 0); // the kernel overlay: EPERM, nothing created
+            o.stat("wo");
+            o.mknod("file.txt", S_IFCHR | 0644, 0);
+            o.stat("file.txt");
+            o.mknod("dir/wo", S_IFCHR | 0600, Sys.makedev(0, 0));
+            o.ls("dir");
+        });
+    }
+
+    @Test
     void unixSockets() throws Exception {
         Parity.check(o -> {
             Path p = Path.of(o.path("sock"));
