@@ -77,6 +77,7 @@ public final class OverlayVolumeService implements VolumeService {
     public void create(String name, Map<String, String> options) throws VolumeException {
         VolumeOptions.validateName(name);
         VolumeMetadata metadata = VolumeOptions.parse(options, Instant.now());
+        VolumeOptions.requireOutside(metadata.baseDirPath(), store.root());
         store.create(name, metadata);
         LOG.info("Created volume {} on {} (volatile={}, strategy={})", name, metadata.baseDirPath(),
                 metadata.volatileVolume(), strategyName(metadata));

@@ -116,4 +116,34 @@ public final class VolumeOptions {
                 throw new VolumeException("option volatile must be true, false, yes or no, not \"" + value + "\"");
         }
     }
+
+    /**
+     * Refuses a base directory that contains the state directory {@code root} or lies inside it: the volume's
+     * changes (its upper and work directories) would then be written into its own base, which an overlay's lower
+     * layer must never see change. The FUSE overlay refuses such layers at mount; the kernel overlay mounts them
+     * but shows its own changes inside itself. Compared by real path, so a symbolic link cannot hide either.
+     *
+     * @param base an existing directory (as {@link #parse} checked)
+     * @param root the real path of the state directory
+     * @throws VolumeException saying which one contains the other and what to choose instead
+     */
+    public static void requireOutside(String base, Path root) throws VolumeException {
+        Path real;
+        try {
+            real = Paths.get(base).toRealPath();
+        } catch (java.io.IOException e) {
+            throw new VolumeException("the base directory " + base + " is not accessible (" + e.getMessage()
+                    + "): check that it exists and its permissions", e);
+        }
+        if (root.startsWith(real)) {
+            throw new VolumeException("base " + base + " contains docker-on-top's state directory " + root
+                    + ", where the volume's changes are written: a volume's base must not contain its own changes. "
+                    + "Choose a base outside " + root + ", or run the daemon with --root on a directory outside "
+                    + "the base");
+        }
+        if (real.startsWith(root)) {
+            throw new VolumeException("base " + base + " lies inside docker-on-top's state directory " + root
+                    + ", which the daemon itself writes while volumes are used: choose a base outside " + root);
+        }
+    }
 }

@@ -264,4 +264,21 @@ class OverlayVolumeServiceTest extends VolumeTestSupport {
         service.unmount("v", "A");
         assertIdle("v");
     }
+
+    @Test
+    void createRefusesABaseThatContainsOrLiesInsideTheStateDirectory() throws Exception {
+        create("v", Map.of());
+        Path link = Files.createSymbolicLink(tmp.resolve("link-to-tmp"), tmp);
+        // tmp holds the state root; a volume's upper lies inside it; the link resolves to tmp
+        for (Path bad : List.of(tmp, vol("v").resolve("upper"), root, link)) {
+            String msg = assertThrows(VolumeException.class, () -> create("w", Map.of("base", bad.toString())),
+                    bad.toString()).getMessage();
+            assertTrue(msg.contains(root.toRealPath().toString()) && msg.contains("state directory"), msg);
+            assertTrue(msg.contains("--root") || msg.contains("outside"), "says what to do: " + msg);
+        }
+        try (var s = Files.list(root)) {
+            assertEquals(List.of(vol("v")), s.toList(), "a refused create leaves nothing behind");
+        }
+        create("w", Map.of("base", base.toString())); // a sibling of the state root is fine
+    }
 }
