@@ -13,7 +13,6 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -194,7 +193,7 @@ public final class OverlayVolumeService implements VolumeService {
     private void mountFirst(String name, String id, VolumeMetadata meta, Map<String, Integer> counts, int previous,
                             Path mp) throws VolumeException {
         MountStrategy strategy = strategies.forName(strategyName(meta));
-        Path base = Paths.get(meta.baseDirPath());
+        Path base = VolumeOptions.path(meta.baseDirPath());
         if (!Files.isDirectory(base)) {
             throw new VolumeException("cannot mount volume " + name + ": its base directory " + base
                     + " no longer exists or is not a directory; restore it, or remove the volume");

@@ -1,6 +1,7 @@
 package org.dockerontop.plugin.volume;
 
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -72,7 +73,7 @@ public final class VolumeOptions {
             throw new VolumeException("the base option is required: create the volume with "
                     + "-o base=/absolute/path/to/an/existing/directory");
         }
-        Path basePath = Paths.get(base);
+        Path basePath = path(base);
         if (!basePath.isAbsolute()) {
             throw new VolumeException("base must be an absolute path, but \"" + base + "\" is relative: use "
                     + "-o base=/full/path/to/the/directory");
@@ -99,6 +100,24 @@ public final class VolumeOptions {
             }
         }
         return new VolumeMetadata(basePath.normalize().toString(), vol, strategy, now.toString());
+    }
+
+    /**
+     * {@code value} as a path of this file system.
+     *
+     * @throws VolumeException if it cannot be one here: a NUL in it, or characters the daemon's charset cannot
+     *                         encode (Java names files in the locale's charset: in a POSIX locale only ASCII works)
+     */
+    public static Path path(String value) throws VolumeException {
+        try {
+            return Paths.get(value);
+        } catch (InvalidPathException e) {
+            String charset = System.getProperty("sun.jnu.encoding", "");
+            throw new VolumeException("\"" + value.replace("\0", "\\0") + "\" is not a valid path here (" + e.getReason()
+                    + (charset.equalsIgnoreCase("UTF-8") ? ")"
+                    : "; the daemon names files in " + charset + ", not UTF-8: start it in a UTF-8 locale, e.g. "
+                    + "LC_ALL=C.UTF-8, as its launcher docker-on-top does)"), e);
+        }
     }
 
     private static boolean parseVolatile(String value) throws VolumeException {

@@ -32,6 +32,13 @@ class VolumeOptionsTest {
     }
 
     @Test
+    void aBaseThatIsNoPathHereIsRefusedWithAReasonNotAnInternalError() {
+        // a NUL cannot be in a file name; a character the daemon's charset cannot encode fails the same way
+        String msg = error(Map.of("base", tmp + "/a\u0000b"));
+        assertTrue(msg.contains("is not a valid path"), msg);
+    }
+
+    @Test
     void volatileAcceptsTrueFalseYesNoInAnyCase() throws Exception {
         String base = tmp.toString();
         for (String t : new String[]{"true", "TRUE", "Yes", "yes"}) {
