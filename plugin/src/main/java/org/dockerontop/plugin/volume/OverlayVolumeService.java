@@ -443,6 +443,10 @@ public final class OverlayVolumeService implements VolumeService {
         } else if (!live && uses > 0) {
             status.put("problem", "counted as in use by " + counts.size() + " mount IDs but not mounted; it is "
                     + "mounted again at the next Mount");
+        } else if (!baseIsDirectory(meta)) {
+            status.put("problem", "its base directory " + meta.baseDirPath() + " no longer exists or is not a "
+                    + "directory: " + (live ? "containers using the volume now may see its files vanish, and " : "")
+                    + "the next Mount fails; restore it, or remove the volume");
         }
         return new VolumeInfo(name, live ? mp : null, createdAt(name, meta), status);
     }
@@ -495,6 +499,14 @@ public final class OverlayVolumeService implements VolumeService {
     }
 
     // ---------------------------------------------------------------- helpers
+
+    private static boolean baseIsDirectory(VolumeMetadata meta) {
+        try {
+            return Files.isDirectory(VolumeOptions.path(meta.baseDirPath()));
+        } catch (VolumeException e) {
+            return false;
+        }
+    }
 
     private String strategyName(VolumeMetadata meta) {
         return meta.strategy() != null ? meta.strategy() : defaultStrategy;

@@ -281,4 +281,19 @@ class OverlayVolumeServiceTest extends VolumeTestSupport {
         }
         create("w", Map.of("base", base.toString())); // a sibling of the state root is fine
     }
+
+    @Test
+    void inspectSaysWhenTheBaseDirectoryIsGoneBeforeAMountFailsOnIt() throws Exception {
+        create("v", Map.of());
+        assertNull(service.get("v").status().get("problem"), "nothing wrong yet");
+        Path moved = Files.move(base, tmp.resolve("base.moved"));
+        Object problem = service.get("v").status().get("problem");
+        assertNotNull(problem, "Status: " + service.get("v").status());
+        assertTrue(problem.toString().contains(base.toString()) && problem.toString().contains("no longer exists"),
+                problem.toString());
+        String msg = assertThrows(VolumeException.class, () -> service.mount("v", "A")).getMessage();
+        assertTrue(msg.contains("no longer exists"), msg);
+        Files.move(moved, base);
+        assertNull(service.get("v").status().get("problem"));
+    }
 }
