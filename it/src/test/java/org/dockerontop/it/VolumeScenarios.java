@@ -169,6 +169,7 @@ public abstract class VolumeScenarios {
         assertRefused(volumeName(), Map.of("base", work.resolve("missing").toString()), "does not exist");
         assertRefused(volumeName(), Map.of("base", base.toString(), "volatile", "maybe"), "maybe");
         assertRefused(volumeName(), Map.of("base", base.toString(), "colour", "blue"), "colour");
+        assertRefused(volumeName(), Map.of("base", root.getParent().toString()), "contains docker-on-top's state directory");
         assertRefused("-starts-with-dash", Map.of("base", base.toString()), "illegal characters");
         assertRefused("has/a/slash", Map.of("base", base.toString()), "-o base=");
         assertTrue(listRoot().isEmpty(), "a refused create must leave no state behind: " + listRoot());
