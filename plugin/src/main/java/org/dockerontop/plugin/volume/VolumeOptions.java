@@ -132,7 +132,8 @@ public final class VolumeOptions {
             case "no":
                 return false;
             default:
-                throw new VolumeException("option volatile must be true, false, yes or no, not \"" + value + "\"");
+                throw new VolumeException("option volatile must be true, false, yes or no, not \"" + value + "\""
+                        + (value.isEmpty() ? " (-o volatile alone gives it no value: write -o volatile=true)" : ""));
         }
     }
 

@@ -48,6 +48,8 @@ class VolumeOptionsTest {
             assertFalse(VolumeOptions.parse(Map.of("base", base, "volatile", f), Instant.EPOCH).volatileVolume(), f);
         }
         assertFalse(VolumeOptions.parse(Map.of("base", base), Instant.EPOCH).volatileVolume());
+        String bare = error(Map.of("base", base, "volatile", "")); // what -o volatile (no =value) sends
+        assertTrue(bare.contains("-o volatile=true"), bare);
         String bad = error(Map.of("base", base, "volatile", "1"));
         assertTrue(bad.contains("volatile must be true, false, yes or no") && bad.contains("\"1\""), bad);
     }
