@@ -481,6 +481,27 @@ public abstract class VolumeScenarios {
     }
 
     @Test
+    void aContainerThatStopsWhileThePluginIsDownDoesNotLeaveItsVolumeInUse() throws Exception {
+        String name = volumeName();
+        Path base = newBase();
+        docker.createVolume(name, Map.of("base", base.toString(), "volatile", "true"));
+        String a = docker.start(name);
+        docker.exec(a, "sh", "-c", "echo scratch > /data/scratch.txt").assertOk("write");
+
+        plugin.kill();
+        docker.stop(a); // dockerd's Unmount fails while the plugin is down, and is never sent again
+        plugin.start();
+
+        JsonNode status = docker.inspectVolume(name).path("Status");
+        assertEquals("0", Status.text(status, "activeMounts"), "no container uses it any more: " + status);
+        String next = docker.run(name, "ls", "/data").assertOk("next use").output();
+        assertFalse(next.contains("scratch.txt"), "a volatile volume's next use starts from the base: " + next);
+        assertTrue(next.contains("hello.txt"), next);
+        awaitUnmounted(name);
+        assertEquals(List.of(), volumeProcesses(name), "nothing serves the volume once its last use ended");
+    }
+
+    @Test
     void aVolumeInTheOriginalGoPluginsLayoutMountsWithItsChangesIntact() throws Exception {
         // The original keeps only BaseDirPath and Volatile, and its upper uses the kernel's whiteouts
         // (0/0 character devices). Its state is on a plain filesystem: it only ever used the kernel overlay.

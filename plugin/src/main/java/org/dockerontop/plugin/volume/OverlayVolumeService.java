@@ -481,12 +481,24 @@ public final class OverlayVolumeService implements VolumeService {
     // ---------------------------------------------------------------- start-up recovery
 
     /**
-     * Repairs what an unclean stop left, where that is safe; see {@link StartupRecovery}.
+     * Repairs what an unclean stop left, where that is safe; see {@link StartupRecovery}. The counts of a volume
+     * that is mounted are kept as they are.
      *
      * @throws VolumeException if the state directory cannot be listed
      */
     public void recover() throws VolumeException {
-        new StartupRecovery(store).run();
+        recover(() -> false);
+    }
+
+    /**
+     * As {@link #recover()}, and clears the counts of a mounted volume whose mount nothing outside the plugin holds,
+     * provided {@code seesContainers} says this process sees every container's processes: those uses ended while
+     * the plugin was not running, and dockerd does not send their Unmount again.
+     *
+     * @throws VolumeException if the state directory cannot be listed
+     */
+    public void recover(java.util.function.BooleanSupplier seesContainers) throws VolumeException {
+        new StartupRecovery(store, seesContainers).run();
     }
 
     /** Waits until background deletions submitted so far are done (for tests and orderly shutdown). */
