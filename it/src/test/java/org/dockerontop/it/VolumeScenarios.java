@@ -169,6 +169,7 @@ public abstract class VolumeScenarios {
         assertRefused(volumeName(), Map.of("base", work.resolve("missing").toString()), "does not exist");
         assertRefused(volumeName(), Map.of("base", base.toString(), "volatile", "maybe"), "maybe");
         assertRefused(volumeName(), Map.of("base", base.toString(), "colour", "blue"), "colour");
+        assertRefused(volumeName(), Map.of("base", root.getParent().toString()), "contains docker-on-top's state directory");
         assertRefused("-starts-with-dash", Map.of("base", base.toString()), "illegal characters");
         assertRefused("has/a/slash", Map.of("base", base.toString()), "-o base=");
         assertTrue(listRoot().isEmpty(), "a refused create must leave no state behind: " + listRoot());
@@ -477,6 +478,27 @@ public abstract class VolumeScenarios {
             assertEquals(List.of(), volumeProcesses(name), "nothing serves " + name + " after its last Unmount");
             assertEquals("before\ndown\nafter\n", Files.readString(root.resolve(name).resolve("upper/log")));
         }
+    }
+
+    @Test
+    void aContainerThatStopsWhileThePluginIsDownDoesNotLeaveItsVolumeInUse() throws Exception {
+        String name = volumeName();
+        Path base = newBase();
+        docker.createVolume(name, Map.of("base", base.toString(), "volatile", "true"));
+        String a = docker.start(name);
+        docker.exec(a, "sh", "-c", "echo scratch > /data/scratch.txt").assertOk("write");
+
+        plugin.kill();
+        docker.stop(a); // dockerd's Unmount fails while the plugin is down, and is never sent again
+        plugin.start();
+
+        JsonNode status = docker.inspectVolume(name).path("Status");
+        assertEquals("0", Status.text(status, "activeMounts"), "no container uses it any more: " + status);
+        String next = docker.run(name, "ls", "/data").assertOk("next use").output();
+        assertFalse(next.contains("scratch.txt"), "a volatile volume's next use starts from the base: " + next);
+        assertTrue(next.contains("hello.txt"), next);
+        awaitUnmounted(name);
+        assertEquals(List.of(), volumeProcesses(name), "nothing serves the volume once its last use ended");
     }
 
     @Test

@@ -129,6 +129,12 @@ public final class Main {
         Logger log = LoggerFactory.getLogger(Main.class);
         log.info("docker-on-top {} starting: driver {}, state in {}, default strategy {}",
                 version(), options.name(), options.root(), options.strategy());
+        String charset = System.getProperty("sun.jnu.encoding", "");
+        if (!charset.equalsIgnoreCase("UTF-8")) {
+            log.warn("file names are encoded in {}, not UTF-8 (the locale's charset): base directories with "
+                    + "characters beyond ASCII will be refused; start the daemon in a UTF-8 locale, e.g. "
+                    + "LC_ALL=C.UTF-8 (its launcher docker-on-top does)", charset);
+        }
         StateRootLock rootLock = StateRootLock.acquire(options.root());
         try {
             VolumeService volumes = opener.open(options.root(), options.strategy());

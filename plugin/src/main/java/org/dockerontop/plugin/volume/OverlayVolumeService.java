@@ -12,7 +12,6 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -83,6 +82,7 @@ public final class OverlayVolumeService implements VolumeService {
     public void create(String name, Map<String, String> options) throws VolumeException {
         VolumeOptions.validateName(name);
         VolumeMetadata metadata = VolumeOptions.parse(options, Instant.now());
+        VolumeOptions.requireOutside(metadata.baseDirPath(), store.root());
         store.create(name, metadata);
         LOG.info("Created volume {} on {} (volatile={}, strategy={})", name, metadata.baseDirPath(),
                 metadata.volatileVolume(), strategyName(metadata));
@@ -199,7 +199,7 @@ public final class OverlayVolumeService implements VolumeService {
     private void mountFirst(String name, String id, VolumeMetadata meta, Map<String, Integer> counts, int previous,
                             Path mp) throws VolumeException {
         MountStrategy strategy = strategies.forName(strategyName(meta));
-        Path base = Paths.get(meta.baseDirPath());
+        Path base = VolumeOptions.path(meta.baseDirPath());
         if (!Files.isDirectory(base)) {
             throw new VolumeException("cannot mount volume " + name + ": its base directory " + base
                     + " no longer exists or is not a directory; restore it, or remove the volume");
@@ -455,6 +455,10 @@ public final class OverlayVolumeService implements VolumeService {
         } else if (!live && uses > 0) {
             status.put("problem", "counted as in use by " + counts.size() + " mount IDs but not mounted; it is "
                     + "mounted again at the next Mount");
+        } else if (!baseIsDirectory(meta)) {
+            status.put("problem", "its base directory " + meta.baseDirPath() + " no longer exists or is not a "
+                    + "directory: " + (live ? "containers using the volume now may see its files vanish, and " : "")
+                    + "the next Mount fails; restore it, or remove the volume");
         }
         return new VolumeInfo(name, live ? mp : null, createdAt(name, meta), status);
     }
@@ -489,12 +493,24 @@ public final class OverlayVolumeService implements VolumeService {
     // ---------------------------------------------------------------- start-up recovery
 
     /**
-     * Repairs what an unclean stop left, where that is safe; see {@link StartupRecovery}.
+     * Repairs what an unclean stop left, where that is safe; see {@link StartupRecovery}. The counts of a volume
+     * that is mounted are kept as they are.
      *
      * @throws VolumeException if the state directory cannot be listed
      */
     public void recover() throws VolumeException {
-        new StartupRecovery(store).run();
+        recover(() -> false);
+    }
+
+    /**
+     * As {@link #recover()}, and clears the counts of a mounted volume whose mount nothing outside the plugin holds,
+     * provided {@code seesContainers} says this process sees every container's processes: those uses ended while
+     * the plugin was not running, and dockerd does not send their Unmount again.
+     *
+     * @throws VolumeException if the state directory cannot be listed
+     */
+    public void recover(java.util.function.BooleanSupplier seesContainers) throws VolumeException {
+        new StartupRecovery(store, seesContainers).run();
     }
 
     /** Waits until background deletions submitted so far are done (for tests and orderly shutdown). */
@@ -507,6 +523,14 @@ public final class OverlayVolumeService implements VolumeService {
     }
 
     // ---------------------------------------------------------------- helpers
+
+    private static boolean baseIsDirectory(VolumeMetadata meta) {
+        try {
+            return Files.isDirectory(VolumeOptions.path(meta.baseDirPath()));
+        } catch (VolumeException e) {
+            return false;
+        }
+    }
 
     private String strategyName(VolumeMetadata meta) {
         return meta.strategy() != null ? meta.strategy() : defaultStrategy;

@@ -1,11 +1,13 @@
 package org.dockerontop.plugin.volume;
 
+import org.dockerontop.overlay.mount.MountHolders;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 
 /**
  * Repairs what an unclean stop (crash, kill -9, power loss) left, where that is safe:
@@ -16,9 +18,16 @@ import java.util.Map;
  *       nothing), those of a Mount that did mount are deleted ({@link VolumeStore#recoverDiscarded});</li>
  *   <li>a volume that is not mounted loses stale active-mount files and its workdir/ and mountpoint/: nothing
  *       can be using it (after a reboot dockerd mounts again, with the same IDs);</li>
- *   <li>a mounted volume is left alone and reported (its containers may still run: FUSE mounts outlive the
+ *   <li>a mounted volume is left mounted and reported (its containers may still run: FUSE mounts outlive the
  *       plugin); the next Mount adopts it (a volatile one with no count is unmounted and discarded by it instead,
  *       unless held elsewhere), a dead one is replaced at the next Mount;</li>
+ *   <li>its counts are cleared if nothing outside the plugin holds its mount and this process sees the containers
+ *       (see {@link ContainerEngine}): every container using a volume holds a copy of its mount in its own mount
+ *       namespace, so those uses ended while the plugin was not running, and dockerd sends an Unmount only once.
+ *       Left counted, the volume would stay mounted for good and a volatile one would never discard again. Only
+ *       counts are cleared, never a mount: a count cleared wrongly (a container whose Mount the previous daemon
+ *       answered just before it died, not yet started) costs that container's Unmount an error, and the
+ *       volume's next Mount adopts the mount it holds;</li>
  *   <li>original volumes without a CreatedAt get their directory's time, so it stays stable from now on.</li>
  * </ul>
  * Each volume is examined under its lock, so a second daemon on the same root is never disturbed mid-Mount.
@@ -27,9 +36,12 @@ final class StartupRecovery {
     private static final Logger LOG = LoggerFactory.getLogger(StartupRecovery.class);
 
     private final VolumeStore store;
+    private final BooleanSupplier seesContainers;
 
-    StartupRecovery(VolumeStore store) {
+    /** @param seesContainers whether this process sees every container's processes (and mount namespace) */
+    StartupRecovery(VolumeStore store, BooleanSupplier seesContainers) {
         this.store = store;
+        this.seesContainers = seesContainers;
     }
 
     /**
@@ -46,6 +58,29 @@ final class StartupRecovery {
                 recover(name);
             } catch (VolumeException | RuntimeException e) {
                 LOG.warn("Volume {}: cannot check its state at start-up: {}", name, e.getMessage());
+            }
+        }
+    }
+
+    /** Whether no container can be using the volume's live mount (false when that cannot be known). */
+    private boolean nothingElseHolds(String name, MountState state) {
+        if (!seesContainers.getAsBoolean()) {
+            return false;
+        }
+        try {
+            return MountHolders.others(state.entry()).isEmpty();
+        } catch (IOException e) {
+            LOG.debug("Volume {}: cannot tell who holds its mount ({}); keeping its counts", name, e.getMessage());
+            return false;
+        }
+    }
+
+    private void clearCounts(String name, Map<String, Integer> counts) {
+        for (String id : counts.keySet()) {
+            try {
+                store.deleteActiveMount(name, id);
+            } catch (IOException e) {
+                LOG.warn("Volume {}: cannot clear active mount {}: {}", name, id, e.toString());
             }
         }
     }
@@ -90,6 +125,13 @@ final class StartupRecovery {
             return;
         }
         if (state.mounted()) {
+            if (!counts.isEmpty() && nothingElseHolds(name, state)) {
+                LOG.warn("Volume {} is counted as used by {}, but nothing outside the plugin holds its mount: those "
+                        + "containers stopped while the plugin was not running, and dockerd sends an Unmount only "
+                        + "once; clearing the counts (the volume's next use releases the mount)", name, counts);
+                clearCounts(name, counts);
+                counts = Map.of();
+            }
             LOG.info("Volume {} is still mounted at {} ({}), adopting it; active mounts: {}", name, mp,
                     state.entry().fsType(), counts);
             return;
@@ -97,13 +139,7 @@ final class StartupRecovery {
         if (!counts.isEmpty()) {
             LOG.warn("Volume {} is not mounted but was counted as used by {} (unclean stop); clearing them", name,
                     counts);
-            for (String id : counts.keySet()) {
-                try {
-                    store.deleteActiveMount(name, id);
-                } catch (IOException e) {
-                    LOG.warn("Volume {}: cannot clear active mount {}: {}", name, id, e.toString());
-                }
-            }
+            clearCounts(name, counts);
         }
         Mountpoints.removeMountDirectories(name, mp, store.workdir(name));
     }

@@ -1,6 +1,7 @@
 package org.dockerontop.plugin.volume;
 
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -72,7 +73,7 @@ public final class VolumeOptions {
             throw new VolumeException("the base option is required: create the volume with "
                     + "-o base=/absolute/path/to/an/existing/directory");
         }
-        Path basePath = Paths.get(base);
+        Path basePath = path(base);
         if (!basePath.isAbsolute()) {
             throw new VolumeException("base must be an absolute path, but \"" + base + "\" is relative: use "
                     + "-o base=/full/path/to/the/directory");
@@ -101,6 +102,24 @@ public final class VolumeOptions {
         return new VolumeMetadata(basePath.normalize().toString(), vol, strategy, now.toString());
     }
 
+    /**
+     * {@code value} as a path of this file system.
+     *
+     * @throws VolumeException if it cannot be one here: a NUL in it, or characters the daemon's charset cannot
+     *                         encode (Java names files in the locale's charset: in a POSIX locale only ASCII works)
+     */
+    public static Path path(String value) throws VolumeException {
+        try {
+            return Paths.get(value);
+        } catch (InvalidPathException e) {
+            String charset = System.getProperty("sun.jnu.encoding", "");
+            throw new VolumeException("\"" + value.replace("\0", "\\0") + "\" is not a valid path here (" + e.getReason()
+                    + (charset.equalsIgnoreCase("UTF-8") ? ")"
+                    : "; the daemon names files in " + charset + ", not UTF-8: start it in a UTF-8 locale, e.g. "
+                    + "LC_ALL=C.UTF-8, as its launcher docker-on-top does)"), e);
+        }
+    }
+
     private static boolean parseVolatile(String value) throws VolumeException {
         if (value == null) {
             return false;
@@ -113,7 +132,38 @@ public final class VolumeOptions {
             case "no":
                 return false;
             default:
-                throw new VolumeException("option volatile must be true, false, yes or no, not \"" + value + "\"");
+                throw new VolumeException("option volatile must be true, false, yes or no, not \"" + value + "\""
+                        + (value.isEmpty() ? " (-o volatile alone gives it no value: write -o volatile=true)" : ""));
+        }
+    }
+
+    /**
+     * Refuses a base directory that contains the state directory {@code root} or lies inside it: the volume's
+     * changes (its upper and work directories) would then be written into its own base, which an overlay's lower
+     * layer must never see change. The FUSE overlay refuses such layers at mount; the kernel overlay mounts them
+     * but shows its own changes inside itself. Compared by real path, so a symbolic link cannot hide either.
+     *
+     * @param base an existing directory (as {@link #parse} checked)
+     * @param root the real path of the state directory
+     * @throws VolumeException saying which one contains the other and what to choose instead
+     */
+    public static void requireOutside(String base, Path root) throws VolumeException {
+        Path real;
+        try {
+            real = Paths.get(base).toRealPath();
+        } catch (java.io.IOException e) {
+            throw new VolumeException("the base directory " + base + " is not accessible (" + e.getMessage()
+                    + "): check that it exists and its permissions", e);
+        }
+        if (root.startsWith(real)) {
+            throw new VolumeException("base " + base + " contains docker-on-top's state directory " + root
+                    + ", where the volume's changes are written: a volume's base must not contain its own changes. "
+                    + "Choose a base outside " + root + ", or run the daemon with --root on a directory outside "
+                    + "the base");
+        }
+        if (real.startsWith(root)) {
+            throw new VolumeException("base " + base + " lies inside docker-on-top's state directory " + root
+                    + ", which the daemon itself writes while volumes are used: choose a base outside " + root);
         }
     }
 }

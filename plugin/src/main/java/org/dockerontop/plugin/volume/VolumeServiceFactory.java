@@ -23,7 +23,7 @@ public final class VolumeServiceFactory {
             throw new VolumeException("unknown strategy \"" + defaultStrategy + "\": use auto, overlay or fuse");
         }
         OverlayVolumeService service = new OverlayVolumeService(new VolumeStore(root), defaultStrategy, strategies());
-        service.recover();
+        service.recover(ContainerEngine::isVisible);
         return service;
     }
 

@@ -149,7 +149,7 @@ public final class VolumeStore {
             Files.createDirectory(tmp.resolve(ACTIVE_MOUNTS));
             writeAtomically(tmp.resolve(METADATA), JSON.writeValueAsBytes(metadata));
             fsyncDir(tmp);
-            Syscalls.renameNoReplace(tmp, target);
+            renameIntoPlace(tmp, target);
             fsyncDir(root);
         } catch (MountException e) {
             deleteQuietly(tmp);
@@ -161,6 +161,33 @@ public final class VolumeStore {
         } catch (IOException e) {
             deleteQuietly(tmp);
             throw new VolumeException("cannot create the state of volume " + name + " in " + root + ": " + e, e);
+        }
+    }
+
+    /**
+     * Renames the new volume's tree to its name without replacing anything: renameat2(RENAME_NOREPLACE) where the
+     * file system has it. Some have not (libfuse 2 servers such as docker-on-top-fuse itself, sshfs; NFS before
+     * 2021): they answer EINVAL, and plain rename(2) is used instead, which cannot replace a volume either (a
+     * volume directory is never empty: ENOTEMPTY) and replaces at most an empty directory, which holds nothing.
+     *
+     * @throws MountException with EEXIST or ENOTEMPTY if the name is taken, or another errno
+     */
+    private static void renameIntoPlace(Path tmp, Path target) throws MountException, IOException {
+        try {
+            Syscalls.renameNoReplace(tmp, target);
+        } catch (MountException e) {
+            if (e.errno() != Syscalls.EINVAL) {
+                throw e;
+            }
+            LOG.debug("{} has no RENAME_NOREPLACE ({}); renaming with rename(2)", target.getParent(), e.getMessage());
+            if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+                throw new MountException(Syscalls.EEXIST, "cannot rename " + tmp + " to " + target);
+            }
+            try {
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+            } catch (DirectoryNotEmptyException | FileAlreadyExistsException taken) {
+                throw new MountException(Syscalls.EEXIST, "cannot rename " + tmp + " to " + target);
+            }
         }
     }
 

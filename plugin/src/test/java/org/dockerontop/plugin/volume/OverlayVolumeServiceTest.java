@@ -264,4 +264,36 @@ class OverlayVolumeServiceTest extends VolumeTestSupport {
         service.unmount("v", "A");
         assertIdle("v");
     }
+
+    @Test
+    void createRefusesABaseThatContainsOrLiesInsideTheStateDirectory() throws Exception {
+        create("v", Map.of());
+        Path link = Files.createSymbolicLink(tmp.resolve("link-to-tmp"), tmp);
+        // tmp holds the state root; a volume's upper lies inside it; the link resolves to tmp
+        for (Path bad : List.of(tmp, vol("v").resolve("upper"), root, link)) {
+            String msg = assertThrows(VolumeException.class, () -> create("w", Map.of("base", bad.toString())),
+                    bad.toString()).getMessage();
+            assertTrue(msg.contains(root.toRealPath().toString()) && msg.contains("state directory"), msg);
+            assertTrue(msg.contains("--root") || msg.contains("outside"), "says what to do: " + msg);
+        }
+        try (var s = Files.list(root)) {
+            assertEquals(List.of(vol("v")), s.toList(), "a refused create leaves nothing behind");
+        }
+        create("w", Map.of("base", base.toString())); // a sibling of the state root is fine
+    }
+
+    @Test
+    void inspectSaysWhenTheBaseDirectoryIsGoneBeforeAMountFailsOnIt() throws Exception {
+        create("v", Map.of());
+        assertNull(service.get("v").status().get("problem"), "nothing wrong yet");
+        Path moved = Files.move(base, tmp.resolve("base.moved"));
+        Object problem = service.get("v").status().get("problem");
+        assertNotNull(problem, "Status: " + service.get("v").status());
+        assertTrue(problem.toString().contains(base.toString()) && problem.toString().contains("no longer exists"),
+                problem.toString());
+        String msg = assertThrows(VolumeException.class, () -> service.mount("v", "A")).getMessage();
+        assertTrue(msg.contains("no longer exists"), msg);
+        Files.move(moved, base);
+        assertNull(service.get("v").status().get("problem"));
+    }
 }

@@ -32,6 +32,13 @@ class VolumeOptionsTest {
     }
 
     @Test
+    void aBaseThatIsNoPathHereIsRefusedWithAReasonNotAnInternalError() {
+        // a NUL cannot be in a file name; a character the daemon's charset cannot encode fails the same way
+        String msg = error(Map.of("base", tmp + "/a\u0000b"));
+        assertTrue(msg.contains("is not a valid path"), msg);
+    }
+
+    @Test
     void volatileAcceptsTrueFalseYesNoInAnyCase() throws Exception {
         String base = tmp.toString();
         for (String t : new String[]{"true", "TRUE", "Yes", "yes"}) {
@@ -41,6 +48,8 @@ class VolumeOptionsTest {
             assertFalse(VolumeOptions.parse(Map.of("base", base, "volatile", f), Instant.EPOCH).volatileVolume(), f);
         }
         assertFalse(VolumeOptions.parse(Map.of("base", base), Instant.EPOCH).volatileVolume());
+        String bare = error(Map.of("base", base, "volatile", "")); // what -o volatile (no =value) sends
+        assertTrue(bare.contains("-o volatile=true"), bare);
         String bad = error(Map.of("base", base, "volatile", "1"));
         assertTrue(bad.contains("volatile must be true, false, yes or no") && bad.contains("\"1\""), bad);
     }
