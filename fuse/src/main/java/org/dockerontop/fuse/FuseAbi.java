@@ -22,6 +22,7 @@ final class FuseAbi {
     static final int FUSE_BATCH_FORGET = 42;
     static final int FUSE_READDIRPLUS = 44;
     static final int FUSE_TMPFILE = 51;
+    static final int FUSE_RENAME2 = 45;
 
     /** struct fuse_in_header: len, opcode, unique, nodeid, uid, gid, pid, total_extlen, padding. */
     static final int IN_HEADER_LEN = 0;

@@ -7,6 +7,7 @@ import static org.dockerontop.fuse.FuseAbi.FUSE_LINK;
 import static org.dockerontop.fuse.FuseAbi.FUSE_LOOKUP;
 import static org.dockerontop.fuse.FuseAbi.FUSE_READDIRPLUS;
 import static org.dockerontop.fuse.FuseAbi.FUSE_RENAME;
+import static org.dockerontop.fuse.FuseAbi.FUSE_RENAME2;
 import static org.dockerontop.fuse.FuseAbi.FUSE_TMPFILE;
 import static org.dockerontop.fuse.FuseAbi.IN_HEADER_LEN;
 import static org.dockerontop.fuse.FuseAbi.IN_HEADER_NODEID;
@@ -344,6 +345,13 @@ final class FuseLoop {
             if (opcode == FUSE_TMPFILE
                     && !TmpfileRequest.asCreate(buf, mem, res, bufsize, FUSE.fuse_chan_fd(ch))) {
                 return true; // answered with an error
+            }
+            if (opcode == FUSE_RENAME2) {
+                if (!RenameRequest.asRename(buf, mem, res, FUSE.fuse_chan_fd(ch))) {
+                    return true; // answered with an error
+                }
+                opcode = FUSE_RENAME;
+                res -= 8;
             }
             long linkSource = opcode == FUSE_LINK ? mem.getLong(LINK_IN_OLDNODEID) : 0;
             state.requestNode = nodeid;

@@ -50,8 +50,9 @@ import org.slf4j.LoggerFactory;
  * <p>Replies to requests made up by {@link ReaddirPlus} are not written but taken by its
  * {@link ReplyCapture}.
  *
- * <p>None changes the protocol version libfuse negotiated: all are flags the kernel honours at
- * any minor version. If the channel's memory does not look like libfuse 2.9's struct, nothing is
+ * <p>The flags are ones the kernel honours at any protocol minor version. The INIT reply's minor
+ * itself is raised from libfuse's 19 to {@link #RENAME2_MINOR}, so that renameat2 with
+ * RENAME_NOREPLACE reaches us ({@link RenameRequest}) instead of failing with EINVAL in the kernel. If the channel's memory does not look like libfuse 2.9's struct, nothing is
  * installed (a different libfuse build costs speed, never correctness).
  */
 final class KernelReplyPatch {
@@ -81,9 +82,11 @@ final class KernelReplyPatch {
     private static final int OPEN_OUT_BACKING_ID = 12;
     private static final int OPEN_OUT_SIZE = 16;
     /** struct fuse_init_in after the 40-byte request header: major, minor, max_readahead, flags, flags2. */
+    private static final int INIT_IN_MINOR = IN_HEADER_SIZE + 4;
     private static final int INIT_IN_FLAGS = IN_HEADER_SIZE + 12;
     private static final int INIT_IN_FLAGS2 = IN_HEADER_SIZE + 16;
     /** struct fuse_init_out: major, minor, max_readahead, flags, max_background, congestion, max_write, time_gran, max_pages... */
+    private static final int INIT_OUT_MINOR = 4;
     private static final int INIT_OUT_FLAGS = 12;
     private static final int INIT_OUT_MAX_WRITE = 20;
     private static final int INIT_OUT_MAX_PAGES = 28;
@@ -94,6 +97,13 @@ final class KernelReplyPatch {
     private static final int FUSE_INIT_EXT = 1 << 30;
     /** FUSE_PASSTHROUGH is bit 37 of the 64-bit flags: bit 5 of flags2. */
     private static final int FUSE_PASSTHROUGH2 = 1 << 5;
+    /**
+     * The protocol minor the kernel sends RENAME2 from (renameat2 with flags; below it the kernel
+     * refuses those with EINVAL itself). libfuse 2.9 answers 19, and nothing the kernel does
+     * differently from 19 to 23 concerns requests libfuse serves: 7.20-7.23 added flags (honoured
+     * only when set), time_gran (0: unchanged) and RENAME2, which {@link RenameRequest} answers.
+     */
+    static final int RENAME2_MINOR = 23;
 
     /** The request each worker thread is answering (set by {@link FuseLoop} around every request). */
     private static final class Answering {
@@ -114,6 +124,7 @@ final class KernelReplyPatch {
     private volatile boolean kernelOffersPassthrough;
     private volatile boolean maxPagesGranted;
     private volatile int readdirplusOffered;
+    private volatile int kernelMinor;
 
     private KernelReplyPatch(int fd, java.util.function.LongConsumer lookupReplied, Passthrough passthrough) {
         this.fd = fd;
@@ -190,6 +201,7 @@ final class KernelReplyPatch {
             kernelOffersPassthrough = (flags & FUSE_INIT_EXT) != 0
                     && (request.getInt(INIT_IN_FLAGS2) & FUSE_PASSTHROUGH2) != 0;
             readdirplusOffered = flags & FUSE_READDIRPLUS_FLAGS;
+            kernelMinor = request.getInt(INIT_IN_MINOR);
         }
     }
 
@@ -224,7 +236,8 @@ final class KernelReplyPatch {
                 } else if (opcode == FUSE_OPENDIR && iov.getLong(IOVEC_SIZE + 8) >= OPEN_OUT_SIZE) {
                     Pointer open = iov.getPointer(IOVEC_SIZE);
                     open.putInt(OPEN_OUT_FLAGS, open.getInt(OPEN_OUT_FLAGS) | FOPEN_KEEP_CACHE | FOPEN_CACHE_DIR);
-                } else if (opcode == FUSE_INIT && (kernelOffersMaxPages || grantsPassthrough())) {
+                } else if (opcode == FUSE_INIT
+                        && (kernelOffersMaxPages || grantsPassthrough() || kernelMinor >= RENAME2_MINOR)) {
                     return sendInit(iov);
                 }
             }
@@ -277,6 +290,9 @@ final class KernelReplyPatch {
             out.putInt(INIT_OUT_MAX_STACK_DEPTH, passthrough.maxStackDepth());
         }
         out.putInt(INIT_OUT_FLAGS, out.getInt(INIT_OUT_FLAGS) | readdirplusOffered);
+        if (kernelMinor >= RENAME2_MINOR && out.getInt(INIT_OUT_MINOR) < RENAME2_MINOR) {
+            out.putInt(INIT_OUT_MINOR, RENAME2_MINOR);
+        }
         header.putInt(OUT_HEADER_LEN, OUT_HEADER_SIZE + INIT_OUT_SIZE);
         Pointer v = Native.allocate(2 * IOVEC_SIZE);
         v.putPointer(0, header);

@@ -235,6 +235,19 @@ class OverlaySemanticsTest {
         assertEquals(1, Native.LIBC.lgetxattr(d.toString(), "trusted.overlay.mine", v, v.length));
     }
 
+    /** The kernel overlay has RENAME_EXCHANGE; ours refuses it rather than doing a plain rename. */
+    @Test
+    void renameExchangeIsRefusedWithEinvalAndChangesNothing() throws Exception {
+        m.mount();
+        Files.writeString(m.mnt.resolve("other"), "other\n");
+        int exchange = 2;
+        assertEquals(-1, Native.LIBC.renameat2(Native.AT_FDCWD, m.mnt.resolve("file").toString(), Native.AT_FDCWD,
+                m.mnt.resolve("other").toString(), exchange));
+        assertEquals(Errno.EINVAL, Native.errno());
+        assertEquals("lower data\n", Files.readString(m.mnt.resolve("file")));
+        assertEquals("other\n", Files.readString(m.mnt.resolve("other")));
+    }
+
     @Test
     void renamingALowerDirectoryIsExdevButFilesAndUpperDirsMove() throws Exception {
         m.mount();

@@ -45,6 +45,8 @@ public interface LibC {
     int rmdir(String path);
     int mkdir(String path, int mode);
     int rename(String from, String to);
+
+    int renameat2(int oldDirfd, String from, int newDirfd, String to, int flags);
     int link(String from, String to);
     int symlink(String target, String linkpath);
     long readlink(String path, @Out byte[] buf, long size);

@@ -257,6 +257,12 @@ public final class Ops {
         return rec(String.format("mkdir %s 0%o", rel, mode), c.mkdir(path(rel), mode));
     }
 
+    /** renameat2(2) with {@code flags} (RENAME_NOREPLACE = 1, RENAME_EXCHANGE = 2). */
+    public long rename(String from, String to, int flags) {
+        return rec("renameat2 " + from + " " + to + " flags=" + flags,
+                c.renameat2(-100, path(from), -100, path(to), flags)); // AT_FDCWD
+    }
+
     public long rename(String from, String to) {
         return rec("rename " + from + " " + to, c.rename(path(from), path(to)));
     }

@@ -163,6 +163,33 @@ class ParityDirectoryTest {
         });
     }
 
+    /** renameat2 with RENAME_NOREPLACE: EEXIST for a name that exists, a plain rename otherwise. */
+    @Test
+    void renameWithoutReplacing() throws Exception {
+        int noReplace = 1;
+        Parity.check(o -> {
+            o.rename("file.txt", "renamed.txt", noReplace); // a lower file: copied up and moved
+            o.rename("ro.txt", "exec.sh", noReplace);
+            o.writeFile("new.txt", "new\n");
+            o.rename("new.txt", "owned.txt", noReplace);
+            o.rename("new.txt", "file.txt", noReplace); // over the whiteout the first rename left
+            o.rename("hard1", "dir/hard3", noReplace);
+            o.rename("dir/a.txt", "dir", noReplace);
+            o.rename("dir", "dir.moved", noReplace); // a lower directory: EXDEV
+            o.mkdir("made", 0755);
+            o.rename("made", "made2", noReplace);
+            o.rename("missing", "x", noReplace);
+            o.rename("exec.sh", "exec.sh", noReplace);
+            for (String f : new String[] {"renamed.txt", "file.txt", "ro.txt", "exec.sh", "new.txt", "owned.txt",
+                    "dir/hard3", "hard2", "made2"}) {
+                o.stat(f);
+            }
+            o.readFile("file.txt");
+            o.ls("");
+            o.ls("dir");
+        });
+    }
+
     /** Without redirect_dir a directory that exists in the lower layer cannot be renamed: EXDEV (mv then copies). */
     @Test
     void renameOfLowerDirectoryIsExdev() throws Exception {
