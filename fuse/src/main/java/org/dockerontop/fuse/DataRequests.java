@@ -1,5 +1,6 @@
 package org.dockerontop.fuse;
 
+import static org.dockerontop.fuse.FuseAbi.FUSE_LSEEK;
 import static org.dockerontop.fuse.FuseAbi.FUSE_READ;
 import static org.dockerontop.fuse.FuseAbi.FUSE_WRITE;
 import static org.dockerontop.fuse.FuseAbi.IN_HEADER_LEN;
@@ -21,7 +22,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Serves one worker's READ and WRITE requests in Java, straight from its request buffer, instead
+ * Serves one worker's READ, WRITE and LSEEK requests in Java, straight from its request buffer, instead
  * of handing them to libfuse: the data goes between that buffer and the layer file with one
  * {@code pread}/{@code pwrite}, and the reply is one {@code write} to /dev/fuse. Through libfuse the
  * same request cost a second JVM-to-C call ({@code fuse_session_process_buf}), a C-to-JVM callback,
@@ -41,12 +42,24 @@ import org.slf4j.LoggerFactory;
  * INTERRUPT first. Nothing is interrupted either way: the mount does not set {@code intr}, and a
  * pread/pwrite of a local file is not interruptible.
  *
+ * <p>LSEEK (SEEK_DATA and SEEK_HOLE; the kernel answers the other whences itself) is one that
+ * libfuse 2.9 does not know: it would answer ENOSYS, after which the kernel reports every file as
+ * data to its end, so that sparse files lose their holes when copied out of the mount (the kernel
+ * overlay asks the layer file). It is answered with lseek(2) of the handle's descriptor, which
+ * moves nothing that matters: our reads and writes are positional.
+ *
  * <p>A request not laid out as expected (a protocol older than 7.9, a read larger than the buffer)
  * is left to libfuse.
  */
 final class DataRequests {
     private static final Logger LOG = LoggerFactory.getLogger(DataRequests.class);
 
+
+    /** struct fuse_lseek_in: fh, offset, whence, padding; fuse_lseek_out: offset. */
+    private static final int LSEEK_IN_OFFSET = IN_HEADER_SIZE + 8;
+    private static final int LSEEK_IN_WHENCE = IN_HEADER_SIZE + 16;
+    private static final int LSEEK_IN_LEN = 24;
+    private static final int LSEEK_OUT_SIZE = 8;
 
     /** A WRITE's data: after the request header and the fuse_write_in. */
     private static final int WRITE_DATA = IN_HEADER_SIZE + IO_IN_LEN;
@@ -94,7 +107,42 @@ final class DataRequests {
         if (opcode == FUSE_WRITE) {
             return write(length);
         }
+        if (opcode == FUSE_LSEEK) {
+            return lseek(length);
+        }
         return false;
+    }
+
+    private boolean lseek(int length) {
+        if (length < IN_HEADER_SIZE + LSEEK_IN_LEN) {
+            return false;
+        }
+        long unique = mem.getLong(IN_HEADER_UNIQUE);
+        long fh = mem.getLong(IO_IN_FH);
+        long offset = mem.getLong(LSEEK_IN_OFFSET);
+        int whence = mem.getInt(LSEEK_IN_WHENCE);
+        long n;
+        try {
+            Handle h = fs.handles().get(fh);
+            if (h == null) {
+                n = -Errno.EBADF;
+            } else {
+                n = Native.LIBC.lseek(h.fd, offset, whence);
+                if (n < 0) {
+                    n = -Native.errno(); // ENXIO past the end, as the layer file answers
+                }
+            }
+        } catch (Throwable t) {
+            n = failure(t, "lseek", fh);
+        }
+        if (n < 0) {
+            error(unique, (int) n);
+        } else {
+            outHeader(reply, OUT_HEADER_SIZE + LSEEK_OUT_SIZE, 0, unique);
+            reply.putLong(OUT_HEADER_SIZE, n);
+            send(reply, OUT_HEADER_SIZE + LSEEK_OUT_SIZE);
+        }
+        return true;
     }
 
     private boolean read(int length) {

@@ -31,6 +31,34 @@ class ParityFileTest {
         });
     }
 
+    /** SEEK_DATA and SEEK_HOLE find a sparse file's holes, in the base and in the upper layer. */
+    @Test
+    void seekDataAndHoleFindTheHoles() throws Exception {
+        int seekData = 3, seekHole = 4;
+        Parity.check(o -> {
+            int fd = o.open("sparse", O_RDONLY);
+            for (long at : new long[] {0, 1 << 20, (1 << 20) + 4096, 7 << 20}) {
+                o.lseek(fd, at, seekData);
+                o.lseek(fd, at, seekHole);
+            }
+            o.lseek(fd, 9 << 20, seekData); // past the end: ENXIO
+            o.close(fd);
+            fd = o.open("new-sparse", O_RDWR | O_CREAT, 0644);
+            o.pwrite(fd, "tail".getBytes(StandardCharsets.UTF_8), 3 << 20);
+            o.lseek(fd, 0, seekData);
+            o.lseek(fd, 0, seekHole);
+            o.lseek(fd, 3 << 20, seekHole);
+            o.close(fd);
+            // copied up, holes kept (the kernel overlay copies data in 1 MiB chunks, we to the
+            // block: where the first hole after the data starts differs, the rest does not)
+            fd = o.open("sparse", O_RDWR);
+            o.lseek(fd, 0, seekData);
+            o.lseek(fd, 0, seekHole);
+            o.lseek(fd, 3 << 20, seekData);
+            o.close(fd);
+        });
+    }
+
     @Test
     void writeToLowerFileCopiesItUpKeepingOwnerModeAndXattrs() throws Exception {
         Parity.check(o -> {
