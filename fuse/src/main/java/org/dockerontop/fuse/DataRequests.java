@@ -1,5 +1,6 @@
 package org.dockerontop.fuse;
 
+import static org.dockerontop.fuse.FuseAbi.FUSE_COPY_FILE_RANGE;
 import static org.dockerontop.fuse.FuseAbi.FUSE_LSEEK;
 import static org.dockerontop.fuse.FuseAbi.FUSE_READ;
 import static org.dockerontop.fuse.FuseAbi.FUSE_WRITE;
@@ -22,7 +23,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Serves one worker's READ, WRITE and LSEEK requests in Java, straight from its request buffer, instead
+ * Serves one worker's READ, WRITE, LSEEK and COPY_FILE_RANGE requests in Java, straight from its request buffer, instead
  * of handing them to libfuse: the data goes between that buffer and the layer file with one
  * {@code pread}/{@code pwrite}, and the reply is one {@code write} to /dev/fuse. Through libfuse the
  * same request cost a second JVM-to-C call ({@code fuse_session_process_buf}), a C-to-JVM callback,
@@ -46,7 +47,11 @@ import org.slf4j.LoggerFactory;
  * libfuse 2.9 does not know: it would answer ENOSYS, after which the kernel reports every file as
  * data to its end, so that sparse files lose their holes when copied out of the mount (the kernel
  * overlay asks the layer file). It is answered with lseek(2) of the handle's descriptor, which
- * moves nothing that matters: our reads and writes are positional.
+ * moves nothing that matters: our reads and writes are positional. COPY_FILE_RANGE is another:
+ * without it the kernel copies through its page cache, a READ per MiB of the source and a WRITE
+ * (or a passthrough write) of the destination; with it, copy_file_range(2) between the two layer
+ * files copies in the kernel (a reflink where the upper file system has them). Where that is
+ * refused across file systems (EXDEV, EOPNOTSUPP) the kernel falls back to its own copy.
  *
  * <p>A request not laid out as expected (a protocol older than 7.9, a read larger than the buffer)
  * is left to libfuse.
@@ -61,6 +66,13 @@ final class DataRequests {
     private static final int LSEEK_IN_LEN = 24;
     private static final int LSEEK_OUT_SIZE = 8;
 
+    /** struct fuse_copy_file_range_in: fh_in, off_in, nodeid_out, fh_out, off_out, len, flags. */
+    private static final int CFR_IN_OFF_IN = IN_HEADER_SIZE + 8;
+    private static final int CFR_IN_FH_OUT = IN_HEADER_SIZE + 24;
+    private static final int CFR_IN_OFF_OUT = IN_HEADER_SIZE + 32;
+    private static final int CFR_IN_LEN = IN_HEADER_SIZE + 40;
+    private static final int CFR_IN_SIZE = 56;
+
     /** A WRITE's data: after the request header and the fuse_write_in. */
     private static final int WRITE_DATA = IN_HEADER_SIZE + IO_IN_LEN;
 
@@ -73,6 +85,8 @@ final class DataRequests {
     private final Pointer writeData;
     /** A reply header and, for a WRITE, its fuse_write_out. */
     private final Pointer reply = Native.allocate(OUT_HEADER_SIZE + WRITE_OUT_SIZE);
+    /** copy_file_range's two offsets (loff_t), in and out. */
+    private final Pointer offsets = Native.allocate(16);
     /** Large READs go by splice (null: no pipe could be had). */
     private final SplicedReads spliced;
 
@@ -110,7 +124,53 @@ final class DataRequests {
         if (opcode == FUSE_LSEEK) {
             return lseek(length);
         }
+        if (opcode == FUSE_COPY_FILE_RANGE) {
+            return copyFileRange(length);
+        }
         return false;
+    }
+
+    private boolean copyFileRange(int length) {
+        if (length < IN_HEADER_SIZE + CFR_IN_SIZE) {
+            return false;
+        }
+        long unique = mem.getLong(IN_HEADER_UNIQUE);
+        long fhIn = mem.getLong(IO_IN_FH);
+        long fhOut = mem.getLong(CFR_IN_FH_OUT);
+        offsets.putLong(0, mem.getLong(CFR_IN_OFF_IN));
+        offsets.putLong(8, mem.getLong(CFR_IN_OFF_OUT));
+        // the reply's size is 32 bits; the kernel asks for at most that anyway
+        long len = Math.min(mem.getLong(CFR_IN_LEN), 0x7fff_f000L);
+        long n;
+        try {
+            Handle in = fs.handles().get(fhIn);
+            Handle out = fs.handles().get(fhOut);
+            if (in == null || out == null || !out.upper) {
+                n = -Errno.EBADF;
+            } else if (!out.linked) {
+                n = copy(in, out, len);
+            } else {
+                fs.beginDataChange(out); // the kernel caches each name of the file apart
+                n = copy(in, out, len);
+                fs.dataChanged();
+            }
+        } catch (Throwable t) {
+            n = failure(t, "copy_file_range", fhOut);
+        }
+        if (n < 0) {
+            error(unique, (int) n);
+        } else {
+            outHeader(reply, OUT_HEADER_SIZE + WRITE_OUT_SIZE, 0, unique);
+            reply.putInt(OUT_HEADER_SIZE, (int) n); // fuse_write_out.size
+            reply.putInt(OUT_HEADER_SIZE + 4, 0);
+            send(reply, OUT_HEADER_SIZE + WRITE_OUT_SIZE);
+        }
+        return true;
+    }
+
+    private long copy(Handle in, Handle out, long len) {
+        long n = Native.LIBC.copy_file_range(in.fd, offsets, out.fd, offsets.slice(8), len, 0);
+        return n < 0 ? -Native.errno() : n;
     }
 
     private boolean lseek(int length) {

@@ -24,6 +24,7 @@ final class FuseAbi {
     static final int FUSE_TMPFILE = 51;
     static final int FUSE_RENAME2 = 45;
     static final int FUSE_LSEEK = 46;
+    static final int FUSE_COPY_FILE_RANGE = 47;
 
     /** struct fuse_in_header: len, opcode, unique, nodeid, uid, gid, pid, total_extlen, padding. */
     static final int IN_HEADER_LEN = 0;
