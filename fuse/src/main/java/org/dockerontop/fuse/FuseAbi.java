@@ -59,6 +59,19 @@ final class FuseAbi {
         reply.putLong(OUT_HEADER_UNIQUE, unique);
     }
 
+    /**
+     * Answers the request at the start of {@code request} with {@code -errno} on the device
+     * {@code fd}: for a request refused before libfuse sees it (libfuse ignores a failed write of
+     * a reply as well: the request was interrupted, or the mount is gone).
+     */
+    static void replyError(int fd, Pointer request, int errno) {
+        long unique = request.getLong(IN_HEADER_UNIQUE);
+        byte[] out = new byte[OUT_HEADER_SIZE];
+        java.nio.ByteBuffer.wrap(out).order(java.nio.ByteOrder.nativeOrder())
+                .putInt(OUT_HEADER_SIZE).putInt(-errno).putLong(unique);
+        org.dockerontop.overlay.nativeio.Native.LIBC.write(fd, out, out.length);
+    }
+
     /** struct fuse_entry_out (a LOOKUP reply, the start of a CREATE reply and of a fuse_direntplus). */
     static final int ENTRY_OUT_SIZE = 128;
 

@@ -84,6 +84,8 @@ final class FuseLoop {
     private static final LibFuse2 FUSE = load();
     /** sizeof(struct fuse_buf) on 64-bit: size, flags, mem, fd, pos. */
     private static final int FUSE_BUF_SIZE = 40;
+    /** Offsets in struct fuse_buf: the request's length, its memory. */
+    private static final int FUSE_BUF_LENGTH = 0;
     private static final int FUSE_BUF_MEM = 16;
 
     private static LibFuse2 load() {
@@ -341,17 +343,20 @@ final class FuseLoop {
             }
             int opcode = mem.getInt(IN_HEADER_OPCODE);
             long nodeid = mem.getLong(IN_HEADER_NODEID);
-            // libfuse 2.9 would answer ENOSYS, and the kernel would never ask again
-            if (opcode == FUSE_TMPFILE
-                    && !TmpfileRequest.asCreate(buf, mem, res, bufsize, FUSE.fuse_chan_fd(ch))) {
-                return true; // answered with an error
-            }
-            if (opcode == FUSE_RENAME2) {
-                if (!RenameRequest.asRename(buf, mem, res, FUSE.fuse_chan_fd(ch))) {
+            // libfuse 2.9 would answer ENOSYS, and the kernel would never ask again: rewritten
+            // into requests libfuse knows (TMPFILE keeps its opcode here, for the reply's patch)
+            if (opcode == FUSE_TMPFILE || opcode == FUSE_RENAME2) {
+                int length = opcode == FUSE_TMPFILE
+                        ? TmpfileRequest.asCreate(mem, res, bufsize, FUSE.fuse_chan_fd(ch))
+                        : RenameRequest.asRename(mem, res, FUSE.fuse_chan_fd(ch));
+                if (length < 0) {
                     return true; // answered with an error
                 }
-                opcode = FUSE_RENAME;
-                res -= 8;
+                buf.putLong(FUSE_BUF_LENGTH, length);
+                res = length;
+                if (opcode == FUSE_RENAME2) {
+                    opcode = FUSE_RENAME;
+                }
             }
             long linkSource = opcode == FUSE_LINK ? mem.getLong(LINK_IN_OLDNODEID) : 0;
             state.requestNode = nodeid;
@@ -409,7 +414,7 @@ final class FuseLoop {
 
     /** Makes {@code buf} (a struct fuse_buf) describe {@code size} bytes of memory at {@code mem}. */
     private static void memoryBuffer(Pointer buf, long size, Pointer mem) {
-        buf.putLong(0, size);
+        buf.putLong(FUSE_BUF_LENGTH, size);
         buf.putInt(8, 0); // flags: memory, not a descriptor
         buf.putPointer(FUSE_BUF_MEM, mem);
     }

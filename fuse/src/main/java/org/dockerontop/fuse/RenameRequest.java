@@ -4,11 +4,9 @@ import static org.dockerontop.fuse.FuseAbi.FUSE_RENAME;
 import static org.dockerontop.fuse.FuseAbi.IN_HEADER_LEN;
 import static org.dockerontop.fuse.FuseAbi.IN_HEADER_OPCODE;
 import static org.dockerontop.fuse.FuseAbi.IN_HEADER_SIZE;
-import static org.dockerontop.fuse.FuseAbi.IN_HEADER_UNIQUE;
 
 import jnr.ffi.Pointer;
 import org.dockerontop.overlay.nativeio.Errno;
-import org.dockerontop.overlay.nativeio.Native;
 
 /**
  * renameat2(2) with {@code RENAME_NOREPLACE} for libfuse 2.9, which knows no {@code FUSE_RENAME2}
@@ -31,28 +29,26 @@ final class RenameRequest {
     private static final int NAMES = IN_HEADER_SIZE + 16;
     /** fuse_rename_in: u64 newdir, then the two names. */
     private static final int PLAIN_NAMES = IN_HEADER_SIZE + 8;
-    /** struct fuse_buf: size first. */
-    private static final int FUSE_BUF_SIZE = 0;
 
     private RenameRequest() {
     }
 
     /**
      * Rewrites the RENAME2 request in {@code mem} ({@code size} bytes) into a RENAME if its flags
-     * are none or NOREPLACE, and sets the new size in {@code buf} (libfuse's struct fuse_buf);
-     * otherwise answers it on the device {@code fd} (EINVAL, or EIO if it is malformed).
+     * are none or NOREPLACE; otherwise answers it on the device {@code fd} (EINVAL, or EIO if it is
+     * malformed).
      *
-     * @return whether libfuse is to process the rewritten request (false: already answered)
+     * @return the rewritten request's length, for libfuse to process; -1 if already answered
      */
-    static boolean asRename(Pointer buf, Pointer mem, int size, int fd) {
+    static int asRename(Pointer mem, int size, int fd) {
         if (size < NAMES + 4) { // two names of one byte and their NULs at least
-            fail(fd, mem, Errno.EIO);
-            return false;
+            FuseAbi.replyError(fd, mem, Errno.EIO);
+            return -1;
         }
         int flags = mem.getInt(FLAGS);
         if ((flags & ~RENAME_NOREPLACE) != 0) {
-            fail(fd, mem, Errno.EINVAL);
-            return false;
+            FuseAbi.replyError(fd, mem, Errno.EINVAL);
+            return -1;
         }
         int names = size - NAMES;
         byte[] b = new byte[names];
@@ -61,16 +57,6 @@ final class RenameRequest {
         int length = PLAIN_NAMES + names;
         mem.putInt(IN_HEADER_LEN, length);
         mem.putInt(IN_HEADER_OPCODE, FUSE_RENAME);
-        buf.putLong(FUSE_BUF_SIZE, length);
-        return true;
-    }
-
-    /** Answers the request in {@code mem} with {@code -errno} on the device {@code fd}. */
-    private static void fail(int fd, Pointer mem, int errno) {
-        long unique = mem.getLong(IN_HEADER_UNIQUE);
-        byte[] out = new byte[16]; // struct fuse_out_header: len, error, unique
-        java.nio.ByteBuffer.wrap(out).order(java.nio.ByteOrder.nativeOrder())
-                .putInt(16).putInt(-errno).putLong(unique);
-        Native.LIBC.write(fd, out, out.length);
+        return length;
     }
 }

@@ -6,11 +6,9 @@ import static org.dockerontop.fuse.FuseAbi.IN_HEADER_LEN;
 import static org.dockerontop.fuse.FuseAbi.IN_HEADER_OPCODE;
 import static org.dockerontop.fuse.FuseAbi.IN_HEADER_SIZE;
 import static org.dockerontop.fuse.FuseAbi.IN_HEADER_TOTAL_EXTLEN;
-import static org.dockerontop.fuse.FuseAbi.IN_HEADER_UNIQUE;
 
 import jnr.ffi.Pointer;
 import org.dockerontop.overlay.nativeio.Errno;
-import org.dockerontop.overlay.nativeio.Native;
 
 /**
  * O_TMPFILE for libfuse 2.9, which answers the kernel's {@code FUSE_TMPFILE} request (kernel 6.1+)
@@ -29,25 +27,22 @@ import org.dockerontop.overlay.nativeio.Native;
 final class TmpfileRequest {
     /** The name follows struct fuse_create_in (flags, mode, umask, open_flags). */
     private static final int NAME = IN_HEADER_SIZE + 16;
-    /** struct fuse_buf: size first. */
-    private static final int FUSE_BUF_SIZE = 0;
 
     private TmpfileRequest() {
     }
 
     /**
      * Rewrites the TMPFILE request in {@code mem} ({@code size} bytes, in a buffer of
-     * {@code capacity}) into a CREATE of a reserved name, and sets the new size in {@code buf}
-     * (libfuse's struct fuse_buf). A request not as the kernel sends one is answered with EIO on
-     * the device {@code fd} instead.
+     * {@code capacity}) into a CREATE of a reserved name. A request not as the kernel sends one is
+     * answered with EIO on the device {@code fd} instead.
      *
-     * @return whether libfuse is to process the rewritten request (false: already answered)
+     * @return the rewritten request's length, for libfuse to process; -1 if already answered
      */
-    static boolean asCreate(Pointer buf, Pointer mem, int size, long capacity, int fd) {
+    static int asCreate(Pointer mem, int size, long capacity, int fd) {
         byte[] name = UnnamedFiles.newName();
         if (size < NAME + 1 || NAME + name.length > capacity) {
-            fail(fd, mem, Errno.EIO);
-            return false;
+            FuseAbi.replyError(fd, mem, Errno.EIO);
+            return -1;
         }
         mem.put(NAME, name, 0, name.length);
         int length = NAME + name.length;
@@ -55,16 +50,6 @@ final class TmpfileRequest {
         mem.putInt(IN_HEADER_OPCODE, FUSE_CREATE);
         // extensions (a security context...) follow the name; libfuse 2.9 negotiates none of them
         mem.putShort(IN_HEADER_TOTAL_EXTLEN, (short) 0);
-        buf.putLong(FUSE_BUF_SIZE, length);
-        return true;
-    }
-
-    /** Answers the request in {@code mem} with {@code -errno} on the device {@code fd}. */
-    private static void fail(int fd, Pointer mem, int errno) {
-        long unique = mem.getLong(IN_HEADER_UNIQUE);
-        byte[] out = new byte[16]; // struct fuse_out_header: len, error, unique
-        java.nio.ByteBuffer.wrap(out).order(java.nio.ByteOrder.nativeOrder())
-                .putInt(16).putInt(-errno).putLong(unique);
-        Native.LIBC.write(fd, out, out.length);
+        return length;
     }
 }

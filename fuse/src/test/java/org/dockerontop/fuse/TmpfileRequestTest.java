@@ -38,13 +38,12 @@ class TmpfileRequestTest {
     @Test
     void becomesACreateOfAFreshReservedNameInTheSameDirectory() {
         Pointer mem = request(Native.allocate(4096), 42);
-        Pointer buf = Native.allocate(40);
-        assertTrue(TmpfileRequest.asCreate(buf, mem, 58, 4096, -1));
+        int returned = TmpfileRequest.asCreate(mem, 58, 4096, -1);
         int length = mem.getInt(0);
         String name = mem.getString(56);
         assertEquals(35, mem.getInt(4), "opcode CREATE");
         assertEquals(56 + name.length() + 1, length);
-        assertEquals(length, buf.getLong(0), "fuse_buf.size");
+        assertEquals(length, returned, "the length libfuse is given (fuse_buf.size)");
         assertTrue(name.matches("/[0-9a-f]+"), name);
         assertEquals(42, mem.getLong(8), "the kernel's unique id, so that it takes the reply as its TMPFILE's");
         assertEquals(7, mem.getLong(16));
@@ -53,7 +52,7 @@ class TmpfileRequestTest {
         assertEquals(0100640, mem.getInt(44));
         assertEquals(0, mem.getShort(36), "no extensions");
 
-        assertTrue(TmpfileRequest.asCreate(buf, request(mem, 43), 58, 4096, -1));
+        assertTrue(TmpfileRequest.asCreate(request(mem, 43), 58, 4096, -1) > 0);
         assertNotEquals(name, mem.getString(56), "every unnamed file gets its own node in libfuse");
     }
 
@@ -63,7 +62,7 @@ class TmpfileRequestTest {
         int fd = Native.LIBC.open(out.toString(), Native.O_WRONLY | Native.O_CREAT | Native.O_CLOEXEC, 0600);
         try {
             Pointer mem = request(Native.allocate(4096), 99);
-            assertFalse(TmpfileRequest.asCreate(Native.allocate(40), mem, 50, 4096, fd));
+            assertEquals(-1, TmpfileRequest.asCreate(mem, 50, 4096, fd), "answered here");
         } finally {
             Native.LIBC.close(fd);
         }
