@@ -147,16 +147,36 @@ final class DataRequests {
             Handle out = fs.handles().get(fhOut);
             if (in == null || out == null || !out.upper) {
                 n = -Errno.EBADF;
-            } else if (!out.linked) {
-                n = copy(in, out, len);
             } else {
-                fs.beginDataChange(out); // the kernel caches each name of the file apart
-                n = copy(in, out, len);
-                fs.dataChanged();
+                n = changeData(out, () -> {
+                    long c = Native.LIBC.copy_file_range(in.fd, offsets, out.fd, offsets.slice(8), len, 0);
+                    return c < 0 ? -Native.errno() : c;
+                });
             }
         } catch (Throwable t) {
             n = failure(t, "copy_file_range", fhOut);
         }
+        answerWritten(unique, n);
+        return true;
+    }
+
+    /**
+     * Runs {@code change} of {@code h}'s data; for a file with several names, between
+     * {@link OverlayFs#beginDataChange} and {@link OverlayFs#dataChanged}, since the kernel caches
+     * each name apart.
+     */
+    private long changeData(Handle h, java.util.function.LongSupplier change) {
+        if (!h.linked) {
+            return change.getAsLong();
+        }
+        fs.beginDataChange(h);
+        long n = change.getAsLong();
+        fs.dataChanged();
+        return n;
+    }
+
+    /** Answers a WRITE-like request: {@code n} bytes written (fuse_write_out), or -errno. */
+    private void answerWritten(long unique, long n) {
         if (n < 0) {
             error(unique, (int) n);
         } else {
@@ -165,12 +185,6 @@ final class DataRequests {
             reply.putInt(OUT_HEADER_SIZE + 4, 0);
             send(reply, OUT_HEADER_SIZE + WRITE_OUT_SIZE);
         }
-        return true;
-    }
-
-    private long copy(Handle in, Handle out, long len) {
-        long n = Native.LIBC.copy_file_range(in.fd, offsets, out.fd, offsets.slice(8), len, 0);
-        return n < 0 ? -Native.errno() : n;
     }
 
     private boolean lseek(int length) {
@@ -258,24 +272,14 @@ final class DataRequests {
             if (h == null) {
                 n = -Errno.EBADF;
             } else if (!h.linked) {
-                n = OverlayIo.write(h.fd, writeData, size, offset);
+                n = OverlayIo.write(h.fd, writeData, size, offset); // no lambda on the common path
             } else {
-                // a file with several names: the kernel caches each name apart
-                fs.beginDataChange(h);
-                n = OverlayIo.write(h.fd, writeData, size, offset);
-                fs.dataChanged();
+                n = changeData(h, () -> OverlayIo.write(h.fd, writeData, size, offset));
             }
         } catch (Throwable t) {
             n = failure(t, "write", fh);
         }
-        if (n < 0) {
-            error(unique, (int) n);
-        } else {
-            outHeader(reply, OUT_HEADER_SIZE + WRITE_OUT_SIZE, 0, unique);
-            reply.putInt(OUT_HEADER_SIZE, (int) n); // fuse_write_out.size
-            reply.putInt(OUT_HEADER_SIZE + 4, 0);
-            send(reply, OUT_HEADER_SIZE + WRITE_OUT_SIZE);
-        }
+        answerWritten(unique, n);
         return true;
     }
 
