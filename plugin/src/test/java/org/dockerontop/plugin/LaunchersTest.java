@@ -29,9 +29,7 @@ class LaunchersTest {
 
     @Test
     void bothLaunchersRunTheirJvmInAUtf8LocaleWhateverTheyAreGiven() throws Exception {
-        Path fakeJava = dir.resolve("java");
-        Files.writeString(fakeJava, "#!/bin/sh\nlocale charmap\n");
-        Files.setPosixFilePermissions(fakeJava, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path fakeJava = fakeJava("locale charmap");
         Path jar = Files.writeString(dir.resolve("any.jar"), "not run");
         for (String launcher : List.of("docker-on-top", "docker-on-top-fuse")) {
             for (Map<String, String> locale : List.<Map<String, String>>of(Map.of(), Map.of("LANG", "C"),
@@ -43,13 +41,19 @@ class LaunchersTest {
 
     @Test
     void aUtf8LocaleIsKeptAsItIs() throws Exception {
-        Path fakeJava = dir.resolve("java");
-        Files.writeString(fakeJava, "#!/bin/sh\necho \"LC_ALL=$LC_ALL LANG=$LANG\"\n");
-        Files.setPosixFilePermissions(fakeJava, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path fakeJava = fakeJava("echo \"LC_ALL=$LC_ALL LANG=$LANG\"");
         Path jar = Files.writeString(dir.resolve("any.jar"), "not run");
         for (String launcher : List.of("docker-on-top", "docker-on-top-fuse")) {
             assertEquals("LC_ALL= LANG=C.UTF-8", run(launcher, fakeJava, jar, Map.of("LANG", "C.UTF-8")), launcher);
         }
+    }
+
+    /** A "java" that runs {@code command} instead of a JVM, to show what environment it was given. */
+    private Path fakeJava(String command) throws IOException {
+        Path java = dir.resolve("java");
+        Files.writeString(java, "#!/bin/sh\n" + command + "\n");
+        Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return java;
     }
 
     private String run(String launcher, Path java, Path jar, Map<String, String> locale)
