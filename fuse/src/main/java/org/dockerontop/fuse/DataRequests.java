@@ -1,6 +1,7 @@
 package org.dockerontop.fuse;
 
 import static org.dockerontop.fuse.FuseAbi.FUSE_COPY_FILE_RANGE;
+import static org.dockerontop.fuse.FuseAbi.FUSE_COPY_FILE_RANGE_64;
 import static org.dockerontop.fuse.FuseAbi.FUSE_LSEEK;
 import static org.dockerontop.fuse.FuseAbi.FUSE_READ;
 import static org.dockerontop.fuse.FuseAbi.FUSE_WRITE;
@@ -51,7 +52,8 @@ import org.slf4j.LoggerFactory;
  * without it the kernel copies through its page cache, a READ per MiB of the source and a WRITE
  * (or a passthrough write) of the destination; with it, copy_file_range(2) between the two layer
  * files copies in the kernel (a reflink where the upper file system has them). Where that is
- * refused across file systems (EXDEV, EOPNOTSUPP) the kernel falls back to its own copy.
+ * refused across file systems (EXDEV, EOPNOTSUPP) the kernel falls back to its own copy. Its
+ * 64-bit form (COPY_FILE_RANGE_64), which the kernel tries first on every mount, is served alike.
  *
  * <p>A request not laid out as expected (a protocol older than 7.9, a read larger than the buffer)
  * is left to libfuse.
@@ -124,7 +126,7 @@ final class DataRequests {
         if (opcode == FUSE_LSEEK) {
             return lseek(length);
         }
-        if (opcode == FUSE_COPY_FILE_RANGE) {
+        if (opcode == FUSE_COPY_FILE_RANGE || opcode == FUSE_COPY_FILE_RANGE_64) {
             return copyFileRange(length);
         }
         return false;
@@ -139,7 +141,9 @@ final class DataRequests {
         long fhOut = mem.getLong(CFR_IN_FH_OUT);
         offsets.putLong(0, mem.getLong(CFR_IN_OFF_IN));
         offsets.putLong(8, mem.getLong(CFR_IN_OFF_OUT));
-        // the reply's size is 32 bits; the kernel asks for at most that anyway
+        // at most what copy_file_range(2) copies in one call; that count also fits both replies
+        // alike: fuse_write_out's 32-bit size plus zero padding is, little-endian, the 64-bit
+        // request's fuse_copy_file_range_out.bytes_copied
         long len = Math.min(mem.getLong(CFR_IN_LEN), 0x7fff_f000L);
         long n;
         try {

@@ -25,6 +25,8 @@ final class FuseAbi {
     static final int FUSE_RENAME2 = 45;
     static final int FUSE_LSEEK = 46;
     static final int FUSE_COPY_FILE_RANGE = 47;
+    /** Protocol 7.45; the kernel sends it regardless of the minor we answer INIT with. */
+    static final int FUSE_COPY_FILE_RANGE_64 = 53;
 
     /** struct fuse_in_header: len, opcode, unique, nodeid, uid, gid, pid, total_extlen, padding. */
     static final int IN_HEADER_LEN = 0;

@@ -18,13 +18,15 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * copy_file_range(2) within the mount is served as one request per call, copied between the layer
  * files by the kernel, rather than by the kernel's fallback through its page cache, which sends a
- * READ of every MiB of the source to the server. Counted with the kernel's own trace of the requests.
+ * READ of every MiB of the source to the server; and in the form the kernel asks first (the 64-bit
+ * one, protocol 7.45), so that it never falls back. Counted with the kernel's own trace of the requests.
  */
 @ExtendWith(LeaveNoMounts.class)
 @Timeout(value = 180, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class CopyFileRangeRequestsTest {
     private static final int READ = 15;
     private static final int COPY_FILE_RANGE = 47;
+    private static final int COPY_FILE_RANGE_64 = 53;
 
     @Test
     void aCopyOfABaseFileWithinTheMountSendsNoRead() throws Exception {
@@ -51,7 +53,10 @@ class CopyFileRangeRequestsTest {
                 }
                 assertEquals(4 << 20, total);
                 assertEquals(-1, Files.mismatch(f.mnt().resolve("big"), f.mnt().resolve("copy")));
-                assertTrue(requests.getOrDefault(COPY_FILE_RANGE, 0) >= 1, "requests " + requests);
+                // the kernel (6.18) asks with the 64-bit request first, and falls back to the
+                // 32-bit one for the rest of the mount's life once it is refused
+                assertTrue(requests.getOrDefault(COPY_FILE_RANGE_64, 0) >= 1, "requests " + requests);
+                assertEquals(0, requests.getOrDefault(COPY_FILE_RANGE, 0), "requests " + requests);
                 assertEquals(0, requests.getOrDefault(READ, 0), "no data through the daemon: requests " + requests);
             }
         } finally {
