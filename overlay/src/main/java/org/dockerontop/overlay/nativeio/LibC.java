@@ -83,6 +83,7 @@ public interface LibC {
 
     int dup2(int oldfd, int newfd);
     int chdir(String path);
+    int fchdir(int fd);
     int getpid();
     int setsid();
     int geteuid();
