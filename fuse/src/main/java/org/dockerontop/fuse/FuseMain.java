@@ -230,18 +230,23 @@ public final class FuseMain {
         // the kernel applied the caller's umask to every mode it sends us (libfuse 2 does not ask
         // for FUSE_DONT_MASK): ours would take bits away a second time (0666 under umask 0 became 0644)
         Native.LIBC.umask(0);
-        OverlayFs fs = new OverlayFs(realPath(o.lowerDir), realPath(o.upperDir), Native.bytesToString(work.toString()), form,
-                !o.volatileMount);
-        if (daemonLog != null) {
-            // every path is absolute from here on; do not keep the starter's directory busy
-            Native.LIBC.chdir("/");
+        // the log is opened once mounted, after the working directory has become the lower layer
+        String logFile = o.logFile == null ? null : Paths.get(o.logFile).toAbsolutePath().toString();
+        LowerLayer lower;
+        try {
+            lower = LowerLayer.enter(Paths.get(o.lowerDir).toRealPath());
+        } catch (IOException | ErrnoException e) {
+            System.err.println("docker-on-top-fuse: cannot open lowerdir " + o.lowerDir + ": " + e.getMessage());
+            return 1;
         }
+        OverlayFs fs = new OverlayFs(lower, realPath(o.upperDir), Native.bytesToString(work.toString()), form,
+                !o.volatileMount);
         FuseOverlay fuse = new FuseOverlay(fs);
         if (daemonLog != null) {
             Thread t = new Thread(() -> {
                 try {
                     fuse.initialized().await();
-                    detachOutput(o.logFile, daemonLog);
+                    detachOutput(logFile, daemonLog);
                 } catch (InterruptedException ignored) {
                     Thread.currentThread().interrupt();
                 }

@@ -29,7 +29,7 @@ final class LongPaths {
         if (path.length() <= LIMIT) {
             return path;
         }
-        int dirfd = Native.AT_FDCWD; // the first piece is absolute
+        int dirfd = Native.AT_FDCWD; // the first piece is absolute, or relative to the lower layer (the working directory)
         String rest = path;
         while (rest.length() > LIMIT) {
             int cut = rest.lastIndexOf('/', LIMIT);

@@ -46,7 +46,9 @@ final class OverlayFs {
     private static final int DT_CHR = 2;
     private static final int DT_REG = 8;
 
+    /** The prefix of lower paths ({@link LowerLayer#path}: the working directory). */
     private final String lower;
+    private final String lowerName;
     private final String upper;
     private final String work;
     /**
@@ -589,14 +591,15 @@ final class OverlayFs {
         void make(String realPath);
     }
 
-    OverlayFs(String lower, String upper, String work, WhiteoutForm whiteoutForm, boolean syncs) {
+    OverlayFs(LowerLayer lower, String upper, String work, WhiteoutForm whiteoutForm, boolean syncs) {
         this.syncs = syncs;
-        this.lower = lower;
+        this.lower = lower.path;
+        this.lowerName = lower.name;
         this.upper = upper;
         this.work = work;
         this.whiteoutForm = whiteoutForm;
-        this.lowerUuid = OriginXattr.fsUuid(lower);
-        this.origins = OriginXattr.encode(lower, lowerUuid) != null;
+        this.lowerUuid = OriginXattr.fsUuid(this.lower);
+        this.origins = OriginXattr.encode(this.lower, lowerUuid) != null;
         this.workGid = probeWorkGid(work);
         this.tmpfileCopyUp = probeTmpfileLink(work);
         for (int i = 0; i < stripes.length; i++) {
@@ -609,9 +612,9 @@ final class OverlayFs {
         ColdStart.load(Listing.class);
     }
 
-    /** The lower and upper directories. */
+    /** The lower and upper directories, by name. */
     String[] layers() {
-        return new String[] {lower, upper};
+        return new String[] {lowerName, upper};
     }
 
     /**
@@ -813,7 +816,7 @@ final class OverlayFs {
 
     /**
      * Resolves an origin handle on the lower filesystem. The lower root is opened per call (a
-     * cache miss) rather than held, so that the filesystem holding it is never kept busy.
+     * cache miss).
      */
     private long originIno(byte[] v, int n, Pointer st) {
         // open_by_handle_at refuses O_PATH descriptors

@@ -15,8 +15,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * Access times of the lower layer, which the other parity checks leave out ({@link TreeSnapshot}
  * renders no atime): the kernel overlay mounts its lower layers noatime and opens their files
- * O_NOATIME, so listing, reading and copying up through it leave every lower atime as it was, and
- * the mount keeps showing those atimes. The template's atime equals the mtime, so under relatime
+ * O_NOATIME, so listing, reading (symbolic links too) and copying up through it leave every lower
+ * atime as it was, and the mount keeps showing those atimes. The template's atime equals the mtime, so under relatime
  * the first read of any lower entry would update it.
  */
 @ExtendWith(LeaveNoMounts.class)
@@ -25,10 +25,11 @@ class ParityAtimeTest {
 
     private static final List<String> LISTED = List.of("", "dir", "dir/sub", "tree", "tree/d0");
     private static final List<String> READ = List.of("file.txt", "dir/a.txt", "tree/d0/f0", "sparse");
+    private static final String SYMLINK = "link";
     /** Copied up by an append: the copy reads the lower file's data. */
     private static final String COPIED_UP = "tree/d1/f0";
     private static final List<String> WATCHED = List.of("dir", "dir/sub", "tree", "tree/d0", "tree/d1",
-            "file.txt", "dir/a.txt", "tree/d0/f0", "sparse", COPIED_UP);
+            "file.txt", "dir/a.txt", "tree/d0/f0", "sparse", SYMLINK, COPIED_UP);
 
     @Test
     void listingReadingAndCopyUpLeaveLowerAtimesAlone() throws Exception {
@@ -58,6 +59,7 @@ class ParityAtimeTest {
                 for (String p : READ) {
                     Files.readAllBytes(d.mnt().resolve(p));
                 }
+                Sys.readlink(d.mnt().resolve(SYMLINK).toString());
             }
             Files.writeString(d.mnt().resolve(COPIED_UP), "appended\n", java.nio.file.StandardOpenOption.APPEND);
             for (String p : WATCHED) {
