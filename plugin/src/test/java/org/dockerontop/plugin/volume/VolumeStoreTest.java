@@ -72,6 +72,30 @@ class VolumeStoreTest {
     }
 
     @Test
+    void metadataThatParsesButNamesNoAbsoluteBaseIsUnreadableToo() throws Exception {
+        // valid JSON is not yet a volume: a hand-edited or zeroed-out file must not become an internal error (or,
+        // for BaseDirPath "", a volume over the daemon's working directory)
+        for (String content : List.of("null", "{}", "{\"Volatile\":true}", "{\"BaseDirPath\":\"\"}",
+                "{\"BaseDirPath\":\"srv/relative\"}", "{\"BaseDirPath\":null,\"Volatile\":false}")) {
+            Path dir = tmp.resolve("root-" + Integer.toHexString(content.hashCode()));
+            VolumeStore store = new VolumeStore(dir);
+            store.create("v", new VolumeMetadata("/srv", false, null, Instant.EPOCH.toString()));
+            Files.writeString(dir.resolve("v/metadata.json"), content);
+            String msg = assertThrows(VolumeException.class, () -> store.readMetadata("v"), content).getMessage();
+            assertTrue(msg.contains("unreadable") && msg.contains("BaseDirPath"), content + ": " + msg);
+
+            OverlayVolumeService service = new OverlayVolumeService(store, "overlay", VolumeServiceFactory.strategies());
+            VolumeInfo info = service.get("v");
+            assertTrue(((String) info.status().get("problem")).contains("unreadable"), content + ": " + info);
+            assertEquals(List.of("v"), service.list().stream().map(VolumeInfo::name).toList(), content);
+            String refused = assertThrows(VolumeException.class, () -> service.mount("v", "A"), content).getMessage();
+            assertTrue(refused.contains("unreadable"), content + ": " + refused);
+            service.remove("v");
+            assertFalse(Files.exists(dir.resolve("v")), content);
+        }
+    }
+
+    @Test
     void aLockGrantedAfterTheVolumeWasRemovedAndCreatedAgainIsTheNewVolumes() throws Exception {
         VolumeStore store = new VolumeStore(tmp);
         VolumeMetadata meta = new VolumeMetadata("/srv", false, null, Instant.EPOCH.toString());
