@@ -109,7 +109,7 @@ class VolumeStoreTest {
                         throw new IllegalStateException(e);
                     }
                 });
-        Thread.sleep(300); // let it block on the old activemounts/ (if it has not yet, the test only proves less)
+        awaitBlockedFlock(tmp.resolve("v/activemounts")); // the waiter sits on the old activemounts/ now
         store.delete("v");
         store.create("v", meta); // a Create of the same name before the Mount gets its turn
         held.close();
@@ -118,5 +118,23 @@ class VolumeStoreTest {
             other.ifPresent(org.dockerontop.overlay.mount.Flock::close);
             assertTrue(other.isEmpty(), "the waiter holds the lock of the volume now called v, not of the removed one");
         }
+    }
+
+    /**
+     * Waits until some thread of this process waits for a flock on {@code dir}: the kernel lists such a waiter in
+     * /proc/locks as {@code N: -> FLOCK ADVISORY WRITE PID MAJ:MIN:INODE 0 EOF}.
+     */
+    private static void awaitBlockedFlock(Path dir) throws Exception {
+        long inode = (Long) Files.getAttribute(dir, "unix:ino");
+        String pid = " " + ProcessHandle.current().pid() + " ";
+        for (int i = 0; i < 3000; i++) {
+            for (String line : Files.readAllLines(Path.of("/proc/locks"))) {
+                if (line.contains("-> FLOCK") && line.contains(pid) && line.contains(":" + inode + " ")) {
+                    return;
+                }
+            }
+            Thread.sleep(10);
+        }
+        fail("no thread ever waited for the flock on " + dir);
     }
 }
