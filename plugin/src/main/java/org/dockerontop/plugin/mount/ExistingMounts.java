@@ -14,9 +14,11 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -49,6 +51,8 @@ public final class ExistingMounts {
     /** How long a probe may take before a mount counts as unresponsive (a stopped or hung FUSE server). */
     static final Duration PROBE_TIMEOUT = Duration.ofSeconds(5);
     private static final Logger log = LoggerFactory.getLogger(ExistingMounts.class);
+    /** Probes still running, by mounted device and path (see {@link #probe(Path, Duration)}). */
+    private static final Map<String, CompletableFuture<Integer>> PENDING = new ConcurrentHashMap<>();
 
     private ExistingMounts() {
     }
@@ -127,13 +131,32 @@ public final class ExistingMounts {
         return probe(mountpoint, PROBE_TIMEOUT);
     }
 
-    /** As {@link #probe(Path)}, giving up after {@code timeout}. */
+    /**
+     * As {@link #probe(Path)}, giving up after {@code timeout}. A probe that gave up leaves its thread blocked in
+     * statfs until the server answers or dies; while it is, later probes of the same mount wait for its answer
+     * instead of blocking one more thread each (a hung volume is probed by every Get).
+     */
     static Health probe(Path mountpoint, Duration timeout) {
         String path = mountpoint.toAbsolutePath().normalize().toString();
-        CompletableFuture<Integer> errno = new CompletableFuture<>();
-        Thread t = new Thread(() -> errno.complete(Syscalls.statfsErrno(Path.of(path))), "probe " + path);
-        t.setDaemon(true);
-        t.start();
+        // Keyed by the mounted filesystem's device: a pending statfs keeps that filesystem alive, so the number
+        // cannot pass to another mount (e.g. the one replacing a dead mount here) while the probe is pending.
+        String key = entryAt(Path.of(path)).map(m -> m.device()).orElse("") + " " + path;
+        CompletableFuture<Integer> mine = new CompletableFuture<>();
+        CompletableFuture<Integer> errno = PENDING.putIfAbsent(key, mine);
+        if (errno == null) {
+            errno = mine;
+            Thread t = new Thread(() -> {
+                try {
+                    mine.complete(Syscalls.statfsErrno(Path.of(path)));
+                } catch (RuntimeException | Error e) {
+                    mine.completeExceptionally(e);
+                } finally {
+                    PENDING.remove(key, mine);
+                }
+            }, "probe " + path);
+            t.setDaemon(true);
+            t.start();
+        }
         try {
             int err = errno.get(Math.max(1, timeout.toMillis()), TimeUnit.MILLISECONDS);
             if (err == 0) {
