@@ -56,7 +56,8 @@ public interface VolumeService {
     VolumeInfo get(String name) throws VolumeException;
 
     /**
-     * @return every volume whose state is readable (unreadable ones are logged and skipped)
+     * @return every volume, also one whose metadata is unreadable (logged; dockerd would otherwise forget it, and
+     *         then it could not be removed); a directory without metadata is no volume and is skipped
      * @throws VolumeException if the state directory cannot be listed
      */
     List<VolumeInfo> list() throws VolumeException;
