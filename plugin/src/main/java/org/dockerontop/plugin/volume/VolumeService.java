@@ -51,7 +51,9 @@ public interface VolumeService {
     Path path(String name) throws VolumeException;
 
     /**
-     * @throws VolumeException if the volume does not exist or its state is unreadable
+     * @return the volume and its Status; unreadable metadata is reported there (as {@code problem}), not thrown,
+     *         since dockerd forgets a volume whose Get fails when it starts
+     * @throws VolumeException if the volume does not exist, or its active mounts or the mount table cannot be read
      */
     VolumeInfo get(String name) throws VolumeException;
 
