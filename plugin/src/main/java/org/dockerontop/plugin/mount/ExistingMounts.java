@@ -29,15 +29,9 @@ import java.util.concurrent.TimeoutException;
  * later) and whether it still answers (a FUSE mount whose process died answers ENOTCONN and must be
  * cleaned up and replaced, never handed to a container).
  *
- * <p>Typical use at Mount / Get / start-up:
- * <pre>{@code
- * Optional<ExistingMount> m = ExistingMounts.find(mountpoint);
- * if (m.isPresent() && m.get().health() != Health.ANSWERING) {
- *     ExistingMounts.cleanUp(mountpoint);          // then mount afresh
- * } else if (m.isPresent()) {
- *     String strategy = m.get().strategy();          // "overlay" or "fuse": re-adopt
- * }
- * }</pre>
+ * <p>The volume service probes a volume's mount with {@link #probe} (through its MountState), clears one that
+ * does not answer with {@link #cleanUp} and then mounts afresh; {@link AutoStrategy} unmounts with the strategy
+ * that {@link #find} names.
  */
 public final class ExistingMounts {
     /** fstype of a kernel overlay mount in /proc/self/mountinfo. */
@@ -65,7 +59,7 @@ public final class ExistingMounts {
         DEAD,
         /** the probe did not return in time: the server is hung or stopped. */
         UNRESPONSIVE,
-        /** another error (the message of {@link ExistingMount#probeError()} says which). */
+        /** statfs failed with another error than ENOTCONN (e.g. EIO from a failing server). */
         FAILING
     }
 
@@ -75,14 +69,6 @@ public final class ExistingMounts {
      * @param strategy {@code "overlay"}, {@code "fuse"}, or {@code null} for a mount no strategy of ours makes
      */
     public record ExistingMount(Path mountpoint, String fsType, String source, String strategy) {
-        /** Probes the mount now (bounded by a timeout, so a hung server cannot hang the caller). */
-        public Health health() {
-            return probe(mountpoint);
-        }
-
-        public boolean isOurs() {
-            return strategy != null;
-        }
     }
 
     /** The mount on top of {@code mountpoint}, if any. Never touches the mountpoint itself. */
@@ -115,12 +101,6 @@ public final class ExistingMounts {
 
     public static boolean isFuseType(String fsType) {
         return FUSE_TYPES.contains(fsType);
-    }
-
-    /** @return whether a FUSE overlay is mounted at {@code mountpoint} and its server is gone (ENOTCONN) */
-    public static boolean isDeadFuseMount(Path mountpoint) {
-        Optional<ExistingMount> m = find(mountpoint);
-        return m.isPresent() && isFuseType(m.get().fsType()) && m.get().health() == Health.DEAD;
     }
 
     /**
