@@ -26,8 +26,10 @@ launcher=${2:-$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/bin/docker-on-top-
 [[ -x $launcher ]] || { say "the launcher $launcher is not an executable file"; exit 1; }
 jar=$(readlink -f "$jar")
 jsa="${jar%.jar}.jsa"
-java=${JAVA:-java}
-if [[ -n ${JAVA_HOME:-} && -x $JAVA_HOME/bin/java ]]; then java=$JAVA_HOME/bin/java; fi
+java=${JAVA:-}
+if [[ -z $java ]]; then
+    if [[ -n ${JAVA_HOME:-} && -x $JAVA_HOME/bin/java ]]; then java=$JAVA_HOME/bin/java; else java=java; fi
+fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/docker-on-top-fuse-cds.XXXXXX")
 # written beside the final name, so that the rename into place is atomic

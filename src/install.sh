@@ -92,8 +92,10 @@ if [[ -d /run/systemd/system ]]; then
     systemctl --no-pager --lines=5 status docker-on-top.service || die "the service did not start: journalctl -u docker-on-top"
 else
     say "no systemd here: starting the daemon in the background (log: $LOG)"
-    if [[ -f $PIDFILE ]] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; then
-        old=$(cat "$PIDFILE")
+    # only a docker-on-top daemon: a pid file that outlived its daemon may name a reused pid
+    old=$(cat "$PIDFILE" 2>/dev/null || true)
+    if [[ $old =~ ^[0-9]+$ ]] && tr '\0' ' ' 2>/dev/null <"/proc/$old/cmdline" \
+            | grep -q -e 'docker-on-top\.jar' -e "$PREFIX/bin/docker-on-top "; then
         say "stopping the daemon started earlier (pid $old)"
         kill -TERM "$old"
         for _ in $(seq 1 300); do kill -0 "$old" 2>/dev/null || break; sleep 0.1; done

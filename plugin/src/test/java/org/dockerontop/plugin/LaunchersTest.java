@@ -48,6 +48,20 @@ class LaunchersTest {
         }
     }
 
+    @Test
+    void javaOverridesJavaHomeInBothLaunchers() throws Exception {
+        // a shell with JAVA_HOME exported (as many have) must not silently win over an explicit JAVA=
+        Path fakeJava = fakeJava("echo from-JAVA");
+        Path home = dir.resolve("home");
+        Files.createDirectories(home.resolve("bin"));
+        Files.writeString(home.resolve("bin/java"), "#!/bin/sh\necho from-JAVA_HOME\n");
+        Files.setPosixFilePermissions(home.resolve("bin/java"), PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path jar = Files.writeString(dir.resolve("any.jar"), "not run");
+        for (String launcher : List.of("docker-on-top", "docker-on-top-fuse")) {
+            assertEquals("from-JAVA", run(launcher, fakeJava, jar, Map.of("JAVA_HOME", home.toString())), launcher);
+        }
+    }
+
     /** A "java" that runs {@code command} instead of a JVM, to show what environment it was given. */
     private Path fakeJava(String command) throws IOException {
         Path java = dir.resolve("java");

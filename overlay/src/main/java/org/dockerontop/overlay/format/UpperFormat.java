@@ -61,10 +61,21 @@ public final class UpperFormat {
         return n == 1 && v[0] == 'x';
     }
 
+    /**
+     * Marks the directory at {@code dirPath} opaque ({@code trusted.overlay.opaque=y}): nothing below it in lower
+     * layers shows through.
+     *
+     * @throws ErrnoException from lsetxattr, e.g. EPERM without CAP_SYS_ADMIN or EOPNOTSUPP on a filesystem
+     *                        without trusted xattrs
+     */
     public static void setOpaque(String dirPath) {
         Native.check(C.lsetxattr(dirPath, OverlayXattrs.OPAQUE, Y, 1, 0), "setxattr opaque", dirPath);
     }
 
+    /**
+     * Whether the entry at {@code path} (not followed if a symbolic link) has xattr {@code name}. Never throws: any
+     * error (the entry gone, xattrs unsupported) reads as "no".
+     */
     public static boolean hasXattr(String path, String name) {
         return C.lgetxattr(path, name, (Pointer) null, 0) >= 0;
     }

@@ -1,6 +1,8 @@
 package org.dockerontop.plugin.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
@@ -211,9 +213,13 @@ final class VolumeDriverHandler implements HttpHandler {
     private static <T> T decode(byte[] body, Class<T> type, String endpoint) throws ProtocolException {
         T request = null;
         try {
-            if (body.length > 0) {
+            if (!new String(body, StandardCharsets.UTF_8).isBlank()) {
                 request = JSON.readValue(body, type);
             }
+        } catch (MismatchedInputException e) {
+            // valid JSON of the wrong shape: Jackson's own message names the daemon's classes, not the field
+            throw new ProtocolException(400, "the " + endpoint + " request has a value of the wrong type"
+                    + fieldPath(e) + ": expected " + (e.getTargetType() == String.class ? "a string" : "a JSON object"));
         } catch (JsonProcessingException e) {
             throw new ProtocolException(400, "malformed JSON in the " + endpoint + " request: " + e.getOriginalMessage());
         } catch (IOException e) {
@@ -223,6 +229,16 @@ final class VolumeDriverHandler implements HttpHandler {
             throw new ProtocolException(400, "the " + endpoint + " request has no body: a JSON object is expected");
         }
         return request;
+    }
+
+    /** " at Opts.base" for the field a mismatch is in, "" for the request itself. */
+    private static String fieldPath(MismatchedInputException e) {
+        StringBuilder path = new StringBuilder();
+        for (JsonMappingException.Reference r : e.getPath()) {
+            path.append(path.length() == 0 ? "" : ".")
+                    .append(r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]");
+        }
+        return path.length() == 0 ? "" : " at " + path;
     }
 
     private static String requireName(String name) throws ProtocolException {

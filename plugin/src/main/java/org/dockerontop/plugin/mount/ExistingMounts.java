@@ -14,9 +14,11 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -27,15 +29,9 @@ import java.util.concurrent.TimeoutException;
  * later) and whether it still answers (a FUSE mount whose process died answers ENOTCONN and must be
  * cleaned up and replaced, never handed to a container).
  *
- * <p>Typical use at Mount / Get / start-up:
- * <pre>{@code
- * Optional<ExistingMount> m = ExistingMounts.find(mountpoint);
- * if (m.isPresent() && m.get().health() != Health.ANSWERING) {
- *     ExistingMounts.cleanUp(mountpoint);          // then mount afresh
- * } else if (m.isPresent()) {
- *     String strategy = m.get().strategy();          // "overlay" or "fuse": re-adopt
- * }
- * }</pre>
+ * <p>The volume service probes a volume's mount with {@link #probe} (through its MountState), clears one that
+ * does not answer with {@link #cleanUp} and then mounts afresh; {@link AutoStrategy} unmounts with the strategy
+ * that {@link #find} names.
  */
 public final class ExistingMounts {
     /** fstype of a kernel overlay mount in /proc/self/mountinfo. */
@@ -49,6 +45,8 @@ public final class ExistingMounts {
     /** How long a probe may take before a mount counts as unresponsive (a stopped or hung FUSE server). */
     static final Duration PROBE_TIMEOUT = Duration.ofSeconds(5);
     private static final Logger log = LoggerFactory.getLogger(ExistingMounts.class);
+    /** Probes still running, by mounted device and path (see {@link #probe(Path, Duration)}). */
+    private static final Map<String, CompletableFuture<Integer>> PENDING = new ConcurrentHashMap<>();
 
     private ExistingMounts() {
     }
@@ -61,7 +59,7 @@ public final class ExistingMounts {
         DEAD,
         /** the probe did not return in time: the server is hung or stopped. */
         UNRESPONSIVE,
-        /** another error (the message of {@link ExistingMount#probeError()} says which). */
+        /** statfs failed with another error than ENOTCONN (e.g. EIO from a failing server). */
         FAILING
     }
 
@@ -71,14 +69,6 @@ public final class ExistingMounts {
      * @param strategy {@code "overlay"}, {@code "fuse"}, or {@code null} for a mount no strategy of ours makes
      */
     public record ExistingMount(Path mountpoint, String fsType, String source, String strategy) {
-        /** Probes the mount now (bounded by a timeout, so a hung server cannot hang the caller). */
-        public Health health() {
-            return probe(mountpoint);
-        }
-
-        public boolean isOurs() {
-            return strategy != null;
-        }
     }
 
     /** The mount on top of {@code mountpoint}, if any. Never touches the mountpoint itself. */
@@ -113,12 +103,6 @@ public final class ExistingMounts {
         return FUSE_TYPES.contains(fsType);
     }
 
-    /** @return whether a FUSE overlay is mounted at {@code mountpoint} and its server is gone (ENOTCONN) */
-    public static boolean isDeadFuseMount(Path mountpoint) {
-        Optional<ExistingMount> m = find(mountpoint);
-        return m.isPresent() && isFuseType(m.get().fsType()) && m.get().health() == Health.DEAD;
-    }
-
     /**
      * Probes {@code mountpoint} with statfs(2), in a helper thread so that a hung FUSE server makes the
      * probe {@link Health#UNRESPONSIVE} instead of blocking the caller.
@@ -127,13 +111,32 @@ public final class ExistingMounts {
         return probe(mountpoint, PROBE_TIMEOUT);
     }
 
-    /** As {@link #probe(Path)}, giving up after {@code timeout}. */
+    /**
+     * As {@link #probe(Path)}, giving up after {@code timeout}. A probe that gave up leaves its thread blocked in
+     * statfs until the server answers or dies; while it is, later probes of the same mount wait for its answer
+     * instead of blocking one more thread each (a hung volume is probed by every Get).
+     */
     static Health probe(Path mountpoint, Duration timeout) {
         String path = mountpoint.toAbsolutePath().normalize().toString();
-        CompletableFuture<Integer> errno = new CompletableFuture<>();
-        Thread t = new Thread(() -> errno.complete(Syscalls.statfsErrno(Path.of(path))), "probe " + path);
-        t.setDaemon(true);
-        t.start();
+        // Keyed by the mounted filesystem's device: a pending statfs keeps that filesystem alive, so the number
+        // cannot pass to another mount (e.g. the one replacing a dead mount here) while the probe is pending.
+        String key = entryAt(Path.of(path)).map(m -> m.device()).orElse("") + " " + path;
+        CompletableFuture<Integer> mine = new CompletableFuture<>();
+        CompletableFuture<Integer> errno = PENDING.putIfAbsent(key, mine);
+        if (errno == null) {
+            errno = mine;
+            Thread t = new Thread(() -> {
+                try {
+                    mine.complete(Syscalls.statfsErrno(Path.of(path)));
+                } catch (RuntimeException | Error e) {
+                    mine.completeExceptionally(e);
+                } finally {
+                    PENDING.remove(key, mine);
+                }
+            }, "probe " + path);
+            t.setDaemon(true);
+            t.start();
+        }
         try {
             int err = errno.get(Math.max(1, timeout.toMillis()), TimeUnit.MILLISECONDS);
             if (err == 0) {

@@ -35,7 +35,9 @@ import java.util.concurrent.Executors;
  *   <li>last Unmount: delete the count, <i>then</i> unmount (rewriting the count if the unmount fails),
  *       then remove mountpoint/ and workdir/. A crash in between leaves "mounted, not counted" or
  *       "not mounted, not counted" plus empty directories, both harmless (the next Mount of a volatile volume
- *       unmounts the uncounted mount first, so that it still discards).</li>
+ *       unmounts the uncounted mount first, so that it still discards). A mount something else still holds (a
+ *       copy in another mount namespace, a bind mount) is not unmounted: it is left uncounted for the next Mount
+ *       to adopt.</li>
  *   <li>counts change by atomic file replacement, so they are never torn.</li>
  *   <li>a volatile upper is emptied at the first Mount by moving it aside; it is deleted (in the background)
  *       only after the mount succeeded and was counted, and put back if the Mount failed or the plugin died
@@ -301,8 +303,8 @@ public final class OverlayVolumeService implements VolumeService {
             forgetUse(name, id);
             if (state.dead()) {
                 Mountpoints.clearDeadMount(name, mp, state);
-            } else if (state.mounted() && heldElsewhereWhileVolatile(name, state)) {
-                return; // left for the next Mount, which adopts it while it is held, and discards once it is not
+            } else if (state.mounted() && heldElsewhere(name, state)) {
+                return; // left for the next Mount, which adopts it (and for a volatile volume discards once not held)
             } else if (state.mounted()) {
                 try {
                     strategyToUnmount(name, state.entry()).unmount(mp);
@@ -337,27 +339,20 @@ public final class OverlayVolumeService implements VolumeService {
     }
 
     /**
-     * Whether the last user of a volatile volume leaves a mount that something else still holds (see
-     * {@link org.dockerontop.overlay.mount.MountHolders}): unmounting it here would not end that copy, and the next Mount would then discard its
-     * changes under whoever uses it. Such a mount is left mounted and uncounted instead.
+     * Whether the last user of a volume leaves a mount that something else still holds (see
+     * {@link org.dockerontop.overlay.mount.MountHolders}). Unmounting it here would not end that copy: its overlay
+     * would live on over a workdir this Unmount then deletes (its copy-ups fail), the next Mount would put a second
+     * overlay over the same upper, a FUSE server would be stopped under its holder, and for a volatile volume the
+     * next Mount would discard the changes under whoever uses it. Such a mount is left mounted and uncounted
+     * instead; the next Mount adopts it.
      */
-    private boolean heldElsewhereWhileVolatile(String name, MountState state) {
-        try {
-            if (!store.readMetadata(name).volatileVolume()) {
-                return false;
-            }
-        } catch (VolumeException e) {
-            LOG.warn("Volume {}: cannot read its metadata ({}); unmounting it as a non-volatile volume", name,
-                    e.getMessage());
-            return false;
-        }
+    private boolean heldElsewhere(String name, MountState state) {
         List<String> holders = holdersElsewhere(state);
         if (holders.isEmpty()) {
             return false;
         }
-        LOG.warn("Volume {} is volatile and no container uses it any more, but its mount is still held by {}: left "
-                + "mounted, so that its changes are discarded only once nothing holds it", name,
-                String.join(", ", holders));
+        LOG.warn("Volume {}: no container uses it any more, but its mount is still held by {}: left mounted (the next "
+                + "Mount adopts it)", name, String.join(", ", holders));
         return true;
     }
 

@@ -90,6 +90,17 @@ public final class VolumeOptions {
         if (!Files.isReadable(basePath) || !Files.isExecutable(basePath)) {
             throw new VolumeException("the base directory " + base + " is not accessible: check its permissions");
         }
+        String stored = basePath.normalize().toString();
+        if (hasDotDot(basePath)) {
+            // normalize() drops "dir/.." without looking: through a symbolic link that is another directory
+            // than the kernel (and the checks above) resolve, so such a path is stored as the kernel resolves it
+            try {
+                stored = basePath.toRealPath().toString();
+            } catch (java.io.IOException e) {
+                throw new VolumeException("the base directory " + base + " is not accessible (" + e.getMessage()
+                        + "): check that it exists and its permissions", e);
+            }
+        }
         boolean vol = parseVolatile(opts.get("volatile"));
         String strategy = opts.get("strategy");
         if (strategy != null) {
@@ -99,7 +110,16 @@ public final class VolumeOptions {
                         + opts.get("strategy") + "\"");
             }
         }
-        return new VolumeMetadata(basePath.normalize().toString(), vol, strategy, now.toString());
+        return new VolumeMetadata(stored, vol, strategy, now.toString());
+    }
+
+    private static boolean hasDotDot(Path path) {
+        for (Path name : path) {
+            if (name.toString().equals("..")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

@@ -51,12 +51,15 @@ public interface VolumeService {
     Path path(String name) throws VolumeException;
 
     /**
-     * @throws VolumeException if the volume does not exist or its state is unreadable
+     * @return the volume and its Status; unreadable metadata is reported there (as {@code problem}), not thrown,
+     *         since dockerd forgets a volume whose Get fails when it starts
+     * @throws VolumeException if the volume does not exist, or its active mounts or the mount table cannot be read
      */
     VolumeInfo get(String name) throws VolumeException;
 
     /**
-     * @return every volume whose state is readable (unreadable ones are logged and skipped)
+     * @return every volume, also one whose metadata is unreadable (logged; dockerd would otherwise forget it, and
+     *         then it could not be removed); a directory without metadata is no volume and is skipped
      * @throws VolumeException if the state directory cannot be listed
      */
     List<VolumeInfo> list() throws VolumeException;

@@ -236,19 +236,32 @@ public final class VolumeStore {
     }
 
     /**
-     * @throws VolumeException "no such volume" if it does not exist, or if metadata.json is unreadable
+     * @return the metadata, whose {@link VolumeMetadata#baseDirPath()} is an absolute path
+     * @throws VolumeException "no such volume" if it does not exist, or if metadata.json is unreadable: not JSON,
+     *                         or JSON without an absolute BaseDirPath (callers rely on having a base to show)
      */
     public VolumeMetadata readMetadata(String name) throws VolumeException {
         Path file = volumeDir(name).resolve(METADATA);
+        String problem;
+        IOException cause = null;
         try {
-            return JSON.readValue(Files.readAllBytes(file), VolumeMetadata.class);
+            VolumeMetadata meta = JSON.readValue(Files.readAllBytes(file), VolumeMetadata.class);
+            // JSON "null" reads as null, and a missing field as null: both would fail later as internal errors
+            String base = meta == null ? null : meta.baseDirPath();
+            if (base != null && base.startsWith("/")) {
+                return meta;
+            }
+            problem = base == null || base.isEmpty() ? "it names no BaseDirPath"
+                    : "its BaseDirPath \"" + base + "\" is not an absolute path";
         } catch (NoSuchFileException e) {
             throw noSuchVolume(name);
         } catch (IOException e) {
-            throw new VolumeException("the state of volume " + name + " is unreadable (" + file + ": "
-                    + e.getMessage() + "); write it again as {\"BaseDirPath\": \"/base/dir\", \"Volatile\": false}, or "
-                    + "remove the volume with docker volume rm " + name, e);
+            problem = e.getMessage();
+            cause = e;
         }
+        throw new VolumeException("the state of volume " + name + " is unreadable (" + file + ": " + problem
+                + "); write it again as {\"BaseDirPath\": \"/base/dir\", \"Volatile\": false}, or "
+                + "remove the volume with docker volume rm " + name, cause);
     }
 
     static VolumeException noSuchVolume(String name) {

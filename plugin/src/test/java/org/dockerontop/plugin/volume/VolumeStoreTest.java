@@ -72,6 +72,30 @@ class VolumeStoreTest {
     }
 
     @Test
+    void metadataThatParsesButNamesNoAbsoluteBaseIsUnreadableToo() throws Exception {
+        // valid JSON is not yet a volume: a hand-edited or zeroed-out file must not become an internal error (or,
+        // for BaseDirPath "", a volume over the daemon's working directory)
+        for (String content : List.of("null", "{}", "{\"Volatile\":true}", "{\"BaseDirPath\":\"\"}",
+                "{\"BaseDirPath\":\"srv/relative\"}", "{\"BaseDirPath\":null,\"Volatile\":false}")) {
+            Path dir = tmp.resolve("root-" + Integer.toHexString(content.hashCode()));
+            VolumeStore store = new VolumeStore(dir);
+            store.create("v", new VolumeMetadata("/srv", false, null, Instant.EPOCH.toString()));
+            Files.writeString(dir.resolve("v/metadata.json"), content);
+            String msg = assertThrows(VolumeException.class, () -> store.readMetadata("v"), content).getMessage();
+            assertTrue(msg.contains("unreadable") && msg.contains("BaseDirPath"), content + ": " + msg);
+
+            OverlayVolumeService service = new OverlayVolumeService(store, "overlay", VolumeServiceFactory.strategies());
+            VolumeInfo info = service.get("v");
+            assertTrue(((String) info.status().get("problem")).contains("unreadable"), content + ": " + info);
+            assertEquals(List.of("v"), service.list().stream().map(VolumeInfo::name).toList(), content);
+            String refused = assertThrows(VolumeException.class, () -> service.mount("v", "A"), content).getMessage();
+            assertTrue(refused.contains("unreadable"), content + ": " + refused);
+            service.remove("v");
+            assertFalse(Files.exists(dir.resolve("v")), content);
+        }
+    }
+
+    @Test
     void aLockGrantedAfterTheVolumeWasRemovedAndCreatedAgainIsTheNewVolumes() throws Exception {
         VolumeStore store = new VolumeStore(tmp);
         VolumeMetadata meta = new VolumeMetadata("/srv", false, null, Instant.EPOCH.toString());
@@ -85,7 +109,7 @@ class VolumeStoreTest {
                         throw new IllegalStateException(e);
                     }
                 });
-        Thread.sleep(300); // let it block on the old activemounts/ (if it has not yet, the test only proves less)
+        awaitBlockedFlock(tmp.resolve("v/activemounts")); // the waiter sits on the old activemounts/ now
         store.delete("v");
         store.create("v", meta); // a Create of the same name before the Mount gets its turn
         held.close();
@@ -94,5 +118,23 @@ class VolumeStoreTest {
             other.ifPresent(org.dockerontop.overlay.mount.Flock::close);
             assertTrue(other.isEmpty(), "the waiter holds the lock of the volume now called v, not of the removed one");
         }
+    }
+
+    /**
+     * Waits until some thread of this process waits for a flock on {@code dir}: the kernel lists such a waiter in
+     * /proc/locks as {@code N: -> FLOCK ADVISORY WRITE PID MAJ:MIN:INODE 0 EOF}.
+     */
+    private static void awaitBlockedFlock(Path dir) throws Exception {
+        long inode = (Long) Files.getAttribute(dir, "unix:ino");
+        String pid = " " + ProcessHandle.current().pid() + " ";
+        for (int i = 0; i < 3000; i++) {
+            for (String line : Files.readAllLines(Path.of("/proc/locks"))) {
+                if (line.contains("-> FLOCK") && line.contains(pid) && line.contains(":" + inode + " ")) {
+                    return;
+                }
+            }
+            Thread.sleep(10);
+        }
+        fail("no thread ever waited for the flock on " + dir);
     }
 }
