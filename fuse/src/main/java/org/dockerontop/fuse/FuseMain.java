@@ -287,8 +287,9 @@ public final class FuseMain {
         sb.append(",big_writes,max_write=131072,max_read=1048576");
         // O_TRUNC reaches open, so truncating a lower file does not copy its data up first
         sb.append(",atomic_o_trunc");
-        // like a kernel overlay mount: device nodes and set-id files work unless asked otherwise
-        sb.append(",dev,suid");
+        // like a kernel overlay mount: device nodes and set-id files work unless asked otherwise,
+        // and a mount point that is not empty is mounted over (libfuse 2 alone refuses it)
+        sb.append(",dev,suid,nonempty");
         for (String flag : o.mountFlags) {
             sb.append(',').append(flag);
         }

@@ -66,6 +66,21 @@ class FuseMainTest {
         }
     }
 
+    /** As the kernel overlay and fuse-overlayfs (libfuse 3) do; libfuse 2 refuses unless told. */
+    @Test
+    void mountsOverANonEmptyMountPoint() throws Exception {
+        try (OverlayMount m = new OverlayMount(tmp)) {
+            Files.writeString(m.lower.resolve("f"), "x");
+            Files.writeString(m.mnt.resolve("hidden"), "under the mount");
+            m.mount();
+            assertTrue(m.isMounted());
+            assertEquals("x", Files.readString(m.mnt.resolve("f")));
+            assertFalse(Files.exists(m.mnt.resolve("hidden")));
+            m.unmount();
+            assertEquals("under the mount", Files.readString(m.mnt.resolve("hidden")));
+        }
+    }
+
     @Test
     void mountHelperFormWithGenericOptions() throws Exception {
         try (OverlayMount m = new OverlayMount(tmp)) {

@@ -81,6 +81,6 @@ class MountOptionsTest {
         assertTrue(s.contains("allow_other,default_permissions"), s);
         assertTrue(s.contains("big_writes,max_write=131072"), s);
         assertTrue(s.contains("kernel_cache"), s);
-        assertTrue(s.endsWith("dev,suid,nodev"), s);
+        assertTrue(s.endsWith("dev,suid,nonempty,nodev"), s);
     }
 }
