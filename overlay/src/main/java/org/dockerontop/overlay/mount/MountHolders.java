@@ -21,9 +21,9 @@ import java.util.Set;
  * ({@code major:minor} in mountinfo), which every mount of it shows in every namespace.
  *
  * <p>Not holders: the copies that unmounting ours removes too. A mount made under a shared parent is copied into
- * the parent's peers and slaves (systemd gives many services a slave namespace of the host's), at the same path,
- * in the same peer group ({@code shared:N}) or as its slave ({@code master:N}); the unmount propagates to them, and
- * fails with EBUSY if one of them is in use.
+ * the parent's peers and slaves (systemd gives many services a slave namespace of the host's), at the same path or
+ * under a bind of the host's root elsewhere, in the same peer group ({@code shared:N}) or as its slave
+ * ({@code master:N}); the unmount propagates to them, and fails with EBUSY if one of them is in use.
  */
 public final class MountHolders {
     private static final Path PROC = Paths.get("/proc");
@@ -76,10 +76,15 @@ public final class MountHolders {
         return holders;
     }
 
-    /** Whether unmounting {@code ours} propagates to {@code copy}, a mount of the same filesystem elsewhere. */
+    /**
+     * Whether unmounting {@code ours} propagates to {@code copy}, a mount of the same filesystem in another namespace:
+     * a peer or slave of ours at our path, or at our path under the host's root bound elsewhere (a container given
+     * {@code -v /:/host:rslave}, as node-exporter is, has its copy at {@code /host} + our path). A copy at any other
+     * path counts as a holder: a bind mount of ours made in a slave namespace is a slave of our group too.
+     */
     private static boolean removedWith(MountEntry ours, MountEntry copy) {
         String group = ours.peerGroup();
-        return group != null && copy.mountpoint().equals(ours.mountpoint())
-                && (group.equals(copy.peerGroup()) || group.equals(copy.masterGroup()));
+        return group != null && (group.equals(copy.peerGroup()) || group.equals(copy.masterGroup()))
+                && copy.mountpoint().toString().endsWith(ours.mountpoint().toString());
     }
 }

@@ -84,6 +84,41 @@ class MountHoldersTest {
                 "the unmount propagated to the slave copy");
     }
 
+    /**
+     * A container given the host's root with rslave propagation (node-exporter's {@code -v /:/host:ro,rslave}):
+     * its copy of the mount sits at {@code /host} + our mountpoint, a slave of our peer group, and goes with ours.
+     */
+    @Test
+    void aSlaveCopyUnderTheHostRootBoundElsewhereDoesNotHoldIt() throws Exception {
+        MountEntry m = overlayUnderASharedParent();
+        Path view = Files.createTempDirectory("dot-holders-view");
+        try {
+            Path ready = tmp.resolve("ready-view");
+            Process p = new ProcessBuilder("unshare", "-m", "--propagation", "slave", "sh", "-c",
+                    "mount --rbind / " + view + " && mount --make-rslave " + view + " && touch " + ready
+                            + " && exec sleep 60").start();
+            holders.add(p);
+            for (int i = 0; i < 500 && !Files.exists(ready); i++) {
+                Thread.sleep(10);
+            }
+            assertTrue(Files.exists(ready), "the namespace holder did not start");
+            String theirs = Files.readString(Path.of("/proc/" + p.pid() + "/mountinfo"));
+            assertTrue(MountTable.parse(theirs).entries().stream()
+                    .anyMatch(e -> e.mountpoint().equals(Path.of(view + m.mountpoint().toString()))),
+                    "the copy under the bound root: " + theirs);
+            assertEquals(List.of(), MountHolders.others(m));
+            KernelOverlayMount.unmount(m.mountpoint());
+            theirs = Files.readString(Path.of("/proc/" + p.pid() + "/mountinfo"));
+            assertFalse(MountTable.parse(theirs).entries().stream().anyMatch(e -> e.device().equals(m.device())),
+                    "the unmount propagated to both copies");
+        } finally {
+            for (Process p : holders) {
+                p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+            Files.deleteIfExists(view);
+        }
+    }
+
     @Test
     void aBindMountHoldsIt() throws Exception {
         MountEntry m = overlayUnderASharedParent();
