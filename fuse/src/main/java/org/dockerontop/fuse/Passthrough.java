@@ -22,10 +22,12 @@ import org.slf4j.LoggerFactory;
  * either cached or passthrough, never both at once (a mix fails the open with EIO), and all
  * passthrough opens of one inode share one backing file while any is open. So the decision is per
  * kernel node: while it has cached opens, new ones are cached; while it has passthrough opens, new
- * ones reuse that backing if they are of the same real file, and otherwise are served as direct I/O
- * (outside both modes). Our counts move before the kernel's on open (decided before the reply is
- * written) and after them on release (the kernel leaves an inode's mode before it sends RELEASE),
- * so they are never below the kernel's and a decision never contradicts the kernel's state.
+ * ones reuse that backing if they are of the same real file. Another real file cannot be opened on
+ * that node at all: the kernel fails every open of an inode with a backing file that is not passed
+ * through to that file, FOPEN_DIRECT_IO included (EIO; seen on 6.18, findings section 23), so such
+ * an open fails and is logged. Our counts move before the kernel's on open (decided before the
+ * reply is written) and after them on release (the kernel leaves an inode's mode before it sends
+ * RELEASE), so they are never below the kernel's and a decision never contradicts the kernel's state.
  *
  * <p>Which files: those of the upper layer. A lower file stays with the daemon on a writable mount:
  * while a node has passthrough opens the kernel accepts only passthrough opens of it, with the same
