@@ -126,13 +126,18 @@ public final class ExistingMounts {
         if (errno == null) {
             errno = mine;
             Thread t = new Thread(() -> {
+                // out of PENDING before it completes: a probe that finds a completed answer there would
+                // take it for the present one (a mount seen answering, then killed, still "answering")
+                int answer;
                 try {
-                    mine.complete(Syscalls.statfsErrno(Path.of(path)));
+                    answer = Syscalls.statfsErrno(Path.of(path));
                 } catch (RuntimeException | Error e) {
-                    mine.completeExceptionally(e);
-                } finally {
                     PENDING.remove(key, mine);
+                    mine.completeExceptionally(e);
+                    return;
                 }
+                PENDING.remove(key, mine);
+                mine.complete(answer);
             }, "probe " + path);
             t.setDaemon(true);
             t.start();
