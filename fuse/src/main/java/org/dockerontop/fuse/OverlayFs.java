@@ -42,9 +42,6 @@ final class OverlayFs {
     /** File names are held as byte strings: one char per byte (see LibC). */
     private static final java.nio.charset.Charset BYTES = java.nio.charset.StandardCharsets.ISO_8859_1;
     private static final int NOFOLLOW = Native.AT_SYMLINK_NOFOLLOW;
-    private static final int DT_DIR = 4;
-    private static final int DT_CHR = 2;
-    private static final int DT_REG = 8;
 
     /** The prefix of lower paths ({@link LowerLayer#path}: the working directory). */
     private final String lower;
@@ -124,7 +121,7 @@ final class OverlayFs {
         final Pointer times = Native.allocate(32);
         final Pointer off = Native.allocate(16);
         final Pointer originSt = Native.allocate(Stat.SIZE);
-        /** getdents64 buffer of {@link #list}, made on first use. */
+        /** getdents64 buffer of a {@link Listing}, made on first use. */
         private Pointer dirents;
 
         /** The entries {@link #dirents} holds, copied to the heap to be parsed there. */
@@ -132,8 +129,8 @@ final class OverlayFs {
 
         Pointer dirents() {
             if (dirents == null) {
-                dirents = Native.allocate(DIRENTS_SIZE);
-                direntBytes = new byte[DIRENTS_SIZE];
+                dirents = Native.allocate(Listing.DIRENTS_SIZE);
+                direntBytes = new byte[Listing.DIRENTS_SIZE];
             }
             return dirents;
         }
@@ -724,7 +721,7 @@ final class OverlayFs {
      * origin's inode number. {@code st} is the upper entry's stat; reads the xattr through
      * {@code fd} if it is not -1, else through {@code path}.
      */
-    private void applyOrigin(String path, int fd, Pointer st) {
+    void applyOrigin(String path, int fd, Pointer st) {
         if (!origins || Stat.isDir(st)) {
             return;
         }
@@ -2006,7 +2003,8 @@ final class OverlayFs {
             parentIno = Stat.ino(s.parentSt);
         }
         // a zero d_ino would make readdir(3) skip the entry
-        if (!sink.accept(DOT.address(), DT_DIR, self) || !sink.accept(DOTDOT.address(), DT_DIR, parentIno)) {
+        if (!sink.accept(DOT.address(), Listing.DT_DIR, self)
+                || !sink.accept(DOTDOT.address(), Listing.DT_DIR, parentIno)) {
             return;
         }
         list(p, code, sink);
@@ -2021,28 +2019,13 @@ final class OverlayFs {
         return p;
     }
 
-    /** struct linux_dirent64: d_ino, d_off, d_reclen (u16), d_type (u8), d_name. */
-    private static final int DIRENT_RECLEN = 16;
-    private static final int DIRENT_TYPE = 18;
-    private static final int DIRENT_NAME = 19;
-    /** Bytes of directory entries read per getdents64 call (some 800 names of 20 bytes). */
-    private static final int DIRENTS_SIZE = 32 << 10;
-
     /**
-     * Reads directory entries straight into this thread's buffer, many per system call, copies
-     * them into a byte array in one go and hands each entry on by the address of its name: per
-     * entry no libc call, no object and no call through jnr's memory accessors (it was readdir(3)
-     * through jnr and a Pointer per entry).
-     *
-     * <p>That matters most on a fresh daemon, whose first listing runs before the JIT has compiled
-     * anything of it: array reads cost the interpreter a bytecode each, a jnr accessor a chain of
-     * calls. For the same reason each entry is handled by a method of its own ({@link Listing}): a
-     * listing runs once, so the JIT would compile the body of its loop only after 60,000 iterations,
-     * while a method called per entry is compiled after a few hundred calls.
+     * Lists directory {@code p}, resolved with {@code code}, into {@code sink}: its upper entries
+     * minus whiteouts, then the lower ones not listed already (see {@link Listing}).
      */
     private void list(String p, int code, EntrySink sink) {
         boolean merged = (code & UPPER) != 0 && (code & LOWER) != 0;
-        Listing ls = new Listing(p, merged ? new HashSet<>() : null, sink);
+        Listing ls = new Listing(this, p, merged ? new HashSet<>() : null, sink, scratch.get());
         if ((code & UPPER) != 0) {
             String u = up(p);
             ls.upper(u, whiteoutForm == WhiteoutForm.XATTR || UpperFormat.hasXattrWhiteouts(u),
@@ -2056,146 +2039,4 @@ final class OverlayFs {
             ls.read(lo(p), false);
         }
     }
-
-    /** One listing of merged directory {@code p} in progress (see {@link #list}). */
-    private final class Listing {
-        final String p;
-        /** Names already listed from the upper layer (whiteouts included), if the directory is merged. */
-        final Set<String> seen;
-        final EntrySink sink;
-        /** getdents64's buffer, and the same bytes in the heap. */
-        final Pointer b;
-        final long base;
-        final byte[] a;
-        final Pointer st;
-        String u;
-        boolean xattrWhiteouts;
-        boolean impure;
-
-        Listing(String p, Set<String> seen, EntrySink sink) {
-            this.p = p;
-            this.seen = seen;
-            this.sink = sink;
-            Scratch sc = scratch.get();
-            this.b = sc.dirents();
-            this.base = b.address();
-            this.a = sc.direntBytes;
-            this.st = sc.st2;
-        }
-
-        void upper(String upperDir, boolean xattrWhiteoutsHere, boolean impureHere) {
-            u = upperDir;
-            xattrWhiteouts = xattrWhiteoutsHere;
-            impure = impureHere;
-        }
-
-        /** Lists real directory {@code dir} of the upper or lower layer; false once the sink wants no more. */
-        boolean read(String dir, boolean upperLayer) {
-            int fd = openDirectory(dir, !upperLayer);
-            try {
-                for (int n = getdents(fd, b, dir); n > 0; n = getdents(fd, b, dir)) {
-                    b.get(0, a, 0, n);
-                    for (int off = 0; off < n; off += (a[off + DIRENT_RECLEN] & 0xff) | (a[off + DIRENT_RECLEN + 1] & 0xff) << 8) {
-                        if (!(upperLayer ? upperEntry(off) : lowerEntry(off))) {
-                            return false;
-                        }
-                    }
-                }
-                return true;
-            } finally {
-                C.close(fd);
-            }
-        }
-
-        private boolean isDotOrDotDot(int name) {
-            return a[name] == '.' && (a[name + 1] == 0 || (a[name + 1] == '.' && a[name + 2] == 0));
-        }
-
-        private long ino(int off) {
-            long v = 0;
-            for (int i = 7; i >= 0; i--) {
-                v = v << 8 | (a[off + i] & 0xff);
-            }
-            return v;
-        }
-
-        /** The name at {@code name}, as a byte string. */
-        private String name(int name) {
-            int end = name;
-            while (a[end] != 0) {
-                end++;
-            }
-            return new String(a, name, end - name, BYTES);
-        }
-
-        /** The upper entry at {@code off}; false once the sink wants no more. */
-        boolean upperEntry(int off) {
-            int name = off + DIRENT_NAME;
-            if (isDotOrDotDot(name)) {
-                return true;
-            }
-            int type = a[off + DIRENT_TYPE] & 0xff;
-            long ino = ino(off);
-            String s = null;
-            if (type == DT_CHR || (type == DT_REG && xattrWhiteouts)) {
-                s = name(name);
-                String path = u + "/" + s;
-                if (C.fstatat(Native.AT_FDCWD, path, st, NOFOLLOW) == 0 && UpperFormat.isWhiteout(path, st)) {
-                    if (seen != null) {
-                        seen.add(s);
-                    }
-                    return true;
-                }
-            }
-            if (seen != null) {
-                if (s == null) {
-                    s = name(name);
-                }
-                seen.add(s);
-                if (type == DT_DIR) {
-                    String l = lo(p) + "/" + s;
-                    if (C.fstatat(Native.AT_FDCWD, l, st, NOFOLLOW) == 0 && Stat.isDir(st)
-                            && !UpperFormat.isOpaque(u + "/" + s)) {
-                        ino = Stat.ino(st);
-                    }
-                }
-            }
-            if (impure && type != DT_DIR) {
-                if (s == null) {
-                    s = name(name);
-                }
-                String path = u + "/" + s;
-                if (C.fstatat(Native.AT_FDCWD, path, st, NOFOLLOW) == 0) {
-                    applyOrigin(path, -1, st);
-                    ino = Stat.ino(st);
-                }
-            }
-            return sink.accept(base + name, type, ino);
-        }
-
-        /** The lower entry at {@code off}; false once the sink wants no more. */
-        boolean lowerEntry(int off) {
-            int name = off + DIRENT_NAME;
-            if (isDotOrDotDot(name) || (seen != null && seen.contains(name(name)))) {
-                return true;
-            }
-            return sink.accept(base + name, a[off + DIRENT_TYPE] & 0xff, ino(off));
-        }
-    }
-
-    /** Opens real directory {@code path} to list it; one of the lower layer as {@link LowerLayer#open} does. */
-    private static int openDirectory(String path, boolean lowerLayer) {
-        int flags = Native.O_RDONLY | Native.O_DIRECTORY | Native.O_CLOEXEC;
-        int fd = lowerLayer ? LowerLayer.open(path, flags) : C.open(path, flags, 0);
-        if (fd < 0) {
-            throw ErrnoException.of(Native.errno(), "opendir", path);
-        }
-        return fd;
-    }
-
-    /** The next entries of directory {@code fd} into {@code b}: bytes read, 0 at the end. */
-    private static int getdents(int fd, Pointer b, String path) {
-        return (int) Native.check(C.getdents64(fd, b, DIRENTS_SIZE), "getdents64", path);
-    }
-
 }
