@@ -154,44 +154,17 @@ final class OverlayFs {
         /** The node id of the request being served (set by the loop before each request). */
         long requestNode;
         /** The multi-linked file whose data the current request is changing, or null. */
-        LinkedFile change;
+        HardLinks.LinkedFile change;
         /** No other request was changing that file's data when this one began. */
         boolean changeAlone;
         /** Its other nodes' cached data is still to be dropped once the request is answered. */
         boolean changePending;
-        /** This request still counts in {@link LinkedFile#changing}. */
+        /** This request still counts in {@link HardLinks.LinkedFile#changing}. */
         boolean changeCounted;
     }
 
-    /**
-     * A file with several names, as the kernel knows it: libfuse 2's path API gives each name its
-     * own node id, so the kernel keeps one inode, attribute cache and page cache per name, and a
-     * change made through one of them must be pushed to the others (a lowlevel filesystem would
-     * answer every name with one node instead).
-     */
-    static final class LinkedFile {
-        /** The node ids the kernel may hold this file under. */
-        final Set<Long> nodes = ConcurrentHashMap.newKeySet();
-        /** Requests changing the file's data right now (see {@link #beginDataChange}). */
-        final java.util.concurrent.atomic.AtomicInteger changing = new java.util.concurrent.atomic.AtomicInteger();
-    }
-
-    /** A tracked node: the file (inode key) it names, and how many entry replies the kernel got for it. */
-    private static final class TrackedNode {
-        final long ino;
-        /** Lookups the kernel holds; -1 if unknown (it was looked up before it had several names), for good. */
-        volatile long lookups;
-
-        TrackedNode(long ino, long lookups) {
-            this.ino = ino;
-            this.lookups = lookups;
-        }
-    }
-
-    /** Files with several names, by the inode number the overlay reports. */
-    private final ConcurrentHashMap<Long, LinkedFile> linkedFiles = new ConcurrentHashMap<>();
-    /** The same, by node id: what lets a FORGET end the tracking, so memory follows the kernel's cache. */
-    private final ConcurrentHashMap<Long, TrackedNode> trackedNodes = new ConcurrentHashMap<>();
+    /** Files the kernel holds under several nodes, and what it must be told when one changes. */
+    private final HardLinks links = new HardLinks(this, scratch);
 
     /** What the loop serving the mount can make the kernel drop (see {@link FuseLoop}). */
     interface KernelCache {
@@ -250,56 +223,7 @@ final class OverlayFs {
         s.multiLinkSeen = null;
     }
 
-    /**
-     * Names (path to parent node) under which the kernel looked up each non-directory that had
-     * several links. libfuse gives each name its own node, so when a link or unlink changes
-     * the count, the other names' cached attributes must be dropped.
-     */
-    private final ConcurrentHashMap<Long, ConcurrentHashMap<String, Long>> linkNames = new ConcurrentHashMap<>();
-
     private static final ThreadLocal<Long> STALE_SOURCE = new ThreadLocal<>();
-
-    /** Sink for stale names: {@code name} null means {@code node} is the inode's own node. */
-    interface StaleSink {
-        void stale(long node, String name);
-    }
-
-    /**
-     * While a LINK request is served, once the new name {@code to} (under node {@code parent}) of
-     * file {@code ino} exists: records the names and nodes the kernel holds the file under. Before
-     * the reply, not after it: the caller may write through the new name as soon as linkat(2)
-     * returns, and that write must drop the source node's cached pages (an O_TMPFILE descriptor's
-     * node whose pages stayed stale for good when the worker that answered the link lost its CPU
-     * before noting it, TmpfileRegressionTest.writeThroughTheNameRightAfterLinkat).
-     */
-    private void linked(long ino, String to, long parent, long source) {
-        ConcurrentHashMap<String, Long> names = linkNames.computeIfAbsent(ino, k -> new ConcurrentHashMap<>());
-        names.put(to, parent);
-        if (source != 0) {
-            names.put("#", source);
-            // the source node was looked up by a name that may have had one link then: its
-            // lookup count is unknown unless it is tracked already
-            track(ino, source, false);
-        }
-    }
-
-    /** After a request: the names whose cached nlink became wrong, each with its parent node. */
-    void takeStaleLinks(StaleSink sink) {
-        Scratch s = scratch.get();
-        long ino = s.linkCountChanged;
-        if (ino == 0) {
-            return;
-        }
-        s.linkCountChanged = 0;
-        ConcurrentHashMap<String, Long> names = linkNames.get(ino);
-        if (names == null) {
-            return;
-        }
-        for (java.util.Map.Entry<String, Long> e : names.entrySet()) {
-            String p = e.getKey();
-            sink.stale(e.getValue(), p.equals("#") ? null : p.substring(p.lastIndexOf('/') + 1));
-        }
-    }
 
     /** The node id the kernel knows each looked-up lower-only directory by (see {@link #lookupReplied}). */
     private final RecentMap<String, Long> lowerDirNodes = new RecentMap<>(DIR_NODES_GENERATION);
@@ -315,103 +239,7 @@ final class OverlayFs {
         if (dir != null) {
             lowerDirNodes.put(dir, node);
         }
-        if (s.multiLinkSeen != null) {
-            track(s.multiLinkIno, node, true);
-        } else if (!trackedNodes.isEmpty() && trackedNodes.containsKey(node)) {
-            track(0, node, true); // one more lookup the kernel will forget, even at nlink 1 now
-        }
-    }
-
-    /**
-     * Records that the kernel knows file {@code ino} (0: the one the node is already tracked for)
-     * under {@code node}; {@code reply}: it is an entry reply, which the kernel counts as a lookup
-     * (else the count is unknown).
-     */
-    private void track(long ino, long node, boolean reply) {
-        // every change of a node's tracking runs under its entry's lock in trackedNodes, so the
-        // two maps agree about it
-        trackedNodes.compute(node, (k, old) -> {
-            if (old == null) {
-                if (ino == 0) {
-                    return null;
-                }
-                addNode(ino, node);
-                return new TrackedNode(ino, reply ? 1 : -1);
-            }
-            long lookups = old.lookups < 0 ? -1 : old.lookups + (reply ? 1 : 0);
-            if (ino != 0 && ino != old.ino) {
-                // the name now reports another inode (copied up where origins are not supported)
-                dropNode(old.ino, node);
-                addNode(ino, node);
-                return new TrackedNode(ino, lookups);
-            }
-            old.lookups = lookups;
-            return old;
-        });
-    }
-
-    private void addNode(long ino, long node) {
-        linkedFiles.compute(ino, (k, f) -> {
-            LinkedFile lf = f == null ? new LinkedFile() : f;
-            lf.nodes.add(node);
-            return lf;
-        });
-    }
-
-    /** Takes {@code node} out of file {@code ino}'s nodes; forgets the file when none is left. */
-    private void dropNode(long ino, long node) {
-        boolean[] gone = {false};
-        linkedFiles.computeIfPresent(ino, (k, f) -> {
-            f.nodes.remove(node);
-            gone[0] = f.nodes.isEmpty();
-            return gone[0] ? null : f;
-        });
-        if (gone[0]) {
-            // the kernel holds none of its names any more: nothing of it left to invalidate
-            linkNames.remove(ino);
-        }
-    }
-
-    /**
-     * After the kernel sent FORGET for {@code node} with {@code count} lookups: stops tracking it
-     * once the kernel has forgotten every lookup it was given (the count is exact whatever order
-     * the FORGET and a new lookup of the node are served in). For a node whose count is unknown,
-     * asks the kernel whether it still has the node.
-     */
-    void forgotten(long node, long count) {
-        if (trackedNodes.isEmpty()) {
-            return;
-        }
-        TrackedNode t = trackedNodes.get(node);
-        if (t == null) {
-            return;
-        }
-        if (t.lookups < 0) {
-            // asked outside the map's lock: the kernel may first finish evicting that inode
-            KernelCache kc = kernelCache;
-            if (kc != null && kc.dropAttributes(node) != -Errno.ENOENT) {
-                return;
-            }
-            trackedNodes.computeIfPresent(node, (k, old) -> {
-                if (old != t) {
-                    return old;
-                }
-                dropNode(old.ino, node);
-                return null;
-            });
-            return;
-        }
-        trackedNodes.computeIfPresent(node, (k, old) -> {
-            if (old.lookups < 0) {
-                return old;
-            }
-            old.lookups -= count;
-            if (old.lookups > 0) {
-                return old;
-            }
-            dropNode(old.ino, node);
-            return null;
-        });
+        links.lookupReplied(s, node);
     }
 
     /** The calling worker's per-request state, for the loop to set {@link Scratch#requestNode} in. */
@@ -425,115 +253,27 @@ final class OverlayFs {
      * after it.
      */
     void beginDataChange(Handle h) {
-        beginDataChange(h.ino);
+        links.beginDataChange(h.ino);
     }
 
-    private void beginDataChange(long ino) {
-        LinkedFile f = linkedFiles.get(ino);
-        Scratch s = scratch.get();
-        if (f == null || s.change != null) {
-            return;
-        }
-        s.change = f;
-        s.changeAlone = f.changing.incrementAndGet() == 1;
-        s.changeCounted = true;
-    }
-
-    /**
-     * This request no longer counts as changing its file's data: it will not wait for page locks
-     * any more, only answer. Done as soon as that is so, not after the reply, so that the next
-     * change through another name (on the other worker, while this one is still busy after its
-     * reply) is not taken for a concurrent one and left to drop the pages late.
-     */
-    private static void uncountChange(Scratch s) {
-        if (s.changeCounted) {
-            s.changeCounted = false;
-            s.change.changing.decrementAndGet();
-        }
-    }
-
-    /**
-     * Before the reply to a request that changed a multi-linked file's data: drops what the
-     * kernel caches for the file's other names, so that once the caller sees the change done it
-     * reads it through every name.
-     *
-     * <p>Dropping an inode's pages waits for the ones locked, and a page stays locked while the
-     * kernel waits for our answer to a READ or WRITE on it. So the pages are dropped here only if
-     * no other request is changing this file's data (two writers through two names, each waiting
-     * for the other's locked pages before answering, would deadlock) and another worker stays free
-     * to answer the requests these locks wait for. Otherwise only the attributes are dropped now
-     * (no page lock: a changed size is still seen at once, as the kernel drops the pages of a file
-     * whose size it finds changed) and the pages right after the reply, on a thread of their own.
-     */
+    /** Before the reply to a request that changed a multi-linked file's data (see {@link HardLinks#dataChanged}). */
     void dataChanged() {
-        Scratch s = scratch.get();
-        LinkedFile f = s.change;
-        KernelCache kc = kernelCache;
-        if (f == null || kc == null) {
-            return;
-        }
-        boolean now = s.changeAlone && kc.tryWait();
-        try {
-            for (Long node : f.nodes) {
-                if (node != s.requestNode) {
-                    // never our own node: the caller holds its pages locked until we answer
-                    // -ENOENT (the kernel has evicted it) needs nothing: its FORGET ends the tracking
-                    if (now) {
-                        kc.dropData(node);
-                    } else {
-                        kc.dropAttributes(node);
-                    }
-                }
-            }
-        } finally {
-            if (now) {
-                kc.endWait();
-            }
-            uncountChange(s);
-        }
-        s.changePending = !now;
+        links.dataChanged();
     }
 
     /** After the reply (called by the loop for every request): finishes {@link #dataChanged}. */
     void endDataChange() {
-        Scratch s = scratch.get();
-        LinkedFile f = s.change;
-        if (f == null) {
-            return;
-        }
-        try {
-            KernelCache kc = kernelCache;
-            if (s.changePending && kc != null) {
-                for (Long node : f.nodes) {
-                    if (node != s.requestNode) {
-                        kc.dropDataLater(node);
-                    }
-                }
-            }
-        } finally {
-            s.changePending = false;
-            uncountChange(s); // a request that changed nothing after all (e.g. a failed write)
-            s.change = null;
-        }
+        links.endDataChange();
     }
 
-    /**
-     * Before the reply to a request that changed only the attributes (mode, owner, times,
-     * xattrs) of an upper file with several names: drops the other names' cached attributes
-     * (no page lock is taken, so this is safe before any reply).
-     */
-    private void attributesChanged(long ino) {
-        LinkedFile f = linkedFiles.get(ino);
-        KernelCache kc = kernelCache;
-        if (f == null || kc == null) {
-            return;
-        }
-        long self = scratch.get().requestNode;
-        for (Long node : f.nodes) {
-            if (node != self) {
-                kc.dropAttributes(node);
-            }
-        }
+    /** After the kernel sent FORGET for {@code node} with {@code count} lookups (see {@link HardLinks#forgotten}). */
+    void forgotten(long node, long count) {
+        links.forgotten(node, count);
+    }
+
+    /** After a request: the names whose cached nlink became wrong, each with its parent node. */
+    void takeStaleLinks(HardLinks.StaleSink sink) {
+        links.takeStaleLinks(sink);
     }
 
     /** After a LOOKUP under node {@code parent}: remember where a lower-only directory was found. */
@@ -543,10 +283,7 @@ final class OverlayFs {
             lowerDirParents.put(s.lowerDirSeen, parent);
             s.lowerDirSeen = null;
         }
-        if (s.multiLinkSeen != null) {
-            linkNames.computeIfAbsent(s.multiLinkIno, k -> new ConcurrentHashMap<>()).put(s.multiLinkSeen, parent);
-            s.multiLinkSeen = null;
-        }
+        links.endLookup(s, parent);
     }
 
     /**
@@ -1066,7 +803,7 @@ final class OverlayFs {
         int code = resolve(p, st);
         if ((code & UPPER) == 0 && Stat.isDir(st)) {
             scratch.get().lowerDirSeen = p;
-        } else if (!Stat.isDir(st) && (Stat.nlink(st) > 1 || tracked(Stat.ino(st)))) {
+        } else if (!Stat.isDir(st) && (Stat.nlink(st) > 1 || links.tracked(Stat.ino(st)))) {
             Scratch s = scratch.get();
             s.multiLinkSeen = p;
             s.multiLinkIno = Stat.ino(st);
@@ -1097,23 +834,14 @@ final class OverlayFs {
             return 0;
         }
         long ino = Stat.ino(st);
-        return Stat.nlink(st) > 1 || tracked(ino) ? ino : 0;
-    }
-
-    /**
-     * Does the kernel hold file {@code ino} under several nodes even if it has one link now (a
-     * name given to an O_TMPFILE file, whose descriptor's node is another; a hard link just
-     * removed)?
-     */
-    private boolean tracked(long ino) {
-        return !linkedFiles.isEmpty() && linkedFiles.containsKey(ino);
+        return Stat.nlink(st) > 1 || links.tracked(ino) ? ino : 0;
     }
 
     /** {@link #upperFor}, remembering in {@code key[0]} whether other names need telling (see {@link #linkedUpper}). */
     private String upperFor(String p, long[] key) {
         Pointer st = scratch.get().st;
         int code = resolve(p, st);
-        key[0] = linkedFiles.isEmpty() ? 0 : linkedUpper(code, st);
+        key[0] = links.none() ? 0 : linkedUpper(code, st);
         if ((code & UPPER) == 0) {
             copyUp(p, true);
         }
@@ -1122,14 +850,14 @@ final class OverlayFs {
 
     private void attributesChangedIf(long[] key) {
         if (key[0] != 0) {
-            attributesChanged(key[0]);
+            links.attributesChanged(key[0]);
         }
     }
 
     void chmod(String p, int mode) {
         if (unnamed.owns(p)) {
             unnamed.chmod(p, mode);
-            attributesChanged(unnamed.linkedIno(p));
+            links.attributesChanged(unnamed.linkedIno(p));
             return;
         }
         long[] key = new long[1];
@@ -1141,7 +869,7 @@ final class OverlayFs {
     void chown(String p, int uid, int gid) {
         if (unnamed.owns(p)) {
             unnamed.chown(p, uid, gid);
-            attributesChanged(unnamed.linkedIno(p));
+            links.attributesChanged(unnamed.linkedIno(p));
             return;
         }
         long[] key = new long[1];
@@ -1153,7 +881,7 @@ final class OverlayFs {
     void utimens(String p, Pointer times) {
         if (unnamed.owns(p)) {
             unnamed.utimens(p, times);
-            attributesChanged(unnamed.linkedIno(p));
+            links.attributesChanged(unnamed.linkedIno(p));
             return;
         }
         long[] key = new long[1];
@@ -1166,27 +894,27 @@ final class OverlayFs {
         if (unnamed.owns(p)) {
             long ino = unnamed.linkedIno(p);
             if (ino != 0) {
-                beginDataChange(ino);
+                links.beginDataChange(ino);
             }
             unnamed.truncate(p, size);
             if (ino != 0) {
-                dataChanged();
+                links.dataChanged();
             }
             return;
         }
         Pointer st = scratch.get().st;
         int code = resolve(p, st);
-        long key = linkedFiles.isEmpty() ? 0 : linkedUpper(code, st);
+        long key = links.none() ? 0 : linkedUpper(code, st);
         if ((code & UPPER) == 0) {
             copyUp(p, size != 0);
         }
         String u = up(p);
         if (key != 0) {
-            beginDataChange(key);
+            links.beginDataChange(key);
         }
         Native.check(C.truncate(u, size), "truncate", u);
         if (key != 0) {
-            dataChanged();
+            links.dataChanged();
         }
     }
 
@@ -1198,7 +926,7 @@ final class OverlayFs {
             }
             Native.check(C.ftruncate(h.fd, size), "ftruncate", p);
             if (linked) {
-                dataChanged();
+                links.dataChanged();
             }
         } else {
             truncate(p, size);
@@ -1272,7 +1000,7 @@ final class OverlayFs {
         refuseAcl(name);
         if (unnamed.owns(p)) {
             unnamed.setxattr(p, OverlayXattrs.toDisk(name), value, size, flags);
-            attributesChanged(unnamed.linkedIno(p)); // the ctime
+            links.attributesChanged(unnamed.linkedIno(p)); // the ctime
             return;
         }
         long[] key = new long[1];
@@ -1286,7 +1014,7 @@ final class OverlayFs {
         String disk = OverlayXattrs.toDisk(name);
         if (unnamed.owns(p)) {
             unnamed.removexattr(p, disk);
-            attributesChanged(unnamed.linkedIno(p));
+            links.attributesChanged(unnamed.linkedIno(p));
             return;
         }
         if ((resolve(p, scratch.get().st) & UPPER) == 0) {
@@ -1404,9 +1132,9 @@ final class OverlayFs {
         Scratch s = scratch.get();
         if (visible(lookup(to, s.st2, false))) {
             s.linkCountChanged = Stat.ino(s.st2);
-            linked(Stat.ino(s.st2), to, s.requestNode, s.linkSource);
+            links.linked(Stat.ino(s.st2), to, s.requestNode, s.linkSource);
             markLinkedHandles(Stat.ino(s.st2));
-            dropLinkCounts(Stat.ino(s.st2));
+            links.dropLinkCounts(Stat.ino(s.st2));
             if (fromUnnamed) {
                 // the kernel now holds the file under two nodes though its link count may be 1:
                 // track the new name's node as getattr does for a file with several links
@@ -1429,22 +1157,6 @@ final class OverlayFs {
         if (origins && UpperFormat.hasXattr(src, OriginXattr.NAME)) {
             // as the kernel does: the new name's directory now holds an entry with an origin
             setImpure(parent(to));
-        }
-    }
-
-    /**
-     * Drops the cached attributes of every node the kernel is known to hold file {@code ino} under,
-     * before the reply to the link or unlink that changed its count: the entry invalidations that
-     * follow the reply (for names whose node is not known) run on another thread, and a caller's
-     * next lstat of another name must not see the old count meanwhile.
-     */
-    private void dropLinkCounts(long ino) {
-        LinkedFile f = linkedFiles.get(ino);
-        KernelCache kc = kernelCache;
-        if (f != null && kc != null) {
-            for (long node : f.nodes) {
-                kc.dropAttributes(node);
-            }
         }
     }
 
@@ -1571,14 +1283,10 @@ final class OverlayFs {
             if (Stat.nlink(st) > 1) {
                 long ino = Stat.ino(st);
                 scratch.get().linkCountChanged = ino;
-                ConcurrentHashMap<String, Long> names = linkNames.get(ino);
-                if (names != null) {
-                    names.remove(p);
-                    Long source = names.get("#");
-                    if (source != null && kernelCache != null) {
-                        // before the reply, so a caller's next lstat cannot see the old count
-                        STALE_SOURCE.set(source);
-                    }
+                Long source = links.removeName(ino, p);
+                if (source != null && kernelCache != null) {
+                    // before the reply, so a caller's next lstat cannot see the old count
+                    STALE_SOURCE.set(source);
                 }
             }
             String u = up(p);
@@ -1598,7 +1306,7 @@ final class OverlayFs {
             }
             long changed = scratch.get().linkCountChanged;
             if (changed != 0) {
-                dropLinkCounts(changed);
+                links.dropLinkCounts(changed);
             }
         } finally {
             STALE_SOURCE.remove();
@@ -1837,12 +1545,9 @@ final class OverlayFs {
                 invalidate(to);
             }
             if (replacedLinked != 0) {
-                ConcurrentHashMap<String, Long> names = linkNames.get(replacedLinked);
-                if (names != null) {
-                    names.remove(to);
-                }
+                links.removeName(replacedLinked, to);
                 s.linkCountChanged = replacedLinked;
-                dropLinkCounts(replacedLinked);
+                links.dropLinkCounts(replacedLinked);
             }
         } finally {
             b.unlock();
@@ -1873,11 +1578,11 @@ final class OverlayFs {
         int openFlags = (flags & ~(Native.O_CREAT | Native.O_EXCL | Native.O_NOCTTY | 040000 /* O_DIRECT */))
                 | Native.O_CLOEXEC;
         if (linked && trunc) {
-            beginDataChange(ino); // O_TRUNC empties it for every name
+            links.beginDataChange(ino); // O_TRUNC empties it for every name
         }
         int fd = Native.check(inUpper ? C.open(r, openFlags, 0) : LowerLayer.open(r, openFlags), "open", r);
         if (linked && trunc) {
-            dataChanged();
+            links.dataChanged();
         }
         if (!inUpper) {
             // FUSE splits a sequential read into 128 KiB requests served by several threads, which
@@ -1960,7 +1665,7 @@ final class OverlayFs {
         }
         Native.check(C.fallocate(h.fd, mode, offset, length), "fallocate", null);
         if (linked) {
-            dataChanged();
+            links.dataChanged();
         }
     }
 
