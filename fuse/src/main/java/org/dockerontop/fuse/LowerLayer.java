@@ -4,6 +4,7 @@ import java.nio.file.Path;
 
 import org.dockerontop.overlay.mount.DetachedClone;
 import org.dockerontop.overlay.mount.MountException;
+import org.dockerontop.overlay.nativeio.Errno;
 import org.dockerontop.overlay.nativeio.ErrnoException;
 import org.dockerontop.overlay.nativeio.Native;
 import org.slf4j.Logger;
@@ -79,5 +80,21 @@ final class LowerLayer {
     /** A lower directory reached by its absolute name, the working directory left alone. */
     static LowerLayer named(String dir) {
         return new LowerLayer(dir, dir, false);
+    }
+
+    /**
+     * Opens {@code path} of the lower layer (never for writing) with {@code flags}, not updating
+     * its access time: the kernel overlay mounts its lower layers noatime and opens real files
+     * O_NOATIME, so listing or reading through it leaves the base directory's atimes as they were,
+     * and so must we (the base is never modified). O_NOATIME needs the file's owner or CAP_FOWNER;
+     * without either the file is opened without it, as the kernel overlay does (for it the lower
+     * mount's noatime still holds; for us that atime changes). A descriptor, or -1 with errno set.
+     */
+    static int open(String path, int flags) {
+        int fd = Native.LIBC.open(path, flags | Native.O_NOATIME, 0);
+        if (fd < 0 && Native.errno() == Errno.EPERM) {
+            fd = Native.LIBC.open(path, flags, 0);
+        }
+        return fd;
     }
 }

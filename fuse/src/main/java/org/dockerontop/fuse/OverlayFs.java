@@ -42,22 +42,14 @@ final class OverlayFs {
     /** File names are held as byte strings: one char per byte (see LibC). */
     private static final java.nio.charset.Charset BYTES = java.nio.charset.StandardCharsets.ISO_8859_1;
     private static final int NOFOLLOW = Native.AT_SYMLINK_NOFOLLOW;
-    private static final int DT_DIR = 4;
-    private static final int DT_CHR = 2;
-    private static final int DT_REG = 8;
 
     /** The prefix of lower paths ({@link LowerLayer#path}: the working directory). */
     private final String lower;
     private final String lowerName;
     private final String upper;
     private final String work;
-    /**
-     * Regular files are copied up into an O_TMPFILE file of the workdir, named only once synced
-     * (as the kernel overlay copies up when the upper filesystem has O_TMPFILE): an fsync of a
-     * file without a name does not also sync the workdir (ext4 syncs a new name's directory), and
-     * the name is made in place by one link, not a create in the workdir and a rename out of it.
-     */
-    private final boolean tmpfileCopyUp;
+    /** Makes the copies (see {@link #copyUp} for when, and what the overlay notes about them). */
+    private final CopyUp copier;
     /**
      * False on a volatile mount (like the kernel overlay's {@code volatile} option): nothing is
      * synced, neither a copy-up nor on FSYNC/FSYNCDIR, so a crash may lose changes; the workdir
@@ -104,11 +96,6 @@ final class OverlayFs {
      * fstat, two closes). Filled at copy-up, where both are known.
      */
     private final RecentMap<String, Long> originsByHandle = new RecentMap<>(1 << 16);
-    /**
-     * The group a new file in the workdir gets without a chown: ours, unless the workdir gives
-     * its own (set-group-ID, or a grpid mount), which is then unknown (-1) and every copy-up chowns.
-     */
-    private final int workGid;
 
     /** What a directory's children resolve against. Immutable; replaced on change. */
     static final class DirState {
@@ -134,7 +121,7 @@ final class OverlayFs {
         final Pointer times = Native.allocate(32);
         final Pointer off = Native.allocate(16);
         final Pointer originSt = Native.allocate(Stat.SIZE);
-        /** getdents64 buffer of {@link #list}, made on first use. */
+        /** getdents64 buffer of a {@link Listing}, made on first use. */
         private Pointer dirents;
 
         /** The entries {@link #dirents} holds, copied to the heap to be parsed there. */
@@ -142,8 +129,8 @@ final class OverlayFs {
 
         Pointer dirents() {
             if (dirents == null) {
-                dirents = Native.allocate(DIRENTS_SIZE);
-                direntBytes = new byte[DIRENTS_SIZE];
+                dirents = Native.allocate(Listing.DIRENTS_SIZE);
+                direntBytes = new byte[Listing.DIRENTS_SIZE];
             }
             return dirents;
         }
@@ -167,44 +154,17 @@ final class OverlayFs {
         /** The node id of the request being served (set by the loop before each request). */
         long requestNode;
         /** The multi-linked file whose data the current request is changing, or null. */
-        LinkedFile change;
+        HardLinks.LinkedFile change;
         /** No other request was changing that file's data when this one began. */
         boolean changeAlone;
         /** Its other nodes' cached data is still to be dropped once the request is answered. */
         boolean changePending;
-        /** This request still counts in {@link LinkedFile#changing}. */
+        /** This request still counts in {@link HardLinks.LinkedFile#changing}. */
         boolean changeCounted;
     }
 
-    /**
-     * A file with several names, as the kernel knows it: libfuse 2's path API gives each name its
-     * own node id, so the kernel keeps one inode, attribute cache and page cache per name, and a
-     * change made through one of them must be pushed to the others (a lowlevel filesystem would
-     * answer every name with one node instead).
-     */
-    static final class LinkedFile {
-        /** The node ids the kernel may hold this file under. */
-        final Set<Long> nodes = ConcurrentHashMap.newKeySet();
-        /** Requests changing the file's data right now (see {@link #beginDataChange}). */
-        final java.util.concurrent.atomic.AtomicInteger changing = new java.util.concurrent.atomic.AtomicInteger();
-    }
-
-    /** A tracked node: the file (inode key) it names, and how many entry replies the kernel got for it. */
-    private static final class TrackedNode {
-        final long ino;
-        /** Lookups the kernel holds; -1 if unknown (it was looked up before it had several names), for good. */
-        volatile long lookups;
-
-        TrackedNode(long ino, long lookups) {
-            this.ino = ino;
-            this.lookups = lookups;
-        }
-    }
-
-    /** Files with several names, by the inode number the overlay reports. */
-    private final ConcurrentHashMap<Long, LinkedFile> linkedFiles = new ConcurrentHashMap<>();
-    /** The same, by node id: what lets a FORGET end the tracking, so memory follows the kernel's cache. */
-    private final ConcurrentHashMap<Long, TrackedNode> trackedNodes = new ConcurrentHashMap<>();
+    /** Files the kernel holds under several nodes, and what it must be told when one changes. */
+    private final HardLinks links = new HardLinks(this, scratch);
 
     /** What the loop serving the mount can make the kernel drop (see {@link FuseLoop}). */
     interface KernelCache {
@@ -263,56 +223,7 @@ final class OverlayFs {
         s.multiLinkSeen = null;
     }
 
-    /**
-     * Names (path to parent node) under which the kernel looked up each non-directory that had
-     * several links. libfuse gives each name its own node, so when a link or unlink changes
-     * the count, the other names' cached attributes must be dropped.
-     */
-    private final ConcurrentHashMap<Long, ConcurrentHashMap<String, Long>> linkNames = new ConcurrentHashMap<>();
-
     private static final ThreadLocal<Long> STALE_SOURCE = new ThreadLocal<>();
-
-    /** Sink for stale names: {@code name} null means {@code node} is the inode's own node. */
-    interface StaleSink {
-        void stale(long node, String name);
-    }
-
-    /**
-     * While a LINK request is served, once the new name {@code to} (under node {@code parent}) of
-     * file {@code ino} exists: records the names and nodes the kernel holds the file under. Before
-     * the reply, not after it: the caller may write through the new name as soon as linkat(2)
-     * returns, and that write must drop the source node's cached pages (an O_TMPFILE descriptor's
-     * node whose pages stayed stale for good when the worker that answered the link lost its CPU
-     * before noting it, TmpfileRegressionTest.writeThroughTheNameRightAfterLinkat).
-     */
-    private void linked(long ino, String to, long parent, long source) {
-        ConcurrentHashMap<String, Long> names = linkNames.computeIfAbsent(ino, k -> new ConcurrentHashMap<>());
-        names.put(to, parent);
-        if (source != 0) {
-            names.put("#", source);
-            // the source node was looked up by a name that may have had one link then: its
-            // lookup count is unknown unless it is tracked already
-            track(ino, source, false);
-        }
-    }
-
-    /** After a request: the names whose cached nlink became wrong, each with its parent node. */
-    void takeStaleLinks(StaleSink sink) {
-        Scratch s = scratch.get();
-        long ino = s.linkCountChanged;
-        if (ino == 0) {
-            return;
-        }
-        s.linkCountChanged = 0;
-        ConcurrentHashMap<String, Long> names = linkNames.get(ino);
-        if (names == null) {
-            return;
-        }
-        for (java.util.Map.Entry<String, Long> e : names.entrySet()) {
-            String p = e.getKey();
-            sink.stale(e.getValue(), p.equals("#") ? null : p.substring(p.lastIndexOf('/') + 1));
-        }
-    }
 
     /** The node id the kernel knows each looked-up lower-only directory by (see {@link #lookupReplied}). */
     private final RecentMap<String, Long> lowerDirNodes = new RecentMap<>(DIR_NODES_GENERATION);
@@ -328,103 +239,7 @@ final class OverlayFs {
         if (dir != null) {
             lowerDirNodes.put(dir, node);
         }
-        if (s.multiLinkSeen != null) {
-            track(s.multiLinkIno, node, true);
-        } else if (!trackedNodes.isEmpty() && trackedNodes.containsKey(node)) {
-            track(0, node, true); // one more lookup the kernel will forget, even at nlink 1 now
-        }
-    }
-
-    /**
-     * Records that the kernel knows file {@code ino} (0: the one the node is already tracked for)
-     * under {@code node}; {@code reply}: it is an entry reply, which the kernel counts as a lookup
-     * (else the count is unknown).
-     */
-    private void track(long ino, long node, boolean reply) {
-        // every change of a node's tracking runs under its entry's lock in trackedNodes, so the
-        // two maps agree about it
-        trackedNodes.compute(node, (k, old) -> {
-            if (old == null) {
-                if (ino == 0) {
-                    return null;
-                }
-                addNode(ino, node);
-                return new TrackedNode(ino, reply ? 1 : -1);
-            }
-            long lookups = old.lookups < 0 ? -1 : old.lookups + (reply ? 1 : 0);
-            if (ino != 0 && ino != old.ino) {
-                // the name now reports another inode (copied up where origins are not supported)
-                dropNode(old.ino, node);
-                addNode(ino, node);
-                return new TrackedNode(ino, lookups);
-            }
-            old.lookups = lookups;
-            return old;
-        });
-    }
-
-    private void addNode(long ino, long node) {
-        linkedFiles.compute(ino, (k, f) -> {
-            LinkedFile lf = f == null ? new LinkedFile() : f;
-            lf.nodes.add(node);
-            return lf;
-        });
-    }
-
-    /** Takes {@code node} out of file {@code ino}'s nodes; forgets the file when none is left. */
-    private void dropNode(long ino, long node) {
-        boolean[] gone = {false};
-        linkedFiles.computeIfPresent(ino, (k, f) -> {
-            f.nodes.remove(node);
-            gone[0] = f.nodes.isEmpty();
-            return gone[0] ? null : f;
-        });
-        if (gone[0]) {
-            // the kernel holds none of its names any more: nothing of it left to invalidate
-            linkNames.remove(ino);
-        }
-    }
-
-    /**
-     * After the kernel sent FORGET for {@code node} with {@code count} lookups: stops tracking it
-     * once the kernel has forgotten every lookup it was given (the count is exact whatever order
-     * the FORGET and a new lookup of the node are served in). For a node whose count is unknown,
-     * asks the kernel whether it still has the node.
-     */
-    void forgotten(long node, long count) {
-        if (trackedNodes.isEmpty()) {
-            return;
-        }
-        TrackedNode t = trackedNodes.get(node);
-        if (t == null) {
-            return;
-        }
-        if (t.lookups < 0) {
-            // asked outside the map's lock: the kernel may first finish evicting that inode
-            KernelCache kc = kernelCache;
-            if (kc != null && kc.dropAttributes(node) != -Errno.ENOENT) {
-                return;
-            }
-            trackedNodes.computeIfPresent(node, (k, old) -> {
-                if (old != t) {
-                    return old;
-                }
-                dropNode(old.ino, node);
-                return null;
-            });
-            return;
-        }
-        trackedNodes.computeIfPresent(node, (k, old) -> {
-            if (old.lookups < 0) {
-                return old;
-            }
-            old.lookups -= count;
-            if (old.lookups > 0) {
-                return old;
-            }
-            dropNode(old.ino, node);
-            return null;
-        });
+        links.lookupReplied(s, node);
     }
 
     /** The calling worker's per-request state, for the loop to set {@link Scratch#requestNode} in. */
@@ -438,115 +253,27 @@ final class OverlayFs {
      * after it.
      */
     void beginDataChange(Handle h) {
-        beginDataChange(h.ino);
+        links.beginDataChange(h.ino);
     }
 
-    private void beginDataChange(long ino) {
-        LinkedFile f = linkedFiles.get(ino);
-        Scratch s = scratch.get();
-        if (f == null || s.change != null) {
-            return;
-        }
-        s.change = f;
-        s.changeAlone = f.changing.incrementAndGet() == 1;
-        s.changeCounted = true;
-    }
-
-    /**
-     * This request no longer counts as changing its file's data: it will not wait for page locks
-     * any more, only answer. Done as soon as that is so, not after the reply, so that the next
-     * change through another name (on the other worker, while this one is still busy after its
-     * reply) is not taken for a concurrent one and left to drop the pages late.
-     */
-    private static void uncountChange(Scratch s) {
-        if (s.changeCounted) {
-            s.changeCounted = false;
-            s.change.changing.decrementAndGet();
-        }
-    }
-
-    /**
-     * Before the reply to a request that changed a multi-linked file's data: drops what the
-     * kernel caches for the file's other names, so that once the caller sees the change done it
-     * reads it through every name.
-     *
-     * <p>Dropping an inode's pages waits for the ones locked, and a page stays locked while the
-     * kernel waits for our answer to a READ or WRITE on it. So the pages are dropped here only if
-     * no other request is changing this file's data (two writers through two names, each waiting
-     * for the other's locked pages before answering, would deadlock) and another worker stays free
-     * to answer the requests these locks wait for. Otherwise only the attributes are dropped now
-     * (no page lock: a changed size is still seen at once, as the kernel drops the pages of a file
-     * whose size it finds changed) and the pages right after the reply, on a thread of their own.
-     */
+    /** Before the reply to a request that changed a multi-linked file's data (see {@link HardLinks#dataChanged}). */
     void dataChanged() {
-        Scratch s = scratch.get();
-        LinkedFile f = s.change;
-        KernelCache kc = kernelCache;
-        if (f == null || kc == null) {
-            return;
-        }
-        boolean now = s.changeAlone && kc.tryWait();
-        try {
-            for (Long node : f.nodes) {
-                if (node != s.requestNode) {
-                    // never our own node: the caller holds its pages locked until we answer
-                    // -ENOENT (the kernel has evicted it) needs nothing: its FORGET ends the tracking
-                    if (now) {
-                        kc.dropData(node);
-                    } else {
-                        kc.dropAttributes(node);
-                    }
-                }
-            }
-        } finally {
-            if (now) {
-                kc.endWait();
-            }
-            uncountChange(s);
-        }
-        s.changePending = !now;
+        links.dataChanged();
     }
 
     /** After the reply (called by the loop for every request): finishes {@link #dataChanged}. */
     void endDataChange() {
-        Scratch s = scratch.get();
-        LinkedFile f = s.change;
-        if (f == null) {
-            return;
-        }
-        try {
-            KernelCache kc = kernelCache;
-            if (s.changePending && kc != null) {
-                for (Long node : f.nodes) {
-                    if (node != s.requestNode) {
-                        kc.dropDataLater(node);
-                    }
-                }
-            }
-        } finally {
-            s.changePending = false;
-            uncountChange(s); // a request that changed nothing after all (e.g. a failed write)
-            s.change = null;
-        }
+        links.endDataChange();
     }
 
-    /**
-     * Before the reply to a request that changed only the attributes (mode, owner, times,
-     * xattrs) of an upper file with several names: drops the other names' cached attributes
-     * (no page lock is taken, so this is safe before any reply).
-     */
-    private void attributesChanged(long ino) {
-        LinkedFile f = linkedFiles.get(ino);
-        KernelCache kc = kernelCache;
-        if (f == null || kc == null) {
-            return;
-        }
-        long self = scratch.get().requestNode;
-        for (Long node : f.nodes) {
-            if (node != self) {
-                kc.dropAttributes(node);
-            }
-        }
+    /** After the kernel sent FORGET for {@code node} with {@code count} lookups (see {@link HardLinks#forgotten}). */
+    void forgotten(long node, long count) {
+        links.forgotten(node, count);
+    }
+
+    /** After a request: the names whose cached nlink became wrong, each with its parent node. */
+    void takeStaleLinks(HardLinks.StaleSink sink) {
+        links.takeStaleLinks(sink);
     }
 
     /** After a LOOKUP under node {@code parent}: remember where a lower-only directory was found. */
@@ -556,10 +283,7 @@ final class OverlayFs {
             lowerDirParents.put(s.lowerDirSeen, parent);
             s.lowerDirSeen = null;
         }
-        if (s.multiLinkSeen != null) {
-            linkNames.computeIfAbsent(s.multiLinkIno, k -> new ConcurrentHashMap<>()).put(s.multiLinkSeen, parent);
-            s.multiLinkSeen = null;
-        }
+        links.endLookup(s, parent);
     }
 
     /**
@@ -600,8 +324,7 @@ final class OverlayFs {
         this.whiteoutForm = whiteoutForm;
         this.lowerUuid = OriginXattr.fsUuid(this.lower);
         this.origins = OriginXattr.encode(this.lower, lowerUuid) != null;
-        this.workGid = probeWorkGid(work);
-        this.tmpfileCopyUp = probeTmpfileLink(work);
+        this.copier = new CopyUp(this, work, syncs, scratch);
         for (int i = 0; i < stripes.length; i++) {
             stripes[i] = new ReentrantLock();
         }
@@ -615,50 +338,6 @@ final class OverlayFs {
     /** The lower and upper directories, by name. */
     String[] layers() {
         return new String[] {lowerName, upper};
-    }
-
-    /**
-     * The group a file created in {@code work} gets: ours, or the directory's if it is
-     * set-group-ID or the filesystem is mounted grpid; found by creating one. -1 if that fails.
-     */
-    private static int probeWorkGid(String work) {
-        String probe = work + "/#gid-probe";
-        C.unlink(probe);
-        int fd = C.open(probe, Native.O_WRONLY | Native.O_CREAT | Native.O_EXCL | Native.O_CLOEXEC, 0600);
-        if (fd < 0) {
-            return -1;
-        }
-        try {
-            Pointer st = Native.allocate(Stat.SIZE);
-            return C.fstat(fd, st) == 0 ? Stat.gid(st) : -1;
-        } finally {
-            C.close(fd);
-            C.unlink(probe);
-        }
-    }
-
-    /**
-     * Whether a file made with O_TMPFILE in {@code work} can be given a name there through its
-     * /proc/self/fd link (the upper filesystem has O_TMPFILE, /proc is mounted): found by doing
-     * it once. False if any step fails; copy-ups then use named temporary files.
-     */
-    private static boolean probeTmpfileLink(String work) {
-        String probe = work + "/#tmpfile-probe";
-        C.unlink(probe);
-        int fd = C.open(work, Native.O_TMPFILE | Native.O_WRONLY | Native.O_CLOEXEC, 0600);
-        if (fd < 0) {
-            return false;
-        }
-        try {
-            return C.linkat(Native.AT_FDCWD, procPath(fd), Native.AT_FDCWD, probe, Native.AT_SYMLINK_FOLLOW) == 0;
-        } finally {
-            C.close(fd);
-            C.unlink(probe);
-        }
-    }
-
-    private static String procPath(int fd) {
-        return "/proc/self/fd/" + fd;
     }
 
     HandleTable handles() {
@@ -779,7 +458,7 @@ final class OverlayFs {
      * origin's inode number. {@code st} is the upper entry's stat; reads the xattr through
      * {@code fd} if it is not -1, else through {@code path}.
      */
-    private void applyOrigin(String path, int fd, Pointer st) {
+    void applyOrigin(String path, int fd, Pointer st) {
         if (!origins || Stat.isDir(st)) {
             return;
         }
@@ -842,7 +521,7 @@ final class OverlayFs {
     }
 
     /**
-     * Records where a copy-up at {@code tmp} (not a regular file: see {@link #copyFile}) came from,
+     * Records where a copy-up at {@code tmp} (not a regular file: see {@link CopyUp#copyFile}) came from,
      * the kernel's way; best effort. @return the origin value recorded, or null
      */
     private byte[] setOrigin(String lowerPath, String tmp) {
@@ -856,6 +535,14 @@ final class OverlayFs {
             originInos.remove(Stat.ino(st)); // a deleted file's "no origin" for a reused number
         }
         return set == 0 ? v : null;
+    }
+
+    /**
+     * A copy-up just gave upper inode {@code ino} an origin: forgets the "no origin" that a deleted
+     * file of the same (reused) number may have left in {@link #originInos}.
+     */
+    void originRecorded(long ino) {
+        originInos.remove(ino);
     }
 
     /** Remembers what an origin value resolves to (see {@link #originsByHandle}). */
@@ -973,7 +660,8 @@ final class OverlayFs {
         return stripes[(dir.hashCode() & 0x7fffffff) % stripes.length];
     }
 
-    private String tmpName() {
+    /** A new name in the workdir, for an entry made there before it is moved into place. */
+    String tmpName() {
         return work + "/#dot" + Long.toHexString(tmpCounter.incrementAndGet());
     }
 
@@ -1002,7 +690,7 @@ final class OverlayFs {
                     Pointer st = scratch.get().st;
                     Native.check(C.fstatat(Native.AT_FDCWD, h, st, NOFOLLOW), "lstat", h);
                     String tmp = tmpName();
-                    copyFile(h, tmp, st, data, null, null, null);
+                    copier.copyFile(h, tmp, st, data, null, null, null);
                     hidden.put(p, tmp);
                 }
             }
@@ -1044,26 +732,26 @@ final class OverlayFs {
         try {
             switch (type) {
                 case Stat.S_IFREG:
-                    if (tmpfileCopyUp) {
-                        origin = copyFile(l, null, st, data, OriginXattr.encode(l, lowerUuid), up(p), parent);
+                    if (copier.tmpfileCopyUp) {
+                        origin = copier.copyFile(l, null, st, data, OriginXattr.encode(l, lowerUuid), up(p), parent);
                         placed = true;
                     } else {
-                        origin = copyFile(l, tmp, st, data, OriginXattr.encode(l, lowerUuid), null, null);
+                        origin = copier.copyFile(l, tmp, st, data, OriginXattr.encode(l, lowerUuid), null, null);
                     }
                     break;
                 case Stat.S_IFDIR:
                     Native.check(C.mkdir(tmp, 0700), "mkdir", tmp);
-                    copyMeta(l, tmp, st, true);
+                    copier.copyMeta(l, tmp, st, true);
                     origin = setOrigin(l, tmp);
                     break;
                 case Stat.S_IFLNK:
-                    copySymlink(l, tmp);
-                    copyMeta(l, tmp, st, false);
+                    copier.copySymlink(l, tmp);
+                    copier.copyMeta(l, tmp, st, false);
                     origin = setOrigin(l, tmp);
                     break;
                 default:
                     Native.check(C.mknod(tmp, Stat.mode(st), Stat.rdev(st)), "mknod", tmp);
-                    copyMeta(l, tmp, st, true);
+                    copier.copyMeta(l, tmp, st, true);
                     origin = setOrigin(l, tmp);
                     break;
             }
@@ -1072,7 +760,7 @@ final class OverlayFs {
                 setImpure(parent);
             }
             if (!placed) {
-                renameIntoPlace(tmp, up(p), parent);
+                copier.renameIntoPlace(tmp, up(p), parent);
             }
             if (type != Stat.S_IFDIR) {
                 s.copiedUp = true;
@@ -1081,7 +769,7 @@ final class OverlayFs {
                 switchToUpper(p, up(p));
             }
         } catch (RuntimeException e) {
-            removeQuietly(tmp);
+            CopyUp.removeQuietly(tmp);
             throw e;
         }
         if (type == Stat.S_IFDIR) {
@@ -1105,310 +793,6 @@ final class OverlayFs {
     private static final int COPY_ORIGIN = 1;
     private static final int COPY_KEPT = 2;
 
-    /** Renames a finished copy-up into place, keeping the parent's timestamps as they were. */
-    private void renameIntoPlace(String tmp, String target, String parent) {
-        intoPlace(parent, () -> Native.check(C.rename(tmp, target), "rename", target));
-    }
-
-    /**
-     * Gives the synced O_TMPFILE copy-up {@code fd} its name {@code target}, keeping the parent's
-     * timestamps. If something is in the way (which a rename would replace), through a named
-     * temporary file in the workdir and a rename, as before.
-     */
-    private void linkIntoPlace(int fd, String target, String parent) {
-        intoPlace(parent, () -> {
-            if (C.linkat(Native.AT_FDCWD, procPath(fd), Native.AT_FDCWD, target, Native.AT_SYMLINK_FOLLOW) == 0) {
-                return;
-            }
-            int e = Native.errno();
-            if (e != Errno.EEXIST) {
-                throw ErrnoException.of(e, "linkat", target);
-            }
-            String tmp = tmpName();
-            Native.check(C.linkat(Native.AT_FDCWD, procPath(fd), Native.AT_FDCWD, tmp, Native.AT_SYMLINK_FOLLOW),
-                    "linkat", tmp);
-            if (C.rename(tmp, target) != 0) {
-                int re = Native.errno();
-                C.unlink(tmp);
-                throw ErrnoException.of(re, "rename", target);
-            }
-        });
-    }
-
-    /** Runs {@code place} (which makes a copy-up's name in {@code parent}), keeping the parent's times. */
-    private void intoPlace(String parent, Runnable place) {
-        Scratch s = scratch.get();
-        String up = up(parent);
-        boolean haveTimes = C.fstatat(Native.AT_FDCWD, up, s.st2, NOFOLLOW) == 0;
-        place.run();
-        if (haveTimes) {
-            // copy-up is not a change the user made in the parent (chown -R must not touch mtimes)
-            Stat.copyTimes(s.st2, s.times);
-            C.utimensat(Native.AT_FDCWD, up, s.times, NOFOLLOW);
-        }
-    }
-
-    /**
-     * Copies regular file {@code src} (lstat {@code st}) to the new file {@code dst}: data (holes
-     * kept), owner, xattrs, the origin value {@code origin} (if not null), mode and times, then
-     * syncs it if it copied data, as the kernel overlay syncs a copy-up before it becomes visible.
-     * With {@code dst} null, the copy is an O_TMPFILE file of the workdir that is linked at
-     * {@code target} (in the upper directory {@code parent}) once synced; else it stays at {@code dst}.
-     *
-     * <p>Each step costs a system call, and a copy-up of a small file is little else, so steps
-     * that would change nothing are left out: the owner when the new file has it already, the
-     * mode when it was created with it, the size when the data copied ends where the file does.
-     *
-     * @return {@code origin} if it was recorded, else null
-     */
-    private byte[] copyFile(String src, String dst, Pointer st, boolean data, byte[] origin, String target,
-            String parent) {
-        int in = Native.check(openLower(src, Native.O_RDONLY | Native.O_CLOEXEC | Native.O_NOFOLLOW), "open", src);
-        try {
-            int mode = Stat.mode(st) & 07777;
-            // created with its permission bits (the umask may take some: then chmod below), as the
-            // kernel creates its copy-up temp file; nobody but us can reach it in the workdir
-            int out = dst == null
-                    ? Native.check(C.open(work, Native.O_TMPFILE | Native.O_WRONLY | Native.O_CLOEXEC, mode & 0777),
-                            "open O_TMPFILE", work)
-                    : Native.check(C.open(dst, Native.O_WRONLY | Native.O_CREAT | Native.O_EXCL | Native.O_CLOEXEC,
-                            mode & 0777), "create", dst);
-            try {
-                long size = Stat.size(st);
-                long end = 0;
-                if (data && size > 0) {
-                    // a file with as many blocks as bytes has no hole: no need to look for them
-                    end = copyData(in, out, size, src, Stat.blocks(st) * 512 >= size);
-                }
-                if (data && end != size) {
-                    Native.check(C.ftruncate(out, size), "ftruncate", dst); // a hole at the end
-                }
-                // the owner before the xattrs: chown(2) drops security.capability (and set-id bits,
-                // which the chmod below restores); the kernel overlay keeps both
-                if (Stat.uid(st) != OWN_UID || Stat.gid(st) != workGid) {
-                    Native.check(C.fchown(out, Stat.uid(st), Stat.gid(st)), "fchown", dst);
-                }
-                copyXattrs(in, out, dst);
-                byte[] recorded = null;
-                if (origin != null && C.fsetxattr(out, OriginXattr.NAME, origin, origin.length, 0) == 0) {
-                    recorded = origin;
-                }
-                if ((mode & 07000) != 0 || UMASK < 0 || (mode & UMASK) != 0) {
-                    Native.check(C.fchmod(out, mode), "fchmod", dst);
-                }
-                Scratch s = scratch.get();
-                Stat.copyTimes(st, s.times);
-                Native.check(C.futimens(out, s.times), "futimens", dst);
-                if (data && size > 0 && syncs) {
-                    // the kernel overlay syncs copied-up data before it becomes visible; a copy-up
-                    // without data (an empty file, or one opened with O_TRUNC) it does not sync
-                    // (Linux 6.18, default fsync mode: 100 chmods of empty lower files, 0 fsyncs;
-                    // of 2-byte ones, 100; 100 ": > file" of 2-byte ones, 0)
-                    Native.check(C.fsync(out), "fsync", dst);
-                }
-                if (origin != null && C.fstat(out, s.originSt) == 0) {
-                    originInos.remove(Stat.ino(s.originSt)); // a deleted file's "no origin" for a reused number
-                }
-                if (dst == null) {
-                    linkIntoPlace(out, target, parent);
-                }
-                return recorded;
-            } finally {
-                C.close(out);
-            }
-        } finally {
-            C.close(in);
-        }
-    }
-
-    /**
-     * Copies the data segments of {@code in} (skipping holes, unless {@code dense}: it has none) in
-     * the kernel, without a buffer. @return where the last data copied ends
-     */
-    private long copyData(int in, int out, long size, String src, boolean dense) {
-        Pointer offs = scratch.get().off;
-        long pos = 0;
-        long end = 0;
-        while (pos < size) {
-            long dataStart = pos;
-            long dataEnd = size;
-            if (!dense) {
-                dataStart = C.lseek(in, pos, Native.SEEK_DATA);
-                if (dataStart < 0) {
-                    int e = Native.errno();
-                    if (e == Errno.ENXIO) { // only a hole remains
-                        return end;
-                    }
-                    dataStart = pos; // SEEK_DATA unsupported: copy everything
-                }
-                dataEnd = C.lseek(in, dataStart, Native.SEEK_HOLE);
-                if (dataEnd < 0) {
-                    dataEnd = size;
-                }
-            }
-            long p = dataStart;
-            while (p < dataEnd) {
-                offs.putLong(0, p);
-                offs.putLong(8, p);
-                long n = C.copy_file_range(in, offs, out, offs.slice(8), Math.min(dataEnd - p, WRITEBACK_CHUNK), 0);
-                if (n < 0) {
-                    int e = Native.errno();
-                    if (e == Errno.EXDEV || e == Errno.ENOSYS || e == Errno.EINVAL || e == Errno.EOPNOTSUPP) {
-                        end = copyWithBuffer(in, out, p, dataEnd, src);
-                        break;
-                    }
-                    throw ErrnoException.of(e, "copy_file_range", src);
-                }
-                if (n == 0) {
-                    break; // file shrank under us
-                }
-                p += n;
-                end = p;
-                if (p < size && syncs) {
-                    // start writing back what is copied while the rest is copied, so that the fsync
-                    // that ends the copy-up waits for the last chunk rather than the whole file
-                    C.sync_file_range(out, p - n, n, SYNC_FILE_RANGE_WRITE);
-                }
-            }
-            pos = dataEnd;
-        }
-        return end;
-    }
-
-    /** Bytes copied per copy_file_range call during a copy-up, each then handed to writeback. */
-    private static final long WRITEBACK_CHUNK = 8L << 20;
-    private static final int SYNC_FILE_RANGE_WRITE = 2;
-
-    /** @return where the data copied ends */
-    private long copyWithBuffer(int in, int out, long from, long to, String src) {
-        Pointer buf = Native.allocate(1 << 20);
-        long p = from;
-        while (p < to) {
-            long n = Native.check(C.pread(in, buf, Math.min(1 << 20, to - p), p), "pread", src);
-            if (n == 0) {
-                return p;
-            }
-            long w = 0;
-            while (w < n) {
-                w += Native.check(C.pwrite(out, buf.slice(w), n - w, p + w), "pwrite", src);
-            }
-            p += n;
-        }
-        return p;
-    }
-
-    private void copySymlink(String src, String dst) {
-        Pointer buf = Native.allocate(4097);
-        long n = Native.check(C.readlink(src, buf, 4096), "readlink", src);
-        String target = buf.getString(0, (int) n, BYTES);
-        Native.check(C.symlink(target, dst), "symlink", dst);
-    }
-
-    /** Owner, mode, xattrs, times (in that order: chown clears set-id bits, times go last). */
-    private void copyMeta(String src, String dst, Pointer st, boolean chmod) {
-        copyXattrsPath(src, dst);
-        Native.check(C.lchown(dst, Stat.uid(st), Stat.gid(st)), "lchown", dst);
-        if (chmod) {
-            Native.check(C.fchmodat(Native.AT_FDCWD, dst, Stat.mode(st) & 07777, 0), "chmod", dst);
-        }
-        Pointer times = scratch.get().times;
-        Stat.copyTimes(st, times);
-        Native.check(C.utimensat(Native.AT_FDCWD, dst, times, NOFOLLOW), "utimensat", dst);
-    }
-
-    private void copyXattrs(int in, int out, String dst) {
-        byte[] list = listBytes(C.flistxattr(in, null, 0), n -> C.flistxattr(in, n, n.length));
-        for (String name : names(list)) {
-            if (!shouldCopy(name)) {
-                continue;
-            }
-            long size = C.fgetxattr(in, name, (byte[]) null, 0);
-            if (size < 0) {
-                continue;
-            }
-            byte[] v = new byte[(int) size];
-            long n = C.fgetxattr(in, name, v, v.length);
-            if (n >= 0) {
-                setXattrOrIgnore(C.fsetxattr(out, name, v, n, 0), name, dst);
-            }
-        }
-    }
-
-    private void copyXattrsPath(String src, String dst) {
-        byte[] list = listBytes(C.llistxattr(src, (byte[]) null, 0), n -> C.llistxattr(src, n, n.length));
-        for (String name : names(list)) {
-            if (!shouldCopy(name)) {
-                continue;
-            }
-            long size = C.lgetxattr(src, name, (byte[]) null, 0);
-            if (size < 0) {
-                continue;
-            }
-            byte[] v = new byte[(int) size];
-            long n = C.lgetxattr(src, name, v, v.length);
-            if (n >= 0) {
-                setXattrOrIgnore(C.lsetxattr(dst, name, v, n, 0), name, dst);
-            }
-        }
-    }
-
-    private static boolean shouldCopy(String name) {
-        // the lower layer's own overlay xattrs are not ours to copy; escaped ones are user data
-        return !OverlayXattrs.isPrivate(name) || name.startsWith(OverlayXattrs.ESCAPED_PREFIX);
-    }
-
-    private static void setXattrOrIgnore(int rc, String name, String dst) {
-        if (rc < 0) {
-            int e = Native.errno();
-            // like the kernel, copy-up does not fail on xattrs the upper fs cannot store
-            if (e != Errno.EOPNOTSUPP && !(e == Errno.EPERM && name.startsWith("security."))) {
-                throw ErrnoException.of(e, "setxattr " + name, dst);
-            }
-        }
-    }
-
-    interface ListCall {
-        long call(byte[] buf);
-    }
-
-    private static byte[] listBytes(long size, ListCall call) {
-        for (int attempt = 0; attempt < 5; attempt++) {
-            if (size <= 0) {
-                return new byte[0];
-            }
-            byte[] buf = new byte[(int) size];
-            long n = call.call(buf);
-            if (n >= 0) {
-                return n == buf.length ? buf : java.util.Arrays.copyOf(buf, (int) n);
-            }
-            if (Native.errno() != Errno.ERANGE) {
-                return new byte[0];
-            }
-            size = call.call(null);
-        }
-        throw new ErrnoException(Errno.EIO, "xattr list keeps changing");
-    }
-
-    private static java.util.List<String> names(byte[] list) {
-        java.util.List<String> out = new java.util.ArrayList<>();
-        int start = 0;
-        for (int i = 0; i < list.length; i++) {
-            if (list[i] == 0) {
-                if (i > start) {
-                    out.add(new String(list, start, i - start, BYTES));
-                }
-                start = i + 1;
-            }
-        }
-        return out;
-    }
-
-    private void removeQuietly(String path) {
-        if (C.unlink(path) != 0 && Native.errno() == Errno.EISDIR) {
-            C.rmdir(path);
-        }
-    }
-
     // ---------------------------------------------------------------- attributes
 
     void getattr(String p, Pointer st) {
@@ -1419,7 +803,7 @@ final class OverlayFs {
         int code = resolve(p, st);
         if ((code & UPPER) == 0 && Stat.isDir(st)) {
             scratch.get().lowerDirSeen = p;
-        } else if (!Stat.isDir(st) && (Stat.nlink(st) > 1 || tracked(Stat.ino(st)))) {
+        } else if (!Stat.isDir(st) && (Stat.nlink(st) > 1 || links.tracked(Stat.ino(st)))) {
             Scratch s = scratch.get();
             s.multiLinkSeen = p;
             s.multiLinkIno = Stat.ino(st);
@@ -1450,23 +834,14 @@ final class OverlayFs {
             return 0;
         }
         long ino = Stat.ino(st);
-        return Stat.nlink(st) > 1 || tracked(ino) ? ino : 0;
-    }
-
-    /**
-     * Does the kernel hold file {@code ino} under several nodes even if it has one link now (a
-     * name given to an O_TMPFILE file, whose descriptor's node is another; a hard link just
-     * removed)?
-     */
-    private boolean tracked(long ino) {
-        return !linkedFiles.isEmpty() && linkedFiles.containsKey(ino);
+        return Stat.nlink(st) > 1 || links.tracked(ino) ? ino : 0;
     }
 
     /** {@link #upperFor}, remembering in {@code key[0]} whether other names need telling (see {@link #linkedUpper}). */
     private String upperFor(String p, long[] key) {
         Pointer st = scratch.get().st;
         int code = resolve(p, st);
-        key[0] = linkedFiles.isEmpty() ? 0 : linkedUpper(code, st);
+        key[0] = links.none() ? 0 : linkedUpper(code, st);
         if ((code & UPPER) == 0) {
             copyUp(p, true);
         }
@@ -1475,14 +850,14 @@ final class OverlayFs {
 
     private void attributesChangedIf(long[] key) {
         if (key[0] != 0) {
-            attributesChanged(key[0]);
+            links.attributesChanged(key[0]);
         }
     }
 
     void chmod(String p, int mode) {
         if (unnamed.owns(p)) {
             unnamed.chmod(p, mode);
-            attributesChanged(unnamed.linkedIno(p));
+            links.attributesChanged(unnamed.linkedIno(p));
             return;
         }
         long[] key = new long[1];
@@ -1494,7 +869,7 @@ final class OverlayFs {
     void chown(String p, int uid, int gid) {
         if (unnamed.owns(p)) {
             unnamed.chown(p, uid, gid);
-            attributesChanged(unnamed.linkedIno(p));
+            links.attributesChanged(unnamed.linkedIno(p));
             return;
         }
         long[] key = new long[1];
@@ -1506,7 +881,7 @@ final class OverlayFs {
     void utimens(String p, Pointer times) {
         if (unnamed.owns(p)) {
             unnamed.utimens(p, times);
-            attributesChanged(unnamed.linkedIno(p));
+            links.attributesChanged(unnamed.linkedIno(p));
             return;
         }
         long[] key = new long[1];
@@ -1519,27 +894,27 @@ final class OverlayFs {
         if (unnamed.owns(p)) {
             long ino = unnamed.linkedIno(p);
             if (ino != 0) {
-                beginDataChange(ino);
+                links.beginDataChange(ino);
             }
             unnamed.truncate(p, size);
             if (ino != 0) {
-                dataChanged();
+                links.dataChanged();
             }
             return;
         }
         Pointer st = scratch.get().st;
         int code = resolve(p, st);
-        long key = linkedFiles.isEmpty() ? 0 : linkedUpper(code, st);
+        long key = links.none() ? 0 : linkedUpper(code, st);
         if ((code & UPPER) == 0) {
             copyUp(p, size != 0);
         }
         String u = up(p);
         if (key != 0) {
-            beginDataChange(key);
+            links.beginDataChange(key);
         }
         Native.check(C.truncate(u, size), "truncate", u);
         if (key != 0) {
-            dataChanged();
+            links.dataChanged();
         }
     }
 
@@ -1551,7 +926,7 @@ final class OverlayFs {
             }
             Native.check(C.ftruncate(h.fd, size), "ftruncate", p);
             if (linked) {
-                dataChanged();
+                links.dataChanged();
             }
         } else {
             truncate(p, size);
@@ -1587,11 +962,11 @@ final class OverlayFs {
             raw = unnamed.listxattr(p);
         } else {
             String r = real(p);
-            raw = listBytes(Native.check(C.llistxattr(r, (byte[]) null, 0), "listxattr", r),
+            raw = XattrLists.listBytes(Native.check(C.llistxattr(r, (byte[]) null, 0), "listxattr", r),
                     b -> C.llistxattr(r, b, b.length));
         }
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(raw.length);
-        for (String name : names(raw)) {
+        for (String name : XattrLists.names(raw)) {
             String user = OverlayXattrs.toUser(name);
             if (user != null) {
                 byte[] b = user.getBytes(BYTES);
@@ -1625,7 +1000,7 @@ final class OverlayFs {
         refuseAcl(name);
         if (unnamed.owns(p)) {
             unnamed.setxattr(p, OverlayXattrs.toDisk(name), value, size, flags);
-            attributesChanged(unnamed.linkedIno(p)); // the ctime
+            links.attributesChanged(unnamed.linkedIno(p)); // the ctime
             return;
         }
         long[] key = new long[1];
@@ -1639,7 +1014,7 @@ final class OverlayFs {
         String disk = OverlayXattrs.toDisk(name);
         if (unnamed.owns(p)) {
             unnamed.removexattr(p, disk);
-            attributesChanged(unnamed.linkedIno(p));
+            links.attributesChanged(unnamed.linkedIno(p));
             return;
         }
         if ((resolve(p, scratch.get().st) & UPPER) == 0) {
@@ -1685,7 +1060,7 @@ final class OverlayFs {
                         Native.check(C.rename(tmp, target), "rename", target);
                     }
                 } catch (RuntimeException e) {
-                    removeQuietly(tmp);
+                    CopyUp.removeQuietly(tmp);
                     throw e;
                 }
             } else {
@@ -1709,24 +1084,9 @@ final class OverlayFs {
         Native.check(C.lchown(path, uid, parentSetgid(p) ? -1 : gid), "lchown", path);
     }
 
-    private static final int OWN_UID = C.geteuid();
+    /** The owner a new file gets without a chown (the daemon never changes its ids). */
+    static final int OWN_UID = C.geteuid();
     private static final int OWN_GID = C.getegid();
-    /** The daemon's umask (it never changes it), or -1 if unknown. */
-    private static final int UMASK = readUmask();
-
-    private static int readUmask() {
-        try {
-            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Paths.get("/proc/self/status"))) {
-                if (line.startsWith("Umask:")) {
-                    return Integer.parseInt(line.substring(6).trim(), 8);
-                }
-            }
-        } catch (java.io.IOException | RuntimeException e) {
-            // an old kernel: every copy-up then sets the mode explicitly
-        }
-        return -1;
-    }
-
     private boolean parentSetgid(String p) {
         Pointer st = scratch.get().parentSt;
         String u = up(parent(p));
@@ -1772,9 +1132,9 @@ final class OverlayFs {
         Scratch s = scratch.get();
         if (visible(lookup(to, s.st2, false))) {
             s.linkCountChanged = Stat.ino(s.st2);
-            linked(Stat.ino(s.st2), to, s.requestNode, s.linkSource);
+            links.linked(Stat.ino(s.st2), to, s.requestNode, s.linkSource);
             markLinkedHandles(Stat.ino(s.st2));
-            dropLinkCounts(Stat.ino(s.st2));
+            links.dropLinkCounts(Stat.ino(s.st2));
             if (fromUnnamed) {
                 // the kernel now holds the file under two nodes though its link count may be 1:
                 // track the new name's node as getattr does for a file with several links
@@ -1797,22 +1157,6 @@ final class OverlayFs {
         if (origins && UpperFormat.hasXattr(src, OriginXattr.NAME)) {
             // as the kernel does: the new name's directory now holds an entry with an origin
             setImpure(parent(to));
-        }
-    }
-
-    /**
-     * Drops the cached attributes of every node the kernel is known to hold file {@code ino} under,
-     * before the reply to the link or unlink that changed its count: the entry invalidations that
-     * follow the reply (for names whose node is not known) run on another thread, and a caller's
-     * next lstat of another name must not see the old count meanwhile.
-     */
-    private void dropLinkCounts(long ino) {
-        LinkedFile f = linkedFiles.get(ino);
-        KernelCache kc = kernelCache;
-        if (f != null && kc != null) {
-            for (long node : f.nodes) {
-                kc.dropAttributes(node);
-            }
         }
     }
 
@@ -1939,14 +1283,10 @@ final class OverlayFs {
             if (Stat.nlink(st) > 1) {
                 long ino = Stat.ino(st);
                 scratch.get().linkCountChanged = ino;
-                ConcurrentHashMap<String, Long> names = linkNames.get(ino);
-                if (names != null) {
-                    names.remove(p);
-                    Long source = names.get("#");
-                    if (source != null && kernelCache != null) {
-                        // before the reply, so a caller's next lstat cannot see the old count
-                        STALE_SOURCE.set(source);
-                    }
+                Long source = links.removeName(ino, p);
+                if (source != null && kernelCache != null) {
+                    // before the reply, so a caller's next lstat cannot see the old count
+                    STALE_SOURCE.set(source);
                 }
             }
             String u = up(p);
@@ -1966,7 +1306,7 @@ final class OverlayFs {
             }
             long changed = scratch.get().linkCountChanged;
             if (changed != 0) {
-                dropLinkCounts(changed);
+                links.dropLinkCounts(changed);
             }
         } finally {
             STALE_SOURCE.remove();
@@ -2205,12 +1545,9 @@ final class OverlayFs {
                 invalidate(to);
             }
             if (replacedLinked != 0) {
-                ConcurrentHashMap<String, Long> names = linkNames.get(replacedLinked);
-                if (names != null) {
-                    names.remove(to);
-                }
+                links.removeName(replacedLinked, to);
                 s.linkCountChanged = replacedLinked;
-                dropLinkCounts(replacedLinked);
+                links.dropLinkCounts(replacedLinked);
             }
         } finally {
             b.unlock();
@@ -2241,11 +1578,11 @@ final class OverlayFs {
         int openFlags = (flags & ~(Native.O_CREAT | Native.O_EXCL | Native.O_NOCTTY | 040000 /* O_DIRECT */))
                 | Native.O_CLOEXEC;
         if (linked && trunc) {
-            beginDataChange(ino); // O_TRUNC empties it for every name
+            links.beginDataChange(ino); // O_TRUNC empties it for every name
         }
-        int fd = Native.check(inUpper ? C.open(r, openFlags, 0) : openLower(r, openFlags), "open", r);
+        int fd = Native.check(inUpper ? C.open(r, openFlags, 0) : LowerLayer.open(r, openFlags), "open", r);
         if (linked && trunc) {
-            dataChanged();
+            links.dataChanged();
         }
         if (!inUpper) {
             // FUSE splits a sequential read into 128 KiB requests served by several threads, which
@@ -2328,7 +1665,7 @@ final class OverlayFs {
         }
         Native.check(C.fallocate(h.fd, mode, offset, length), "fallocate", null);
         if (linked) {
-            dataChanged();
+            links.dataChanged();
         }
     }
 
@@ -2371,7 +1708,8 @@ final class OverlayFs {
             parentIno = Stat.ino(s.parentSt);
         }
         // a zero d_ino would make readdir(3) skip the entry
-        if (!sink.accept(DOT.address(), DT_DIR, self) || !sink.accept(DOTDOT.address(), DT_DIR, parentIno)) {
+        if (!sink.accept(DOT.address(), Listing.DT_DIR, self)
+                || !sink.accept(DOTDOT.address(), Listing.DT_DIR, parentIno)) {
             return;
         }
         list(p, code, sink);
@@ -2386,28 +1724,13 @@ final class OverlayFs {
         return p;
     }
 
-    /** struct linux_dirent64: d_ino, d_off, d_reclen (u16), d_type (u8), d_name. */
-    private static final int DIRENT_RECLEN = 16;
-    private static final int DIRENT_TYPE = 18;
-    private static final int DIRENT_NAME = 19;
-    /** Bytes of directory entries read per getdents64 call (some 800 names of 20 bytes). */
-    private static final int DIRENTS_SIZE = 32 << 10;
-
     /**
-     * Reads directory entries straight into this thread's buffer, many per system call, copies
-     * them into a byte array in one go and hands each entry on by the address of its name: per
-     * entry no libc call, no object and no call through jnr's memory accessors (it was readdir(3)
-     * through jnr and a Pointer per entry).
-     *
-     * <p>That matters most on a fresh daemon, whose first listing runs before the JIT has compiled
-     * anything of it: array reads cost the interpreter a bytecode each, a jnr accessor a chain of
-     * calls. For the same reason each entry is handled by a method of its own ({@link Listing}): a
-     * listing runs once, so the JIT would compile the body of its loop only after 60,000 iterations,
-     * while a method called per entry is compiled after a few hundred calls.
+     * Lists directory {@code p}, resolved with {@code code}, into {@code sink}: its upper entries
+     * minus whiteouts, then the lower ones not listed already (see {@link Listing}).
      */
     private void list(String p, int code, EntrySink sink) {
         boolean merged = (code & UPPER) != 0 && (code & LOWER) != 0;
-        Listing ls = new Listing(p, merged ? new HashSet<>() : null, sink);
+        Listing ls = new Listing(this, p, merged ? new HashSet<>() : null, sink, scratch.get());
         if ((code & UPPER) != 0) {
             String u = up(p);
             ls.upper(u, whiteoutForm == WhiteoutForm.XATTR || UpperFormat.hasXattrWhiteouts(u),
@@ -2421,162 +1744,4 @@ final class OverlayFs {
             ls.read(lo(p), false);
         }
     }
-
-    /** One listing of merged directory {@code p} in progress (see {@link #list}). */
-    private final class Listing {
-        final String p;
-        /** Names already listed from the upper layer (whiteouts included), if the directory is merged. */
-        final Set<String> seen;
-        final EntrySink sink;
-        /** getdents64's buffer, and the same bytes in the heap. */
-        final Pointer b;
-        final long base;
-        final byte[] a;
-        final Pointer st;
-        String u;
-        boolean xattrWhiteouts;
-        boolean impure;
-
-        Listing(String p, Set<String> seen, EntrySink sink) {
-            this.p = p;
-            this.seen = seen;
-            this.sink = sink;
-            Scratch sc = scratch.get();
-            this.b = sc.dirents();
-            this.base = b.address();
-            this.a = sc.direntBytes;
-            this.st = sc.st2;
-        }
-
-        void upper(String upperDir, boolean xattrWhiteoutsHere, boolean impureHere) {
-            u = upperDir;
-            xattrWhiteouts = xattrWhiteoutsHere;
-            impure = impureHere;
-        }
-
-        /** Lists real directory {@code dir} of the upper or lower layer; false once the sink wants no more. */
-        boolean read(String dir, boolean upperLayer) {
-            int fd = openDirectory(dir, !upperLayer);
-            try {
-                for (int n = getdents(fd, b, dir); n > 0; n = getdents(fd, b, dir)) {
-                    b.get(0, a, 0, n);
-                    for (int off = 0; off < n; off += (a[off + DIRENT_RECLEN] & 0xff) | (a[off + DIRENT_RECLEN + 1] & 0xff) << 8) {
-                        if (!(upperLayer ? upperEntry(off) : lowerEntry(off))) {
-                            return false;
-                        }
-                    }
-                }
-                return true;
-            } finally {
-                C.close(fd);
-            }
-        }
-
-        private boolean isDotOrDotDot(int name) {
-            return a[name] == '.' && (a[name + 1] == 0 || (a[name + 1] == '.' && a[name + 2] == 0));
-        }
-
-        private long ino(int off) {
-            long v = 0;
-            for (int i = 7; i >= 0; i--) {
-                v = v << 8 | (a[off + i] & 0xff);
-            }
-            return v;
-        }
-
-        /** The name at {@code name}, as a byte string. */
-        private String name(int name) {
-            int end = name;
-            while (a[end] != 0) {
-                end++;
-            }
-            return new String(a, name, end - name, BYTES);
-        }
-
-        /** The upper entry at {@code off}; false once the sink wants no more. */
-        boolean upperEntry(int off) {
-            int name = off + DIRENT_NAME;
-            if (isDotOrDotDot(name)) {
-                return true;
-            }
-            int type = a[off + DIRENT_TYPE] & 0xff;
-            long ino = ino(off);
-            String s = null;
-            if (type == DT_CHR || (type == DT_REG && xattrWhiteouts)) {
-                s = name(name);
-                String path = u + "/" + s;
-                if (C.fstatat(Native.AT_FDCWD, path, st, NOFOLLOW) == 0 && UpperFormat.isWhiteout(path, st)) {
-                    if (seen != null) {
-                        seen.add(s);
-                    }
-                    return true;
-                }
-            }
-            if (seen != null) {
-                if (s == null) {
-                    s = name(name);
-                }
-                seen.add(s);
-                if (type == DT_DIR) {
-                    String l = lo(p) + "/" + s;
-                    if (C.fstatat(Native.AT_FDCWD, l, st, NOFOLLOW) == 0 && Stat.isDir(st)
-                            && !UpperFormat.isOpaque(u + "/" + s)) {
-                        ino = Stat.ino(st);
-                    }
-                }
-            }
-            if (impure && type != DT_DIR) {
-                if (s == null) {
-                    s = name(name);
-                }
-                String path = u + "/" + s;
-                if (C.fstatat(Native.AT_FDCWD, path, st, NOFOLLOW) == 0) {
-                    applyOrigin(path, -1, st);
-                    ino = Stat.ino(st);
-                }
-            }
-            return sink.accept(base + name, type, ino);
-        }
-
-        /** The lower entry at {@code off}; false once the sink wants no more. */
-        boolean lowerEntry(int off) {
-            int name = off + DIRENT_NAME;
-            if (isDotOrDotDot(name) || (seen != null && seen.contains(name(name)))) {
-                return true;
-            }
-            return sink.accept(base + name, a[off + DIRENT_TYPE] & 0xff, ino(off));
-        }
-    }
-
-    /** Opens real directory {@code path} to list it; one of the lower layer as {@link #openLower} does. */
-    private static int openDirectory(String path, boolean lowerLayer) {
-        int flags = Native.O_RDONLY | Native.O_DIRECTORY | Native.O_CLOEXEC;
-        int fd = lowerLayer ? openLower(path, flags) : C.open(path, flags, 0);
-        if (fd < 0) {
-            throw ErrnoException.of(Native.errno(), "opendir", path);
-        }
-        return fd;
-    }
-
-    /**
-     * Opens {@code path} of the lower layer (never for writing) with {@code flags}, not updating
-     * its access time: the kernel overlay mounts its lower layers noatime and opens real files
-     * O_NOATIME, so listing or reading through it leaves the base directory's atimes as they were,
-     * and so must we (the base is never modified). O_NOATIME needs the file's owner or CAP_FOWNER;
-     * without either the file is opened without it, as the kernel overlay does (for it the lower
-     * mount's noatime still holds; for us that atime changes). A descriptor, or -1 with errno set.
-     */
-    private static int openLower(String path, int flags) {
-        int fd = C.open(path, flags | Native.O_NOATIME, 0);
-        if (fd < 0 && Native.errno() == Errno.EPERM) {
-            fd = C.open(path, flags, 0);
-        }
-        return fd;
-    }
-
-    /** The next entries of directory {@code fd} into {@code b}: bytes read, 0 at the end. */
-    private static int getdents(int fd, Pointer b, String path) {
-        return (int) Native.check(C.getdents64(fd, b, DIRENTS_SIZE), "getdents64", path);
-    }
-
 }
