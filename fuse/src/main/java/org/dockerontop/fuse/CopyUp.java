@@ -172,6 +172,8 @@ final class CopyUp {
     byte[] copyFile(String src, String dst, Pointer st, boolean data, byte[] origin, String target,
             String parent) {
         int in = Native.check(LowerLayer.open(src, Native.O_RDONLY | Native.O_CLOEXEC | Native.O_NOFOLLOW), "open", src);
+        // what errors name: an O_TMPFILE copy has no path until it is linked at its target
+        String named = dst != null ? dst : target;
         try {
             int mode = Stat.mode(st) & 07777;
             // created with its permission bits (the umask may take some: then chmod below), as the
@@ -189,30 +191,30 @@ final class CopyUp {
                     end = copyData(in, out, size, src, Stat.blocks(st) * 512 >= size);
                 }
                 if (data && end != size) {
-                    Native.check(C.ftruncate(out, size), "ftruncate", dst); // a hole at the end
+                    Native.check(C.ftruncate(out, size), "ftruncate", named); // a hole at the end
                 }
                 // the owner before the xattrs: chown(2) drops security.capability (and set-id bits,
                 // which the chmod below restores); the kernel overlay keeps both
                 if (Stat.uid(st) != OverlayFs.OWN_UID || Stat.gid(st) != workGid) {
-                    Native.check(C.fchown(out, Stat.uid(st), Stat.gid(st)), "fchown", dst);
+                    Native.check(C.fchown(out, Stat.uid(st), Stat.gid(st)), "fchown", named);
                 }
-                copyXattrs(in, out, dst);
+                copyXattrs(in, out, named);
                 byte[] recorded = null;
                 if (origin != null && C.fsetxattr(out, OriginXattr.NAME, origin, origin.length, 0) == 0) {
                     recorded = origin;
                 }
                 if ((mode & 07000) != 0 || UMASK < 0 || (mode & UMASK) != 0) {
-                    Native.check(C.fchmod(out, mode), "fchmod", dst);
+                    Native.check(C.fchmod(out, mode), "fchmod", named);
                 }
                 OverlayFs.Scratch s = scratch.get();
                 Stat.copyTimes(st, s.times);
-                Native.check(C.futimens(out, s.times), "futimens", dst);
+                Native.check(C.futimens(out, s.times), "futimens", named);
                 if (data && size > 0 && syncs) {
                     // the kernel overlay syncs copied-up data before it becomes visible; a copy-up
                     // without data (an empty file, or one opened with O_TRUNC) it does not sync
                     // (Linux 6.18, default fsync mode: 100 chmods of empty lower files, 0 fsyncs;
                     // of 2-byte ones, 100; 100 ": > file" of 2-byte ones, 0)
-                    Native.check(C.fsync(out), "fsync", dst);
+                    Native.check(C.fsync(out), "fsync", named);
                 }
                 if (origin != null && C.fstat(out, s.originSt) == 0) {
                     fs.originRecorded(Stat.ino(s.originSt)); // a deleted file's "no origin" for a reused number
