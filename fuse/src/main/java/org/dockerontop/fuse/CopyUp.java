@@ -285,16 +285,19 @@ final class CopyUp {
         return end;
     }
 
+    /** Bytes copied per read and write where copy_file_range is refused (see {@link OverlayFs.Scratch#copyBuffer}). */
+    static final int BUFFER_SIZE = 1 << 20;
+
     /** Bytes copied per copy_file_range call during a copy-up, each then handed to writeback. */
     private static final long WRITEBACK_CHUNK = 8L << 20;
     private static final int SYNC_FILE_RANGE_WRITE = 2;
 
     /** @return where the data copied ends */
     private long copyWithBuffer(int in, int out, long from, long to, String src) {
-        Pointer buf = Native.allocate(1 << 20);
+        Pointer buf = scratch.get().copyBuffer();
         long p = from;
         while (p < to) {
-            long n = Native.check(C.pread(in, buf, Math.min(1 << 20, to - p), p), "pread", src);
+            long n = Native.check(C.pread(in, buf, Math.min(BUFFER_SIZE, to - p), p), "pread", src);
             if (n == 0) {
                 return p;
             }
@@ -308,7 +311,7 @@ final class CopyUp {
     }
 
     void copySymlink(String src, String dst) {
-        Pointer buf = Native.allocate(4097);
+        Pointer buf = scratch.get().linkTarget;
         long n = Native.check(C.readlink(src, buf, 4096), "readlink", src);
         String target = buf.getString(0, (int) n, BYTES);
         Native.check(C.symlink(target, dst), "symlink", dst);
