@@ -45,6 +45,12 @@ final class LateNotifications {
     private final Set<Long> queuedDrops = ConcurrentHashMap.newKeySet();
     private final Sender sender;
     private final Thread thread;
+    /**
+     * The name being invalidated, NUL-terminated (NAME_MAX and its NUL; longer names the kernel
+     * never gives us). One for the one thread that sends, rather than one per notice: native
+     * memory goes back only when the garbage collector gets to it.
+     */
+    private final Pointer name = Native.allocate(256);
 
     LateNotifications(Sender sender) {
         this.sender = sender;
@@ -87,10 +93,9 @@ final class LateNotifications {
                 queuedDrops.remove(n.id());
                 r = sender.dropData(n.id());
             } else {
-                Pointer p = Native.allocate(n.name().length + 1);
-                p.put(0, n.name(), 0, n.name().length);
-                p.putByte(n.name().length, (byte) 0);
-                r = sender.invalidateEntry(n.id(), p, n.name().length);
+                name.put(0, n.name(), 0, n.name().length);
+                name.putByte(n.name().length, (byte) 0);
+                r = sender.invalidateEntry(n.id(), name, n.name().length);
             }
             if (r != 0 && r != -Errno.ENOENT) {
                 LOG.debug("invalidating {} of node {}: {}",
