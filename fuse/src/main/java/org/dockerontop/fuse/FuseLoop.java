@@ -234,8 +234,6 @@ final class FuseLoop {
                 late.invalidateEntry(node, name);
             }
         });
-        // directories copied up on the way became merged (nlink 1): drop their cached dentries
-        fs.takeCopiedDirs(late::invalidateEntry);
         if (linkSource != 0) {
             // the new name gets its own node, so the source would keep its old nlink (and,
             // after a copy-up, its lower inode number) for attr_timeout

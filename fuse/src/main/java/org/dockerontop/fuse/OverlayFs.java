@@ -157,8 +157,6 @@ final class OverlayFs {
         final byte[] originValue = new byte[256];
         /** Set when this thread copied a non-directory up during the current request. */
         boolean copiedUp;
-        /** Directories this thread copied up during the current request (they became merged). */
-        final java.util.ArrayList<String> copiedDirs = new java.util.ArrayList<>();
         /** The lower-only directory the last getattr on this thread answered for, if any. */
         String lowerDirSeen;
         /** A non-directory with several links the last getattr answered for, and its inode. */
@@ -222,14 +220,6 @@ final class OverlayFs {
         return c;
     }
 
-    /**
-     * Where the kernel holds a dentry of each lower-only directory it looked up: parent node id
-     * by path. Once such a directory is copied up it becomes merged and its nlink changes to 1
-     * (as the kernel overlay reports), which the kernel's cached attributes must be told about.
-     * The most recent ones only: the kernel looks an entry up again once entry_timeout (60 s) has
-     * passed, which records it again.
-     */
-    private final RecentMap<String, Long> lowerDirParents = new RecentMap<>(DIR_NODES_GENERATION);
     /** Lower-only directories recorded per generation: at ~110 bytes each, at most ~7 MiB. */
     private static final int DIR_NODES_GENERATION = 1 << 15;
 
@@ -242,7 +232,13 @@ final class OverlayFs {
 
     private static final ThreadLocal<Long> STALE_SOURCE = new ThreadLocal<>();
 
-    /** The node id the kernel knows each looked-up lower-only directory by (see {@link #lookupReplied}). */
+    /**
+     * The node id the kernel knows each looked-up lower-only directory by (see {@link #lookupReplied}).
+     * Once such a directory is copied up it becomes merged and its nlink changes to 1 (as the
+     * kernel overlay reports), which the kernel's cached attributes must be told about. The most
+     * recent ones only: the kernel looks an entry up again once entry_timeout (60 s) has passed,
+     * which records it again.
+     */
     private final RecentMap<String, Long> lowerDirNodes = new RecentMap<>(DIR_NODES_GENERATION);
 
     /**
@@ -293,38 +289,20 @@ final class OverlayFs {
         links.takeStaleLinks(sink);
     }
 
-    /** After a LOOKUP under node {@code parent}: remember where a lower-only directory was found. */
+    /** After a LOOKUP under node {@code parent}: ends what {@link #beginLookup} began. */
     void endLookup(long parent) {
         Scratch s = scratch.get();
-        if (s.lowerDirSeen != null) {
-            lowerDirParents.put(s.lowerDirSeen, parent);
-            s.lowerDirSeen = null;
-        }
+        s.lowerDirSeen = null;
         links.endLookup(s, parent);
     }
 
     /**
      * Whether the request just answered on the thread whose state is {@code s} left nothing for
-     * {@link #endDataChange}, {@link #takeCopiedUp}, {@link #takeStaleLinks} and
-     * {@link #takeCopiedDirs} to do, as nearly every request does: the loop then skips them.
+     * {@link #endDataChange}, {@link #takeCopiedUp} and {@link #takeStaleLinks} to do, as nearly
+     * every request does: the loop then skips them.
      */
     static boolean settled(Scratch s) {
-        return s.change == null && !s.copiedUp && s.linkCountChanged == 0 && s.copiedDirs.isEmpty();
-    }
-
-    /** Directories copied up by the current request, each with the parent node it was looked up under. */
-    void takeCopiedDirs(java.util.function.BiConsumer<Long, String> sink) {
-        Scratch s = scratch.get();
-        if (s.copiedDirs.isEmpty()) {
-            return;
-        }
-        for (String p : s.copiedDirs) {
-            Long parent = lowerDirParents.remove(p);
-            if (parent != null) {
-                sink.accept(parent, p.substring(p.lastIndexOf('/') + 1));
-            }
-        }
-        s.copiedDirs.clear();
+        return s.change == null && !s.copiedUp && s.linkCountChanged == 0;
     }
 
     /** Creates a new entry at a given real path (a temporary one in the workdir, or in place). */
@@ -791,10 +769,12 @@ final class OverlayFs {
         }
         if (type == Stat.S_IFDIR) {
             invalidate(p);
-            s.copiedDirs.add(p);
             // its nlink is now 1: drop the kernel's cached attributes before the reply, so a
-            // stat right after this request cannot see the old count (the entry invalidation
-            // after the reply cannot be done earlier: it locks the parent directory)
+            // stat right after this request cannot see the old count. Only the attributes: an
+            // entry invalidation would unhash the directory's dentry, which breaks getcwd() of a
+            // process working in it (git: "Unable to read current working directory") and
+            // detaches whatever is mounted below it. A node looked up too long ago to be in
+            // lowerDirNodes shows the old count until attr_timeout.
             Long node = lowerDirNodes.remove(p);
             KernelCache kc = kernelCache;
             if (node != null && kc != null) {

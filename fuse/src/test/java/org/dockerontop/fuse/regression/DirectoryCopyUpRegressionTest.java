@@ -9,9 +9,9 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * Copying up a lower-only directory makes the server send the kernel an entry invalidation for it,
- * which breaks what holds its dentry. Both tests FAIL on main ff8ba02 (failing tests only: not fixed
- * on this branch).
+ * Copying up a lower-only directory made the server send the kernel an entry invalidation for it,
+ * which broke what holds its dentry (both tests failed on main ff8ba02); it now drops only the
+ * directory's cached attributes (its nlink became 1).
  *
  * <p>A process whose working directory is a lower-only directory writes there, which copies the
  * directory up; its getcwd() must still answer, as on the kernel overlay. Found with git
