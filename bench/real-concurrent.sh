@@ -3,12 +3,13 @@
 # one mount (each in its own part of the tree), then the same on the other; outputs and trees compared.
 . "$(dirname "$0")/real-lib.sh"
 REAL_LIB_ONLY=1
+# any of: git cbuild python filetools dpkg races privs (each works in its own part of the tree)
 WORKLOADS=${WORKLOADS:-git cbuild python filetools}
-for w in git cbuild python filetools; do
+for w in $WORKLOADS; do
     . "$HERE/real-$w.sh"
     eval "${w}_$(declare -f make_lower)"; eval "${w}_$(declare -f workload)"
 done
-IGNORE_RE='\.git/index |pyvenv.cfg|venv/bin/activate|^t\.tar '
+IGNORE_RE='\.git/index |pyvenv.cfg|venv/bin/activate|^t\.tar |r/app.log |r/many[0-9] '
 export NO_IMPURE=1
 make_lower() { for w in $WORKLOADS; do ${w}_make_lower; done; }
 workload() {
