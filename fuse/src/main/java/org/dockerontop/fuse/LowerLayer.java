@@ -35,13 +35,9 @@ final class LowerLayer {
     final String path;
     /** The directory's canonical name at start-up, as a byte string: for messages, and what only a name answers. */
     final String name;
-    /** Whether {@link #path} is a private clone of the directory's mount (else the directory itself). */
-    final boolean cloned;
-
-    private LowerLayer(String path, String name, boolean cloned) {
+    private LowerLayer(String path, String name) {
         this.path = path;
         this.name = name;
-        this.cloned = cloned;
     }
 
     /**
@@ -54,10 +50,8 @@ final class LowerLayer {
     static LowerLayer enter(Path dir) {
         String name = Native.bytesToString(dir.toString());
         int fd;
-        boolean cloned;
         try {
             fd = DetachedClone.open(dir);
-            cloned = true;
         } catch (MountException e) {
             LOG.info("reading the lower directory through its own path, not a private clone of its mount: {}",
                     e.getMessage());
@@ -65,7 +59,6 @@ final class LowerLayer {
             if (fd < 0) {
                 throw ErrnoException.of(Native.errno(), "open", name);
             }
-            cloned = false;
         }
         try {
             if (Native.LIBC.fchdir(fd) != 0) {
@@ -74,12 +67,7 @@ final class LowerLayer {
         } finally {
             Native.LIBC.close(fd); // the working directory holds it from here on
         }
-        return new LowerLayer(".", name, cloned);
-    }
-
-    /** A lower directory reached by its absolute name, the working directory left alone. */
-    static LowerLayer named(String dir) {
-        return new LowerLayer(dir, dir, false);
+        return new LowerLayer(".", name);
     }
 
     /**
@@ -87,8 +75,9 @@ final class LowerLayer {
      * its access time: the kernel overlay mounts its lower layers noatime and opens real files
      * O_NOATIME, so listing or reading through it leaves the base directory's atimes as they were,
      * and so must we (the base is never modified). O_NOATIME needs the file's owner or CAP_FOWNER;
-     * without either the file is opened without it, as the kernel overlay does (for it the lower
-     * mount's noatime still holds; for us that atime changes). A descriptor, or -1 with errno set.
+     * without either the file is opened without it, as the kernel overlay does (its lower mount's
+     * noatime still holds then, and so does ours where the layer is a {@link DetachedClone}).
+     * A descriptor, or -1 with errno set.
      */
     static int open(String path, int flags) {
         int fd = Native.LIBC.open(path, flags | Native.O_NOATIME, 0);
