@@ -281,6 +281,31 @@ public abstract class VolumeScenarios {
         assertEquals(before, HostState.treeFingerprint(base));
     }
 
+    /**
+     * A container working in a base directory, with another volume mounted below it, writes there:
+     * the write copies the directory up. Both must survive that, as on the kernel overlay (the FUSE
+     * overlay once made the kernel drop the directory's dentry: getcwd() then failed, git said
+     * "Unable to read current working directory", and the nested volume was detached).
+     */
+    @Test
+    void aWorkingDirectoryAndAVolumeNestedInABaseDirectorySurviveItsCopyUp() throws Exception {
+        String outer = volumeName();
+        docker.createVolume(outer, Map.of("base", newBase().toString()));
+        String inner = volumeName();
+        Path innerBase = Files.createDirectories(work.resolve("inner-base-" + counter.incrementAndGet()));
+        Files.writeString(innerBase.resolve("inner.txt"), "inner volume\n");
+        docker.createVolume(inner, Map.of("base", innerBase.toString()));
+
+        String seen = docker.runAs(null, Map.of(outer, "/data", inner, "/data/dir/sub"), "sh", "-euc", String.join("\n",
+                "cd /data/dir",
+                "echo new > new.txt", // copies dir/ up
+                "sleep 1",           // past any cache invalidation the server sends after its reply
+                "pwd -P",
+                "cat sub/inner.txt"
+        )).assertOk("container working in a copied-up directory").output();
+        assertEquals("/data/dir\ninner volume\n", seen);
+    }
+
     @Test
     void volatileVolumeDiscardsChangesForTheNextUse() throws Exception {
         String name = volumeName();
