@@ -117,10 +117,20 @@ public final class ExistingMounts {
      * instead of blocking one more thread each (a hung volume is probed by every Get).
      */
     static Health probe(Path mountpoint, Duration timeout) {
-        String path = mountpoint.toAbsolutePath().normalize().toString();
+        Path path = mountpoint.toAbsolutePath().normalize();
+        return probe(path, entryAt(path).map(MountEntry::device).orElse(""), timeout);
+    }
+
+    /** As {@link #probe(Path)}, for the mount the caller has just found in the mount table. */
+    public static Health probe(MountEntry mounted) {
+        return probe(mounted.mountpoint(), mounted.device(), PROBE_TIMEOUT);
+    }
+
+    private static Health probe(Path mountpoint, String device, Duration timeout) {
+        String path = mountpoint.toString();
         // Keyed by the mounted filesystem's device: a pending statfs keeps that filesystem alive, so the number
         // cannot pass to another mount (e.g. the one replacing a dead mount here) while the probe is pending.
-        String key = entryAt(Path.of(path)).map(m -> m.device()).orElse("") + " " + path;
+        String key = device + " " + path;
         CompletableFuture<Integer> mine = new CompletableFuture<>();
         CompletableFuture<Integer> errno = PENDING.putIfAbsent(key, mine);
         if (errno == null) {

@@ -27,7 +27,7 @@ record MountState(MountEntry entry, Health health) {
         if (entry == null) {
             return NOT_MOUNTED;
         }
-        return new MountState(entry, ExistingMounts.probe(mountpoint));
+        return new MountState(entry, ExistingMounts.probe(entry));
     }
 
     /** @throws VolumeException if /proc/self/mountinfo cannot be read */
