@@ -329,38 +329,69 @@ final class CopyUp {
         Native.check(C.utimensat(Native.AT_FDCWD, dst, times, NOFOLLOW), "utimensat", dst);
     }
 
-    private void copyXattrs(int in, int out, String dst) {
-        byte[] list = XattrLists.listBytes(C.flistxattr(in, null, 0), n -> C.flistxattr(in, n, n.length));
-        for (String name : XattrLists.names(list)) {
-            if (!shouldCopy(name)) {
-                continue;
-            }
-            long size = C.fgetxattr(in, name, (byte[]) null, 0);
-            if (size < 0) {
-                continue;
-            }
-            byte[] v = new byte[(int) size];
-            long n = C.fgetxattr(in, name, v, v.length);
-            if (n >= 0) {
-                setXattrOrIgnore(C.fsetxattr(out, name, v, n, 0), name, dst);
-            }
+    /** A file's xattrs as copy-up reads or writes them: through its descriptor, or its path (not following a link). */
+    private interface XattrAccess {
+        long list(byte[] buf);
+
+        long get(String name, byte[] value);
+
+        int set(String name, byte[] value, long size);
+
+        static XattrAccess of(int fd) {
+            return new XattrAccess() {
+                public long list(byte[] buf) {
+                    return C.flistxattr(fd, buf, buf == null ? 0 : buf.length);
+                }
+
+                public long get(String name, byte[] value) {
+                    return C.fgetxattr(fd, name, value, value == null ? 0 : value.length);
+                }
+
+                public int set(String name, byte[] value, long size) {
+                    return C.fsetxattr(fd, name, value, size, 0);
+                }
+            };
+        }
+
+        static XattrAccess of(String path) {
+            return new XattrAccess() {
+                public long list(byte[] buf) {
+                    return C.llistxattr(path, buf, buf == null ? 0 : buf.length);
+                }
+
+                public long get(String name, byte[] value) {
+                    return C.lgetxattr(path, name, value, value == null ? 0 : value.length);
+                }
+
+                public int set(String name, byte[] value, long size) {
+                    return C.lsetxattr(path, name, value, size, 0);
+                }
+            };
         }
     }
 
+    private void copyXattrs(int in, int out, String dst) {
+        copyXattrs(XattrAccess.of(in), XattrAccess.of(out), dst);
+    }
+
     private void copyXattrsPath(String src, String dst) {
-        byte[] list = XattrLists.listBytes(C.llistxattr(src, (byte[]) null, 0), n -> C.llistxattr(src, n, n.length));
+        copyXattrs(XattrAccess.of(src), XattrAccess.of(dst), dst);
+    }
+
+    private static void copyXattrs(XattrAccess from, XattrAccess to, String dst) {
+        byte[] list = XattrLists.listBytes(from.list(null), from::list);
         for (String name : XattrLists.names(list)) {
             if (!shouldCopy(name)) {
                 continue;
             }
-            long size = C.lgetxattr(src, name, (byte[]) null, 0);
+            long size = from.get(name, null);
             if (size < 0) {
                 continue;
             }
             byte[] v = new byte[(int) size];
-            long n = C.lgetxattr(src, name, v, v.length);
+            long n = from.get(name, v);
             if (n >= 0) {
-                setXattrOrIgnore(C.lsetxattr(dst, name, v, n, 0), name, dst);
+                setXattrOrIgnore(to.set(name, v, n), name, dst);
             }
         }
     }
