@@ -230,7 +230,6 @@ final class OverlayFs {
         s.multiLinkSeen = null;
     }
 
-    private static final ThreadLocal<Long> STALE_SOURCE = new ThreadLocal<>();
 
     /**
      * The node id the kernel knows each looked-up lower-only directory by (see {@link #lookupReplied}).
@@ -1277,14 +1276,11 @@ final class OverlayFs {
             if (!visible(code)) {
                 throw ErrnoException.of(Errno.ENOENT, "unlink", p);
             }
+            Long staleSource = null;
             if (Stat.nlink(st) > 1) {
                 long ino = Stat.ino(st);
                 scratch.get().linkCountChanged = ino;
-                Long source = links.removeName(ino, p);
-                if (source != null && kernelCache != null) {
-                    // before the reply, so a caller's next lstat cannot see the old count
-                    STALE_SOURCE.set(source);
-                }
+                staleSource = links.removeName(ino, p);
             }
             String u = up(p);
             if ((code & UPPER) != 0) {
@@ -1296,17 +1292,16 @@ final class OverlayFs {
             } else {
                 createWhiteout(u);
             }
-            Long source = STALE_SOURCE.get();
-            if (source != null) {
-                STALE_SOURCE.remove();
-                kernelCache.dropAttributes(source);
+            KernelCache kc = kernelCache;
+            if (staleSource != null && kc != null) {
+                // before the reply, so a caller's next lstat cannot see the old count
+                kc.dropAttributes(staleSource);
             }
             long changed = scratch.get().linkCountChanged;
             if (changed != 0) {
                 links.dropLinkCounts(changed);
             }
         } finally {
-            STALE_SOURCE.remove();
             lock.unlock();
         }
     }
