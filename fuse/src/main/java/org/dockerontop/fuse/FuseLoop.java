@@ -140,7 +140,7 @@ final class FuseLoop {
         fs.kernelCache = drops;
         int devFd = FUSE.fuse_chan_fd(ch);
         Passthrough io = new Passthrough(devFd, passthrough, readOnly, fs.handles()::get, fs.layers());
-        KernelReplyPatch replies = KernelReplyPatch.install(ch, devFd, fs::lookupReplied, io);
+        KernelReplyPatch replies = KernelReplyPatch.install(ch, devFd, fs::lookupReplied, io, fs.acls());
         if (replies != null) {
             fs.passthrough = io; // counts releases of what the patched replies counted
         }
@@ -355,6 +355,16 @@ final class FuseLoop {
                 if (opcode == FUSE_RENAME2) {
                     opcode = FUSE_RENAME;
                 }
+            }
+            state.killSgid = false;
+            if (opcode == SetxattrRequest.FUSE_SETXATTR && replies != null && replies.setxattrExtended()) {
+                state.killSgid = (SetxattrRequest.flags(mem, res) & SetxattrRequest.ACL_KILL_SGID) != 0;
+                int length = SetxattrRequest.asPlain(mem, res, FUSE.fuse_chan_fd(ch));
+                if (length < 0) {
+                    return true; // answered with an error
+                }
+                buf.putLong(FUSE_BUF_LENGTH, length);
+                res = length;
             }
             long linkSource = opcode == FUSE_LINK ? mem.getLong(LINK_IN_OLDNODEID) : 0;
             state.requestNode = nodeid;

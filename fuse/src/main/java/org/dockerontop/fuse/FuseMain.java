@@ -227,8 +227,8 @@ public final class FuseMain {
             System.err.println("docker-on-top-fuse: cannot prepare workdir " + work + ": " + e.getMessage());
             return 1;
         }
-        // the kernel applied the caller's umask to every mode it sends us (libfuse 2 does not ask
-        // for FUSE_DONT_MASK): ours would take bits away a second time (0666 under umask 0 became 0644)
+        // the modes the kernel sends are the caller's to decide: umasked by the kernel, or with
+        // ACLs by PosixAcls; ours would take bits away again (0666 under umask 0 became 0644)
         Native.LIBC.umask(0);
         // the log is opened once mounted, after the working directory has become the lower layer
         String logFile = o.logFile == null ? null : Paths.get(o.logFile).toAbsolutePath().toString();
@@ -240,7 +240,7 @@ public final class FuseMain {
             return 1;
         }
         OverlayFs fs = new OverlayFs(lower, realPath(o.upperDir), Native.bytesToString(work.toString()), form,
-                !o.volatileMount);
+                !o.volatileMount, new PosixAcls(o.acl));
         FuseOverlay fuse = new FuseOverlay(fs);
         if (daemonLog != null) {
             Thread t = new Thread(() -> {

@@ -131,6 +131,14 @@ public final class FuseOverlay extends FuseStubFS {
         return CONTEXT.fuse_get_context().getInt(12);
     }
 
+    /**
+     * The caller's umask (struct fuse_context.umask: libfuse fills it from MKNOD, MKDIR and CREATE
+     * requests); the kernel has applied it already unless ACLs are on (see {@link PosixAcls}).
+     */
+    private static int umask() {
+        return CONTEXT.fuse_get_context().getInt(32);
+    }
+
     private Handle handle(Pointer fi) {
         return fi == null ? null : fs.handles().get(fi.getLong(FI_FH));
     }
@@ -196,7 +204,7 @@ public final class FuseOverlay extends FuseStubFS {
         install(fuseOperations.mknod, Callbacks.PathIntLongCb.class, (pp, mode, rdev) -> {
             String path = str(pp);
             try {
-                fs.mknod(path, mode, rdev, uid(), gid());
+                fs.mknod(path, mode, umask(), rdev, uid(), gid());
                 return 0;
             } catch (Throwable t) {
                 return fail(t, "mknod", path);
@@ -205,7 +213,7 @@ public final class FuseOverlay extends FuseStubFS {
         install(fuseOperations.mkdir, Callbacks.PathIntCb.class, (pp, mode) -> {
             String path = str(pp);
             try {
-                fs.mkdir(path, mode, uid(), gid());
+                fs.mkdir(path, mode, umask(), uid(), gid());
                 return 0;
             } catch (Throwable t) {
                 return fail(t, "mkdir", path);
@@ -315,7 +323,7 @@ public final class FuseOverlay extends FuseStubFS {
         install(fuseOperations.create, Callbacks.PathIntFiCb.class, (pp, mode, fi) -> {
             String path = str(pp);
             try {
-                fi.putLong(FI_FH, fs.create(path, mode, fi.getInt(FI_FLAGS), uid(), gid()));
+                fi.putLong(FI_FH, fs.create(path, mode, umask(), fi.getInt(FI_FLAGS), uid(), gid()));
                 return 0;
             } catch (Throwable t) {
                 return fail(t, "create", path);

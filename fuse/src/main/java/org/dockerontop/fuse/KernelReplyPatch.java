@@ -45,6 +45,9 @@ import org.slf4j.LoggerFactory;
  * <li><b>INIT</b>, also: {@code FUSE_DO_READDIRPLUS|FUSE_READDIRPLUS_AUTO} if the kernel offered them
  * (in the lengthened reply), so that listings bring each entry's attributes; {@link ReaddirPlus}
  * answers those requests.
+ * <li><b>INIT</b>, also: {@code FUSE_POSIX_ACL|FUSE_DONT_MASK} if the kernel offered them and the
+ * mount wants ACLs ({@link PosixAcls}), so that the kernel checks permissions against ACLs and
+ * leaves the umask to the server.
  * </ul>
  *
  * <p>Replies to requests made up by {@link ReaddirPlus} are not written but taken by its
@@ -94,6 +97,11 @@ final class KernelReplyPatch {
     private static final int INIT_OUT_MAX_STACK_DEPTH = 36;
     private static final int INIT_OUT_SIZE = 64;
     private static final int FUSE_MAX_PAGES = 1 << 22;
+    /** INIT flags: the kernel enforces POSIX ACLs; it sends create modes without applying the umask. */
+    private static final int FUSE_POSIX_ACL = 1 << 20;
+    private static final int FUSE_DONT_MASK = 1 << 6;
+    /** INIT flag: SETXATTR requests in the extended form (see {@link SetxattrRequest}). */
+    private static final int FUSE_SETXATTR_EXT = 1 << 29;
     private static final int FUSE_INIT_EXT = 1 << 30;
     /** FUSE_PASSTHROUGH is bit 37 of the 64-bit flags: bit 5 of flags2. */
     private static final int FUSE_PASSTHROUGH2 = 1 << 5;
@@ -116,18 +124,24 @@ final class KernelReplyPatch {
     private final int fd;
     private final java.util.function.LongConsumer lookupReplied;
     private final Passthrough passthrough;
+    private final PosixAcls acls;
     private final Callbacks.SendCb send = this::send;
     private Pointer sendPointer;
     /** A copy of the channel as libfuse made it, with libfuse's own send: see {@link #channelFor}. */
     private Pointer plainChannel;
     private volatile boolean kernelOffersMaxPages;
     private volatile boolean kernelOffersPassthrough;
+    private volatile boolean kernelOffersAcls;
+    private volatile boolean kernelOffersSetxattrExt;
+    private volatile boolean setxattrExtended;
     private volatile boolean maxPagesGranted;
     private volatile int readdirplusOffered;
     private volatile int kernelMinor;
 
-    private KernelReplyPatch(int fd, java.util.function.LongConsumer lookupReplied, Passthrough passthrough) {
+    private KernelReplyPatch(int fd, java.util.function.LongConsumer lookupReplied, Passthrough passthrough,
+            PosixAcls acls) {
         this.fd = fd;
+        this.acls = acls;
         this.lookupReplied = lookupReplied;
         this.passthrough = passthrough;
     }
@@ -143,12 +157,12 @@ final class KernelReplyPatch {
      * @return the installed patch, or null if the channel was left alone
      */
     static KernelReplyPatch install(Pointer ch, int fd, java.util.function.LongConsumer lookupReplied,
-            Passthrough passthrough) {
+            Passthrough passthrough, PosixAcls acls) {
         if (ch == null || ch.getInt(CHAN_FD) != fd || ch.getLong(CHAN_SEND) == 0) {
             LOG.warn("libfuse's channel is not laid out as in libfuse 2.9: 128 KiB writes, uncached directory listings, no READDIRPLUS");
             return null;
         }
-        KernelReplyPatch patch = new KernelReplyPatch(fd, lookupReplied, passthrough);
+        KernelReplyPatch patch = new KernelReplyPatch(fd, lookupReplied, passthrough, acls);
         byte[] chan = new byte[CHAN_SIZE];
         ch.get(0, chan, 0, CHAN_SIZE);
         patch.plainChannel = Native.allocate(CHAN_SIZE);
@@ -201,8 +215,15 @@ final class KernelReplyPatch {
             kernelOffersPassthrough = (flags & FUSE_INIT_EXT) != 0
                     && (request.getInt(INIT_IN_FLAGS2) & FUSE_PASSTHROUGH2) != 0;
             readdirplusOffered = flags & FUSE_READDIRPLUS_FLAGS;
+            kernelOffersAcls = (flags & (FUSE_POSIX_ACL | FUSE_DONT_MASK)) == (FUSE_POSIX_ACL | FUSE_DONT_MASK);
+            kernelOffersSetxattrExt = (flags & FUSE_SETXATTR_EXT) != 0;
             kernelMinor = request.getInt(INIT_IN_MINOR);
         }
+    }
+
+    /** Whether SETXATTR requests come in the extended form, to be rewritten for libfuse. */
+    boolean setxattrExtended() {
+        return setxattrExtended;
     }
 
     /** Whether the kernel accepted 1 MiB requests (for the log and tests). */
@@ -237,7 +258,7 @@ final class KernelReplyPatch {
                     Pointer open = iov.getPointer(IOVEC_SIZE);
                     open.putInt(OPEN_OUT_FLAGS, open.getInt(OPEN_OUT_FLAGS) | FOPEN_KEEP_CACHE | FOPEN_CACHE_DIR);
                 } else if (opcode == FUSE_INIT
-                        && (kernelOffersMaxPages || grantsPassthrough() || kernelMinor >= RENAME2_MINOR)) {
+                        && (kernelOffersMaxPages || grantsPassthrough() || grantsAcls() || kernelMinor >= RENAME2_MINOR)) {
                     return sendInit(iov);
                 }
             }
@@ -249,6 +270,10 @@ final class KernelReplyPatch {
             return capture.take(iov, count);
         }
         return writev(iov, (int) count);
+    }
+
+    private boolean grantsAcls() {
+        return kernelOffersAcls && acls.wanted();
     }
 
     private boolean grantsPassthrough() {
@@ -290,6 +315,15 @@ final class KernelReplyPatch {
             out.putInt(INIT_OUT_MAX_STACK_DEPTH, passthrough.maxStackDepth());
         }
         out.putInt(INIT_OUT_FLAGS, out.getInt(INIT_OUT_FLAGS) | readdirplusOffered);
+        if (grantsAcls()) {
+            // before the reply: the kernel may send the first create the moment it has it
+            acls.grant();
+            out.putInt(INIT_OUT_FLAGS, out.getInt(INIT_OUT_FLAGS) | FUSE_POSIX_ACL | FUSE_DONT_MASK);
+            if (kernelOffersSetxattrExt) {
+                setxattrExtended = true;
+                out.putInt(INIT_OUT_FLAGS, out.getInt(INIT_OUT_FLAGS) | FUSE_SETXATTR_EXT);
+            }
+        }
         if (kernelMinor >= RENAME2_MINOR && out.getInt(INIT_OUT_MINOR) < RENAME2_MINOR) {
             out.putInt(INIT_OUT_MINOR, RENAME2_MINOR);
         }

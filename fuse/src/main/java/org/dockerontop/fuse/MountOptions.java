@@ -20,6 +20,8 @@ final class MountOptions {
     boolean readOnly;
     /** Sync nothing, as the kernel overlay's {@code volatile} option (and fuse-overlayfs's) does. */
     boolean volatileMount;
+    /** POSIX ACLs enforced and settable, as on the kernel overlay; off with {@code noacl} (see PosixAcls). */
+    boolean acl = true;
     boolean help;
     boolean version;
     String logFile;
@@ -135,6 +137,12 @@ final class MountOptions {
                 case "volatile":
                     volatileMount = true;
                     break;
+                case "acl":
+                    acl = true;
+                    break;
+                case "noacl":
+                    acl = false;
+                    break;
                 case "threads":
                     try {
                         threads = Integer.parseInt(need(key, rawValue));
@@ -228,6 +236,8 @@ final class MountOptions {
                 + "  6.9+ the kernel reads and writes open upper-layer files itself, bypassing the daemon);\n"
                 + "  volatile (sync nothing, not even on fsync: a crash may lose changes; as with the kernel\n"
                 + "  overlay, the workdir is then marked and later mounts of it refused until the mark is removed);\n"
+                + "  noacl (the kernel checks the modes only and ACLs cannot be set; default: POSIX ACLs as on\n"
+                + "  the kernel overlay, where the kernel offers them);\n"
                 + "  generic mount options (rw, noatime, dev, suid, ...) are accepted and ignored.\n";
     }
 }

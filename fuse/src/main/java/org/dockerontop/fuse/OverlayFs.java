@@ -56,6 +56,8 @@ final class OverlayFs {
      * carries the kernel's marker of that ({@link VolatileMarker}).
      */
     private final boolean syncs;
+    /** Whether the kernel enforces POSIX ACLs, and what that asks of new entries. */
+    private final PosixAcls acls;
     private final WhiteoutForm whiteoutForm;
     private final HandleTable handles = new HandleTable();
     private final ConcurrentHashMap<String, DirState> dirs = new ConcurrentHashMap<>();
@@ -168,6 +170,11 @@ final class OverlayFs {
         long linkSource;
         /** The node id of the request being served (set by the loop before each request). */
         long requestNode;
+        /**
+         * The SETXATTR being served sets an ACL that must clear the set-group-ID bit (the kernel's
+         * FUSE_SETXATTR_ACL_KILL_SGID, see {@link SetxattrRequest}; set by the loop).
+         */
+        boolean killSgid;
         /** The multi-linked file whose data the current request is changing, or null. */
         HardLinks.LinkedFile change;
         /** No other request was changing that file's data when this one began. */
@@ -304,13 +311,20 @@ final class OverlayFs {
         return s.change == null && !s.copiedUp && s.linkCountChanged == 0;
     }
 
-    /** Creates a new entry at a given real path (a temporary one in the workdir, or in place). */
-    interface Maker {
-        void make(String realPath);
+    /** POSIX ACLs on this mount (granted, or not, by the INIT reply). */
+    PosixAcls acls() {
+        return acls;
     }
 
-    OverlayFs(LowerLayer lower, String upper, String work, WhiteoutForm whiteoutForm, boolean syncs) {
+    /** Creates a new entry at a given real path (a temporary one in the workdir, or in place). */
+    interface Maker {
+        /** @param umask the permission bits the new entry must not get (see {@link PosixAcls#umaskFor}) */
+        void make(String realPath, int umask);
+    }
+
+    OverlayFs(LowerLayer lower, String upper, String work, WhiteoutForm whiteoutForm, boolean syncs, PosixAcls acls) {
         this.syncs = syncs;
+        this.acls = acls;
         this.lower = lower.path;
         this.lowerName = lower.name;
         this.upper = upper;
@@ -949,7 +963,10 @@ final class OverlayFs {
         String r = real(p);
         long n = size == 0 ? C.lgetxattr(r, OverlayXattrs.toDisk(name), (Pointer) null, 0)
                 : C.lgetxattr(r, OverlayXattrs.toDisk(name), value, size);
-        return (int) Native.check(n, "getxattr", r);
+        if (n < 0) {
+            throw ErrnoException.of(acls.getxattrErrno(name, Native.errno()), "getxattr", r);
+        }
+        return (int) n;
     }
 
     int listxattr(String p, Pointer list, long size) {
@@ -981,19 +998,8 @@ final class OverlayFs {
         return result.length;
     }
 
-    /**
-     * POSIX ACLs cannot be offered: libfuse 2 cannot negotiate FUSE_POSIX_ACL, so the kernel would
-     * neither enforce them nor notice the mode change they make. Refusing them makes cp/mv fall
-     * back to chmod, which is exact.
-     */
-    private static void refuseAcl(String name) {
-        if (name.startsWith("system.posix_acl_")) {
-            throw new ErrnoException(Errno.EOPNOTSUPP, "POSIX ACLs are not supported");
-        }
-    }
-
     void setxattr(String p, String name, Pointer value, long size, int flags) {
-        refuseAcl(name);
+        acls.checkSettable(name);
         if (unnamed.owns(p)) {
             unnamed.setxattr(p, OverlayXattrs.toDisk(name), value, size, flags);
             links.attributesChanged(unnamed.linkedIno(p)); // the ctime
@@ -1002,11 +1008,14 @@ final class OverlayFs {
         long[] key = new long[1];
         String u = upperFor(p, key);
         Native.check(C.lsetxattr(u, OverlayXattrs.toDisk(name), value, size, flags), "setxattr", u);
+        if (scratch.get().killSgid && name.equals(PosixAcls.ACCESS)) {
+            acls.killSgid(u);
+        }
         attributesChangedIf(key); // the ctime
     }
 
     void removexattr(String p, String name) {
-        refuseAcl(name);
+        acls.checkSettable(name);
         String disk = OverlayXattrs.toDisk(name);
         if (unnamed.owns(p)) {
             unnamed.removexattr(p, disk);
@@ -1030,9 +1039,10 @@ final class OverlayFs {
 
     /**
      * Creates a new entry at {@code p}: in place, or, where a whiteout hides a lower entry, in the
-     * workdir and then moved over the whiteout (a directory made this way is opaque).
+     * workdir and then moved over the whiteout (a directory made this way is opaque). {@code umask}
+     * is the caller's, applied unless the directory's default ACL takes its place.
      */
-    private void createEntry(String p, boolean isDir, Maker maker) {
+    private void createEntry(String p, boolean isDir, int umask, Maker maker) {
         String parent = parent(p);
         ensureUpperDir(parent);
         ReentrantLock lock = stripe(parent);
@@ -1043,30 +1053,50 @@ final class OverlayFs {
                 throw ErrnoException.of(Errno.EEXIST, "create", p);
             }
             String target = up(p);
+            String upperParent = up(parent);
+            boolean inherits = acls.hasDefault(upperParent);
+            int mask = acls.umaskFor(inherits, umask);
             if (code == WHITEOUT) {
-                String tmp = tmpName();
-                maker.make(tmp);
+                // made in the workdir: in a directory there with the parent's default ACL, if it
+                // has one, so that it inherits as if made in place
+                String holder = inherits ? tmpName() : null;
+                if (holder != null) {
+                    acls.makeHolder(holder, upperParent);
+                }
+                String tmp = holder != null ? holder + "/new" : tmpName();
                 try {
-                    if (isDir) {
-                        UpperFormat.setOpaque(tmp);
-                        Native.check(C.renameat2(Native.AT_FDCWD, tmp, Native.AT_FDCWD, target, Native.RENAME_EXCHANGE),
-                                "rename exchange", target);
-                        C.unlink(tmp);
-                    } else {
-                        Native.check(C.rename(tmp, target), "rename", target);
+                    makeOver(tmp, target, isDir, mask, maker);
+                } finally {
+                    if (holder != null) {
+                        C.rmdir(holder);
                     }
-                } catch (RuntimeException e) {
-                    CopyUp.removeQuietly(tmp);
-                    throw e;
                 }
             } else {
-                maker.make(target);
+                maker.make(target, mask);
             }
             if (isDir) {
                 invalidate(p);
             }
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** Makes the entry at {@code tmp} in the workdir and moves it over the whiteout at {@code target}. */
+    private void makeOver(String tmp, String target, boolean isDir, int umask, Maker maker) {
+        maker.make(tmp, umask);
+        try {
+            if (isDir) {
+                UpperFormat.setOpaque(tmp);
+                Native.check(C.renameat2(Native.AT_FDCWD, tmp, Native.AT_FDCWD, target, Native.RENAME_EXCHANGE),
+                        "rename exchange", target);
+                C.unlink(tmp);
+            } else {
+                Native.check(C.rename(tmp, target), "rename", target);
+            }
+        } catch (RuntimeException e) {
+            CopyUp.removeQuietly(tmp);
+            throw e;
         }
     }
 
@@ -1089,9 +1119,9 @@ final class OverlayFs {
         return C.fstatat(Native.AT_FDCWD, u, st, NOFOLLOW) == 0 && (Stat.mode(st) & Stat.S_ISGID) != 0;
     }
 
-    void mkdir(String p, int mode, int uid, int gid) {
-        createEntry(p, true, t -> {
-            Native.check(C.mkdir(t, mode & 07777), "mkdir", t);
+    void mkdir(String p, int mode, int umask, int uid, int gid) {
+        createEntry(p, true, umask, (t, mask) -> {
+            Native.check(C.mkdir(t, mode & ~mask & 07777), "mkdir", t);
             own(t, p, uid, gid);
         });
     }
@@ -1100,18 +1130,18 @@ final class OverlayFs {
      * @throws ErrnoException EPERM for a character device 0/0, as the kernel overlay answers: in the
      *                        upper layer it would be a whiteout, i.e. the name's deletion
      */
-    void mknod(String p, int mode, long rdev, int uid, int gid) {
+    void mknod(String p, int mode, int umask, long rdev, int uid, int gid) {
         if ((mode & Stat.S_IFMT) == Stat.S_IFCHR && rdev == 0) {
             throw ErrnoException.of(Errno.EPERM, "mknod of a whiteout", p);
         }
-        createEntry(p, false, t -> {
-            Native.check(C.mknod(t, mode, rdev), "mknod", t);
+        createEntry(p, false, umask, (t, mask) -> {
+            Native.check(C.mknod(t, mode & ~mask, rdev), "mknod", t);
             own(t, p, uid, gid);
         });
     }
 
     void symlink(String target, String p, int uid, int gid) {
-        createEntry(p, false, t -> {
+        createEntry(p, false, 0, (t, mask) -> {
             Native.check(C.symlink(target, t), "symlink", t);
             own(t, p, uid, gid);
         });
@@ -1121,7 +1151,7 @@ final class OverlayFs {
         boolean fromUnnamed = unnamed.owns(from);
         if (fromUnnamed) {
             // linkat(2) of an O_TMPFILE descriptor: the unnamed file gets its first (or next) name
-            createEntry(to, false, t -> unnamed.link(from, t));
+            createEntry(to, false, 0, (t, mask) -> unnamed.link(from, t));
         } else {
             linkNamed(from, to);
         }
@@ -1149,7 +1179,7 @@ final class OverlayFs {
             copyUp(from, true);
         }
         String src = up(from);
-        createEntry(to, false, t -> Native.check(C.link(src, t), "link", t));
+        createEntry(to, false, 0, (t, mask) -> Native.check(C.link(src, t), "link", t));
         if (origins && UpperFormat.hasXattr(src, OriginXattr.NAME)) {
             // as the kernel does: the new name's directory now holds an entry with an origin
             setImpure(parent(to));
@@ -1177,16 +1207,16 @@ final class OverlayFs {
         });
     }
 
-    long create(String p, int mode, int flags, int uid, int gid) {
+    long create(String p, int mode, int umask, int flags, int uid, int gid) {
         if (UnnamedFiles.isReserved(p)) {
-            return createUnnamed(p, mode, flags, uid, gid);
+            return createUnnamed(p, mode, umask, flags, uid, gid);
         }
         int[] fd = {-1};
         int openFlags = (flags & ~(Native.O_CREAT | Native.O_EXCL | Native.O_NOCTTY | 040000 /* O_DIRECT */))
                 | Native.O_CREAT | Native.O_EXCL | Native.O_CLOEXEC;
         try {
-            createEntry(p, false, t -> {
-                fd[0] = Native.check(C.open(t, openFlags, mode & 07777), "create", t);
+            createEntry(p, false, umask, (t, mask) -> {
+                fd[0] = Native.check(C.open(t, openFlags, mode & ~mask & 07777), "create", t);
                 own(t, p, uid, gid);
             });
         } catch (ErrnoException e) {
@@ -1205,11 +1235,13 @@ final class OverlayFs {
      * O_TMPFILE (see {@link TmpfileRequest}): an unnamed file in the upper directory of the
      * directory that reserved path {@code p} names, which is copied up first as for any create.
      */
-    private long createUnnamed(String p, int mode, int flags, int uid, int gid) {
+    private long createUnnamed(String p, int mode, int umask, int flags, int uid, int gid) {
         String dir = UnnamedFiles.directoryOf(p);
         ensureUpperDir(dir);
         boolean chown = uid != OWN_UID || gid != OWN_GID;
-        return handles.add(unnamed.create(p, up(dir), mode, flags, chown, uid, gid));
+        String upperDir = up(dir);
+        int mask = acls.umaskFor(acls.hasDefault(upperDir), umask);
+        return handles.add(unnamed.create(p, upperDir, mode & ~mask, flags, chown, uid, gid));
     }
 
     /**

@@ -55,6 +55,18 @@ public interface Template {
             return this;
         }
 
+        /** {@code setfacl -m spec} (e.g. {@code u:65534:r}, {@code d:g::rwx}): a POSIX ACL entry. */
+        public Tree acl(String rel, String spec) throws IOException {
+            try {
+                Cmd.Result r = Cmd.run(java.util.List.of("setfacl", "-m", spec, abs(rel)), root, 30);
+                if (r.exit() != 0) throw new IOException("setfacl -m " + spec + " " + rel + ": " + r.stderr());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException(e);
+            }
+            return this;
+        }
+
         public Tree symlink(String rel, String target) throws IOException {
             Sys.symlink(target, abs(rel));
             return this;
