@@ -431,6 +431,46 @@ public abstract class VolumeScenarios {
         assertFalse(Files.exists(root.resolve(name).resolve("upper").resolve("hello.txt")), "a refused write copies nothing up");
     }
 
+    /**
+     * POSIX ACLs of the base apply in containers as the kernel applies them on the host: a named
+     * user gets what its entry grants, the owning group no more than its entry (less than the
+     * mode's group bits, the mask), and new files inherit a directory's default ACL.
+     */
+    @Test
+    void theBaseDirectorysAclsApplyInContainers() throws Exception {
+        String name = volumeName();
+        Path base = newBase();
+        Files.writeString(base.resolve("granted.txt"), "granted\n");
+        Files.writeString(base.resolve("grouped.txt"), "grouped\n");
+        Files.createDirectories(base.resolve("team"));
+        setfacl(base, "chmod 600 granted.txt && setfacl -m u:65534:r granted.txt"
+                + " && chown 0:4242 grouped.txt && chmod 660 grouped.txt && setfacl -m g::r,u:65534:rw grouped.txt"
+                + " && chmod 770 team && setfacl -m u:65534:rwx,d:u:65534:rw,d:g::rwx team");
+        docker.createVolume(name, Map.of("base", base.toString()));
+
+        String nobody = docker.start("65534:65534", Map.of(name, "/data"));
+        assertEquals("granted\n", docker.exec(nobody, "cat", "/data/granted.txt").assertOk("read by its ACL entry").output());
+        docker.exec(nobody, "sh", "-c", "echo nobody >> /data/grouped.txt").assertOk("write by its ACL entry");
+        docker.exec(nobody, "sh", "-c", "umask 022 && echo new > /data/team/new").assertOk("create in team");
+        DockerOps.Result member = docker.execAs(nobody, "4300:4242", "sh", "-c", "echo member >> /data/grouped.txt");
+        assertNotEquals(0, member.exitCode(), "the group's ACL entry allows reading only: " + member.output());
+        assertTrue(member.output().contains("Permission denied"), member.output());
+        assertEquals("grouped\nnobody\n", docker.execAs(nobody, "4300:4242", "cat", "/data/grouped.txt")
+                .assertOk("the group reads").output());
+        // inherited from the default ACL, the umask ignored: group rw (the mask), nobody rw
+        assertEquals("-rw-rw----\n", docker.exec(nobody, "stat", "-c", "%A", "/data/team/new").assertOk("stat").output());
+        docker.stop(nobody);
+        awaitUnmounted(name);
+        Path created = root.resolve(name).resolve("upper").resolve("team").resolve("new");
+        assertEquals("rw-rw----", PosixFilePermissions.toString(Files.getPosixFilePermissions(created)));
+    }
+
+    private static void setfacl(Path dir, String script) throws Exception {
+        Process p = new ProcessBuilder("sh", "-c", script).directory(dir.toFile()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertEquals(0, p.waitFor(), "setting up ACLs (the acl package): " + out);
+    }
+
     @Test
     void restartedDaemonKeepsServingContainersThatUseAVolume() throws Exception {
         String name = volumeName();
