@@ -4,7 +4,8 @@
 # order on odd rounds and reversed on even ones. Daemon CPU from a cpuacct cgroup holding only the
 # daemon (ns, all its threads, exited ones included) and its user/system split from cpuacct.stat
 # (ticks); wall time as the client measured it around its calls.
-#   WORKLOADS: smallread (cold), walk (cold, then warm on the same mount), neg, openclose
+#   WORKLOADS: smallread (cold), walk (cold, then warm on the same mount), neg, openclose,
+#              warmup (the first 1,000 and the next 29,000 of neg, then of openclose, on one mount)
 #   SERVERS:   ours (JAR), fovl (fuse-overlayfs), proto (ProtoServer), protoovl (ProtoServer upper=empty dir);
 #              proto1, protoovl1, ours1: the same with one worker thread (fuse-overlayfs has one)
 # Output lines: workload server seconds cpu_ns user_ticks sys_ticks load
@@ -56,6 +57,11 @@ one() { # server workload
     smallread) drop; timed smallread-cold python3 $FSOPS readall $T/mnt/small $DATA/small.list ;;
     walk) drop; timed walk-cold python3 $FSOPS walk $T/mnt/tree; timed walk-warm python3 $FSOPS walk $T/mnt/tree ;;
     neg) timed neg python3 $HERE/micro.py neg $T/mnt $N ;;
+    warmup) f=$T/mnt/small/d000/f00000; stat $f >/dev/null
+            timed neg-first1k python3 $HERE/micro.py neg $T/mnt 1000 a
+            timed neg-next29k python3 $HERE/micro.py neg $T/mnt 29000 b
+            timed oc-first1k python3 $HERE/micro.py openclose $f 1000
+            timed oc-next29k python3 $HERE/micro.py openclose $f 29000 ;;
     openclose) stat $T/mnt/small/d000/f00000 >/dev/null; timed openclose python3 $HERE/micro.py openclose $T/mnt/small/d000/f00000 $N ;;
   esac
   [[ $S = proto* ]] && { unmountit; tail -1 $T/proto.log | sed "s/^/# $S $w /" >> $OUT; return; }
