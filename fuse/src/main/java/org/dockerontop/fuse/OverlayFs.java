@@ -1005,6 +1005,9 @@ final class OverlayFs {
             links.attributesChanged(unnamed.linkedIno(p)); // the ctime
             return;
         }
+        if (PosixAcls.isAcl(name) && (resolve(p, scratch.get().st) & UPPER) == 0) {
+            acls.checkBaseHolds(lo(p)); // before the copy-up, as the kernel overlay checks
+        }
         long[] key = new long[1];
         String u = upperFor(p, key);
         Native.check(C.lsetxattr(u, OverlayXattrs.toDisk(name), value, size, flags), "setxattr", u);

@@ -68,6 +68,19 @@ final class PosixAcls {
     }
 
     /**
+     * Refuses an ACL for an entry only the base holds when the base's filesystem has no ACLs: the
+     * kernel overlay answers EOPNOTSUPP there (its real inode has no set_acl) rather than copying
+     * the entry up to give it one.
+     *
+     * @throws ErrnoException EOPNOTSUPP if the base filesystem has no ACLs
+     */
+    void checkBaseHolds(String lowerPath) {
+        if (C.lgetxattr(lowerPath, ACCESS, (byte[]) null, 0) < 0 && Native.errno() == Errno.EOPNOTSUPP) {
+            throw ErrnoException.of(Errno.EOPNOTSUPP, "ACL on a base without ACLs", lowerPath);
+        }
+    }
+
+    /**
      * The errno to answer for a failed getxattr of {@code name}: a layer filesystem without ACLs
      * has none (ENODATA), as the kernel overlay reads it; EOPNOTSUPP would make the kernel fail
      * the permission check that asked.

@@ -448,6 +448,36 @@ class OverlaySemanticsTest {
         assertTrue(r.output().matches("(?s)\\s*[1-9][0-9]* \\.\\s+[1-9][0-9]* \\.\\..*"), r.output());
     }
 
+    /**
+     * A base on a filesystem without ACLs (ramfs): setting an ACL on an entry only the base holds
+     * fails with EOPNOTSUPP and copies nothing up, as the kernel overlay's ovl_set_acl answers for
+     * a real inode without set_acl; once copied up (the upper has ACLs) it works. Permission
+     * checks read such a base as having no ACLs.
+     */
+    @Test
+    void aclsOnABaseWithoutAclSupportAreRefusedWithoutACopyUp() throws Exception {
+        OverlayMount r = new OverlayMount(tmp.resolve("ramfs-base"));
+        assertEquals(0, OverlayMount.sh(false, "mount -t ramfs ramfs " + r.lower).status());
+        try {
+            Files.writeString(r.lower.resolve("f"), "base\n");
+            Files.writeString(r.lower.resolve("g"), "base\n");
+            for (Path d : List.of(tmp, tmp.resolve("ramfs-base"), r.lower)) {
+                Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwxr-xr-x")); // for nobody
+            }
+            try (OverlayMount mounted = r.mount()) {
+                OverlayMount.Result set = OverlayMount.sh(false, "setfacl -m u:65534:r " + r.mnt.resolve("f"));
+                assertNotEquals(0, set.status());
+                assertTrue(set.output().contains("Operation not supported"), set.output());
+                assertFalse(Files.exists(r.upper.resolve("f"), LinkOption.NOFOLLOW_LINKS), "copied up for nothing");
+                assertEquals("base\n", OverlayMount.sh(true, "cat " + r.mnt.resolve("f")).output());
+                assertEquals(0, OverlayMount.sh(false, "touch " + r.mnt.resolve("g") + " && setfacl -m u:65534:r "
+                        + r.mnt.resolve("g") + " && getfacl -p " + r.mnt.resolve("g") + " | grep -q user:nobody:r--").status());
+            }
+        } finally {
+            OverlayMount.sh(false, "umount " + r.lower);
+        }
+    }
+
     /** With {@code noacl}, as before the kernel was asked for ACLs (ParityAclTest has them on). */
     @Test
     void noaclRefusesPosixAclsSoToolsFallBackToChmod() throws Exception {
