@@ -47,10 +47,6 @@ final class PosixAcls {
         granted = wanted;
     }
 
-    boolean on() {
-        return granted;
-    }
-
     static boolean isAcl(String name) {
         return name.equals(ACCESS) || name.equals(DEFAULT);
     }
