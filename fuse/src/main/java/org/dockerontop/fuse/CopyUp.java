@@ -59,6 +59,12 @@ final class CopyUp {
      * its own (set-group-ID, or a grpid mount), which is then unknown (-1) and every copy-up chowns.
      */
     private final int workGid;
+    /**
+     * The device of base files the kernel refused copy_file_range for (a base on another
+     * filesystem than the upper: EXDEV), or -1: later copies from it go straight to the buffer
+     * instead of asking again for every copy-up and every data extent of a sparse file.
+     */
+    private volatile long copyRangeRefusedDev = -1;
 
     CopyUp(OverlayFs fs, String work, boolean syncs, ThreadLocal<OverlayFs.Scratch> scratch) {
         this.fs = fs;
@@ -188,7 +194,7 @@ final class CopyUp {
                 long end = 0;
                 if (data && size > 0) {
                     // a file with as many blocks as bytes has no hole: no need to look for them
-                    end = copyData(in, out, size, src, Stat.blocks(st) * 512 >= size);
+                    end = copyData(in, out, size, src, Stat.dev(st), Stat.blocks(st) * 512 >= size);
                 }
                 if (data && end != size) {
                     Native.check(C.ftruncate(out, size), "ftruncate", named); // a hole at the end
@@ -233,9 +239,10 @@ final class CopyUp {
 
     /**
      * Copies the data segments of {@code in} (skipping holes, unless {@code dense}: it has none) in
-     * the kernel, without a buffer. @return where the last data copied ends
+     * the kernel, without a buffer ({@code dev}: the base file's device). @return where the last
+     * data copied ends
      */
-    private long copyData(int in, int out, long size, String src, boolean dense) {
+    private long copyData(int in, int out, long size, String src, long dev, boolean dense) {
         Pointer offs = scratch.get().off;
         long pos = 0;
         long end = 0;
@@ -257,6 +264,10 @@ final class CopyUp {
                 }
             }
             long p = dataStart;
+            if (dev == copyRangeRefusedDev) {
+                end = copyWithBuffer(in, out, p, dataEnd, src);
+                p = dataEnd;
+            }
             while (p < dataEnd) {
                 offs.putLong(0, p);
                 offs.putLong(8, p);
@@ -264,6 +275,9 @@ final class CopyUp {
                 if (n < 0) {
                     int e = Native.errno();
                     if (e == Errno.EXDEV || e == Errno.ENOSYS || e == Errno.EINVAL || e == Errno.EOPNOTSUPP) {
+                        if (e != Errno.EINVAL) { // EINVAL may be this file's alone: asked again next time
+                            copyRangeRefusedDev = dev;
+                        }
                         end = copyWithBuffer(in, out, p, dataEnd, src);
                         break;
                     }
