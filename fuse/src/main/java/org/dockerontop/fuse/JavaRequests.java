@@ -73,6 +73,13 @@ final class JavaRequests {
     static final int RENAME2 = 45;
     static final int TMPFILE = 51;
 
+    /**
+     * The largest reply body written from {@link #out}: an xattr value or list (XATTR_SIZE_MAX),
+     * a listing (the kernel asks for a page at a time), a link target. READ replies are built in
+     * the request buffer ({@link DataRequests}).
+     */
+    private static final int REPLY_BODY = 64 * 1024 + 4096;
+
     /** No reply is written (FORGET, BATCH_FORGET) or one was written already. */
     private static final int NO_REPLY = Integer.MIN_VALUE;
 
@@ -148,7 +155,7 @@ final class JavaRequests {
         this.device = device;
         this.capacity = capacity;
         this.mem = Native.allocate((int) capacity);
-        this.out = Native.allocate((int) capacity);
+        this.out = Native.allocate(OUT_HEADER_SIZE + REPLY_BODY);
         this.body = out.slice(OUT_HEADER_SIZE);
         this.state = fs.requestState();
         this.data = new DataRequests(fs, device, mem, capacity);
@@ -783,10 +790,7 @@ final class JavaRequests {
 
     /** GETXATTR and LISTXATTR: the size (asked with 0) or the bytes. */
     private int xattrRead(int opcode, long nodeid, int length) {
-        long size = mem.getInt(IN) & 0xffffffffL;
-        if (size > capacity - OUT_HEADER_SIZE) {
-            size = capacity - OUT_HEADER_SIZE;
-        }
+        long size = Math.min(mem.getInt(IN) & 0xffffffffL, REPLY_BODY);
         String path = nodes.path(nodeid);
         int n = opcode == GETXATTR ? fs.getxattr(path, name(IN + 8, length), body, size)
                 : fs.listxattr(path, body, size);
@@ -862,7 +866,7 @@ final class JavaRequests {
             return -Errno.EBADF;
         }
         long offset = mem.getLong(IN + 8);
-        int size = (int) Math.min(mem.getInt(IN + 16) & 0xffffffffL, capacity - OUT_HEADER_SIZE);
+        int size = (int) Math.min(mem.getInt(IN + 16) & 0xffffffffL, REPLY_BODY);
         String dirPath = nodes.path(d.node);
         synchronized (d) {
             if (d.names == null || offset == 0) {
