@@ -212,7 +212,7 @@ final class JavaRequests {
             if (opcode == INIT) {
                 mount.afterInit();
             }
-            FuseLoop.afterRequest(fs, state, mount.notifier, mount.late, mem, length, opcode, nodeid, linkSource);
+            AfterRequest.run(fs, state, mount.notifier, mount.late, mem, length, opcode, nodeid, linkSource);
         } catch (RuntimeException e) {
             LOG.error("after request {} on node {}", opcode, nodeid, e);
         } finally {
