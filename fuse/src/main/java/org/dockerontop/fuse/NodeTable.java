@@ -33,6 +33,9 @@ final class NodeTable {
         int openCount;
         /** Renamed to a hidden name while open instead of unlinked; removed at its last release. */
         boolean hidden;
+        /** Its path as last built, valid while {@link NodeTable#moves} is {@link #pathMoves}. */
+        String path;
+        long pathMoves = -1;
 
         Node(long id, Node parent, String name) {
             this.id = id;
@@ -66,6 +69,12 @@ final class NodeTable {
     private final Map<Key, Node> byName = new HashMap<>();
     private long next = ROOT + 1;
     private int hideCounter;
+    /**
+     * Bumped by every change of a name (rename, removal), which may move any path below it: a
+     * node's cached path is valid while this has not changed. Names change rarely next to the
+     * requests that build paths (every one of them), so nearly every path is built once.
+     */
+    private long moves;
 
     NodeTable() {
         Node root = new Node(ROOT, null, "");
@@ -100,6 +109,9 @@ final class NodeTable {
         if (n.id == ROOT) {
             return "/";
         }
+        if (n.pathMoves == moves) {
+            return n.path;
+        }
         StringBuilder sb = new StringBuilder();
         java.util.ArrayList<String> names = new java.util.ArrayList<>(8);
         for (Node c = n; c.id != ROOT; c = c.parent) {
@@ -111,7 +123,9 @@ final class NodeTable {
         for (int i = names.size() - 1; i >= 0; i--) {
             sb.append('/').append(names.get(i));
         }
-        return sb.toString();
+        n.path = sb.toString();
+        n.pathMoves = moves;
+        return n.path;
     }
 
     /** The path of {@code name} in directory {@code parent}, as libfuse's {@code get_path_name} builds it. */
@@ -183,6 +197,7 @@ final class NodeTable {
     synchronized void removed(long parent, String name) {
         Node n = byName.get(new Key(parent, name));
         if (n != null) {
+            moves++; // the paths below it are gone (a forgotten node has nothing below it: no bump there)
             unhash(n);
             dropIfUnused(n);
         }
@@ -193,6 +208,7 @@ final class NodeTable {
      * node moves; a node that had the new name loses it (it was replaced).
      */
     synchronized void renamed(long oldParent, String oldName, long newParent, String newName) {
+        moves++;
         Node n = byName.get(new Key(oldParent, oldName));
         Node replaced = byName.get(new Key(newParent, newName));
         if (replaced != null && replaced != n) {

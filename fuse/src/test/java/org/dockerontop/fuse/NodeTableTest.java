@@ -43,6 +43,21 @@ class NodeTableTest {
     }
 
     @Test
+    void pathsBelowARenamedDirectoryFollowIt() {
+        long d = t.lookedUp(NodeTable.ROOT, "d");
+        long e = t.lookedUp(d, "e");
+        long f = t.lookedUp(e, "f");
+        assertEquals("/d/e/f", t.path(f)); // built, then cached
+        t.renamed(NodeTable.ROOT, "d", NodeTable.ROOT, "g");
+        assertEquals("/g/e/f", t.path(f));
+        t.renamed(d, "e", NodeTable.ROOT, "h");
+        assertEquals("/h/f", t.path(f));
+        assertEquals("/g", t.path(d));
+        t.removed(NodeTable.ROOT, "h");
+        assertNull(t.pathOrNull(f));
+    }
+
+    @Test
     void aRemovedNameKeepsItsNodeWhileLookedUp() {
         long f = t.lookedUp(NodeTable.ROOT, "f");
         t.removed(NodeTable.ROOT, "f");
