@@ -1,7 +1,5 @@
 package org.dockerontop.fuse;
 
-import static org.dockerontop.fuse.FuseAbi.FUSE_BATCH_FORGET;
-import static org.dockerontop.fuse.FuseAbi.FUSE_FORGET;
 import static org.dockerontop.fuse.FuseAbi.FUSE_INIT;
 import static org.dockerontop.fuse.FuseAbi.FUSE_LINK;
 import static org.dockerontop.fuse.FuseAbi.FUSE_LOOKUP;
@@ -71,13 +69,6 @@ final class FuseLoop {
         int fuse_lowlevel_notify_inval_entry(Pointer ch, long parent, Pointer name, long namelen);
     }
 
-    /** fuse_forget_in.nlookup; fuse_batch_forget_in.count, then fuse_forget_one {nodeid, nlookup}. */
-    private static final int FORGET_IN_NLOOKUP = IN_HEADER_SIZE;
-    private static final int BATCH_FORGET_COUNT = IN_HEADER_SIZE;
-    private static final int BATCH_FORGET_ONES = IN_HEADER_SIZE + 8;
-    /** fuse_rename_in.newdir, then the two names. */
-    private static final int RENAME_IN_NEWDIR = IN_HEADER_SIZE;
-    private static final int RENAME_IN_NAMES = IN_HEADER_SIZE + 8;
     /** fuse_link_in.oldnodeid. */
     private static final int LINK_IN_OLDNODEID = IN_HEADER_SIZE;
 
@@ -125,18 +116,19 @@ final class FuseLoop {
         Pointer se = FUSE.fuse_get_session(fuse);
         Pointer ch = FUSE.fuse_session_next_chan(se, null);
         long bufsize = FUSE.fuse_chan_bufsize(ch);
-        LateNotifications late = new LateNotifications(new LateNotifications.Sender() {
+        KernelNotifier notifier = new KernelNotifier() {
             @Override
-            public int invalidateEntry(long parent, Pointer name, long length) {
-                return FUSE.fuse_lowlevel_notify_inval_entry(ch, parent, name, length);
+            public int invalInode(long node, long off, long len) {
+                return FUSE.fuse_lowlevel_notify_inval_inode(ch, node, off, len);
             }
 
             @Override
-            public int dropData(long node) {
-                return KernelCacheDrops.dropData(ch, node);
+            public int invalEntry(long parent, Pointer name, long length) {
+                return FUSE.fuse_lowlevel_notify_inval_entry(ch, parent, name, length);
             }
-        });
-        KernelCacheDrops drops = new KernelCacheDrops(ch, threads, late);
+        };
+        LateNotifications late = new LateNotifications(KernelCacheDrops.lateSender(notifier));
+        KernelCacheDrops drops = new KernelCacheDrops(notifier, threads, late);
         fs.kernelCache = drops;
         int devFd = FUSE.fuse_chan_fd(ch);
         Passthrough io = new Passthrough(devFd, passthrough, readOnly, fs.handles()::get, fs.layers());
@@ -157,7 +149,7 @@ final class FuseLoop {
         // added to while serving (see KernelCacheDrops.tryWait): joined by index, not iterated
         List<Thread> workers = new java.util.concurrent.CopyOnWriteArrayList<>();
         Runnable startWorker = () -> {
-            Thread t = new Thread(() -> serve(fs, se, ch, requestBuffer, replies, late, afterInit),
+            Thread t = new Thread(() -> serve(fs, se, ch, notifier, requestBuffer, replies, late, afterInit),
                     "fuse-worker-" + workers.size());
             t.setDaemon(true);
             workers.add(t);
@@ -206,69 +198,10 @@ final class FuseLoop {
         return 0;
     }
 
-    /**
-     * Tells the kernel what libfuse's high-level API cannot: which cached attributes became wrong
-     * while serving a request (attributes only: off < 0 keeps the page cache).
-     */
-    private static void afterRequest(OverlayFs fs, OverlayFs.Scratch state, Pointer ch, LateNotifications late,
-            Pointer mem, int size, int opcode, long nodeid, long linkSource) {
-        if (linkSource == 0 && opcode != FUSE_FORGET && opcode != FUSE_BATCH_FORGET && OverlayFs.settled(state)) {
-            return; // nothing changed that the kernel caches (nearly every request)
-        }
-        // a write through one name of a multi-linked file: the rest of the other names' drop
-        fs.endDataChange();
-        if (opcode == FUSE_FORGET) {
-            fs.forgotten(nodeid, mem.getLong(FORGET_IN_NLOOKUP));
-        } else if (opcode == FUSE_BATCH_FORGET) {
-            long count = mem.getInt(BATCH_FORGET_COUNT) & 0xffffffffL;
-            for (long i = 0; i < count && BATCH_FORGET_ONES + 16 * (i + 1) <= size; i++) {
-                fs.forgotten(mem.getLong(BATCH_FORGET_ONES + 16 * i), mem.getLong(BATCH_FORGET_ONES + 16 * i + 8));
-            }
-        }
-        boolean copiedUp = fs.takeCopiedUp();
-        // a link or unlink changed the link count other names of the same file show
-        fs.takeStaleLinks((node, name) -> {
-            if (name == null) {
-                FUSE.fuse_lowlevel_notify_inval_inode(ch, node, -1, 0);
-            } else {
-                late.invalidateEntry(node, name);
-            }
-        });
-        if (linkSource != 0) {
-            // the new name gets its own node, so the source would keep its old nlink (and,
-            // after a copy-up, its lower inode number) for attr_timeout
-            FUSE.fuse_lowlevel_notify_inval_inode(ch, linkSource, -1, 0);
-        } else if (copiedUp && opcode == FUSE_RENAME) {
-            // the moved file was copied up first: drop the new name so the next lookup brings
-            // the upper inode number (the request names the directory, not the file)
-            long newdir = mem.getLong(RENAME_IN_NEWDIR);
-            int oldEnd = nul(mem, RENAME_IN_NAMES, size);
-            int newEnd = nul(mem, oldEnd + 1, size);
-            if (newEnd > oldEnd + 1) {
-                byte[] name = new byte[newEnd - oldEnd - 1];
-                mem.get(oldEnd + 1, name, 0, name.length); // the buffer is reused by the next request
-                late.invalidateEntry(newdir, name);
-            }
-        } else if (copiedUp) {
-            // open for writing, setattr, setxattr...: the request names the copied-up inode
-            FUSE.fuse_lowlevel_notify_inval_inode(ch, nodeid, -1, 0);
-        }
-    }
-
-    /** Offset of the first NUL at or after {@code from} in the request buffer. */
-    private static int nul(Pointer mem, int from, int size) {
-        for (int i = from; i < size; i++) {
-            if (mem.getByte(i) == 0) {
-                return i;
-            }
-        }
-        throw new IllegalArgumentException("unterminated name in request");
-    }
-
-    private static void serve(OverlayFs fs, Pointer se, Pointer ch, long bufsize, KernelReplyPatch replies,
-            LateNotifications late, Runnable afterInit) {
+    private static void serve(OverlayFs fs, Pointer se, Pointer ch, KernelNotifier notifier, long bufsize,
+            KernelReplyPatch replies, LateNotifications late, Runnable afterInit) {
         try {
-            Worker w = new Worker(fs, se, ch, bufsize, replies, late, afterInit);
+            Worker w = new Worker(fs, se, ch, notifier, bufsize, replies, late, afterInit);
             try {
                 while (w.serveOne()) {
                     // one request per call: see Worker
@@ -293,6 +226,7 @@ final class FuseLoop {
         private final OverlayFs fs;
         private final Pointer se;
         private final Pointer ch;
+        private final KernelNotifier notifier;
         private final long bufsize;
         private final KernelReplyPatch replies;
         private final LateNotifications late;
@@ -306,8 +240,9 @@ final class FuseLoop {
         private final ReaddirPlus plus;
         private final DataRequests data;
 
-        Worker(OverlayFs fs, Pointer se, Pointer ch, long bufsize, KernelReplyPatch replies, LateNotifications late,
-                Runnable afterInit) {
+        Worker(OverlayFs fs, Pointer se, Pointer ch, KernelNotifier notifier, long bufsize, KernelReplyPatch replies,
+                LateNotifications late, Runnable afterInit) {
+            this.notifier = notifier;
             this.fs = fs;
             this.afterInit = afterInit;
             this.se = se;
@@ -317,7 +252,7 @@ final class FuseLoop {
             this.late = late;
             this.mem = Native.allocate((int) bufsize);
             this.state = fs.requestState();
-            this.plus = replies == null ? null : readdirPlus(fs, se, ch, replies, late);
+            this.plus = replies == null ? null : readdirPlus(fs, se, ch, notifier, replies, late);
             this.data = new DataRequests(fs, FUSE.fuse_chan_fd(ch), mem, bufsize);
         }
 
@@ -380,7 +315,7 @@ final class FuseLoop {
                 if (opcode == FUSE_INIT) {
                     afterInit.run();
                 }
-                afterRequest(fs, state, ch, late, mem, res, opcode, nodeid, linkSource);
+                AfterRequest.run(fs, state, notifier, late, mem, res, opcode, nodeid, linkSource);
             } catch (RuntimeException e) {
                 // only a cache hint was lost; the request itself has been answered
                 LOG.error("after request {} on node {}", opcode, nodeid, e);
@@ -432,8 +367,8 @@ final class FuseLoop {
      * as if read from /dev/fuse, each with the loop's bookkeeping (lookups counted for the node
      * tracking, forgets ending it).
      */
-    private static ReaddirPlus readdirPlus(OverlayFs fs, Pointer se, Pointer ch, KernelReplyPatch replies,
-            LateNotifications late) {
+    private static ReaddirPlus readdirPlus(OverlayFs fs, Pointer se, Pointer ch, KernelNotifier notifier,
+            KernelReplyPatch replies, LateNotifications late) {
         Pointer buf = Native.allocate(FUSE_BUF_SIZE);
         return new ReaddirPlus(replies, request -> {
             int size = request.getInt(IN_HEADER_LEN);
@@ -442,102 +377,10 @@ final class FuseLoop {
             memoryBuffer(buf, size, request);
             process(fs, se, ch, replies, buf, ch, request, opcode, nodeid, 0, true);
             try {
-                afterRequest(fs, fs.requestState(), ch, late, request, size, opcode, nodeid, 0);
+                AfterRequest.run(fs, fs.requestState(), notifier, late, request, size, opcode, nodeid, 0);
             } catch (RuntimeException e) {
                 LOG.error("after request {} on node {} for a READDIRPLUS", opcode, nodeid, e);
             }
         });
-    }
-
-    /**
-     * Drops what the kernel caches for a node. Waiting for an inode's locked pages is allowed to
-     * all workers but one, so that one is always left to answer the READs and WRITEs those pages
-     * wait for; drops that may not wait in a worker go to the {@link LateNotifications} thread.
-     *
-     * <p>A drop that may not wait is done after the reply, and so too late for whoever made the
-     * change: a write through one name of a hard-linked file returned while another name still
-     * showed the old data or size (found by bench/hardlink-check.py with three checkers on one
-     * mount, HardLinkConcurrencyRegressionTest). So when every worker but one is waiting, the
-     * pool grows by one rather than leave the drop for later: the new worker is the one left
-     * free. It stays for the mount's life, at most {@link #MAX_EXTRA_WORKERS} of them.
-     */
-    private static final class KernelCacheDrops implements OverlayFs.KernelCache {
-        /**
-         * Workers added beyond threads=: as many changes of hard-linked files at once as that
-         * many more, each of which a worker would wait in (a request buffer of ~1 MiB each).
-         */
-        static final int MAX_EXTRA_WORKERS = 6;
-
-        private final Pointer ch;
-        private final java.util.concurrent.Semaphore waiters;
-        private final LateNotifications late;
-        private volatile Runnable startWorker;
-        /** Guarded by this. */
-        private int extraWorkers;
-
-        KernelCacheDrops(Pointer ch, int workers, LateNotifications late) {
-            this.ch = ch;
-            this.waiters = new java.util.concurrent.Semaphore(Math.max(0, workers - 1));
-            this.late = late;
-        }
-
-        /** How to start one more worker (once the mount serves); until then no worker may be added. */
-        void startWorkersWith(Runnable start) {
-            this.startWorker = start;
-        }
-
-        /** Offset 0, length 0: attributes and every cached page. */
-        static int dropData(Pointer ch, long node) {
-            return FUSE.fuse_lowlevel_notify_inval_inode(ch, node, 0, 0);
-        }
-
-        @Override
-        public int dropAttributes(long node) {
-            return FUSE.fuse_lowlevel_notify_inval_inode(ch, node, -1, 0);
-        }
-
-        @Override
-        public int dropData(long node) {
-            return dropData(ch, node);
-        }
-
-        @Override
-        public void dropDataLater(long node) {
-            late.dropData(node);
-        }
-
-        @Override
-        public boolean tryWait() {
-            while (!waiters.tryAcquire()) {
-                if (!addWorker()) {
-                    return false;
-                }
-            }
-            return true;
-        }
-
-        /** Starts one more worker, and so allows one more to wait; false past the limit. */
-        private synchronized boolean addWorker() {
-            Runnable start = startWorker;
-            if (start == null || extraWorkers >= MAX_EXTRA_WORKERS) {
-                return false;
-            }
-            try {
-                start.run();
-            } catch (RuntimeException | OutOfMemoryError e) {
-                LOG.warn("could not start another FUSE worker: {}", e.toString());
-                startWorker = null;
-                return false;
-            }
-            extraWorkers++;
-            LOG.debug("started FUSE worker {} beyond threads=, so that one may wait for a cache drop", extraWorkers);
-            waiters.release();
-            return true;
-        }
-
-        @Override
-        public void endWait() {
-            waiters.release();
-        }
     }
 }

@@ -241,11 +241,13 @@ public final class FuseMain {
         }
         OverlayFs fs = new OverlayFs(lower, realPath(o.upperDir), Native.bytesToString(work.toString()), form,
                 !o.volatileMount, new PosixAcls(o.acl));
-        FuseOverlay fuse = new FuseOverlay(fs);
+        FuseOverlay fuse = o.javaLoop ? null : new FuseOverlay(fs);
+        java.util.concurrent.CountDownLatch initialized = fuse != null ? fuse.initialized()
+                : new java.util.concurrent.CountDownLatch(1);
         if (daemonLog != null) {
             Thread t = new Thread(() -> {
                 try {
-                    fuse.initialized().await();
+                    initialized.await();
                     detachOutput(logFile, daemonLog);
                 } catch (InterruptedException ignored) {
                     Thread.currentThread().interrupt();
@@ -253,6 +255,10 @@ public final class FuseMain {
             }, "detach-output");
             t.setDaemon(true);
             t.start();
+        }
+        if (fuse == null) {
+            return JavaLoop.run(fs, mountPoint, o.source, o.mountFlags, o.readOnly, o.threads, o.passthrough,
+                    initialized);
         }
         List<String> fuseOpts = new ArrayList<>();
         fuseOpts.add("-o");

@@ -29,6 +29,16 @@ class MountOptionsTest {
     }
 
     @Test
+    void loopChoosesWhoServesTheDevice() throws Exception {
+        assertFalse(MountOptions.parse(new String[] {"-o", "lowerdir=/l,upperdir=/u,workdir=/w", "/m"}).javaLoop);
+        assertTrue(MountOptions.parse(new String[] {"-o", "lowerdir=/l,upperdir=/u,workdir=/w,loop=java", "/m"}).javaLoop);
+        assertFalse(MountOptions.parse(new String[] {"-o", "lowerdir=/l,upperdir=/u,workdir=/w,loop=java", "-o",
+                "loop=libfuse", "/m"}).javaLoop);
+        assertThrows(MountOptions.UsageException.class,
+                () -> MountOptions.parse(new String[] {"-o", "lowerdir=/l,upperdir=/u,workdir=/w,loop=c", "/m"}));
+    }
+
+    @Test
     void parsesTheMountHelperFormWithGenericOptions() throws Exception {
         MountOptions o = MountOptions.parse(new String[] {"vol1", "/mnt", "-o",
                 "rw,noatime,lowerdir=/l,dev,suid,upperdir=/u,workdir=/w,relatime,x-systemd.foo,_netdev", "-f"});

@@ -36,6 +36,7 @@ public final class OverlayMount implements AutoCloseable {
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(FuseMain.class.getName());
         cmd.addAll(Arrays.asList(args));
+        cmd.addAll(loopArgs());
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         byte[] out = p.getInputStream().readAllBytes();
         if (!p.waitFor(60, TimeUnit.SECONDS)) {
@@ -43,6 +44,15 @@ public final class OverlayMount implements AutoCloseable {
             throw new IOException("command did not return: " + cmd);
         }
         return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+    }
+
+    /**
+     * {@code -o loop=java} when the suite runs with {@code -Ddot.fuse.loop=java} (every mount then
+     * served by JavaLoop), else nothing: the default loop.
+     */
+    public static List<String> loopArgs() {
+        String loop = System.getProperty("dot.fuse.loop", "").trim();
+        return loop.isEmpty() ? List.of() : List.of("-o", "loop=" + loop);
     }
 
     public record Result(int status, String output) {

@@ -83,6 +83,7 @@ final class FuseOverlay implements Overlay {
         argv.add("-o");
         argv.add(d.options() + (extra.isEmpty() ? "" : "," + extra));
         argv.add(d.mnt().toString());
+        argv.addAll(org.dockerontop.fuse.OverlayMount.loopArgs());
         Cmd.Result r = Cmd.run(argv, null, env, 120);
         if (r.exit() != 0) throw new IOException("FUSE mount failed: " + r.describe(argv));
         String type = MountTable.fsTypeAt(d.mnt());

@@ -1,0 +1,281 @@
+package org.dockerontop.fuse;
+
+import java.util.HashMap;
+import java.util.Map;
+
+import org.dockerontop.overlay.nativeio.Errno;
+import org.dockerontop.overlay.nativeio.ErrnoException;
+
+/**
+ * The kernel's nodes as {@link JavaLoop} hands them out, in libfuse 2's model (what its high-level
+ * API keeps in {@code struct fuse}): one node per (parent node, name), so that {@link OverlayFs}
+ * keeps working on paths, built from the parents on each request as libfuse's {@code get_path}
+ * builds them. A node lives while the kernel holds lookups on it (every entry reply counts one,
+ * FORGET and BATCH_FORGET give them back) or while it has open files (an unlinked open file keeps
+ * its node under a hidden name, as libfuse does without {@code hard_remove}: see
+ * {@link OverlayFs#hide}).
+ *
+ * <p>Node ids come from a counter and are never reused while the table lives (a 64-bit counter
+ * does not wrap), so every generation is 0. A node that lost its name (removed, or replaced by a
+ * rename) stays reachable by id only: its path is unknown, and path-based requests on it fail with
+ * ENOENT as under libfuse. One lock for the table, as libfuse has; nothing here makes a system call.
+ */
+final class NodeTable {
+    static final long ROOT = 1;
+
+    /** A node: where it is named (null name: nowhere), and what the kernel and open files hold. */
+    static final class Node {
+        final long id;
+        Node parent;
+        /** A byte string (one char per byte) as OverlayFs's paths are; null once unnamed. */
+        String name;
+        long lookups;
+        int openCount;
+        /** Renamed to a hidden name while open instead of unlinked; removed at its last release. */
+        boolean hidden;
+        /** Its path as last built, valid while {@link NodeTable#moves} is {@link #pathMoves}. */
+        String path;
+        long pathMoves = -1;
+
+        Node(long id, Node parent, String name) {
+            this.id = id;
+            this.parent = parent;
+            this.name = name;
+        }
+    }
+
+    /** A plain class, not a record: a record's hashCode is bootstrapped through invokedynamic (findings 19). */
+    private static final class Key {
+        final long parent;
+        final String name;
+
+        Key(long parent, String name) {
+            this.parent = parent;
+            this.name = name;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Key && ((Key) o).parent == parent && ((Key) o).name.equals(name);
+        }
+
+        @Override
+        public int hashCode() {
+            return Long.hashCode(parent) * 31 + name.hashCode();
+        }
+    }
+
+    private final Map<Long, Node> byId = new HashMap<>();
+    private final Map<Key, Node> byName = new HashMap<>();
+    private long next = ROOT + 1;
+    private int hideCounter;
+    /**
+     * Bumped by every change of a name (rename, removal), which may move any path below it: a
+     * node's cached path is valid while this has not changed. Names change rarely next to the
+     * requests that build paths (every one of them), so nearly every path is built once.
+     */
+    private long moves;
+
+    NodeTable() {
+        Node root = new Node(ROOT, null, "");
+        root.lookups = 1; // never forgotten
+        byId.put(ROOT, root);
+    }
+
+    /** The node with id {@code id}, or null if the kernel holds no such node (any more). */
+    synchronized Node get(long id) {
+        return byId.get(id);
+    }
+
+    /**
+     * The path of node {@code id} ("/" for the root, "/a/b" below it).
+     *
+     * @throws ErrnoException ENOENT if the node or one of its parents has no name (any more), or is unknown
+     */
+    synchronized String path(long id) {
+        String p = pathOrNull(id);
+        if (p == null) {
+            throw new ErrnoException(Errno.ENOENT, "node " + id + " has no path");
+        }
+        return p;
+    }
+
+    /** As {@link #path}, but null where libfuse's {@code get_path_nullok} gives no path. */
+    synchronized String pathOrNull(long id) {
+        Node n = byId.get(id);
+        if (n == null) {
+            return null;
+        }
+        if (n.id == ROOT) {
+            return "/";
+        }
+        if (n.pathMoves == moves) {
+            return n.path;
+        }
+        StringBuilder sb = new StringBuilder();
+        java.util.ArrayList<String> names = new java.util.ArrayList<>(8);
+        for (Node c = n; c.id != ROOT; c = c.parent) {
+            if (c.name == null || c.parent == null) {
+                return null;
+            }
+            names.add(c.name);
+        }
+        for (int i = names.size() - 1; i >= 0; i--) {
+            sb.append('/').append(names.get(i));
+        }
+        n.path = sb.toString();
+        n.pathMoves = moves;
+        return n.path;
+    }
+
+    /** The path of {@code name} in directory {@code parent}, as libfuse's {@code get_path_name} builds it. */
+    String childPath(long parent, String name) {
+        String p = path(parent);
+        return p.length() == 1 ? "/" + name : p + "/" + name;
+    }
+
+    /** The node named {@code name} in {@code parent}, or null. */
+    synchronized Node find(long parent, String name) {
+        return byName.get(new Key(parent, name));
+    }
+
+    /**
+     * Counts one lookup of {@code name} in {@code parent}, making its node if there is none: what
+     * an entry reply hands the kernel (call before the reply is written).
+     *
+     * @return the node's id
+     * @throws ErrnoException ENOENT if {@code parent} is no longer known
+     */
+    synchronized long lookedUp(long parent, String name) {
+        Key k = new Key(parent, name);
+        Node n = byName.get(k);
+        if (n == null) {
+            Node p = byId.get(parent);
+            if (p == null) {
+                throw new ErrnoException(Errno.ENOENT, "parent node " + parent + " is gone");
+            }
+            n = new Node(next++, p, name);
+            byId.put(n.id, n);
+            byName.put(k, n);
+        }
+        n.lookups++;
+        return n.id;
+    }
+
+    /** The kernel gave back {@code count} lookups of node {@code id}; the node goes at none, unless open. */
+    synchronized void forget(long id, long count) {
+        Node n = byId.get(id);
+        if (n == null || id == ROOT) {
+            return;
+        }
+        n.lookups -= count;
+        if (n.lookups <= 0) {
+            n.lookups = 0;
+            dropIfUnused(n);
+        }
+    }
+
+    private void dropIfUnused(Node n) {
+        if (n.lookups > 0 || n.openCount > 0 || n.id == ROOT) {
+            return;
+        }
+        unhash(n);
+        byId.remove(n.id);
+    }
+
+    private void unhash(Node n) {
+        if (n.name != null && n.parent != null) {
+            Key k = new Key(n.parent.id, n.name);
+            if (byName.get(k) == n) {
+                byName.remove(k);
+            }
+        }
+        n.name = null;
+    }
+
+    /** {@code name} in {@code parent} was removed: its node, if any, keeps its id but loses its name. */
+    synchronized void removed(long parent, String name) {
+        Node n = byName.get(new Key(parent, name));
+        if (n != null) {
+            moves++; // the paths below it are gone (a forgotten node has nothing below it: no bump there)
+            unhash(n);
+            dropIfUnused(n);
+        }
+    }
+
+    /**
+     * {@code oldName} in {@code oldParent} was renamed to {@code newName} in {@code newParent}: its
+     * node moves; a node that had the new name loses it (it was replaced).
+     */
+    synchronized void renamed(long oldParent, String oldName, long newParent, String newName) {
+        moves++;
+        Node n = byName.get(new Key(oldParent, oldName));
+        Node replaced = byName.get(new Key(newParent, newName));
+        if (replaced != null && replaced != n) {
+            unhash(replaced);
+            dropIfUnused(replaced);
+        }
+        if (n == null) {
+            return;
+        }
+        Node np = byId.get(newParent);
+        unhash(n);
+        if (np == null) {
+            dropIfUnused(n);
+            return;
+        }
+        n.parent = np;
+        n.name = newName;
+        byName.put(new Key(newParent, newName), n);
+    }
+
+    /** Is the node named {@code name} in {@code parent} open? (libfuse's {@code is_open}) */
+    synchronized boolean isOpen(long parent, String name) {
+        Node n = byName.get(new Key(parent, name));
+        return n != null && n.openCount > 0;
+    }
+
+    /** A file of node {@code id} was opened (after a successful OPEN or CREATE). */
+    synchronized void opened(long id) {
+        Node n = byId.get(id);
+        if (n != null) {
+            n.openCount++;
+        }
+    }
+
+    /**
+     * A file of node {@code id} was released.
+     *
+     * @return the node's hidden name's path if this was its last open file (to be removed now), else null
+     */
+    synchronized String released(long id) {
+        Node n = byId.get(id);
+        if (n == null) {
+            return null;
+        }
+        n.openCount--;
+        String unlink = null;
+        if (n.openCount <= 0) {
+            n.openCount = 0;
+            if (n.hidden) {
+                n.hidden = false;
+                unlink = pathOrNull(id);
+            }
+            dropIfUnused(n);
+        }
+        return unlink;
+    }
+
+    /** A hidden name for open node {@code id} (libfuse's {@code .fuse_hidden%08x%08x}). */
+    synchronized String hiddenName(long id) {
+        return String.format(".fuse_hidden%08x%08x", id & 0xffffffffL, hideCounter++);
+    }
+
+    /** Marks the node now named {@code name} in {@code parent} as hidden (after the rename that hid it). */
+    synchronized void markHidden(long parent, String name) {
+        Node n = byName.get(new Key(parent, name));
+        if (n != null) {
+            n.hidden = true;
+        }
+    }
+}

@@ -1,0 +1,88 @@
+package org.dockerontop.fuse;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.dockerontop.overlay.nativeio.ErrnoException;
+import org.junit.jupiter.api.Test;
+
+class NodeTableTest {
+    private final NodeTable t = new NodeTable();
+
+    @Test
+    void oneNodePerNameCountedByLookups() {
+        long a = t.lookedUp(NodeTable.ROOT, "a");
+        assertEquals(a, t.lookedUp(NodeTable.ROOT, "a"));
+        long b = t.lookedUp(a, "b");
+        assertEquals("/", t.path(NodeTable.ROOT));
+        assertEquals("/a/b", t.path(b));
+        assertEquals("/a/c", t.childPath(a, "c"));
+        t.forget(a, 1);
+        assertEquals("/a", t.path(a));
+        t.forget(a, 1);
+        assertNull(t.get(a));
+        assertNotEquals(a, t.lookedUp(NodeTable.ROOT, "a")); // ids are not reused
+    }
+
+    @Test
+    void aRenameMovesTheNodeAndUnnamesTheOneReplaced() {
+        long d = t.lookedUp(NodeTable.ROOT, "d");
+        long x = t.lookedUp(NodeTable.ROOT, "x");
+        long y = t.lookedUp(d, "y");
+        t.renamed(NodeTable.ROOT, "x", d, "y");
+        assertEquals("/d/y", t.path(x));
+        assertThrows(ErrnoException.class, () -> t.path(y));
+        assertNull(t.pathOrNull(y));
+        assertEquals(x, t.find(d, "y").id);
+        t.forget(y, 1);
+        assertNull(t.get(y));
+    }
+
+    @Test
+    void pathsBelowARenamedDirectoryFollowIt() {
+        long d = t.lookedUp(NodeTable.ROOT, "d");
+        long e = t.lookedUp(d, "e");
+        long f = t.lookedUp(e, "f");
+        assertEquals("/d/e/f", t.path(f)); // built, then cached
+        t.renamed(NodeTable.ROOT, "d", NodeTable.ROOT, "g");
+        assertEquals("/g/e/f", t.path(f));
+        t.renamed(d, "e", NodeTable.ROOT, "h");
+        assertEquals("/h/f", t.path(f));
+        assertEquals("/g", t.path(d));
+        t.removed(NodeTable.ROOT, "h");
+        assertNull(t.pathOrNull(f));
+    }
+
+    @Test
+    void aRemovedNameKeepsItsNodeWhileLookedUp() {
+        long f = t.lookedUp(NodeTable.ROOT, "f");
+        t.removed(NodeTable.ROOT, "f");
+        assertNull(t.find(NodeTable.ROOT, "f"));
+        assertTrue(t.get(f) != null);
+        assertNull(t.pathOrNull(f));
+        t.forget(f, 1);
+        assertNull(t.get(f));
+    }
+
+    @Test
+    void anOpenHiddenFileIsRemovedAtItsLastRelease() {
+        long f = t.lookedUp(NodeTable.ROOT, "f");
+        t.opened(f);
+        t.opened(f);
+        assertTrue(t.isOpen(NodeTable.ROOT, "f"));
+        String hidden = t.hiddenName(f);
+        assertTrue(hidden.startsWith(".fuse_hidden"));
+        t.renamed(NodeTable.ROOT, "f", NodeTable.ROOT, hidden);
+        t.markHidden(NodeTable.ROOT, hidden);
+        t.forget(f, 1); // the kernel forgot the name; the open files keep the node
+        assertEquals("/" + hidden, t.path(f));
+        assertNull(t.released(f));
+        assertEquals("/" + hidden, t.released(f));
+        assertNull(t.get(f));
+        assertFalse(t.isOpen(NodeTable.ROOT, hidden));
+    }
+}
