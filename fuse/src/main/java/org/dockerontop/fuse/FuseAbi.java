@@ -80,6 +80,41 @@ final class FuseAbi {
     /** struct iovec: base, len (the send hook's replies come as vectors). */
     static final int IOVEC_SIZE = 16;
 
+    /** fuse_open_out.open_flags. */
+    static final int FOPEN_DIRECT_IO = 1;
+    static final int FOPEN_KEEP_CACHE = 1 << 1;
+    static final int FOPEN_CACHE_DIR = 1 << 3;
+    static final int FOPEN_PASSTHROUGH = 1 << 7;
+
+    /** fuse_init_in/out flags: the kernel sends create modes without applying the umask. */
+    static final int FUSE_DONT_MASK = 1 << 6;
+    /** READDIRPLUS, and (AUTO) only where the kernel finds it pays, like NFS's readdirplus. */
+    static final int FUSE_READDIRPLUS_FLAGS = 1 << 13 | 1 << 14;
+    /** The kernel enforces POSIX ACLs. */
+    static final int FUSE_POSIX_ACL = 1 << 20;
+    static final int FUSE_MAX_PAGES = 1 << 22;
+    /** SETXATTR requests in the extended form (see {@link SetxattrRequest}). */
+    static final int FUSE_SETXATTR_EXT = 1 << 29;
+    static final int FUSE_INIT_EXT = 1 << 30;
+    /** FUSE_PASSTHROUGH is bit 37 of the 64-bit flags: bit 5 of flags2. */
+    static final int FUSE_PASSTHROUGH2 = 1 << 5;
+
+    /**
+     * Moves what follows offset {@code from} of a {@code size}-byte request to offset {@code to}
+     * (a request rewritten into a shorter form libfuse 2.9 reads) and sets the header's length.
+     *
+     * @return the request's new length
+     */
+    static int moveTail(Pointer mem, int from, int to, int size) {
+        int rest = size - from;
+        byte[] b = new byte[rest];
+        mem.get(from, b, 0, rest);
+        mem.put(to, b, 0, rest);
+        int length = to + rest;
+        mem.putInt(IN_HEADER_LEN, length);
+        return length;
+    }
+
     private FuseAbi() {
     }
 }

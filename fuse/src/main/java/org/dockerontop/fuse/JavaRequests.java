@@ -1,6 +1,15 @@
 package org.dockerontop.fuse;
 
 import static org.dockerontop.fuse.FuseAbi.ENTRY_OUT_SIZE;
+import static org.dockerontop.fuse.FuseAbi.FOPEN_DIRECT_IO;
+import static org.dockerontop.fuse.FuseAbi.FOPEN_KEEP_CACHE;
+import static org.dockerontop.fuse.FuseAbi.FOPEN_CACHE_DIR;
+import static org.dockerontop.fuse.FuseAbi.FOPEN_PASSTHROUGH;
+import static org.dockerontop.fuse.FuseAbi.FUSE_READDIRPLUS_FLAGS;
+import static org.dockerontop.fuse.FuseAbi.FUSE_MAX_PAGES;
+import static org.dockerontop.fuse.FuseAbi.FUSE_SETXATTR_EXT;
+import static org.dockerontop.fuse.FuseAbi.FUSE_INIT_EXT;
+import static org.dockerontop.fuse.FuseAbi.FUSE_PASSTHROUGH2;
 import static org.dockerontop.fuse.FuseAbi.IN_HEADER_NODEID;
 import static org.dockerontop.fuse.FuseAbi.IN_HEADER_OPCODE;
 import static org.dockerontop.fuse.FuseAbi.IN_HEADER_SIZE;
@@ -91,23 +100,12 @@ final class JavaRequests {
     private static final int KSTATFS_SIZE = 80;
     private static final int DIRENT_HEADER = 24;
 
-    private static final int FOPEN_DIRECT_IO = 1;
-    private static final int FOPEN_KEEP_CACHE = 1 << 1;
-    private static final int FOPEN_CACHE_DIR = 1 << 3;
-    private static final int FOPEN_PASSTHROUGH = 1 << 7;
 
     /** INIT flags. */
     private static final int FUSE_ASYNC_READ = 1;
     private static final int FUSE_ATOMIC_O_TRUNC = 1 << 3;
     private static final int FUSE_EXPORT_SUPPORT = 1 << 4;
     private static final int FUSE_BIG_WRITES = 1 << 5;
-    private static final int FUSE_DONT_MASK = 1 << 6;
-    private static final int FUSE_READDIRPLUS_FLAGS = 1 << 13 | 1 << 14;
-    private static final int FUSE_POSIX_ACL = 1 << 20;
-    private static final int FUSE_MAX_PAGES = 1 << 22;
-    private static final int FUSE_SETXATTR_EXT = 1 << 29;
-    private static final int FUSE_INIT_EXT = 1 << 30;
-    private static final int FUSE_PASSTHROUGH2 = 1 << 5;
     /** What libfuse 2.9 asked for with our options (its INIT reply on this machine: 0x39). */
     private static final int LIBFUSE_FLAGS = FUSE_ASYNC_READ | FUSE_ATOMIC_O_TRUNC | FUSE_EXPORT_SUPPORT | FUSE_BIG_WRITES;
 
@@ -389,15 +387,10 @@ final class JavaRequests {
             want |= FUSE_MAX_PAGES;
         }
         want |= flags & FUSE_READDIRPLUS_FLAGS;
-        PosixAcls acls = fs.acls();
-        if ((flags & (FUSE_POSIX_ACL | FUSE_DONT_MASK)) == (FUSE_POSIX_ACL | FUSE_DONT_MASK) && acls.wanted()) {
-            acls.grant(); // before the reply: the kernel may send the first create the moment it has it
-            want |= FUSE_POSIX_ACL | FUSE_DONT_MASK;
-            if ((flags & FUSE_SETXATTR_EXT) != 0) {
-                mount.setxattrExtended = true;
-                want |= FUSE_SETXATTR_EXT;
-            }
-        }
+        // before the reply: the kernel may send the first create the moment it has it
+        int aclFlags = fs.acls().grant(flags);
+        mount.setxattrExtended = (aclFlags & FUSE_SETXATTR_EXT) != 0;
+        want |= aclFlags;
         int want2 = 0;
         Passthrough io = mount.passthrough;
         if ((flags2 & FUSE_PASSTHROUGH2) != 0 && io.policy() == Passthrough.Policy.ON) {

@@ -1,6 +1,15 @@
 package org.dockerontop.fuse;
 
 import static org.dockerontop.fuse.FuseAbi.ENTRY_OUT_SIZE;
+import static org.dockerontop.fuse.FuseAbi.FOPEN_DIRECT_IO;
+import static org.dockerontop.fuse.FuseAbi.FOPEN_KEEP_CACHE;
+import static org.dockerontop.fuse.FuseAbi.FOPEN_CACHE_DIR;
+import static org.dockerontop.fuse.FuseAbi.FOPEN_PASSTHROUGH;
+import static org.dockerontop.fuse.FuseAbi.FUSE_READDIRPLUS_FLAGS;
+import static org.dockerontop.fuse.FuseAbi.FUSE_MAX_PAGES;
+import static org.dockerontop.fuse.FuseAbi.FUSE_SETXATTR_EXT;
+import static org.dockerontop.fuse.FuseAbi.FUSE_INIT_EXT;
+import static org.dockerontop.fuse.FuseAbi.FUSE_PASSTHROUGH2;
 import static org.dockerontop.fuse.FuseAbi.FUSE_CREATE;
 import static org.dockerontop.fuse.FuseAbi.FUSE_INIT;
 import static org.dockerontop.fuse.FuseAbi.FUSE_LINK;
@@ -62,18 +71,12 @@ final class KernelReplyPatch {
     private static final Logger LOG = LoggerFactory.getLogger(KernelReplyPatch.class);
     private static final LibC C = Native.LIBC;
 
-    private static final int FOPEN_DIRECT_IO = 1;
-    private static final int FOPEN_KEEP_CACHE = 1 << 1;
-    private static final int FOPEN_CACHE_DIR = 1 << 3;
-    private static final int FOPEN_PASSTHROUGH = 1 << 7;
 
     /** Pages per request we ask for (the kernel's default limit, fuse.max_pages_limit). */
     static final int MAX_PAGES = 256;
     static final int MAX_WRITE = MAX_PAGES * 4096;
     /** A worker's request buffer: the largest WRITE (headers + data) and then some, as libfuse sizes it. */
     static final int REQUEST_BUFFER = MAX_WRITE + 2 * 4096;
-    /** INIT flags: READDIRPLUS, and (AUTO) only where the kernel finds it pays, like NFS's readdirplus. */
-    private static final int FUSE_READDIRPLUS_FLAGS = 1 << 13 | 1 << 14;
 
     /** libfuse 2.9's struct fuse_chan: {receive, send, destroy}, session, fd, ... on 64-bit. */
     private static final int CHAN_SEND = 8;
@@ -96,15 +99,6 @@ final class KernelReplyPatch {
     private static final int INIT_OUT_FLAGS2 = 32;
     private static final int INIT_OUT_MAX_STACK_DEPTH = 36;
     private static final int INIT_OUT_SIZE = 64;
-    private static final int FUSE_MAX_PAGES = 1 << 22;
-    /** INIT flags: the kernel enforces POSIX ACLs; it sends create modes without applying the umask. */
-    private static final int FUSE_POSIX_ACL = 1 << 20;
-    private static final int FUSE_DONT_MASK = 1 << 6;
-    /** INIT flag: SETXATTR requests in the extended form (see {@link SetxattrRequest}). */
-    private static final int FUSE_SETXATTR_EXT = 1 << 29;
-    private static final int FUSE_INIT_EXT = 1 << 30;
-    /** FUSE_PASSTHROUGH is bit 37 of the 64-bit flags: bit 5 of flags2. */
-    private static final int FUSE_PASSTHROUGH2 = 1 << 5;
     /**
      * The protocol minor the kernel sends RENAME2 from (renameat2 with flags; below it the kernel
      * refuses those with EINVAL itself). libfuse 2.9 answers 19, and nothing the kernel does
@@ -131,8 +125,8 @@ final class KernelReplyPatch {
     private Pointer plainChannel;
     private volatile boolean kernelOffersMaxPages;
     private volatile boolean kernelOffersPassthrough;
-    private volatile boolean kernelOffersAcls;
-    private volatile boolean kernelOffersSetxattrExt;
+    /** The kernel's INIT flags (ACLs and SETXATTR_EXT are granted from them, see PosixAcls#grant). */
+    private volatile int kernelFlags;
     private volatile boolean setxattrExtended;
     private volatile boolean maxPagesGranted;
     private volatile int readdirplusOffered;
@@ -215,8 +209,7 @@ final class KernelReplyPatch {
             kernelOffersPassthrough = (flags & FUSE_INIT_EXT) != 0
                     && (request.getInt(INIT_IN_FLAGS2) & FUSE_PASSTHROUGH2) != 0;
             readdirplusOffered = flags & FUSE_READDIRPLUS_FLAGS;
-            kernelOffersAcls = (flags & (FUSE_POSIX_ACL | FUSE_DONT_MASK)) == (FUSE_POSIX_ACL | FUSE_DONT_MASK);
-            kernelOffersSetxattrExt = (flags & FUSE_SETXATTR_EXT) != 0;
+            kernelFlags = flags;
             kernelMinor = request.getInt(INIT_IN_MINOR);
         }
     }
@@ -258,7 +251,7 @@ final class KernelReplyPatch {
                     Pointer open = iov.getPointer(IOVEC_SIZE);
                     open.putInt(OPEN_OUT_FLAGS, open.getInt(OPEN_OUT_FLAGS) | FOPEN_KEEP_CACHE | FOPEN_CACHE_DIR);
                 } else if (opcode == FUSE_INIT
-                        && (kernelOffersMaxPages || grantsPassthrough() || grantsAcls() || kernelMinor >= RENAME2_MINOR)) {
+                        && (kernelOffersMaxPages || grantsPassthrough() || acls.wanted() || kernelMinor >= RENAME2_MINOR)) {
                     return sendInit(iov);
                 }
             }
@@ -270,10 +263,6 @@ final class KernelReplyPatch {
             return capture.take(iov, count);
         }
         return writev(iov, (int) count);
-    }
-
-    private boolean grantsAcls() {
-        return kernelOffersAcls && acls.wanted();
     }
 
     private boolean grantsPassthrough() {
@@ -315,15 +304,10 @@ final class KernelReplyPatch {
             out.putInt(INIT_OUT_MAX_STACK_DEPTH, passthrough.maxStackDepth());
         }
         out.putInt(INIT_OUT_FLAGS, out.getInt(INIT_OUT_FLAGS) | readdirplusOffered);
-        if (grantsAcls()) {
-            // before the reply: the kernel may send the first create the moment it has it
-            acls.grant();
-            out.putInt(INIT_OUT_FLAGS, out.getInt(INIT_OUT_FLAGS) | FUSE_POSIX_ACL | FUSE_DONT_MASK);
-            if (kernelOffersSetxattrExt) {
-                setxattrExtended = true;
-                out.putInt(INIT_OUT_FLAGS, out.getInt(INIT_OUT_FLAGS) | FUSE_SETXATTR_EXT);
-            }
-        }
+        // before the reply: the kernel may send the first create the moment it has it
+        int aclFlags = acls.grant(kernelFlags);
+        setxattrExtended = (aclFlags & FUSE_SETXATTR_EXT) != 0;
+        out.putInt(INIT_OUT_FLAGS, out.getInt(INIT_OUT_FLAGS) | aclFlags);
         if (kernelMinor >= RENAME2_MINOR && out.getInt(INIT_OUT_MINOR) < RENAME2_MINOR) {
             out.putInt(INIT_OUT_MINOR, RENAME2_MINOR);
         }

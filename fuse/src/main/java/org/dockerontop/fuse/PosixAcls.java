@@ -42,9 +42,20 @@ final class PosixAcls {
         return wanted;
     }
 
-    /** Called while the INIT reply that grants them is being sent, before any later request. */
-    void grant() {
-        granted = wanted;
+    /**
+     * Decides, while the INIT reply is being made (before any later request), what to grant of
+     * the kernel's {@code offered} INIT flags: POSIX_ACL with DONT_MASK if both are offered and
+     * the mount wants ACLs, and then SETXATTR_EXT if offered (see {@link SetxattrRequest}).
+     *
+     * @return the flags to add to the reply (0: ACLs stay off)
+     */
+    int grant(int offered) {
+        int both = FuseAbi.FUSE_POSIX_ACL | FuseAbi.FUSE_DONT_MASK;
+        if (!wanted || (offered & both) != both) {
+            return 0;
+        }
+        granted = true;
+        return both | (offered & FuseAbi.FUSE_SETXATTR_EXT);
     }
 
     static boolean isAcl(String name) {

@@ -1,7 +1,6 @@
 package org.dockerontop.fuse;
 
 import static org.dockerontop.fuse.FuseAbi.FUSE_RENAME;
-import static org.dockerontop.fuse.FuseAbi.IN_HEADER_LEN;
 import static org.dockerontop.fuse.FuseAbi.IN_HEADER_OPCODE;
 import static org.dockerontop.fuse.FuseAbi.IN_HEADER_SIZE;
 
@@ -50,13 +49,7 @@ final class RenameRequest {
             FuseAbi.replyError(fd, mem, Errno.EINVAL);
             return -1;
         }
-        int names = size - NAMES;
-        byte[] b = new byte[names];
-        mem.get(NAMES, b, 0, names);
-        mem.put(PLAIN_NAMES, b, 0, names);
-        int length = PLAIN_NAMES + names;
-        mem.putInt(IN_HEADER_LEN, length);
         mem.putInt(IN_HEADER_OPCODE, FUSE_RENAME);
-        return length;
+        return FuseAbi.moveTail(mem, NAMES, PLAIN_NAMES, size);
     }
 }

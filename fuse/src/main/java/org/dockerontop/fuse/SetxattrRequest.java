@@ -1,6 +1,5 @@
 package org.dockerontop.fuse;
 
-import static org.dockerontop.fuse.FuseAbi.IN_HEADER_LEN;
 import static org.dockerontop.fuse.FuseAbi.IN_HEADER_SIZE;
 
 import jnr.ffi.Pointer;
@@ -43,12 +42,6 @@ final class SetxattrRequest {
             FuseAbi.replyError(fd, mem, Errno.EIO);
             return -1;
         }
-        int rest = size - NAME;
-        byte[] b = new byte[rest];
-        mem.get(NAME, b, 0, rest);
-        mem.put(PLAIN_NAME, b, 0, rest);
-        int length = PLAIN_NAME + rest;
-        mem.putInt(IN_HEADER_LEN, length);
-        return length;
+        return FuseAbi.moveTail(mem, NAME, PLAIN_NAME, size);
     }
 }
