@@ -19,9 +19,12 @@ import java.util.concurrent.TimeUnit;
 import org.dockerontop.overlay.format.IncompatFeatures;
 import org.dockerontop.overlay.format.UpperFormat;
 import org.dockerontop.overlay.format.UpperFormat.WhiteoutForm;
+import org.dockerontop.overlay.nativeio.Errno;
 import org.dockerontop.overlay.nativeio.ErrnoException;
 import org.dockerontop.overlay.nativeio.Native;
 import org.dockerontop.overlay.nativeio.Stat;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code docker-on-top-fuse}: mounts the overlay. Without {@code -f} it starts itself again
@@ -33,6 +36,7 @@ public final class FuseMain {
     static final String FSTYPE = "fuse.docker-on-top-fuse";
     static final String SUBTYPE = "docker-on-top-fuse";
     /** Set in the detached child: the file its startup output goes to until the mount is up. */
+    private static final Logger LOG = LoggerFactory.getLogger(FuseMain.class);
     private static final String DAEMON_ENV = "DOCKER_ON_TOP_FUSE_DAEMON_LOG";
     private static final long START_TIMEOUT_MS = 30_000;
 
@@ -241,7 +245,21 @@ public final class FuseMain {
         }
         OverlayFs fs = new OverlayFs(lower, realPath(o.upperDir), Native.bytesToString(work.toString()), form,
                 !o.volatileMount, new PosixAcls(o.acl));
-        FuseOverlay fuse = o.javaLoop ? null : new FuseOverlay(fs);
+        int dev = -1;
+        if (o.loop != Loop.LIBFUSE) {
+            try {
+                dev = JavaLoop.mount(mountPoint, o.source, o.mountFlags, o.readOnly);
+            } catch (JavaLoop.MountRefused e) {
+                if (o.loop == Loop.JAVA || e.errno != Errno.EPERM) {
+                    System.err.println("docker-on-top-fuse: " + e.getMessage()
+                            + (e.errno == Errno.EPERM ? " (loop=java mounts with mount(2), which needs root)" : ""));
+                    return 1;
+                }
+                // an unprivileged caller: libfuse can still mount through the fusermount helper
+                LOG.info("{}; mounting through libfuse instead", e.getMessage());
+            }
+        }
+        FuseOverlay fuse = dev >= 0 ? null : new FuseOverlay(fs);
         java.util.concurrent.CountDownLatch initialized = fuse != null ? fuse.initialized()
                 : new java.util.concurrent.CountDownLatch(1);
         if (daemonLog != null) {
@@ -257,8 +275,7 @@ public final class FuseMain {
             t.start();
         }
         if (fuse == null) {
-            return JavaLoop.run(fs, mountPoint, o.source, o.mountFlags, o.readOnly, o.threads, o.passthrough,
-                    initialized);
+            return JavaLoop.run(fs, dev, mountPoint, o.readOnly, o.threads, o.passthrough, initialized, o.debug);
         }
         List<String> fuseOpts = new ArrayList<>();
         fuseOpts.add("-o");

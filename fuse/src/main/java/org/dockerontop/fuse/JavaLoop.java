@@ -17,13 +17,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The mount option {@code loop=java}: serves the mount without libfuse, reading /dev/fuse and
+ * Our request loop ({@link Loop}, the default): serves the mount without libfuse, reading /dev/fuse and
  * writing replies and cache notifications from Java threads ({@link JavaRequests}), with a node
  * table of our own ({@link NodeTable}). Findings 24 measured what that saves per request; this is
  * step 1 of its design: libfuse 2's node model and {@link OverlayFs}'s path API are kept.
  *
  * <p>Mounts with mount(2) as libfuse's {@code fuse_mount_sys} does when run as root (the same
- * source, type, flags and kernel options), so only root can mount this way; serves until the
+ * source, type, flags and kernel options), so only a privileged caller can mount this way; serves until the
  * kernel ends the connection (unmount); on SIGTERM unmounts (lazily) first, as {@link FuseLoop}.
  */
 final class JavaLoop {
@@ -62,9 +62,12 @@ final class JavaLoop {
         private final Path mountPoint;
         volatile boolean setxattrExtended;
         volatile boolean maxPagesGranted;
+        /** {@code -d}: {@link RequestTrace} of every request. */
+        final boolean debug;
 
         Mount(KernelNotifier notifier, LateNotifications late, Passthrough passthrough, CountDownLatch initialized,
-                Path mountPoint) {
+                Path mountPoint, boolean debug) {
+            this.debug = debug;
             this.notifier = notifier;
             this.late = late;
             this.passthrough = passthrough;
@@ -85,26 +88,38 @@ final class JavaLoop {
     private JavaLoop() {
     }
 
+    /** mount(2) refused the mount; {@link #errno} says why (EPERM: not privileged here). */
+    static final class MountRefused extends Exception {
+        final int errno;
+
+        MountRefused(String message, int errno) {
+            super(message);
+            this.errno = errno;
+        }
+    }
+
     /**
-     * Mounts {@code mountPoint} and serves it until unmounted.
+     * Opens /dev/fuse and mounts {@code mountPoint} on it, as libfuse's {@code fuse_mount_sys}
+     * does when run as root; the kernel then waits for the INIT that {@link #run} answers.
      *
-     * @param source      the mount's source (libfuse's fsname)
-     * @param mountFlags  generic mount flags (dev, nosuid, noatime, ...) as libfuse takes them
-     * @param initialized counted down once the INIT reply is written
-     * @return 0 when it ended by unmounting, non-zero if it could not mount
+     * @param source     the mount's source (libfuse's fsname)
+     * @param mountFlags generic mount flags (dev, nosuid, noatime, ...) as libfuse takes them
+     * @return the /dev/fuse descriptor of the new mount
+     * @throws MountRefused if the mount point cannot be read, /dev/fuse cannot be opened or
+     *         mount(2) fails (EPERM without CAP_SYS_ADMIN in the mount's user namespace); nothing is
+     *         mounted or left open then
      */
-    static int run(OverlayFs fs, Path mountPoint, String source, List<String> mountFlags, boolean readOnly, int threads,
-            Passthrough.Policy passthrough, CountDownLatch initialized) {
+    static int mount(Path mountPoint, String source, List<String> mountFlags, boolean readOnly) throws MountRefused {
         String mp = Native.bytesToString(mountPoint.toString());
         Pointer st = Native.allocate(Stat.SIZE);
         if (Native.LIBC.fstatat(Native.AT_FDCWD, mp, st, 0) != 0) {
-            System.err.println("docker-on-top-fuse: " + mountPoint + ": " + Errno.name(Native.errno()));
-            return 1;
+            int e = Native.errno();
+            throw new MountRefused(mountPoint + ": " + Errno.name(e), e);
         }
         int dev = Native.LIBC.open("/dev/fuse", Native.O_RDWR | Native.O_CLOEXEC, 0);
         if (dev < 0) {
-            System.err.println("docker-on-top-fuse: cannot open /dev/fuse: " + Errno.name(Native.errno()));
-            return 1;
+            int e = Native.errno();
+            throw new MountRefused("cannot open /dev/fuse: " + Errno.name(e), e);
         }
         // libfuse's defaults are nosuid,nodev, which the dev,suid FuseMain always passes clear:
         // like a kernel overlay mount unless asked otherwise
@@ -119,18 +134,30 @@ final class JavaLoop {
                 + SYS.getuid() + ",group_id=" + SYS.getgid() + ",allow_other,default_permissions,max_read=1048576";
         if (SYS.mount(source, mp, FuseMain.FSTYPE, flags, data) != 0) {
             int e = Native.errno();
-            System.err.println("docker-on-top-fuse: mount(2) of " + mountPoint + " failed: " + Errno.name(e)
-                    + (e == Errno.EPERM ? " (loop=java mounts with mount(2): only as root)" : ""));
             Native.LIBC.close(dev);
-            return 1;
+            throw new MountRefused("mount(2) of " + mountPoint + " failed: " + Errno.name(e), e);
         }
+        return dev;
+    }
+
+    /**
+     * Serves the mount {@link #mount} made on {@code dev} until it is unmounted, then closes
+     * {@code dev}.
+     *
+     * @param initialized counted down once the INIT reply is written
+     * @param debug       trace every request on stderr ({@code -d})
+     * @return 0 (it ends by unmounting)
+     */
+    static int run(OverlayFs fs, int dev, Path mountPoint, boolean readOnly, int threads,
+            Passthrough.Policy passthrough, CountDownLatch initialized, boolean debug) {
+        String mp = Native.bytesToString(mountPoint.toString());
         KernelNotifier notifier = new DeviceNotifier(dev);
         LateNotifications late = new LateNotifications(KernelCacheDrops.lateSender(notifier));
         KernelCacheDrops drops = new KernelCacheDrops(notifier, threads, late);
         fs.kernelCache = drops;
         Passthrough io = new Passthrough(dev, passthrough, readOnly, fs.handles()::get, fs.layers());
         fs.passthrough = io;
-        Mount mount = new Mount(notifier, late, io, initialized, mountPoint);
+        Mount mount = new Mount(notifier, late, io, initialized, mountPoint, debug);
         NodeTable nodes = new NodeTable();
         long buffer = KernelReplyPatch.REQUEST_BUFFER;
         List<Thread> workers = new java.util.concurrent.CopyOnWriteArrayList<>();

@@ -165,6 +165,9 @@ final class JavaRequests {
      * @return false once the session is over (DESTROY)
      */
     boolean serve(int length) {
+        if (mount.debug) {
+            RequestTrace.request(mem, length);
+        }
         int opcode = mem.getInt(IN_HEADER_OPCODE);
         long nodeid = mem.getLong(IN_HEADER_NODEID);
         long unique = mem.getLong(IN_HEADER_UNIQUE);
@@ -235,6 +238,9 @@ final class JavaRequests {
             len = 0;
         }
         FuseAbi.outHeader(out, OUT_HEADER_SIZE + len, error, unique);
+        if (mount.debug) {
+            RequestTrace.reply(unique, error, OUT_HEADER_SIZE + len);
+        }
         long n = SplicedReads.SYS.write(device, out, OUT_HEADER_SIZE + len);
         if (n < 0) {
             int e = Native.errno();

@@ -34,12 +34,8 @@ final class MountOptions {
      * (a copy-up, an fsync).
      */
     int threads = 2;
-    /**
-     * Who reads /dev/fuse: {@code libfuse} (libfuse 2.9's session and high-level API, the default)
-     * or {@code java} (our own request loop and node table, {@link JavaLoop}; mounts with mount(2),
-     * so as root only).
-     */
-    boolean javaLoop;
+    /** Who reads /dev/fuse: option {@code loop=}, see {@link Loop}. */
+    Loop loop = Loop.JAVA_ELSE_LIBFUSE;
     /** Which open files the kernel reads and writes itself (see {@link Passthrough.Policy}). */
     Passthrough.Policy passthrough = Passthrough.Policy.ON;
     final List<String> ignored = new ArrayList<>();
@@ -171,7 +167,7 @@ final class MountOptions {
                     if (!v.equals("java") && !v.equals("libfuse")) {
                         throw new UsageException("loop= takes libfuse or java");
                     }
-                    javaLoop = v.equals("java");
+                    loop = v.equals("java") ? Loop.JAVA : Loop.LIBFUSE;
                     break;
                 }
                 case "log":
@@ -252,8 +248,9 @@ final class MountOptions {
                 + "  overlay, the workdir is then marked and later mounts of it refused until the mark is removed);\n"
                 + "  noacl (the kernel checks the modes only and ACLs cannot be set; default: POSIX ACLs as on\n"
                 + "  the kernel overlay, where the kernel offers them);\n"
-                + "  loop=libfuse|java (who serves /dev/fuse: libfuse 2.9, the default, or our own request\n"
-                + "  loop, which mounts with mount(2) and so needs root);\n"
+                + "  loop=java|libfuse (who serves /dev/fuse: our own request loop, which mounts with\n"
+                + "  mount(2) and so needs root, or libfuse 2.9, which can mount through fusermount;\n"
+                + "  without the option: ours, else libfuse where mount(2) is not permitted);\n"
                 + "  generic mount options (rw, noatime, dev, suid, ...) are accepted and ignored.\n";
     }
 }

@@ -131,4 +131,65 @@ class FuseMainTest {
             assertFalse(m.isMounted());
         }
     }
+
+    /**
+     * Our loop mounts with mount(2), which an unprivileged user may not call: without {@code loop=}
+     * the server then mounts through libfuse and the set-user-ID fusermount, as before; with
+     * {@code loop=java} it says why it cannot. Run as nobody in a private mount namespace where
+     * /dev/fuse is open to all and fuse.conf has {@code user_allow_other}, as on a stock host.
+     */
+    @Test
+    void anUnprivilegedUserMountsThroughFusermount() throws Exception {
+        try (OverlayMount m = new OverlayMount(tmp)) {
+            Files.writeString(m.lower.resolve("f"), "from the base");
+            Path dev = tmp.resolve("fuse-dev");
+            Path conf = Files.writeString(tmp.resolve("fuse.conf"), "user_allow_other\n");
+            assertEquals(0, OverlayMount.sh(false, "mknod -m 0666 " + dev + " c 10 229 && chmod 0755 " + tmp
+                    + " && chown -R 65534:65534 " + m.lower + " " + m.upper + " " + m.work + " " + m.mnt).status());
+            String nobody = "setpriv --reuid=65534 --regid=65534 --clear-groups ";
+            java.util.List<String> server = readableCopy(OverlayMount.serverCommand(), tmp.resolve("cp"));
+            String options = " -o " + m.options() + " " + m.mnt;
+            String inside = "mount --bind " + dev + " /dev/fuse && mount --bind " + conf + " /etc/fuse.conf || exit 9\n"
+                    + nobody + shellWords(server) + " -o loop=java" + options + "\n"
+                    + "echo \"java=$?\"\n"
+                    + nobody + shellWords(server) + options + "\n"
+                    + "echo \"default=$?\"\n"
+                    + "cat " + m.mnt.resolve("f") + "; echo\n"
+                    + "grep -c \" " + m.mnt + " .*[ ,]user_id=65534,\" /proc/self/mountinfo\n"
+                    + nobody + "fusermount -u " + m.mnt + "\n"
+                    + "echo \"unmounted=$?\"\n";
+            OverlayMount.Result r = OverlayMount.sh(false,
+                    "unshare -m --propagation private sh -c '" + inside.replace("'", "'\\''") + "'");
+            String out = r.output();
+            assertTrue(out.contains("mount(2) of " + m.mnt + " failed: EPERM"), out);
+            assertTrue(out.contains("needs root"), out);
+            assertTrue(out.contains("java=1"), out);
+            assertTrue(out.contains("default=0"), out);
+            assertTrue(out.contains("from the base\n1\n"), "served, mounted by nobody: " + out);
+            assertTrue(out.contains("unmounted=0"), out);
+        }
+    }
+
+    /** The command with its classpath copied to {@code dir}: nobody cannot read the build's (under /root). */
+    private static java.util.List<String> readableCopy(java.util.List<String> cmd, Path dir) throws Exception {
+        java.util.List<String> out = new java.util.ArrayList<>(cmd);
+        int at = out.indexOf("-cp") + 1;
+        java.util.List<String> copies = new java.util.ArrayList<>();
+        for (String entry : out.get(at).split(java.io.File.pathSeparator)) {
+            Path copy = dir.resolve(copies.size() + "-" + Path.of(entry).getFileName());
+            assertEquals(0, OverlayMount.sh(false, "mkdir -p " + dir + " && cp -a '" + entry + "' " + copy
+                    + " && chmod -R a+rX " + dir).status(), entry);
+            copies.add(copy.toString());
+        }
+        out.set(at, String.join(java.io.File.pathSeparator, copies));
+        return out;
+    }
+
+    private static String shellWords(java.util.List<String> words) {
+        StringBuilder sb = new StringBuilder();
+        for (String w : words) {
+            sb.append(sb.length() == 0 ? "" : " ").append("'").append(w.replace("'", "'\\''")).append("'");
+        }
+        return sb.toString();
+    }
 }

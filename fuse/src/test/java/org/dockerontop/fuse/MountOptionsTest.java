@@ -30,10 +30,12 @@ class MountOptionsTest {
 
     @Test
     void loopChoosesWhoServesTheDevice() throws Exception {
-        assertFalse(MountOptions.parse(new String[] {"-o", "lowerdir=/l,upperdir=/u,workdir=/w", "/m"}).javaLoop);
-        assertTrue(MountOptions.parse(new String[] {"-o", "lowerdir=/l,upperdir=/u,workdir=/w,loop=java", "/m"}).javaLoop);
-        assertFalse(MountOptions.parse(new String[] {"-o", "lowerdir=/l,upperdir=/u,workdir=/w,loop=java", "-o",
-                "loop=libfuse", "/m"}).javaLoop);
+        assertEquals(Loop.JAVA_ELSE_LIBFUSE,
+                MountOptions.parse(new String[] {"-o", "lowerdir=/l,upperdir=/u,workdir=/w", "/m"}).loop);
+        assertEquals(Loop.JAVA,
+                MountOptions.parse(new String[] {"-o", "lowerdir=/l,upperdir=/u,workdir=/w,loop=java", "/m"}).loop);
+        assertEquals(Loop.LIBFUSE, MountOptions.parse(new String[] {"-o", "lowerdir=/l,upperdir=/u,workdir=/w,loop=java",
+                "-o", "loop=libfuse", "/m"}).loop);
         assertThrows(MountOptions.UsageException.class,
                 () -> MountOptions.parse(new String[] {"-o", "lowerdir=/l,upperdir=/u,workdir=/w,loop=c", "/m"}));
     }

@@ -26,8 +26,8 @@ public final class OverlayMount implements AutoCloseable {
         this.mnt = Files.createDirectories(root.resolve("mnt"));
     }
 
-    /** Runs the command with the test classpath; returns its exit status and output. */
-    public static Result command(String... args) throws IOException, InterruptedException {
+    /** The command line that runs docker-on-top-fuse with the test classpath and {@code args}. */
+    public static List<String> serverCommand(String... args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-XX:+UseSerialGC");
@@ -36,6 +36,12 @@ public final class OverlayMount implements AutoCloseable {
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(FuseMain.class.getName());
         cmd.addAll(Arrays.asList(args));
+        return cmd;
+    }
+
+    /** Runs the command with the test classpath (and the suite's loop); returns its exit status and output. */
+    public static Result command(String... args) throws IOException, InterruptedException {
+        List<String> cmd = serverCommand(args);
         cmd.addAll(loopArgs());
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         byte[] out = p.getInputStream().readAllBytes();
