@@ -338,6 +338,15 @@ public final class FuseMain {
         if (fd >= 0) {
             System.out.flush();
             System.err.flush();
+            if (logFile != null) {
+                // what was said while mounting (which loop serves, how the base is read) belongs in the log
+                try {
+                    Files.write(Path.of(logFile), Files.readAllBytes(Path.of(startLog)),
+                            java.nio.file.StandardOpenOption.APPEND);
+                } catch (IOException e) {
+                    // the start log is gone or unreadable: the rest of the log still goes there
+                }
+            }
             Native.LIBC.dup2(fd, 1);
             Native.LIBC.dup2(fd, 2);
             Native.LIBC.close(fd);

@@ -152,7 +152,7 @@ class FuseMainTest {
             String inside = "mount --bind " + dev + " /dev/fuse && mount --bind " + conf + " /etc/fuse.conf || exit 9\n"
                     + nobody + shellWords(server) + " -o loop=java" + options + "\n"
                     + "echo \"java=$?\"\n"
-                    + nobody + shellWords(server) + options + "\n"
+                    + nobody + shellWords(server) + " -o log=" + m.work.resolve("server.log") + options + "\n"
                     + "echo \"default=$?\"\n"
                     + "cat " + m.mnt.resolve("f") + "; echo\n"
                     + "grep -c \" " + m.mnt + " .*[ ,]user_id=65534,\" /proc/self/mountinfo\n"
@@ -167,6 +167,8 @@ class FuseMainTest {
             assertTrue(out.contains("default=0"), out);
             assertTrue(out.contains("from the base\n1\n"), "served, mounted by nobody: " + out);
             assertTrue(out.contains("unmounted=0"), out);
+            // said while mounting, before the output went to the log: kept there
+            assertTrue(Files.readString(m.work.resolve("server.log")).contains("mounting through libfuse instead"));
         }
     }
 
