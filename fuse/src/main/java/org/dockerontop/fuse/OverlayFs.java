@@ -1103,14 +1103,25 @@ final class OverlayFs {
         }
     }
 
-    /** Gives a new entry the caller's ownership (group from a set-group-ID parent is kept). */
+    /**
+     * Gives the entry just made at {@code path} the caller's ownership (group from a set-group-ID
+     * parent is kept).
+     *
+     * @throws ErrnoException EPERM where this server may not give it (run by an unprivileged user,
+     *                        for another user's request); the entry is removed then, so the failed
+     *                        request leaves nothing behind
+     */
     private void own(String path, String p, int uid, int gid) {
         if (uid == OWN_UID && gid == OWN_GID) {
             // created with the caller's ids already, or with a set-group-ID parent's group, which
             // is what the caller would get too: saves two system calls per new entry
             return;
         }
-        Native.check(C.lchown(path, uid, parentSetgid(p) ? -1 : gid), "lchown", path);
+        if (C.lchown(path, uid, parentSetgid(p) ? -1 : gid) != 0) {
+            ErrnoException e = ErrnoException.of(Native.errno(), "lchown", path);
+            CopyUp.removeQuietly(path);
+            throw e;
+        }
     }
 
     /** The owner a new file gets without a chown (the daemon never changes its ids). */

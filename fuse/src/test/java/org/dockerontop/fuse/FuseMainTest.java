@@ -156,6 +156,9 @@ class FuseMainTest {
                     + "echo \"default=$?\"\n"
                     + "cat " + m.mnt.resolve("f") + "; echo\n"
                     + "grep -c \" " + m.mnt + " .*[ ,]user_id=65534,\" /proc/self/mountinfo\n"
+                    // root's new entries cannot be given to root by nobody's server: refused, none left
+                    + "touch " + m.mnt.resolve("g") + " 2>/dev/null; mkdir " + m.mnt.resolve("d") + " 2>/dev/null\n"
+                    + "echo \"upper=$(ls -A " + m.upper + " | tr '\\n' ' ')$(ls -A " + m.work + "/work | tr '\\n' ' ')end\"\n"
                     + nobody + "fusermount -u " + m.mnt + "\n"
                     + "echo \"unmounted=$?\"\n";
             OverlayMount.Result r = OverlayMount.sh(false,
@@ -167,6 +170,7 @@ class FuseMainTest {
             assertTrue(out.contains("default=0"), out);
             assertTrue(out.contains("from the base\n1\n"), "served, mounted by nobody: " + out);
             assertTrue(out.contains("unmounted=0"), out);
+            assertTrue(out.contains("upper=end"), out);
             // said while mounting, before the output went to the log: kept there
             assertTrue(Files.readString(m.work.resolve("server.log")).contains("mounting through libfuse instead"));
         }
