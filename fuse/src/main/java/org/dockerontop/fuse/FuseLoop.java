@@ -138,7 +138,6 @@ final class FuseLoop {
         }
         // room for the 1 MiB writes the patched INIT asks for; libfuse's own size otherwise
         long requestBuffer = replies != null ? Math.max(bufsize, KernelReplyPatch.REQUEST_BUFFER) : bufsize;
-        java.util.concurrent.atomic.AtomicBoolean live = new java.util.concurrent.atomic.AtomicBoolean(true);
         // after the INIT reply, which would undo it (see Readahead); only with 1 MiB requests
         // granted: in 128 KiB READs a larger window did not read faster
         Runnable afterInit = () -> {
@@ -146,54 +145,15 @@ final class FuseLoop {
                 Readahead.set(java.nio.file.Paths.get(mountPoint), Readahead.KIB);
             }
         };
-        // added to while serving (see KernelCacheDrops.tryWait): joined by index, not iterated
-        List<Thread> workers = new java.util.concurrent.CopyOnWriteArrayList<>();
-        Runnable startWorker = () -> {
-            Thread t = new Thread(() -> serve(fs, se, ch, notifier, requestBuffer, replies, late, afterInit),
-                    "fuse-worker-" + workers.size());
-            t.setDaemon(true);
-            workers.add(t);
-            t.start();
-        };
+        FuseWorkers workers = new FuseWorkers(() -> serve(fs, se, ch, notifier, requestBuffer, replies, late, afterInit));
         for (int i = 0; i < threads; i++) {
-            startWorker.run();
+            workers.startOne();
         }
-        drops.startWorkersWith(startWorker);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            // SIGTERM: stop taking requests and unmount, so the mount never stays behind dead
-            synchronized (live) {
-                if (!live.get()) {
-                    return; // already unmounted and torn down
-                }
-                FUSE.fuse_session_exit(se);
-            }
-            ru.serce.jnrfuse.utils.MountUtils.umount(java.nio.file.Paths.get(mountPoint));
-            for (int i = 0; i < workers.size(); i++) {
-                try {
-                    workers.get(i).join(5000);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-        }, "fuse-unmount"));
-        for (int i = 0; i < workers.size(); i++) {
-            try {
-                workers.get(i).join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
-        boolean lateStopped = late.stop();
-        synchronized (live) {
-            live.set(false);
-            if (lateStopped) {
-                FUSE.fuse_teardown(fuse, mp.getPointer(0));
-            } else {
-                // the channel would be freed under a thread still writing to it
-                LOG.error("the cache invalidation thread did not stop; leaving libfuse's session as it is");
-            }
-        }
+        drops.startWorkersWith(workers::startOne);
+        // the channel is freed by the teardown, so not under a thread still writing to it
+        workers.awaitEnd(() -> FUSE.fuse_session_exit(se),
+                () -> ru.serce.jnrfuse.utils.MountUtils.umount(java.nio.file.Paths.get(mountPoint)), late,
+                () -> FUSE.fuse_teardown(fuse, mp.getPointer(0)));
         java.lang.ref.Reference.reachabilityFence(replies); // libfuse calls it until the teardown
         return 0;
     }

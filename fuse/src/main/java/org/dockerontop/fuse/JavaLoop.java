@@ -160,52 +160,12 @@ final class JavaLoop {
         Mount mount = new Mount(notifier, late, io, initialized, mountPoint, debug);
         NodeTable nodes = new NodeTable();
         long buffer = KernelReplyPatch.REQUEST_BUFFER;
-        List<Thread> workers = new java.util.concurrent.CopyOnWriteArrayList<>();
-        Runnable startWorker = () -> {
-            Thread t = new Thread(() -> serve(mount, fs, nodes, dev, buffer), "fuse-worker-" + workers.size());
-            t.setDaemon(true);
-            workers.add(t);
-            t.start();
-        };
+        FuseWorkers workers = new FuseWorkers(() -> serve(mount, fs, nodes, dev, buffer));
         for (int i = 0; i < threads; i++) {
-            startWorker.run();
+            workers.startOne();
         }
-        drops.startWorkersWith(startWorker);
-        java.util.concurrent.atomic.AtomicBoolean live = new java.util.concurrent.atomic.AtomicBoolean(true);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            // SIGTERM: unmount, so the mount never stays behind dead; the workers then see the
-            // connection end
-            synchronized (live) {
-                if (!live.get()) {
-                    return;
-                }
-            }
-            SYS.umount2(mp, MNT_DETACH);
-            for (int i = 0; i < workers.size(); i++) {
-                try {
-                    workers.get(i).join(5000);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-        }, "fuse-unmount"));
-        for (int i = 0; i < workers.size(); i++) {
-            try {
-                workers.get(i).join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
-        boolean lateStopped = late.stop();
-        synchronized (live) {
-            live.set(false);
-            if (lateStopped) {
-                Native.LIBC.close(dev);
-            } else {
-                LOG.error("the cache invalidation thread did not stop; leaving /dev/fuse open");
-            }
-        }
+        drops.startWorkersWith(workers::startOne);
+        workers.awaitEnd(() -> { }, () -> SYS.umount2(mp, MNT_DETACH), late, () -> Native.LIBC.close(dev));
         return 0;
     }
 
