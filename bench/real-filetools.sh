@@ -19,7 +19,8 @@ make_lower() {
     for i in $(seq 1 30); do echo "x$i" > "$d/mixed/a/b/x$i"; done; mkfifo "$d/mixed/a/p"
     touch -d '2001-02-03 04:05:06' "$d/etc/f1.conf" "$d/data"
 }
-# tar names a sparse member's header GNUSparseFile.PID: hash the archive's members instead of its bytes
+# tar names a sparse member's header GNUSparseFile.PID: hash the archive's members instead of its bytes;
+# read to the end, as tar writes zero blocks after the last member
 tarsum() { python3 -c 'import tarfile, hashlib, sys
 h = hashlib.sha256()
 with tarfile.open(fileobj=sys.stdin.buffer, mode="r|") as t:
@@ -27,6 +28,7 @@ with tarfile.open(fileobj=sys.stdin.buffer, mode="r|") as t:
         x = {k: v for k, v in m.pax_headers.items() if not k.startswith("GNU.sparse") and k not in ("atime", "ctime")}
         h.update(repr((m.name, m.mode, m.uid, m.gid, m.size, m.mtime, m.type, m.linkname, sorted(x.items()))).encode())
         if m.isreg(): h.update(t.extractfile(m).read())
+sys.stdin.buffer.read()  # the trailing blocks: tar would die of SIGPIPE (rc 141) if left unread
 print(h.hexdigest()[:16])'; }
 times() { find "$@" -printf '%p %TY-%Tm-%Td %TH:%TM:%TS %y\n' | grep -v ' d$' | sort; }
 workload() {

@@ -6,7 +6,8 @@
 #   workload()   { ...runs with cwd = merged root, $MNT set... }
 #   real_main
 # Environment: JAR (default: ../fuse/target/docker-on-top-fuse.jar), KEEP=1 keeps the temp dir,
-# FUSE_OPTS extra options for ours, MTIME=1 compares mtimes of files too, NO_IMPURE=1 leaves out
+# FUSE_OPTS extra options for ours, LOOP=java|libfuse adds loop=LOOP to them (the request loop; a
+# line "ours: ..." on stderr shows the options used), MTIME=1 compares mtimes of files too, NO_IMPURE=1 leaves out
 # trusted.overlay.impure (when the workload's own copy-ups depend on timing), IGNORE_RE: lines to drop.
 # REAL_LIB_ONLY=1 when sourcing a workload script from another (real-concurrent.sh): real_main then
 # does nothing, so the script only defines its make_lower and workload.
@@ -31,10 +32,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
+FUSE_OPTS=${FUSE_OPTS:-}${LOOP:+${FUSE_OPTS:+,}loop=$LOOP}
 mount_both() {
     DOCKER_ON_TOP_FUSE_JAR=$JAR "$REPO/src/bin/docker-on-top-fuse" \
         -o "lowerdir=$L,upperdir=$T/u1,workdir=$T/w1,log=$T/fuse.log${FUSE_OPTS:+,$FUSE_OPTS}" "$T/m1" || { echo "FUSE mount failed"; exit 2; }
     FUSE_PID=$(pgrep -n -f "upperdir=$T/u1" || true)
+    # on stderr, so that scripts comparing their own output are not disturbed
+    echo "ours: pid ${FUSE_PID:-?}, options ${FUSE_OPTS:-(none)}" >&2
     mount -t overlay o -o "lowerdir=$L,upperdir=$T/u2,workdir=$T/w2" "$T/m2" || { echo "kernel mount failed"; exit 2; }
 }
 

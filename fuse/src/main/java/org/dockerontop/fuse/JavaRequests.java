@@ -648,9 +648,10 @@ final class JavaRequests {
         if (hidden == null) {
             throw new ErrnoException(Errno.EBUSY, "no hidden name for " + path);
         }
-        fs.rename(path, nodes.childPath(parent, hidden));
+        String hiddenPath = nodes.childPath(parent, hidden);
+        fs.rename(path, hiddenPath);
         nodes.renamed(parent, name, parent, hidden);
-        nodes.markHidden(parent, hidden);
+        nodes.markHidden(parent, hidden, hiddenPath);
     }
 
     private int rename(long oldParent, int length) {

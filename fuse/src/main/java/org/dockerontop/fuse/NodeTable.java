@@ -31,8 +31,12 @@ final class NodeTable {
         String name;
         long lookups;
         int openCount;
-        /** Renamed to a hidden name while open instead of unlinked; removed at its last release. */
-        boolean hidden;
+        /**
+         * Renamed to a hidden name while open instead of unlinked: the path {@link OverlayFs} keeps
+         * it under (removed at its last release), else null. It stays the node's path even when a
+         * directory above it is renamed or removed later, which OverlayFs does not follow.
+         */
+        String hidden;
         /** Its path as last built, valid while {@link NodeTable#moves} is {@link #pathMoves}. */
         String path;
         long pathMoves = -1;
@@ -108,6 +112,9 @@ final class NodeTable {
         }
         if (n.id == ROOT) {
             return "/";
+        }
+        if (n.hidden != null) {
+            return n.hidden;
         }
         if (n.pathMoves == moves) {
             return n.path;
@@ -218,6 +225,7 @@ final class NodeTable {
         if (n == null) {
             return;
         }
+        n.hidden = null; // a name of its own again (only a caller naming the hidden name does this)
         Node np = byId.get(newParent);
         unhash(n);
         if (np == null) {
@@ -257,9 +265,9 @@ final class NodeTable {
         String unlink = null;
         if (n.openCount <= 0) {
             n.openCount = 0;
-            if (n.hidden) {
-                n.hidden = false;
-                unlink = pathOrNull(id);
+            if (n.hidden != null) {
+                unlink = n.hidden;
+                n.hidden = null;
             }
             dropIfUnused(n);
         }
@@ -271,11 +279,15 @@ final class NodeTable {
         return String.format(".fuse_hidden%08x%08x", id & 0xffffffffL, hideCounter++);
     }
 
-    /** Marks the node now named {@code name} in {@code parent} as hidden (after the rename that hid it). */
-    synchronized void markHidden(long parent, String name) {
+    /**
+     * Marks the node now named {@code name} in {@code parent} as hidden (after the rename that hid
+     * it): {@code path}, where {@link OverlayFs#hide} keeps it, is its path from now on, even when
+     * a directory above it is renamed or removed.
+     */
+    synchronized void markHidden(long parent, String name, String path) {
         Node n = byName.get(new Key(parent, name));
         if (n != null) {
-            n.hidden = true;
+            n.hidden = path;
         }
     }
 }

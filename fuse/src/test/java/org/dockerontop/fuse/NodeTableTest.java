@@ -77,12 +77,35 @@ class NodeTableTest {
         String hidden = t.hiddenName(f);
         assertTrue(hidden.startsWith(".fuse_hidden"));
         t.renamed(NodeTable.ROOT, "f", NodeTable.ROOT, hidden);
-        t.markHidden(NodeTable.ROOT, hidden);
+        t.markHidden(NodeTable.ROOT, hidden, "/" + hidden);
         t.forget(f, 1); // the kernel forgot the name; the open files keep the node
         assertEquals("/" + hidden, t.path(f));
         assertNull(t.released(f));
         assertEquals("/" + hidden, t.released(f));
         assertNull(t.get(f));
         assertFalse(t.isOpen(NodeTable.ROOT, hidden));
+    }
+
+    @Test
+    void aHiddenFileKeepsItsPathWhenItsDirectoryIsRenamedOrRemoved() {
+        long d = t.lookedUp(NodeTable.ROOT, "d");
+        long e = t.lookedUp(NodeTable.ROOT, "e");
+        long f = t.lookedUp(d, "f");
+        long g = t.lookedUp(e, "g");
+        for (long id : new long[] {f, g}) {
+            t.opened(id);
+        }
+        String hf = t.hiddenName(f);
+        String hg = t.hiddenName(g);
+        t.renamed(d, "f", d, hf);
+        t.markHidden(d, hf, "/d/" + hf);
+        t.renamed(e, "g", e, hg);
+        t.markHidden(e, hg, "/e/" + hg);
+        t.removed(NodeTable.ROOT, "d"); // rmdir: OverlayFs keeps the hidden file under its old path
+        t.renamed(NodeTable.ROOT, "e", NodeTable.ROOT, "e2");
+        assertEquals("/d/" + hf, t.path(f));
+        assertEquals("/e/" + hg, t.path(g));
+        assertEquals("/d/" + hf, t.released(f));
+        assertEquals("/e/" + hg, t.released(g));
     }
 }
