@@ -6,6 +6,8 @@
 #
 #   src/fuse-cds-archive.sh JAR [LAUNCHER]       (as root; LAUNCHER: default src/bin/docker-on-top-fuse)
 #
+# As root the training mount runs our own request loop (loop=java), the one root mounts use.
+#
 # How: one training mount of JAR through LAUNCHER (foreground, -XX:ArchiveClassesAtExit) over
 # temporary layers, which runs the usual requests (lookup, readdir, reads, writes, copy-up, rename,
 # chmod, xattrs, unlink, mkdir/rmdir, links) and is unmounted, so that the JVM exits and writes the
@@ -85,8 +87,14 @@ echo deep > "$l/sub/deep/file"
 ln -s big "$l/big.sym"
 setfattr -n user.dot -v lower "$l/xattr.txt" 2>/dev/null || true
 
+# Trained on the request loop the servers that use the archive run: as root (install.sh, and the
+# plugin, which starts every server as root) our own loop (loop=java, which needs root), else
+# libfuse's. An archive holds the classes one JVM loaded, i.e. one loop's: a server of the other
+# loop still maps it and loads the rest of its classes from the jar.
+opts="lowerdir=$l,upperdir=$tmp/upper,workdir=$tmp/work"
+if [[ $(id -u) == 0 ]]; then opts+=",loop=java"; fi
 DOCKER_ON_TOP_FUSE_JAR=$jar DOCKER_ON_TOP_FUSE_CDS_DUMP=$new \
-    "$launcher" -f -o "lowerdir=$l,upperdir=$tmp/upper,workdir=$tmp/work" "$mnt" >"$tmp/server.log" 2>&1 &
+    "$launcher" -f -o "$opts" "$mnt" >"$tmp/server.log" 2>&1 &
 server=$!
 for _ in $(seq 1 300); do
     mounted && stat "$mnt" >/dev/null 2>&1 && break
