@@ -158,6 +158,17 @@ final class NodeTable {
         if (c != null && c.moves == now) {
             return c.path; // built by another worker meanwhile
         }
+        Node parent = n.parent;
+        if (n.name == null || parent == null) {
+            return null;
+        }
+        // the usual case, a node new under a directory whose path is known: one concatenation
+        CachedPath pc = parent.path;
+        if (parent.id == ROOT || (pc != null && pc.moves == now)) {
+            String p = parent.id == ROOT ? "/" + n.name : pc.path + "/" + n.name;
+            n.path = new CachedPath(p, now);
+            return p;
+        }
         StringBuilder sb = new StringBuilder();
         java.util.ArrayList<String> names = new java.util.ArrayList<>(8);
         for (Node x = n; x.id != ROOT; x = x.parent) {
