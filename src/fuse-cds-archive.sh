@@ -6,7 +6,7 @@
 #
 #   src/fuse-cds-archive.sh JAR [LAUNCHER]       (as root; LAUNCHER: default src/bin/docker-on-top-fuse)
 #
-# As root the training mount runs our own request loop (loop=java), the one root mounts use.
+# The training mount runs the default request loop, the one this host's servers run (loop=java as root).
 #
 # How: one training mount of JAR through LAUNCHER (foreground, -XX:ArchiveClassesAtExit) over
 # temporary layers, which runs the usual requests (lookup, readdir, reads, writes, copy-up, rename,
@@ -87,12 +87,11 @@ echo deep > "$l/sub/deep/file"
 ln -s big "$l/big.sym"
 setfattr -n user.dot -v lower "$l/xattr.txt" 2>/dev/null || true
 
-# Trained on the request loop the servers that use the archive run: as root (install.sh, and the
-# plugin, which starts every server as root) our own loop (loop=java, which needs root), else
-# libfuse's. An archive holds the classes one JVM loaded, i.e. one loop's: a server of the other
-# loop still maps it and loads the rest of its classes from the jar.
+# No loop= option: the training mount runs the request loop the servers on this host run with the
+# default (our own loop wherever mount(2) is permitted, i.e. as root: install.sh and the plugin,
+# which starts every server as root; libfuse's elsewhere). An archive holds the classes one JVM
+# loaded, i.e. one loop's: a server of the other loop still maps it and loads the rest from the jar.
 opts="lowerdir=$l,upperdir=$tmp/upper,workdir=$tmp/work"
-if [[ $(id -u) == 0 ]]; then opts+=",loop=java"; fi
 DOCKER_ON_TOP_FUSE_JAR=$jar DOCKER_ON_TOP_FUSE_CDS_DUMP=$new \
     "$launcher" -f -o "$opts" "$mnt" >"$tmp/server.log" 2>&1 &
 server=$!
