@@ -6,6 +6,8 @@
 #
 #   src/fuse-cds-archive.sh JAR [LAUNCHER]       (as root; LAUNCHER: default src/bin/docker-on-top-fuse)
 #
+# The training mount runs the default request loop, the one this host's servers run (loop=java as root).
+#
 # How: one training mount of JAR through LAUNCHER (foreground, -XX:ArchiveClassesAtExit) over
 # temporary layers, which runs the usual requests (lookup, readdir, reads, writes, copy-up, rename,
 # chmod, xattrs, unlink, mkdir/rmdir, links) and is unmounted, so that the JVM exits and writes the
@@ -85,8 +87,13 @@ echo deep > "$l/sub/deep/file"
 ln -s big "$l/big.sym"
 setfattr -n user.dot -v lower "$l/xattr.txt" 2>/dev/null || true
 
+# No loop= option: the training mount runs the request loop the servers on this host run with the
+# default (our own loop wherever mount(2) is permitted, i.e. as root: install.sh and the plugin,
+# which starts every server as root; libfuse's elsewhere). An archive holds the classes one JVM
+# loaded, i.e. one loop's: a server of the other loop still maps it and loads the rest from the jar.
+opts="lowerdir=$l,upperdir=$tmp/upper,workdir=$tmp/work"
 DOCKER_ON_TOP_FUSE_JAR=$jar DOCKER_ON_TOP_FUSE_CDS_DUMP=$new \
-    "$launcher" -f -o "lowerdir=$l,upperdir=$tmp/upper,workdir=$tmp/work" "$mnt" >"$tmp/server.log" 2>&1 &
+    "$launcher" -f -o "$opts" "$mnt" >"$tmp/server.log" 2>&1 &
 server=$!
 for _ in $(seq 1 300); do
     mounted && stat "$mnt" >/dev/null 2>&1 && break

@@ -131,6 +131,14 @@ class CdsArchiveTest {
             assertEquals(List.of(), left.toList(), "the training's temporary layers are gone");
             assertEquals(2, lib.count(), "only the jar and the archive in its directory");
         }
+        // trained as root, on the request loop root mounts use: its classes come from the archive
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Result listing = run(Map.of(), java, "-Xshare:on", "-XX:SharedArchiveFile=" + archive,
+                "-XX:+PrintSharedArchiveAndExit", "-cp", jar.toString());
+        assertEquals(0, listing.status(), listing.output());
+        for (Class<?> c : List.of(JavaLoop.class, JavaRequests.class, NodeTable.class)) {
+            assertTrue(listing.output().contains(" " + c.getName() + " "), c.getName() + " is in the archive");
+        }
 
         try (OverlayMount m = new OverlayMount(tmp.resolve("v"))) {
             Files.writeString(m.lower.resolve("f"), "x");

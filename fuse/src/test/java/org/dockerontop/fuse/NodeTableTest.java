@@ -58,6 +58,23 @@ class NodeTableTest {
     }
 
     @Test
+    void aPathBuiltOnItsParentsCachedPathFollowsTheParentsMoves() {
+        long d = t.lookedUp(NodeTable.ROOT, "d");
+        long e = t.lookedUp(d, "e");
+        assertEquals("/d/e", t.path(e)); // cached: the next node below is built on it
+        long f = t.lookedUp(e, "f");
+        assertEquals("/d/e/f", t.path(f));
+        t.renamed(NodeTable.ROOT, "d", NodeTable.ROOT, "g");
+        long h = t.lookedUp(e, "h");
+        assertEquals("/g/e/h", t.path(h));
+        assertEquals("/g/e/f", t.path(f));
+        t.removed(d, "e");
+        assertNull(t.pathOrNull(h));
+        assertNull(t.pathOrNull(f));
+        assertEquals("/g/x", t.path(t.lookedUp(d, "x")));
+    }
+
+    @Test
     void aRemovedNameKeepsItsNodeWhileLookedUp() {
         long f = t.lookedUp(NodeTable.ROOT, "f");
         t.removed(NodeTable.ROOT, "f");
