@@ -544,7 +544,12 @@ final class JavaRequests {
         return ATTR_OUT_SIZE;
     }
 
-    /** In libfuse 2.9's order: mode, owner, size, times, then the attributes as they are now. */
+    /**
+     * In libfuse 2.9's order: mode, owner, size, times, then the attributes as they are now. One
+     * difference: a SETATTR that sets no attribute (the kernel's for chown(f, -1, -1), which needs
+     * no permission) copies the entry up and changes its ctime, as the kernel overlay does (it
+     * passes the change on to the upper entry); libfuse 2 called nothing for it.
+     */
     private int setattr(long nodeid) {
         int valid = mem.getInt(IN);
         Handle h = (valid & FATTR_FH) != 0 ? fs.handles().get(mem.getLong(IN + 8)) : null;
@@ -553,6 +558,10 @@ final class JavaRequests {
                 || ((valid & FATTR_SIZE) != 0 && h == null);
         if (path == null && (byPath || h == null)) {
             return -Errno.ENOENT;
+        }
+        if ((valid & (FATTR_MODE | FATTR_UID | FATTR_GID | FATTR_SIZE | FATTR_ATIME | FATTR_MTIME)) == 0
+                && path != null) {
+            fs.chown(path, -1, -1); // changes the ctime alone
         }
         if ((valid & FATTR_MODE) != 0) {
             fs.chmod(path, mem.getInt(IN + 68));
