@@ -188,6 +188,15 @@ class ParityRenameExchangeTest {
             o.chmod("new.txt", 0640);
             o.rename("owned.txt", "new.txt", EXCHANGE); // and back
             readAll(o, "owned.txt", "new.txt");
+            // an open file swapped to another name, then unlinked there: still readable through its fd
+            int openFd = o.open("new.txt", O_RDONLY);
+            o.rename("new.txt", "exec.sh", EXCHANGE);
+            o.unlink("exec.sh");
+            o.read(openFd, 100);
+            o.fstat(openFd);
+            o.close(openFd);
+            readAll(o, "new.txt", "exec.sh");
+            o.ls("");
         });
     }
 }
