@@ -39,7 +39,8 @@ import org.slf4j.LoggerFactory;
  * name); an unlinked or replaced name that is still open is renamed to {@code .fuse_hidden*}
  * (which {@link OverlayFs#hide} turns into a name of the workdir) and removed at its last release;
  * O_TMPFILE files get a reserved name of {@link UnnamedFiles}; RENAME2 with NOREPLACE is a
- * RENAME ({@link RenameRequest}); a regular file made by MKNOD is made by create. Every request
+ * RENAME ({@link RenameRequest}), with EXCHANGE an exchange that libfuse 2 could not serve
+ * ({@link OverlayFs#exchange}); a regular file made by MKNOD is made by create. Every request
  * is answered (or, FORGET, not) exactly once; an {@link ErrnoException} becomes {@code -errno}
  * in {@link #fail}, anything else EIO and a log line.
  */
@@ -180,7 +181,7 @@ final class JavaRequests {
             }
             opcode = CREATE;
             tmpfile = true;
-        } else if (opcode == RENAME2) {
+        } else if (opcode == RENAME2 && !RenameRequest.isExchange(mem, length)) {
             length = RenameRequest.asRename(mem, length, device);
             if (length < 0) {
                 return true;
@@ -307,6 +308,8 @@ final class JavaRequests {
             }
             case RENAME:
                 return rename(nodeid, length);
+            case RENAME2: // RENAME_EXCHANGE: the others were made RENAMEs or refused above
+                return exchange(nodeid, length);
             case LINK:
                 return link(nodeid, unique, length);
             case OPEN:
@@ -541,7 +544,12 @@ final class JavaRequests {
         return ATTR_OUT_SIZE;
     }
 
-    /** In libfuse 2.9's order: mode, owner, size, times, then the attributes as they are now. */
+    /**
+     * In libfuse 2.9's order: mode, owner, size, times, then the attributes as they are now. One
+     * difference: a SETATTR that sets no attribute (the kernel's for chown(f, -1, -1), which needs
+     * no permission) copies the entry up and changes its ctime, as the kernel overlay does (it
+     * passes the change on to the upper entry); libfuse 2 called nothing for it.
+     */
     private int setattr(long nodeid) {
         int valid = mem.getInt(IN);
         Handle h = (valid & FATTR_FH) != 0 ? fs.handles().get(mem.getLong(IN + 8)) : null;
@@ -550,6 +558,10 @@ final class JavaRequests {
                 || ((valid & FATTR_SIZE) != 0 && h == null);
         if (path == null && (byPath || h == null)) {
             return -Errno.ENOENT;
+        }
+        if ((valid & (FATTR_MODE | FATTR_UID | FATTR_GID | FATTR_SIZE | FATTR_ATIME | FATTR_MTIME)) == 0
+                && path != null) {
+            fs.chown(path, -1, -1); // changes the ctime alone
         }
         if ((valid & FATTR_MODE) != 0) {
             fs.chmod(path, mem.getInt(IN + 68));
@@ -666,6 +678,31 @@ final class JavaRequests {
         }
         fs.rename(from, to);
         nodes.renamed(oldParent, oldName, newParent, newName);
+        return 0;
+    }
+
+    /**
+     * RENAME2 with RENAME_EXCHANGE: the two entries swap (see {@link OverlayFs#exchange}), and so
+     * do their nodes, as the kernel swaps the two dentries.
+     */
+    private int exchange(long oldParent, int length) {
+        long newParent = mem.getLong(IN);
+        int oldEnd = nul(IN + 16, length); // fuse_rename2_in: newdir, flags, padding, the names
+        String oldName = string(IN + 16, oldEnd);
+        String newName = name(oldEnd + 1, length);
+        NodeTable.Node a = nodes.find(oldParent, oldName);
+        NodeTable.Node b = nodes.find(newParent, newName);
+        int copied = fs.exchange(nodes.childPath(oldParent, oldName), nodes.childPath(newParent, newName));
+        nodes.exchanged(oldParent, oldName, newParent, newName);
+        // a file copied up on the way reports another inode number (and link count) than the
+        // kernel cached for its node: drop those attributes (no directory lock taken, so before
+        // the reply is fine; AfterRequest does this for a RENAME by name, not knowing the node)
+        if ((copied & OverlayFs.EXCHANGE_COPIED_A) != 0 && a != null) {
+            mount.notifier.invalInode(a.id, -1, 0);
+        }
+        if ((copied & OverlayFs.EXCHANGE_COPIED_B) != 0 && b != null) {
+            mount.notifier.invalInode(b.id, -1, 0);
+        }
         return 0;
     }
 

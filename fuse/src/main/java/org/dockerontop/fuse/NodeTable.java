@@ -287,6 +287,46 @@ final class NodeTable {
         byName.put(new Key(newParent, newName), n);
     }
 
+    /**
+     * {@code nameA} in {@code parentA} and {@code nameB} in {@code parentB} swapped their entries
+     * (RENAME_EXCHANGE): each one's node now has the other's name, as the kernel swaps the two
+     * dentries. A node whose new parent is no longer known loses its name.
+     */
+    synchronized void exchanged(long parentA, String nameA, long parentB, String nameB) {
+        Key ka = new Key(parentA, nameA);
+        Key kb = new Key(parentB, nameB);
+        Node a = byName.get(ka);
+        Node b = byName.get(kb);
+        if (a == b) {
+            return; // one name, or neither known: no node changes its name
+        }
+        moves++; // every cached path below either may have changed
+        if (a != null) {
+            byName.remove(ka);
+        }
+        if (b != null) {
+            byName.remove(kb);
+        }
+        rename(a, parentB, nameB, kb);
+        rename(b, parentA, nameA, ka);
+    }
+
+    /** Gives {@code n} (if any, already out of {@link #byName}) the name {@code key}. */
+    private void rename(Node n, long parent, String name, Key key) {
+        if (n == null) {
+            return;
+        }
+        Node p = byId.get(parent);
+        if (p == null) {
+            n.name = null;
+            dropIfUnused(n);
+            return;
+        }
+        n.parent = p;
+        n.name = name;
+        byName.put(key, n);
+    }
+
     /** Is the node named {@code name} in {@code parent} open? (libfuse's {@code is_open}) */
     synchronized boolean isOpen(long parent, String name) {
         Node n = byName.get(new Key(parent, name));

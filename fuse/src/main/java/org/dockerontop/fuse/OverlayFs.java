@@ -1593,6 +1593,119 @@ final class OverlayFs {
         }
     }
 
+    /** {@link #exchange}'s answer: the file at its first path was copied up with a new inode number or link count. */
+    static final int EXCHANGE_COPIED_A = 1;
+    /** The same for its second path. */
+    static final int EXCHANGE_COPIED_B = 2;
+
+    /**
+     * renameat2(2) with {@code RENAME_EXCHANGE}, as the kernel overlay does it (without
+     * redirect_dir): each side that is a lower non-directory is copied up (with its parents), then
+     * the two upper entries are swapped atomically; nothing needs a whiteout, both names stay
+     * taken. A directory that lands in a directory with a lower layer is made opaque, so that no
+     * lower directory of its new name merges into it (the kernel does this even within one
+     * directory). The VFS has already refused what it refuses for every filesystem (flags with
+     * NOREPLACE, a side that is the other's ancestor, a missing side; the same name never comes).
+     *
+     * @return {@link #EXCHANGE_COPIED_A} and/or {@link #EXCHANGE_COPIED_B} for the sides whose
+     *         copy-up changed what the kernel caches about them (inode number, link count)
+     * @throws ErrnoException ENOENT if a side is not there; EXDEV if a side is a directory that
+     *         exists in the lower layer (merged or lower only), before anything is copied up; EBUSY
+     *         for the hidden name of an unlinked open file; EINVAL if one is the other's ancestor;
+     *         what lstat, copy-up or renameat2 on the upper layer fail with
+     */
+    int exchange(String a, String b) {
+        if (a.equals(b)) {
+            return 0;
+        }
+        if (!hidden.isEmpty() && (hidden.containsKey(a) || hidden.containsKey(b))) {
+            throw ErrnoException.of(Errno.EBUSY, "rename exchange", a);
+        }
+        if (b.startsWith(a + "/") || a.startsWith(b + "/")) {
+            throw ErrnoException.of(Errno.EINVAL, "rename exchange", b);
+        }
+        Scratch s = scratch.get();
+        // first what fails without changing anything, in the kernel's order: ENOENT (the VFS's
+        // lookups), then EXDEV (ovl_can_move of each side), then the copy-ups
+        int acode = resolve(a, s.st);
+        boolean aDir = Stat.isDir(s.st);
+        int bcode = resolve(b, s.st); // (not st2: lookup stats the lower entry into it)
+        boolean bDir = Stat.isDir(s.st);
+        if ((aDir && (acode & LOWER) != 0) || (bDir && (bcode & LOWER) != 0)) {
+            throw ErrnoException.of(Errno.EXDEV, "rename exchange", aDir && (acode & LOWER) != 0 ? a : b);
+        }
+        String pa = parent(a);
+        String pb = parent(b);
+        ensureUpperDir(pa);
+        ensureUpperDir(pb);
+        ReentrantLock first = stripe(pa);
+        ReentrantLock second = stripe(pb);
+        if (System.identityHashCode(first) > System.identityHashCode(second)) {
+            ReentrantLock t = first;
+            first = second;
+            second = t;
+        }
+        first.lock();
+        second.lock();
+        try {
+            int changed = 0;
+            int aOrigin = -1; // as in rename: 1 recorded, 0 not, -1 not known yet
+            int bOrigin = -1;
+            acode = resolve(a, s.renameSt);
+            if (!Stat.isDir(s.renameSt) && (acode & UPPER) == 0) {
+                int copied = copyUpLocked(a, pa, s.renameSt, true);
+                changed |= (copied & COPY_KEPT) == 0 ? EXCHANGE_COPIED_A : 0;
+                aOrigin = (copied & COPY_ORIGIN) != 0 ? 1 : 0;
+            }
+            bcode = resolve(b, s.renameSt);
+            if (!Stat.isDir(s.renameSt) && (bcode & UPPER) == 0) {
+                int copied = copyUpLocked(b, pb, s.renameSt, true);
+                changed |= (copied & COPY_KEPT) == 0 ? EXCHANGE_COPIED_B : 0;
+                bOrigin = (copied & COPY_ORIGIN) != 0 ? 1 : 0;
+            }
+            // under the locks again: both are in the upper layer now, or changed meanwhile
+            acode = resolve(a, s.st);
+            aDir = Stat.isDir(s.st);
+            bcode = resolve(b, s.st);
+            bDir = Stat.isDir(s.st);
+            if ((acode & UPPER) == 0 || (bcode & UPPER) == 0) {
+                throw ErrnoException.of(Errno.EXDEV, "rename exchange", (acode & UPPER) == 0 ? a : b);
+            }
+            String ua = up(a);
+            String ub = up(b);
+            if (aDir && !UpperFormat.isOpaque(ua) && dir(pb).lower) {
+                UpperFormat.setOpaque(ua);
+            }
+            if (bDir && !UpperFormat.isOpaque(ub) && dir(pa).lower) {
+                UpperFormat.setOpaque(ub);
+            }
+            if (!pa.equals(pb)) {
+                // as the kernel does: a directory receiving an entry with an origin is impure
+                impureIfOrigin(ua, aOrigin, pb);
+                impureIfOrigin(ub, bOrigin, pa);
+            }
+            Native.check(C.renameat2(Native.AT_FDCWD, ua, Native.AT_FDCWD, ub, Native.RENAME_EXCHANGE),
+                    "rename exchange", ub);
+            if (aDir || bDir) {
+                invalidate(a);
+                invalidate(b);
+            }
+            s.copiedUp = false; // the caller drops what changed (by node: it knows both)
+            return changed;
+        } finally {
+            second.unlock();
+            first.unlock();
+        }
+    }
+
+    /** Marks {@code dir} impure if upper entry {@code u} has an origin ({@code known}: 1 yes, 0 no, -1 look). */
+    private void impureIfOrigin(String u, int known, String dir) {
+        if (origins && !isMarkedImpure(dir)
+                && (known == 1 || (known < 0 && UpperFormat.hasXattr(u, OriginXattr.NAME)))) {
+            setImpure(dir);
+        }
+    }
+
     // ---------------------------------------------------------------- files
 
     long open(String p, int flags) {

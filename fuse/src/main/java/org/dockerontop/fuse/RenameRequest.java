@@ -18,11 +18,13 @@ import org.dockerontop.overlay.nativeio.Errno;
  * in between. The request is rewritten in place: {@code fuse_rename2_in} (newdir, flags, padding)
  * becomes {@code fuse_rename_in} (newdir), the names moving up by 8 bytes.
  *
- * <p>{@code RENAME_EXCHANGE} and {@code RENAME_WHITEOUT} are answered EINVAL, what callers got
- * before the minor was raised (the kernel overlay has RENAME_EXCHANGE; not implemented here).
+ * <p>{@code RENAME_EXCHANGE} and {@code RENAME_WHITEOUT} are answered EINVAL here, what callers
+ * got before the minor was raised (the kernel overlay has RENAME_EXCHANGE: {@link JavaRequests}
+ * serves it, see {@link #isExchange}, where no libfuse stands between it and the request).
  */
 final class RenameRequest {
     static final int RENAME_NOREPLACE = 1;
+    static final int RENAME_EXCHANGE = 2;
     /** fuse_rename2_in: u64 newdir, u32 flags, u32 padding, then the two names. */
     private static final int FLAGS = IN_HEADER_SIZE + 8;
     private static final int NAMES = IN_HEADER_SIZE + 16;
@@ -30,6 +32,11 @@ final class RenameRequest {
     private static final int PLAIN_NAMES = IN_HEADER_SIZE + 8;
 
     private RenameRequest() {
+    }
+
+    /** Is the RENAME2 request in {@code mem} ({@code size} bytes) a RENAME_EXCHANGE (that flag alone)? */
+    static boolean isExchange(Pointer mem, int size) {
+        return size >= NAMES + 4 && mem.getInt(FLAGS) == RENAME_EXCHANGE;
     }
 
     /**

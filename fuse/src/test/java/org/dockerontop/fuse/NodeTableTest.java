@@ -75,6 +75,38 @@ class NodeTableTest {
     }
 
     @Test
+    void anExchangeSwapsTheNodesAndThePathsBelowThem() {
+        long d = t.lookedUp(NodeTable.ROOT, "d");
+        long f = t.lookedUp(d, "f");
+        long e = t.lookedUp(NodeTable.ROOT, "e");
+        long g = t.lookedUp(e, "g");
+        assertEquals("/d/f", t.path(f)); // cached before the swap
+        t.exchanged(NodeTable.ROOT, "d", NodeTable.ROOT, "e");
+        assertEquals("/e", t.path(d));
+        assertEquals("/e/f", t.path(f));
+        assertEquals("/d/g", t.path(g));
+        assertEquals(d, t.find(NodeTable.ROOT, "e").id);
+        assertEquals(e, t.find(NodeTable.ROOT, "d").id);
+        t.exchanged(d, "f", NodeTable.ROOT, "d"); // across directories, with an ancestor's name
+        assertEquals("/d", t.path(f));
+        assertEquals("/e/f", t.path(e));
+        assertEquals("/e/f/g", t.path(g));
+        t.exchanged(d, "f", d, "f");
+        assertEquals("/e/f", t.path(e));
+    }
+
+    @Test
+    void anExchangeWithANameTheKernelHoldsNoNodeForMovesTheOneNode() {
+        long a = t.lookedUp(NodeTable.ROOT, "a");
+        t.exchanged(NodeTable.ROOT, "a", NodeTable.ROOT, "b");
+        assertEquals("/b", t.path(a));
+        assertNull(t.find(NodeTable.ROOT, "a"));
+        t.exchanged(NodeTable.ROOT, "c", NodeTable.ROOT, "b");
+        assertEquals("/c", t.path(a));
+        assertNull(t.find(NodeTable.ROOT, "b"));
+    }
+
+    @Test
     void aRemovedNameKeepsItsNodeWhileLookedUp() {
         long f = t.lookedUp(NodeTable.ROOT, "f");
         t.removed(NodeTable.ROOT, "f");

@@ -61,6 +61,23 @@ public final class OverlayMount implements AutoCloseable {
         return loop.isEmpty() ? List.of() : List.of("-o", "loop=" + loop);
     }
 
+    /**
+     * Does the suite's FUSE server run on our own loop ({@link JavaLoop})? Decided by the server's
+     * own option parser on the suite's loop arguments, so that it follows a change of the
+     * default; without the option that is our loop, as the suite runs as root, where mount(2) is
+     * permitted (libfuse is the fallback only where it is refused). Tests of what only our loop
+     * can do skip on libfuse's.
+     */
+    public static boolean javaLoop() {
+        List<String> args = new ArrayList<>(List.of("-o", "lowerdir=/l,upperdir=/u,workdir=/w", "/m"));
+        args.addAll(loopArgs());
+        try {
+            return MountOptions.parse(args.toArray(new String[0])).loop != Loop.LIBFUSE;
+        } catch (MountOptions.UsageException e) {
+            throw new IllegalStateException("dot.fuse.loop: " + e.getMessage(), e);
+        }
+    }
+
     public record Result(int status, String output) {
     }
 

@@ -1,7 +1,9 @@
 package org.dockerontop.fuse.parity;
 
 import static org.dockerontop.fuse.parity.LibC.*;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import org.dockerontop.fuse.OverlayMount;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Timeout;
@@ -36,6 +38,46 @@ class ParityMetadataTest {
             o.chown(path, -1, 0);
             o.stat(path);
             o.listxattr(path);
+        });
+    }
+
+    /**
+     * chown(f, -1, -1) changes no owner, but the kernel overlay copies the entry up and its ctime
+     * changes, whoever asks (no permission is needed for it). The kernel sends a SETATTR with no
+     * attribute, for which libfuse 2's high-level API calls nothing: loop=java only.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"file.txt", "dir", "fifo", "hard1", "link", "tree/d0/f0", "new.txt", "link->"})
+    void chownToTheSameOwnerCopiesUpAndChangesCtime(String name) throws Exception {
+        assumeTrue(OverlayMount.javaLoop(), "a SETATTR with no attribute reaches loop=java only");
+        boolean follow = name.endsWith("->");
+        String path = follow ? name.substring(0, name.length() - 2) : name;
+        String target = follow ? "file.txt" : path;
+        Parity.check(o -> {
+            o.writeFile("new.txt", "new\n");
+            Sys.Stat before = o.stat(target);
+            Thread.sleep(20); // past the timestamp granularity of the upper filesystem
+            if (follow) {
+                o.chown(path, -1, -1);
+            } else {
+                o.lchown(path, -1, -1);
+            }
+            Sys.Stat after = o.stat(target);
+            o.note("ctime changed", before != null && after != null && after.ctimeNs() > before.ctimeNs());
+            o.listxattr(target);
+        });
+    }
+
+    @Test
+    void chownToTheSameOwnerByAnotherUser() throws Exception {
+        assumeTrue(OverlayMount.javaLoop(), "a SETATTR with no attribute reaches loop=java only");
+        Parity.check(o -> {
+            Sys.Stat before = o.stat("file.txt");
+            Thread.sleep(20);
+            o.shAs(Layouts.USER, Layouts.USER, "python3 -c 'import os; os.chown(\"file.txt\", -1, -1); os.chown(\"dir\", -1, -1)'");
+            Sys.Stat after = o.stat("file.txt");
+            o.note("ctime changed", before != null && after != null && after.ctimeNs() > before.ctimeNs());
+            o.stat("dir");
         });
     }
 
