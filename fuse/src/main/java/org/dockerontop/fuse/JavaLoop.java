@@ -58,6 +58,7 @@ final class JavaLoop {
         final Passthrough passthrough;
         final ConcurrentHashMap<Long, JavaRequests.DirHandle> dirs = new ConcurrentHashMap<>();
         final AtomicLong nextDirHandle = new AtomicLong(1);
+        final NodeLocks locks = new NodeLocks();
         final CountDownLatch initialized;
         private final Path mountPoint;
         volatile boolean setxattrExtended;

@@ -201,10 +201,15 @@ final class JavaRequests {
         state.linkSource = linkSource;
         if (!data.served(opcode, length)) {
             int len;
+            java.util.concurrent.locks.Lock held = usesNodePath(opcode) ? mount.locks.read(nodeid) : null;
             try {
                 len = answer(opcode, nodeid, unique, length, tmpfile);
             } catch (Throwable t) {
                 len = fail(t, opcode, nodeid);
+            } finally {
+                if (held != null) {
+                    held.unlock();
+                }
             }
             if (len != NO_REPLY) {
                 reply(unique, len);
@@ -221,6 +226,33 @@ final class JavaRequests {
             LongPaths.release();
         }
         return opcode != DESTROY;
+    }
+
+    /**
+     * Whether the request acts through the path of its node (for a request by name, the
+     * directory's), so that it holds the node's read lock ({@link NodeLocks}). Not: the requests
+     * that take names away (they take write locks themselves), those by handle, and the rest that
+     * name no node.
+     */
+    private static boolean usesNodePath(int opcode) {
+        switch (opcode) {
+            case INIT:
+            case FORGET:
+            case BATCH_FORGET:
+            case UNLINK:
+            case RMDIR:
+            case RENAME:
+            case RENAME2:
+            case FSYNC:
+            case FALLOCATE:
+            case RELEASEDIR:
+            case INTERRUPT:
+            case DESTROY:
+            case STATFS:
+                return false;
+            default:
+                return true;
+        }
     }
 
     static int fail(Throwable t, int opcode, long nodeid) {
@@ -302,8 +334,10 @@ final class JavaRequests {
                 return unlink(nodeid, name(IN, length));
             case RMDIR: {
                 String name = name(IN, length);
-                fs.rmdir(nodes.childPath(nodeid, name));
-                nodes.removed(nodeid, name);
+                try (NodeLocks.Writing w = mount.locks.write(nodes.find(nodeid, name), null)) {
+                    fs.rmdir(nodes.childPath(nodeid, name));
+                    nodes.removed(nodeid, name);
+                }
                 return 0;
             }
             case RENAME:
@@ -624,14 +658,16 @@ final class JavaRequests {
     }
 
     private int unlink(long parent, String name) {
-        String path = nodes.childPath(parent, name);
-        if (nodes.isOpen(parent, name)) {
-            hide(parent, name, path);
+        try (NodeLocks.Writing w = mount.locks.write(nodes.find(parent, name), null)) {
+            String path = nodes.childPath(parent, name);
+            if (nodes.isOpen(parent, name)) {
+                hide(parent, name, path);
+                return 0;
+            }
+            fs.unlink(path);
+            nodes.removed(parent, name);
             return 0;
         }
-        fs.unlink(path);
-        nodes.removed(parent, name);
-        return 0;
     }
 
     /**
@@ -671,14 +707,16 @@ final class JavaRequests {
         int oldEnd = nul(IN + 8, length);
         String oldName = string(IN + 8, oldEnd);
         String newName = name(oldEnd + 1, length);
-        String from = nodes.childPath(oldParent, oldName);
-        String to = nodes.childPath(newParent, newName);
-        if (nodes.isOpen(newParent, newName)) {
-            hide(newParent, newName, to);
+        try (NodeLocks.Writing w = mount.locks.write(nodes.find(oldParent, oldName), nodes.find(newParent, newName))) {
+            String from = nodes.childPath(oldParent, oldName);
+            String to = nodes.childPath(newParent, newName);
+            if (nodes.isOpen(newParent, newName)) {
+                hide(newParent, newName, to);
+            }
+            fs.rename(from, to);
+            nodes.renamed(oldParent, oldName, newParent, newName);
+            return 0;
         }
-        fs.rename(from, to);
-        nodes.renamed(oldParent, oldName, newParent, newName);
-        return 0;
     }
 
     /**
@@ -692,8 +730,11 @@ final class JavaRequests {
         String newName = name(oldEnd + 1, length);
         NodeTable.Node a = nodes.find(oldParent, oldName);
         NodeTable.Node b = nodes.find(newParent, newName);
-        int copied = fs.exchange(nodes.childPath(oldParent, oldName), nodes.childPath(newParent, newName));
-        nodes.exchanged(oldParent, oldName, newParent, newName);
+        int copied;
+        try (NodeLocks.Writing w = mount.locks.write(a, b)) {
+            copied = fs.exchange(nodes.childPath(oldParent, oldName), nodes.childPath(newParent, newName));
+            nodes.exchanged(oldParent, oldName, newParent, newName);
+        }
         // a file copied up on the way reports another inode number (and link count) than the
         // kernel cached for its node: drop those attributes (no directory lock taken, so before
         // the reply is fine; AfterRequest does this for a RENAME by name, not knowing the node)
