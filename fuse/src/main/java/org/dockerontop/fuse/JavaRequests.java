@@ -82,6 +82,7 @@ final class JavaRequests {
     static final int READDIRPLUS = 44;
     static final int RENAME2 = 45;
     static final int TMPFILE = 51;
+    static final int STATX = 52;
 
     /**
      * The largest reply body written from {@link #out}: an xattr value or list (XATTR_SIZE_MAX),
@@ -96,6 +97,9 @@ final class JavaRequests {
     private static final long TIMEOUT = 60;
     private static final int ATTR_SIZE = 88;
     private static final int ATTR_OUT_SIZE = 16 + ATTR_SIZE;
+    /** fuse_statx_out: attr_valid, attr_valid_nsec, flags, spare[2], then a fuse_statx (= struct statx). */
+    private static final int STATX_OUT_SIZE = 32 + 256;
+    private static final int STATX_BASIC_STATS = 0x7ff;
     private static final int OPEN_OUT_SIZE = 16;
     private static final int INIT_OUT_SIZE = 64;
     private static final int KSTATFS_SIZE = 80;
@@ -140,6 +144,7 @@ final class JavaRequests {
     private final Pointer body;
     private final Pointer st = Native.allocate(Stat.SIZE);
     private final Pointer times = Native.allocate(32);
+    private final Pointer sx = Native.allocate(Native.STATX_SIZE);
     private final Pointer statvfs = Native.allocate(128);
     private final OverlayFs.Scratch state;
     final DataRequests data;
@@ -304,6 +309,8 @@ final class JavaRequests {
             }
             case GETATTR:
                 return getattr(nodeid);
+            case STATX:
+                return statx(nodeid);
             case SETATTR:
                 return setattr(nodeid);
             case READLINK: {
@@ -405,7 +412,7 @@ final class JavaRequests {
                 return 0;
             default:
                 // FLUSH (the kernel stops sending it), locks (not negotiated: the kernel keeps them
-                // locally), IOCTL, POLL, BMAP, SYNCFS, STATX...: what libfuse 2.9 answered us
+                // locally), IOCTL, POLL, BMAP, SYNCFS...: what libfuse 2.9 answered us
                 return -Errno.ENOSYS;
         }
     }
@@ -568,6 +575,56 @@ final class JavaRequests {
             fs.getattr(nodes.path(nodeid), st);
         }
         return attrReply();
+    }
+
+    /**
+     * FUSE_STATX, which the kernel sends (whatever the protocol minor) when a caller asks for the
+     * birth time: GETATTR's attributes plus the birth time the kernel overlay would report
+     * ({@link OverlayFs#birthTime}). libfuse 2 answered ENOSYS, after which the kernel reported
+     * none for the mount's life.
+     */
+    private int statx(long nodeid) {
+        Handle h = null;
+        String path;
+        if ((mem.getInt(IN) & 1) != 0) { // fuse_statx_in.getattr_flags: FUSE_GETATTR_FH, then fh
+            h = fs.handles().get(mem.getLong(IN + 8));
+            path = nodes.pathOrNull(nodeid);
+            if (path == null && h == null) {
+                return -Errno.ENOENT;
+            }
+            fs.fgetattr(path, st, h);
+        } else {
+            path = nodes.path(nodeid);
+            fs.getattr(path, st);
+        }
+        boolean born = fs.birthTime(path, h, sx);
+        body.setMemory(0, STATX_OUT_SIZE, (byte) 0);
+        body.putLong(0, TIMEOUT);
+        int x = 32; // the fuse_statx, laid out as struct statx
+        body.putInt(x, STATX_BASIC_STATS | (born ? Native.STATX_BTIME : 0));
+        body.putInt(x + 4, (int) st.getLong(56)); // blksize
+        body.putInt(x + 16, (int) st.getLong(16)); // nlink
+        body.putInt(x + 20, st.getInt(28)); // uid
+        body.putInt(x + 24, st.getInt(32)); // gid
+        body.putShort(x + 28, (short) st.getInt(24)); // mode
+        body.putLong(x + 32, st.getLong(8)); // ino
+        body.putLong(x + 40, st.getLong(48)); // size
+        body.putLong(x + 48, st.getLong(64)); // blocks
+        statxTime(x + 64, st.getLong(72), st.getLong(80)); // atime
+        if (born) {
+            statxTime(x + 80, sx.getLong(Native.STATX_OFF_BTIME), sx.getInt(Native.STATX_OFF_BTIME + 8));
+        }
+        statxTime(x + 96, st.getLong(104), st.getLong(112)); // ctime
+        statxTime(x + 112, st.getLong(88), st.getLong(96)); // mtime
+        long rdev = st.getLong(40); // glibc's dev_t encoding
+        body.putInt(x + 128, (int) (((rdev >>> 8) & 0xfff) | ((rdev >>> 32) & ~0xfffL)));
+        body.putInt(x + 132, (int) ((rdev & 0xff) | ((rdev >>> 12) & ~0xffL)));
+        return STATX_OUT_SIZE;
+    }
+
+    private void statxTime(int off, long sec, long nsec) {
+        body.putLong(off, sec);
+        body.putInt(off + 8, (int) nsec);
     }
 
     private int attrReply() {

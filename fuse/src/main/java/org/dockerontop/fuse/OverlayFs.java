@@ -835,6 +835,28 @@ final class OverlayFs {
     }
 
     /**
+     * The birth time of {@code p} (or of open file {@code h}), as the kernel overlay reports it:
+     * the real entry's, that is the upper one's once there is one (a copy-up is born when it is
+     * made), else the lower one's. Written as a struct statx into {@code sx}
+     * ({@link Native#STATX_SIZE} bytes; stx_btime at {@link Native#STATX_OFF_BTIME}).
+     *
+     * @return false if there is none to report (the layer's filesystem keeps none, or an
+     *         O_TMPFILE file without a handle): the caller then reports no birth time
+     * @throws ErrnoException ENOENT if {@code p} is gone
+     */
+    boolean birthTime(String p, Handle h, Pointer sx) {
+        int rc;
+        if (h != null && (h.upper || p == null)) {
+            rc = C.statx(h.fd, "", Native.AT_EMPTY_PATH, Native.STATX_BTIME, sx);
+        } else if (p == null || unnamed.owns(p)) {
+            return false;
+        } else {
+            rc = C.statx(Native.AT_FDCWD, real(p), NOFOLLOW, Native.STATX_BTIME, sx);
+        }
+        return rc == 0 && (sx.getInt(0) & Native.STATX_BTIME) != 0;
+    }
+
+    /**
      * The key of an upper file with several names that {@link #upperFor} just resolved, else 0
      * (a file it copied up is a new one with one name: the kernel overlay breaks lower hard
      * links on copy-up too).

@@ -19,7 +19,8 @@ public interface LibC {
             O_APPEND = 02000, O_NONBLOCK = 04000, O_DIRECTORY = 0200000, O_NOFOLLOW = 0400000;
     int S_IFMT = 0170000, S_IFSOCK = 0140000, S_IFLNK = 0120000, S_IFREG = 0100000, S_IFBLK = 060000,
             S_IFDIR = 040000, S_IFCHR = 020000, S_IFIFO = 010000;
-    int AT_FDCWD = -100, AT_SYMLINK_NOFOLLOW = 0x100;
+    int AT_FDCWD = -100, AT_SYMLINK_NOFOLLOW = 0x100, AT_EMPTY_PATH = 0x1000;
+    int STATX_BASIC_STATS = 0x7ff, STATX_BTIME = 0x800;
     int LOCK_SH = 1, LOCK_EX = 2, LOCK_NB = 4, LOCK_UN = 8;
     int SEEK_SET = 0, SEEK_CUR = 1, SEEK_END = 2, SEEK_DATA = 3, SEEK_HOLE = 4;
     int XATTR_CREATE = 1, XATTR_REPLACE = 2;
@@ -64,6 +65,8 @@ public interface LibC {
     int flock(int fd, int op);
     int statfs(String path, @Out byte[] buf);
     int lstat(String path, @Out byte[] buf);
+    /** {@code buf}: a struct statx, 256 bytes. */
+    int statx(int dirfd, String path, int flags, int mask, @Out byte[] buf);
     int stat(String path, @Out byte[] buf);
     int fstat(int fd, @Out byte[] buf);
     int access(String path, int mode);

@@ -241,6 +241,54 @@ public final class Ops {
                 + " nlink=" + st.nlink() + (st.isDir() ? "" : " size=" + st.size()) + " mtime=" + t;
     }
 
+    /**
+     * statx(2) asking for the birth time of {@code rel} (not following a last symlink), or of open
+     * file {@code fd} if it is not -1; logged as whose birth time it is: {@code upper} or
+     * {@code lower} (the layer entry of that name has that one), {@code none} (not reported),
+     * {@code other}. Raw times cannot match between two runs. Asks for the basic attributes too,
+     * as stat(1)'s default format and Rust's metadata() do: the FUSE kernel module keeps a birth
+     * time it was given until the attribute timeout, whatever drops the other attributes, so a
+     * caller asking for the birth time alone can see one from before a copy-up for that long.
+     */
+    public String btime(String rel, int fd) {
+        byte[] b = new byte[256];
+        int mask = LibC.STATX_BASIC_STATS | LibC.STATX_BTIME;
+        int rc = fd >= 0 ? c.statx(fd, "", LibC.AT_EMPTY_PATH, mask, b)
+                : c.statx(LibC.AT_FDCWD, path(rel), LibC.AT_SYMLINK_NOFOLLOW, mask, b);
+        String what = "statx btime " + (fd >= 0 ? fd(fd) + " (" + rel + ")" : rel);
+        if (rc < 0) {
+            log.add(what + " = " + Sys.name(LibC.errno()));
+            return null;
+        }
+        String born = "none";
+        if ((littleEndianInt(b, 0) & LibC.STATX_BTIME) != 0) {
+            long t = btimeOf(b);
+            born = t == layerBtime(dirs.upper(), rel) ? "upper" : t == layerBtime(dirs.lower(), rel) ? "lower" : "other";
+        }
+        log.add(what + " = " + born);
+        return born;
+    }
+
+    /** The birth time (ns) of {@code rel} in a layer directory, -1 if it has none there. */
+    private long layerBtime(Path layer, String rel) {
+        byte[] b = new byte[256];
+        String p = rel.isEmpty() || rel.equals(".") ? layer.toString() : layer + "/" + rel;
+        if (c.statx(LibC.AT_FDCWD, p, LibC.AT_SYMLINK_NOFOLLOW, LibC.STATX_BTIME, b) < 0
+                || (littleEndianInt(b, 0) & LibC.STATX_BTIME) == 0) {
+            return -1;
+        }
+        return btimeOf(b);
+    }
+
+    private static long btimeOf(byte[] statx) {
+        java.nio.ByteBuffer bb = java.nio.ByteBuffer.wrap(statx).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        return bb.getLong(80) * 1_000_000_000L + (bb.getInt(88) & 0xffffffffL); // stx_btime
+    }
+
+    private static int littleEndianInt(byte[] b, int off) {
+        return java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt(off);
+    }
+
     public long truncate(String rel, long len) {
         return rec("truncate " + rel + " " + len, c.truncate(path(rel), len));
     }

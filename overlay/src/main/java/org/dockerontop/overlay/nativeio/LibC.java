@@ -32,6 +32,8 @@ public interface LibC {
 
     int fstatat(int dirfd, String path, Pointer statbuf, int flags);
     int fstat(int fd, Pointer statbuf);
+    /** {@code statxbuf}: a struct statx ({@link Native#STATX_SIZE} bytes). */
+    int statx(int dirfd, String path, int flags, int mask, Pointer statxbuf);
     int statvfs(String path, Pointer buf);
 
     int ftruncate(int fd, long length);

@@ -19,6 +19,12 @@ public final class Native {
     public static final int AT_SYMLINK_NOFOLLOW = 0x100;
     public static final int AT_REMOVEDIR = 0x200;
     public static final int AT_SYMLINK_FOLLOW = 0x400;
+    public static final int AT_EMPTY_PATH = 0x1000;
+
+    /** struct statx: its size, its stx_mask's birth time bit, and where stx_btime (sec, nsec) sits. */
+    public static final int STATX_SIZE = 256;
+    public static final int STATX_BTIME = 0x800;
+    public static final int STATX_OFF_BTIME = 80;
 
     public static final int O_RDONLY = 0;
     public static final int O_WRONLY = 1;
