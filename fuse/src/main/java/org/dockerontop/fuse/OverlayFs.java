@@ -26,7 +26,7 @@ import org.dockerontop.overlay.nativeio.Stat;
  *
  * <p>Concurrency: namespace changes (create, unlink, rename, copy-up into a directory) lock the
  * parent directory's lock stripe; ancestors are copied up before any lock is taken, so no thread
- * ever holds two stripes except rename, which takes its two in a fixed order.
+ * ever holds two stripes except rename and exchange, which take theirs in index order.
  */
 final class OverlayFs {
     /** The visible entry is in the upper layer. */
@@ -665,7 +665,22 @@ final class OverlayFs {
     }
 
     private ReentrantLock stripe(String dir) {
-        return stripes[(dir.hashCode() & 0x7fffffff) % stripes.length];
+        return stripes[stripeIndex(dir)];
+    }
+
+    private int stripeIndex(String dir) {
+        return (dir.hashCode() & 0x7fffffff) % stripes.length;
+    }
+
+    /**
+     * The stripes of two directories in index order, the one order every caller taking two uses
+     * (rename, exchange), so that two of them never wait for each other; the same lock twice if
+     * they share one (it is reentrant).
+     */
+    private ReentrantLock[] stripesOf(String a, String b) {
+        int i = stripeIndex(a);
+        int j = stripeIndex(b);
+        return new ReentrantLock[] {stripes[Math.min(i, j)], stripes[Math.max(i, j)]};
     }
 
     /** A new name in the workdir, for an entry made there before it is moved into place. */
@@ -1510,15 +1525,9 @@ final class OverlayFs {
         if (!fromDir && (fcode & UPPER) == 0 && !hidden.isEmpty() && hidden.containsKey(from)) {
             copyUp(from, true); // an unlinked lower file still open: copied within the workdir
         }
-        ReentrantLock a = stripe(fromParent);
-        ReentrantLock b = stripe(toParent);
-        if (System.identityHashCode(a) > System.identityHashCode(b)) {
-            ReentrantLock t = a;
-            a = b;
-            b = t;
-        }
-        a.lock();
-        b.lock();
+        ReentrantLock[] locks = stripesOf(fromParent, toParent);
+        locks[0].lock();
+        locks[1].lock();
         try {
             // 1: the source's origin is recorded; 0: it is not; -1: not known yet
             int hasOrigin = -1;
@@ -1610,8 +1619,8 @@ final class OverlayFs {
                 links.dropLinkCounts(replacedLinked);
             }
         } finally {
-            b.unlock();
-            a.unlock();
+            locks[1].unlock();
+            locks[0].unlock();
         }
     }
 
@@ -1660,15 +1669,9 @@ final class OverlayFs {
         String pb = parent(b);
         ensureUpperDir(pa);
         ensureUpperDir(pb);
-        ReentrantLock first = stripe(pa);
-        ReentrantLock second = stripe(pb);
-        if (System.identityHashCode(first) > System.identityHashCode(second)) {
-            ReentrantLock t = first;
-            first = second;
-            second = t;
-        }
-        first.lock();
-        second.lock();
+        ReentrantLock[] locks = stripesOf(pa, pb);
+        locks[0].lock();
+        locks[1].lock();
         try {
             int changed = 0;
             int aOrigin = -1; // as in rename: 1 recorded, 0 not, -1 not known yet
@@ -1715,8 +1718,8 @@ final class OverlayFs {
             s.copiedUp = false; // the caller drops what changed (by node: it knows both)
             return changed;
         } finally {
-            second.unlock();
-            first.unlock();
+            locks[1].unlock();
+            locks[0].unlock();
         }
     }
 
