@@ -562,19 +562,40 @@ final class JavaRequests {
     }
 
     private int getattr(long nodeid) {
-        Handle h = null;
-        String path;
-        if ((mem.getInt(IN) & 1) != 0) { // FUSE_GETATTR_FH
-            h = fs.handles().get(mem.getLong(IN + 8));
-            path = nodes.pathOrNull(nodeid);
-            if (path == null && h == null) {
-                return -Errno.ENOENT;
-            }
-            fs.fgetattr(path, st, h);
-        } else {
-            fs.getattr(nodes.path(nodeid), st);
-        }
+        statNode(nodeid);
         return attrReply();
+    }
+
+    /**
+     * Fills {@link #st} for GETATTR or STATX, whose requests begin alike (getattr_flags, a
+     * padding word, fh): through the open file with FUSE_GETATTR_FH, else by path.
+     *
+     * @return the node's path; null if it has none and the open file answered
+     * @throws ErrnoException ENOENT if the node has neither a path nor (with the flag) a known handle
+     */
+    private String statNode(long nodeid) {
+        if (!byHandle()) {
+            String path = nodes.path(nodeid);
+            fs.getattr(path, st);
+            return path;
+        }
+        Handle h = requestHandle();
+        String path = nodes.pathOrNull(nodeid);
+        if (path == null && h == null) {
+            throw new ErrnoException(Errno.ENOENT, "node " + nodeid + " has no path and no open file");
+        }
+        fs.fgetattr(path, st, h);
+        return path;
+    }
+
+    /** FUSE_GETATTR_FH in a GETATTR or STATX request: {@link #requestHandle} names the open file. */
+    private boolean byHandle() {
+        return (mem.getInt(IN) & 1) != 0;
+    }
+
+    /** The open file a GETATTR or STATX request names, or null (none named, or not known). */
+    private Handle requestHandle() {
+        return byHandle() ? fs.handles().get(mem.getLong(IN + 8)) : null;
     }
 
     /**
@@ -584,20 +605,8 @@ final class JavaRequests {
      * none for the mount's life.
      */
     private int statx(long nodeid) {
-        Handle h = null;
-        String path;
-        if ((mem.getInt(IN) & 1) != 0) { // fuse_statx_in.getattr_flags: FUSE_GETATTR_FH, then fh
-            h = fs.handles().get(mem.getLong(IN + 8));
-            path = nodes.pathOrNull(nodeid);
-            if (path == null && h == null) {
-                return -Errno.ENOENT;
-            }
-            fs.fgetattr(path, st, h);
-        } else {
-            path = nodes.path(nodeid);
-            fs.getattr(path, st);
-        }
-        boolean born = fs.birthTime(path, h, sx);
+        String path = statNode(nodeid);
+        boolean born = fs.birthTime(path, requestHandle(), sx);
         body.setMemory(0, STATX_OUT_SIZE, (byte) 0);
         body.putLong(0, TIMEOUT);
         int x = 32; // the fuse_statx, laid out as struct statx
