@@ -62,6 +62,14 @@ final class HardLinks {
         this.scratch = scratch;
     }
 
+    /** Set once the loop gives every name of a file one node: nothing is tracked from then on. */
+    private volatile boolean off;
+
+    /** Tracks nothing from now on (see {@link OverlayFs#oneNodePerUpperInode}); before any request. */
+    void off() {
+        off = true;
+    }
+
     /** Is no file tracked? (Nearly always so: then nothing else here need be asked.) */
     boolean none() {
         return linkedFiles.isEmpty();
@@ -90,6 +98,9 @@ final class HardLinks {
      * before noting it, TmpfileRegressionTest.writeThroughTheNameRightAfterLinkat).
      */
     void linked(long ino, String to, long parent, long source) {
+        if (off) {
+            return;
+        }
         ConcurrentHashMap<String, Long> names = linkNames.computeIfAbsent(ino, k -> new ConcurrentHashMap<>());
         names.put(to, parent);
         if (source != 0) {
@@ -132,7 +143,7 @@ final class HardLinks {
 
     /** After a LOOKUP under node {@code parent}: remember the name a file with several names was found by. */
     void endLookup(OverlayFs.Scratch s, long parent) {
-        if (s.multiLinkSeen != null) {
+        if (s.multiLinkSeen != null && !off) {
             linkNames.computeIfAbsent(s.multiLinkIno, k -> new ConcurrentHashMap<>()).put(s.multiLinkSeen, parent);
             s.multiLinkSeen = null;
         }
@@ -158,6 +169,9 @@ final class HardLinks {
      * (else the count is unknown).
      */
     private void track(long ino, long node, boolean reply) {
+        if (off) {
+            return;
+        }
         // every change of a node's tracking runs under its entry's lock in trackedNodes, so the
         // two maps agree about it
         trackedNodes.compute(node, (k, old) -> {

@@ -156,6 +156,7 @@ final class JavaLoop {
         LateNotifications late = new LateNotifications(KernelCacheDrops.lateSender(notifier));
         KernelCacheDrops drops = new KernelCacheDrops(notifier, threads, late);
         fs.kernelCache = drops;
+        fs.oneNodePerUpperInode(); // NodeTable's way; libfuse's table has one node per name
         Passthrough io = new Passthrough(dev, passthrough, readOnly, fs.handles()::get, fs.layers());
         fs.passthrough = io;
         Mount mount = new Mount(notifier, late, io, initialized, mountPoint, debug);

@@ -201,9 +201,7 @@ final class JavaRequests {
                 return true;
             }
         }
-        long linkSource = opcode == LINK ? mem.getLong(IN) : 0;
         state.requestNode = nodeid;
-        state.linkSource = linkSource;
         if (!data.served(opcode, length)) {
             int len;
             java.util.concurrent.locks.Lock held = usesNodePath(opcode) ? mount.locks.read(nodeid) : null;
@@ -224,7 +222,8 @@ final class JavaRequests {
             if (opcode == INIT) {
                 mount.afterInit();
             }
-            AfterRequest.run(fs, state, mount.notifier, mount.late, mem, length, opcode, nodeid, linkSource);
+            // no link source: a LINK's reply is the source's own node (see link)
+            AfterRequest.run(fs, state, mount.notifier, mount.late, mem, length, opcode, nodeid, 0);
         } catch (RuntimeException e) {
             LOG.error("after request {} on node {}", opcode, nodeid, e);
         } finally {
@@ -503,7 +502,7 @@ final class JavaRequests {
         } else {
             fs.getattr(path, st);
         }
-        long node = nodes.lookedUp(parent, name);
+        long node = nodes.lookedUp(parent, name, fs.sharedInode());
         entryOut(body, 0, node);
         return ENTRY_OUT_SIZE;
     }
@@ -552,7 +551,7 @@ final class JavaRequests {
                 body.putLong(16, TIMEOUT);
                 return ENTRY_OUT_SIZE;
             }
-            long node = nodes.lookedUp(parent, name);
+            long node = nodes.lookedUp(parent, name, fs.sharedInode());
             fs.lookupReplied(node);
             entryOut(body, 0, node);
             return sendEntry(unique, ENTRY_OUT_SIZE);
@@ -726,7 +725,7 @@ final class JavaRequests {
     private int unlink(long parent, String name) {
         try (NodeLocks.Writing w = mount.locks.write(nodes.find(parent, name), null)) {
             String path = nodes.childPath(parent, name);
-            if (nodes.isOpen(parent, name)) {
+            if (nodes.isOpenUnderOnlyThisName(parent, name)) {
                 hide(parent, name, path);
                 return 0;
             }
@@ -776,7 +775,7 @@ final class JavaRequests {
         try (NodeLocks.Writing w = mount.locks.write(nodes.find(oldParent, oldName), nodes.find(newParent, newName))) {
             String from = nodes.childPath(oldParent, oldName);
             String to = nodes.childPath(newParent, newName);
-            if (nodes.isOpen(newParent, newName)) {
+            if (nodes.isOpenUnderOnlyThisName(newParent, newName)) {
                 hide(newParent, newName, to);
             }
             fs.rename(from, to);
@@ -813,18 +812,20 @@ final class JavaRequests {
         return 0;
     }
 
+    /**
+     * The new name is answered with the source's node (a lowlevel filesystem's link), whose
+     * attributes the reply brings up to date: the kernel keeps one inode for both names, as the
+     * kernel overlay does once the file is in the upper layer.
+     */
     private int link(long newParent, long unique, int length) {
         long source = mem.getLong(IN);
         String name = name(IN + 8, length);
         fs.beginLookup(); // its reply is an entry too (see OverlayFs.lookupReplied)
-        // the source's nlink is about to change; dropping it before the reply too means a
-        // caller's next lstat cannot race the invalidation that follows it
-        mount.notifier.invalInode(source, -1, 0);
         String from = nodes.path(source);
         String to = nodes.childPath(newParent, name);
         fs.link(from, to);
         fs.getattr(to, st);
-        long node = nodes.lookedUp(newParent, name);
+        long node = nodes.linked(source, newParent, name, fs.sharedInode());
         fs.lookupReplied(node);
         entryOut(body, 0, node);
         return sendEntry(unique, ENTRY_OUT_SIZE);
@@ -874,7 +875,7 @@ final class JavaRequests {
             if (!Stat.isReg(st)) {
                 throw new ErrnoException(Errno.EIO, "created " + path + " is not a regular file");
             }
-            node = nodes.lookedUp(parent, name);
+            node = nodes.lookedUp(parent, name, fs.sharedInode());
         } catch (RuntimeException e) {
             fs.release(fh);
             throw e;
@@ -1067,7 +1068,7 @@ final class JavaRequests {
         fs.beginLookup();
         try {
             fs.getattr(path, st);
-            long node = nodes.lookedUp(dir, n);
+            long node = nodes.lookedUp(dir, n, fs.sharedInode());
             fs.lookupReplied(node);
             if (linkedCount == linked.length) {
                 linked = java.util.Arrays.copyOf(linked, linked.length * 2);

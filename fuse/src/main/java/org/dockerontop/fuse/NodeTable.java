@@ -8,16 +8,23 @@ import org.dockerontop.overlay.nativeio.Errno;
 import org.dockerontop.overlay.nativeio.ErrnoException;
 
 /**
- * The kernel's nodes as {@link JavaLoop} hands them out, in libfuse 2's model (what its high-level
- * API keeps in {@code struct fuse}): one node per (parent node, name), so that {@link OverlayFs}
- * keeps working on paths, built from the parents on each request as libfuse's {@code get_path}
- * builds them. A node lives while the kernel holds lookups on it (every entry reply counts one,
- * FORGET and BATCH_FORGET give them back) or while it has open files (an unlinked open file keeps
- * its node under a hidden name, as libfuse does without {@code hard_remove}: see
- * {@link OverlayFs#hide}).
+ * The kernel's nodes as {@link JavaLoop} hands them out: one node per name (parent node, name), as
+ * libfuse 2's high-level API keeps them in {@code struct fuse}, except that every name of a
+ * non-directory with several links in the upper layer is one node, keyed by its upper inode, as
+ * a lowlevel filesystem answers hard links and as the kernel overlay makes them one inode (one
+ * page cache, one set of attributes). {@link OverlayFs} keeps working on paths, built from a
+ * node's first name ({@link Node#parent}, {@link Node#name}) on each request as libfuse's
+ * {@code get_path} builds them; any other names are {@link Node#more}. A node lives while the
+ * kernel holds lookups on it (every entry reply counts one, FORGET and BATCH_FORGET give them
+ * back) or while it has open files (an open file losing its last name keeps its node under a
+ * hidden name, as libfuse does without {@code hard_remove}: see {@link OverlayFs#hide}).
+ *
+ * <p>Lower files with several links keep one node per name: the kernel overlay (without
+ * {@code index}) also gives each name its own inode, because a copy-up through one name splits it
+ * from the others.
  *
  * <p>Node ids come from a counter and are never reused while the table lives (a 64-bit counter
- * does not wrap), so every generation is 0. A node that lost its name (removed, or replaced by a
+ * does not wrap), so every generation is 0. A node that lost its names (removed, or replaced by a
  * rename) stays reachable by id only: its path is unknown, and path-based requests on it fail with
  * ENOENT as under libfuse. One lock for every change of the table, as libfuse has; nothing here
  * makes a system call.
@@ -25,9 +32,9 @@ import org.dockerontop.overlay.nativeio.ErrnoException;
  * <p>Reads of a node by id and of its path take no lock (every request of both workers makes one,
  * and contended monitors cost ~6% of the user CPU: findings 27 and 29): ids are never reused, so a
  * node found by id is that id's node; a node's path is cached with the {@link #moves} count it was
- * built at, and every change of a name bumps that count <em>before</em> it changes anything, so a
- * cached path whose count is still current was the node's path at the moment the count was read.
- * A path that has to be built is built under the lock.
+ * built at, and every change of a first name bumps that count <em>before</em> it changes anything,
+ * so a cached path whose count is still current was the node's path at the moment the count was
+ * read. A path that has to be built is built under the lock.
  */
 final class NodeTable {
     static final long ROOT = 1;
@@ -38,6 +45,10 @@ final class NodeTable {
         Node parent;
         /** A byte string (one char per byte) as OverlayFs's paths are; null once unnamed. */
         String name;
+        /** Its names beyond the first, as (parent, name) pairs; null while it has one name or none. Under the lock. */
+        java.util.ArrayList<Name> more;
+        /** The upper inode all its names share if it has several links there ({@link #byUpperInode}), else 0. */
+        long upperIno;
         long lookups;
         int openCount;
         /**
@@ -68,6 +79,17 @@ final class NodeTable {
         }
     }
 
+    /** One more name of a node (see {@link Node#more}). */
+    private static final class Name {
+        final Node parent;
+        final String name;
+
+        Name(Node parent, String name) {
+            this.parent = parent;
+            this.name = name;
+        }
+    }
+
     /** A plain class, not a record: a record's hashCode is bootstrapped through invokedynamic (findings 19). */
     private static final class Key {
         final long parent;
@@ -92,6 +114,8 @@ final class NodeTable {
     /** Written under the lock, read without it. */
     private final Map<Long, Node> byId = new ConcurrentHashMap<>();
     private final Map<Key, Node> byName = new HashMap<>();
+    /** Nodes of upper files with several links, by upper inode number: what gives every name one node. */
+    private final Map<Long, Node> byUpperInode = new HashMap<>();
     private long next = ROOT + 1;
     private int hideCounter;
     /**
@@ -196,14 +220,22 @@ final class NodeTable {
         return byName.get(new Key(parent, name));
     }
 
+    /** {@link #lookedUp(long, String, long)} of a name that is not one of several links of an upper file. */
+    synchronized long lookedUp(long parent, String name) {
+        return lookedUp(parent, name, 0);
+    }
+
     /**
      * Counts one lookup of {@code name} in {@code parent}, making its node if there is none: what
      * an entry reply hands the kernel (call before the reply is written).
      *
+     * @param upperIno the upper inode of a non-directory with several links there, as
+     *        {@link OverlayFs#sharedInode} tells it after the entry's attributes were read, else
+     *        0: a name of such a file gets the node its other names have
      * @return the node's id
      * @throws ErrnoException ENOENT if {@code parent} is no longer known
      */
-    synchronized long lookedUp(long parent, String name) {
+    synchronized long lookedUp(long parent, String name, long upperIno) {
         Key k = new Key(parent, name);
         Node n = byName.get(k);
         if (n == null) {
@@ -211,12 +243,84 @@ final class NodeTable {
             if (p == null) {
                 throw new ErrnoException(Errno.ENOENT, "parent node " + parent + " is gone");
             }
-            n = new Node(next++, p, name);
-            byId.put(n.id, n);
+            n = upperIno == 0 ? null : byUpperInode.get(upperIno);
+            if (n != null) {
+                addName(n, p, name);
+            } else {
+                n = new Node(next++, p, name);
+                byId.put(n.id, n);
+            }
             byName.put(k, n);
         }
+        shareUpperInode(n, upperIno);
         n.lookups++;
         return n.id;
+    }
+
+    /**
+     * A LINK gave node {@code source}'s file the name {@code name} in {@code parent}: the name
+     * becomes one more of that node (the first, if the file had only the reserved name of an
+     * O_TMPFILE file, see {@link UnnamedFiles}), and the reply counts one more lookup of it.
+     *
+     * @param upperIno as for {@link #lookedUp(long, String, long)}: the linked file's upper inode
+     * @return the node's id, for the entry reply
+     * @throws ErrnoException ENOENT if {@code parent} is no longer known
+     */
+    synchronized long linked(long source, long parent, String name, long upperIno) {
+        Node n = byId.get(source);
+        Key k = new Key(parent, name);
+        Node p = byId.get(parent);
+        if (n == null || n.hidden != null || p == null || byName.containsKey(k)) {
+            return lookedUp(parent, name, upperIno); // its own node, as libfuse gives it
+        }
+        if (n.name == null || UnnamedFiles.isReservedName(n.name)) {
+            moves++; // the node's path changes
+            if (n.name != null) {
+                byName.remove(new Key(n.parent.id, n.name));
+            }
+            n.parent = p;
+            n.name = name;
+        } else {
+            addName(n, p, name);
+        }
+        byName.put(k, n);
+        shareUpperInode(n, upperIno);
+        n.lookups++;
+        return n.id;
+    }
+
+    private static void addName(Node n, Node parent, String name) {
+        if (n.name == null) {
+            n.parent = parent;
+            n.name = name;
+            return;
+        }
+        if (n.more == null) {
+            n.more = new java.util.ArrayList<>(2);
+        }
+        n.more.add(new Name(parent, name));
+    }
+
+    /** Keys {@code n} by upper inode {@code upperIno} (if not 0), unless another node has that key. */
+    private void shareUpperInode(Node n, long upperIno) {
+        if (upperIno == 0 || n.upperIno == upperIno) {
+            return;
+        }
+        Node other = byUpperInode.get(upperIno);
+        if (other != null && other != n) {
+            return; // the kernel holds both already: they stay two nodes, as under libfuse
+        }
+        unshareUpperInode(n);
+        n.upperIno = upperIno;
+        byUpperInode.put(upperIno, n);
+    }
+
+    /** Takes {@code n} out of {@link #byUpperInode}: its file has no name left that a lookup could find. */
+    private void unshareUpperInode(Node n) {
+        if (n.upperIno != 0) {
+            byUpperInode.remove(n.upperIno, n);
+            n.upperIno = 0;
+        }
     }
 
     /** The kernel gave back {@code count} lookups of node {@code id}; the node goes at none, unless open. */
@@ -236,26 +340,64 @@ final class NodeTable {
         if (n.lookups > 0 || n.openCount > 0 || n.id == ROOT) {
             return;
         }
-        unhash(n);
+        while (n.name != null) {
+            byName.remove(new Key(n.parent.id, n.name), n);
+            rename(n, n.parent.id, n.name, null, null);
+        }
+        unshareUpperInode(n);
         byId.remove(n.id);
     }
 
-    private void unhash(Node n) {
-        if (n.name != null && n.parent != null) {
-            Key k = new Key(n.parent.id, n.name);
-            if (byName.get(k) == n) {
-                byName.remove(k);
+    /**
+     * Gives {@code n}'s name {@code name} in {@code parent} the name {@code newName} in
+     * {@code newParent} instead, or takes it away if {@code newParent} is null (its next name, if
+     * any, becoming its first). {@link #byName} is the caller's to change.
+     */
+    private void rename(Node n, long parent, String name, Node newParent, String newName) {
+        if (n.name != null && n.parent.id == parent && n.name.equals(name)) {
+            if (newParent != null) {
+                n.parent = newParent;
+                n.name = newName;
+            } else if (n.more != null) {
+                Name next = n.more.remove(n.more.size() - 1);
+                n.parent = next.parent;
+                n.name = next.name;
+                if (n.more.isEmpty()) {
+                    n.more = null;
+                }
+            } else {
+                n.name = null; // nameless now: nothing can find it by inode either
+                unshareUpperInode(n);
+            }
+            return;
+        }
+        if (n.more == null) {
+            return;
+        }
+        for (int i = 0; i < n.more.size(); i++) {
+            Name x = n.more.get(i);
+            if (x.parent.id == parent && x.name.equals(name)) {
+                if (newParent != null) {
+                    n.more.set(i, new Name(newParent, newName));
+                } else {
+                    n.more.remove(i);
+                    if (n.more.isEmpty()) {
+                        n.more = null;
+                    }
+                }
+                return;
             }
         }
-        n.name = null;
     }
 
-    /** {@code name} in {@code parent} was removed: its node, if any, keeps its id but loses its name. */
+    /** {@code name} in {@code parent} was removed: its node, if any, keeps its id but loses that name. */
     synchronized void removed(long parent, String name) {
-        Node n = byName.get(new Key(parent, name));
+        Key k = new Key(parent, name);
+        Node n = byName.get(k);
         if (n != null) {
             moves++; // the paths below it are gone (a forgotten node has nothing below it: no bump there)
-            unhash(n);
+            byName.remove(k);
+            rename(n, parent, name, null, null);
             dropIfUnused(n);
         }
     }
@@ -266,25 +408,29 @@ final class NodeTable {
      */
     synchronized void renamed(long oldParent, String oldName, long newParent, String newName) {
         moves++;
-        Node n = byName.get(new Key(oldParent, oldName));
-        Node replaced = byName.get(new Key(newParent, newName));
-        if (replaced != null && replaced != n) {
-            unhash(replaced);
+        Key from = new Key(oldParent, oldName);
+        Key to = new Key(newParent, newName);
+        Node n = byName.get(from);
+        Node replaced = byName.get(to);
+        if (replaced != null && replaced == n) {
+            return; // two names of one file: rename(2) leaves both
+        }
+        if (replaced != null) {
+            byName.remove(to);
+            rename(replaced, newParent, newName, null, null);
             dropIfUnused(replaced);
         }
         if (n == null) {
             return;
         }
         n.hidden = null; // a name of its own again (only a caller naming the hidden name does this)
+        byName.remove(from);
         Node np = byId.get(newParent);
-        unhash(n);
-        if (np == null) {
-            dropIfUnused(n);
-            return;
+        rename(n, oldParent, oldName, np, newName);
+        if (np != null) {
+            byName.put(to, n);
         }
-        n.parent = np;
-        n.name = newName;
-        byName.put(new Key(newParent, newName), n);
+        dropIfUnused(n);
     }
 
     /**
@@ -298,39 +444,40 @@ final class NodeTable {
         Node a = byName.get(ka);
         Node b = byName.get(kb);
         if (a == b) {
-            return; // one name, or neither known: no node changes its name
+            return; // one name, two names of one file, or neither known: no node changes its names
         }
         moves++; // every cached path below either may have changed
+        byName.remove(ka);
+        byName.remove(kb);
+        Node pa = byId.get(parentA);
+        Node pb = byId.get(parentB);
         if (a != null) {
-            byName.remove(ka);
+            rename(a, parentA, nameA, pb, nameB);
         }
         if (b != null) {
-            byName.remove(kb);
+            rename(b, parentB, nameB, pa, nameA);
         }
-        rename(a, parentB, nameB, kb);
-        rename(b, parentA, nameA, ka);
+        if (a != null && pb != null) {
+            byName.put(kb, a);
+        }
+        if (b != null && pa != null) {
+            byName.put(ka, b);
+        }
+        if (a != null) {
+            dropIfUnused(a);
+        }
+        if (b != null) {
+            dropIfUnused(b);
+        }
     }
 
-    /** Gives {@code n} (if any, already out of {@link #byName}) the name {@code key}. */
-    private void rename(Node n, long parent, String name, Key key) {
-        if (n == null) {
-            return;
-        }
-        Node p = byId.get(parent);
-        if (p == null) {
-            n.name = null;
-            dropIfUnused(n);
-            return;
-        }
-        n.parent = p;
-        n.name = name;
-        byName.put(key, n);
-    }
-
-    /** Is the node named {@code name} in {@code parent} open? (libfuse's {@code is_open}) */
-    synchronized boolean isOpen(long parent, String name) {
+    /**
+     * Would removing {@code name} in {@code parent} take the last name of an open file? (libfuse's
+     * {@code is_open}; a file with another name stays reachable through it instead of hidden.)
+     */
+    synchronized boolean isOpenUnderOnlyThisName(long parent, String name) {
         Node n = byName.get(new Key(parent, name));
-        return n != null && n.openCount > 0;
+        return n != null && n.openCount > 0 && n.more == null;
     }
 
     /** A file of node {@code id} was opened (after a successful OPEN or CREATE). */
@@ -378,6 +525,7 @@ final class NodeTable {
         Node n = byName.get(new Key(parent, name));
         if (n != null) {
             n.hidden = path;
+            unshareUpperInode(n); // its file has no name a lookup could find any more
         }
     }
 }

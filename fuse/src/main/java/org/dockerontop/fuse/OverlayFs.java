@@ -164,6 +164,10 @@ final class OverlayFs {
         /** A non-directory with several links the last getattr answered for, and its inode. */
         String multiLinkSeen;
         long multiLinkIno;
+        /** The upper inode number of the last upper non-directory {@link OverlayFs#lookup} found. */
+        long upperIno;
+        /** What {@link OverlayFs#sharedInode} answers for the last getattr or fgetattr. */
+        long sharedIno;
         /** The inode whose link count the current request changed (link, unlink), or 0. */
         long linkCountChanged;
         /** The source node of the LINK request being served (set by the loop), else 0. */
@@ -407,6 +411,7 @@ final class OverlayFs {
             if (h != null) {
                 Native.check(C.fstatat(Native.AT_FDCWD, h, st, NOFOLLOW), "lstat", h);
                 if (h.startsWith(work)) {
+                    scratch.get().upperIno = Stat.ino(st);
                     applyOrigin(h, -1, st);
                     unlinkedNlink(h, st);
                     return UPPER;
@@ -424,6 +429,7 @@ final class OverlayFs {
                 }
                 boolean dir = Stat.isDir(st);
                 if (!dir) {
+                    s.upperIno = Stat.ino(st);
                     applyOrigin(u, -1, st);
                 }
                 if (!ps.lower) {
@@ -821,32 +827,61 @@ final class OverlayFs {
     // ---------------------------------------------------------------- attributes
 
     void getattr(String p, Pointer st) {
+        Scratch s = scratch.get();
+        s.sharedIno = 0;
         if (unnamed.owns(p)) {
             unnamed.stat(p, st);
             return;
         }
         int code = resolve(p, st);
         if ((code & UPPER) == 0 && Stat.isDir(st)) {
-            scratch.get().lowerDirSeen = p;
+            s.lowerDirSeen = p;
         } else if (!Stat.isDir(st) && (Stat.nlink(st) > 1 || links.tracked(Stat.ino(st)))) {
-            Scratch s = scratch.get();
             s.multiLinkSeen = p;
             s.multiLinkIno = Stat.ino(st);
+            if ((code & UPPER) != 0 && Stat.nlink(st) > 1) {
+                s.sharedIno = s.upperIno;
+            }
         }
     }
 
     void fgetattr(String p, Pointer st, Handle h) {
         if (h != null && (h.upper || p == null)) {
+            Scratch s = scratch.get();
+            s.sharedIno = 0;
             Native.check(C.fstat(h.fd, st), "fstat", p);
             if (h.upper) {
+                long ino = Stat.ino(st);
                 applyOrigin(null, h.fd, st);
                 if (p != null && !hidden.isEmpty() && isHiddenName(p)) {
                     unlinkedNlink(hidden.get(p), st);
+                }
+                if (!Stat.isDir(st) && Stat.nlink(st) > 1) {
+                    s.sharedIno = ino;
                 }
             }
             return;
         }
         getattr(p, st);
+    }
+
+    /**
+     * The upper inode number of the entry the last {@link #getattr} or {@link #fgetattr} on this
+     * thread answered for, if it is a non-directory with several links in the upper layer (every
+     * name of it is one file, which {@link NodeTable} gives one node); else 0. Lower files with
+     * several links answer 0: a copy-up through one name splits it from the others.
+     */
+    long sharedInode() {
+        return scratch.get().sharedIno;
+    }
+
+    /**
+     * The loop serving this mount gives every name of a multi-linked upper file one node
+     * ({@link NodeTable}), so the kernel keeps one inode for them and nothing need be pushed from
+     * one name to the others: {@link HardLinks} stops tracking names. Call before the mount is served.
+     */
+    void oneNodePerUpperInode() {
+        links.off();
     }
 
     /**

@@ -68,6 +68,11 @@ final class UnnamedFiles {
         return b;
     }
 
+    /** Is {@code name} a reserved name (as {@link #newName} makes them, no directory entry's)? */
+    static boolean isReservedName(String name) {
+        return name.startsWith("/");
+    }
+
     /** Is {@code p} the path of a reserved name (one libfuse built from a name with a slash)? */
     static boolean isReserved(String p) {
         return p.contains(MARK);

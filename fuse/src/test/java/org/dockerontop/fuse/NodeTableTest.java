@@ -122,7 +122,7 @@ class NodeTableTest {
         long f = t.lookedUp(NodeTable.ROOT, "f");
         t.opened(f);
         t.opened(f);
-        assertTrue(t.isOpen(NodeTable.ROOT, "f"));
+        assertTrue(t.isOpenUnderOnlyThisName(NodeTable.ROOT, "f"));
         String hidden = t.hiddenName(f);
         assertTrue(hidden.startsWith(".fuse_hidden"));
         t.renamed(NodeTable.ROOT, "f", NodeTable.ROOT, hidden);
@@ -132,7 +132,7 @@ class NodeTableTest {
         assertNull(t.released(f));
         assertEquals("/" + hidden, t.released(f));
         assertNull(t.get(f));
-        assertFalse(t.isOpen(NodeTable.ROOT, hidden));
+        assertFalse(t.isOpenUnderOnlyThisName(NodeTable.ROOT, hidden));
     }
 
     @Test
@@ -156,5 +156,88 @@ class NodeTableTest {
         assertEquals("/e/" + hg, t.path(g));
         assertEquals("/d/" + hf, t.released(f));
         assertEquals("/e/" + hg, t.released(g));
+    }
+
+    @Test
+    void everyNameOfAnUpperFileWithSeveralLinksIsOneNode() {
+        long d = t.lookedUp(NodeTable.ROOT, "d");
+        long a = t.lookedUp(NodeTable.ROOT, "a", 77);
+        assertEquals(a, t.lookedUp(d, "b", 77));
+        assertEquals(a, t.find(d, "b").id);
+        assertEquals("/a", t.path(a));
+        assertNotEquals(a, t.lookedUp(NodeTable.ROOT, "c", 78)); // another file
+        assertNotEquals(a, t.lookedUp(NodeTable.ROOT, "lower")); // a lower file keeps a node per name
+        // the first name goes: the next one is the node's path
+        t.removed(NodeTable.ROOT, "a");
+        assertEquals("/d/b", t.path(a));
+        assertNull(t.find(NodeTable.ROOT, "a"));
+        // renaming the one left moves it
+        t.renamed(d, "b", NodeTable.ROOT, "e");
+        assertEquals("/e", t.path(a));
+        assertEquals(a, t.lookedUp(d, "again", 77));
+        t.removed(NodeTable.ROOT, "e");
+        t.removed(d, "again");
+        assertNull(t.pathOrNull(a));
+        // nameless: a new file that reuses the inode number is another node
+        assertNotEquals(a, t.lookedUp(NodeTable.ROOT, "new", 77));
+    }
+
+    @Test
+    void aLinkNamesTheSourcesNode() {
+        long a = t.lookedUp(NodeTable.ROOT, "a");
+        assertEquals(a, t.linked(a, NodeTable.ROOT, "b", 90));
+        assertEquals(a, t.lookedUp(NodeTable.ROOT, "c", 90)); // found by inode from now on
+        t.forget(a, 1);
+        t.forget(a, 1);
+        assertEquals("/a", t.path(a)); // one lookup is left
+        t.forget(a, 1);
+        assertNull(t.get(a));
+        assertNull(t.find(NodeTable.ROOT, "b"));
+        assertNull(t.find(NodeTable.ROOT, "c"));
+        assertNotEquals(a, t.lookedUp(NodeTable.ROOT, "b", 90));
+    }
+
+    @Test
+    void aLinkOfAnUnnamedFileGivesItsNodeTheNameAsItsPath() {
+        long tmp = t.lookedUp(NodeTable.ROOT, "/1f"); // O_TMPFILE's reserved name
+        t.opened(tmp);
+        assertEquals(tmp, t.linked(tmp, NodeTable.ROOT, "named", 0));
+        assertEquals("/named", t.path(tmp));
+        assertNull(t.find(NodeTable.ROOT, "/1f"));
+    }
+
+    @Test
+    void anOpenFileIsHiddenOnlyWhenItLosesItsLastName() {
+        long a = t.lookedUp(NodeTable.ROOT, "a", 5);
+        t.lookedUp(NodeTable.ROOT, "b", 5);
+        t.opened(a);
+        assertFalse(t.isOpenUnderOnlyThisName(NodeTable.ROOT, "a"));
+        t.removed(NodeTable.ROOT, "a");
+        assertTrue(t.isOpenUnderOnlyThisName(NodeTable.ROOT, "b"));
+        assertEquals("/b", t.path(a));
+    }
+
+    @Test
+    void renamesAndExchangesMoveTheNameTheyName() {
+        long d = t.lookedUp(NodeTable.ROOT, "d");
+        long a = t.lookedUp(NodeTable.ROOT, "a", 9);
+        t.lookedUp(d, "b", 9);
+        long x = t.lookedUp(NodeTable.ROOT, "x");
+        t.renamed(d, "b", d, "c"); // not the first name: the path stays
+        assertEquals("/a", t.path(a));
+        assertEquals(a, t.find(d, "c").id);
+        t.renamed(NodeTable.ROOT, "x", d, "c"); // replaces one name of a
+        assertEquals("/d/c", t.path(x));
+        assertEquals("/a", t.path(a));
+        t.lookedUp(d, "b", 9);
+        t.exchanged(NodeTable.ROOT, "a", d, "c"); // a's first name for x's
+        assertEquals("/d/c", t.path(a));
+        assertEquals("/a", t.path(x));
+        assertEquals(a, t.find(d, "b").id);
+        t.exchanged(d, "c", d, "b"); // two names of one file
+        assertEquals(a, t.find(d, "c").id);
+        assertEquals(a, t.find(d, "b").id);
+        t.renamed(d, "b", d, "c"); // likewise: rename(2) leaves both
+        assertEquals(a, t.find(d, "b").id);
     }
 }
