@@ -9,9 +9,11 @@ and b with renameat2(RENAME_EXCHANGE). READERS processes (default 2) open the na
 whole meanwhile. Prints the opens, the errors by errno and the reads whose content was neither
 8 KiB of A nor of B; exits 1 if any open failed or read wrong data.
 
-On the kernel overlay none fails (kernel 6.18). Through a FUSE path API (libfuse 2 and loop=java
-alike) an open racing a rename-over can fail with ENOENT: the kernel sends OPEN for the node its
-dentry named when the walk ended, which the rename has meanwhile replaced and left nameless. On
+On the kernel overlay none fails (kernel 6.18). Through a FUSE path API an open racing a
+rename-over can reach the server for the node its dentry named when the walk ended, which the
+rename has meanwhile replaced and left nameless: libfuse 2 answers ENOENT (3-7% of such opens);
+loop=java answers ESTALE, on which the kernel walks the path once more and opens the new file, so
+only an open whose second walk races another rename fails, with ESTALE (findings 32). On
 loop=java, which has no tree lock (libfuse locks the nodes a rename changes against the requests
 using their paths), a request can also resolve a node's path just before the rename and use it
 just after: it then opens the file that now has that name, which with passthrough is refused (EIO,

@@ -726,7 +726,7 @@ final class JavaRequests {
         try (NodeLocks.Writing w = mount.locks.write(nodes.find(parent, name), null)) {
             String path = nodes.childPath(parent, name);
             if (nodes.isOpenUnderOnlyThisName(parent, name)) {
-                hide(parent, name, path);
+                hide(parent, name, path, false);
                 return 0;
             }
             fs.unlink(path);
@@ -739,7 +739,7 @@ final class JavaRequests {
      * libfuse's {@code hide_node}: an open file losing its name is renamed to a hidden one instead
      * (OverlayFs keeps it in the workdir), and removed at its last release.
      */
-    private void hide(long parent, String name, String path) {
+    private void hide(long parent, String name, String path, boolean replaced) {
         NodeTable.Node n = nodes.find(parent, name);
         if (n == null) {
             throw new ErrnoException(Errno.ENOENT, "hide " + path);
@@ -764,7 +764,7 @@ final class JavaRequests {
         String hiddenPath = nodes.childPath(parent, hidden);
         fs.rename(path, hiddenPath);
         nodes.renamed(parent, name, parent, hidden);
-        nodes.markHidden(parent, hidden, hiddenPath);
+        nodes.markHidden(parent, hidden, hiddenPath, replaced);
     }
 
     private int rename(long oldParent, int length) {
@@ -776,7 +776,7 @@ final class JavaRequests {
             String from = nodes.childPath(oldParent, oldName);
             String to = nodes.childPath(newParent, newName);
             if (nodes.isOpenUnderOnlyThisName(newParent, newName)) {
-                hide(newParent, newName, to);
+                hide(newParent, newName, to, true);
             }
             fs.rename(from, to);
             nodes.renamed(oldParent, oldName, newParent, newName);
@@ -835,9 +835,19 @@ final class JavaRequests {
 
     private int open(long nodeid, long unique) {
         int flags = mem.getInt(IN);
-        String path = nodes.path(nodeid);
-        long fh = fs.open(path, flags);
+        // counted before the path is taken: a last RELEASE of a hidden node (an open racing a
+        // rename over its name) then leaves its file for this open, or has already made the
+        // node stale, which nodes.path answers
         nodes.opened(nodeid);
+        String path;
+        long fh;
+        try {
+            path = nodes.path(nodeid);
+            fh = fs.open(path, flags);
+        } catch (RuntimeException e) {
+            closed(nodeid);
+            throw e;
+        }
         body.putLong(0, fh);
         body.putInt(8, FOPEN_KEEP_CACHE); // kernel_cache
         body.putInt(12, 0);
@@ -908,13 +918,18 @@ final class JavaRequests {
         try {
             fs.release(fh);
         } finally {
-            String hidden = nodes.released(nodeid);
-            if (hidden != null) {
-                try {
-                    fs.unlink(hidden);
-                } catch (ErrnoException e) {
-                    LOG.debug("removing hidden {}: {}", hidden, Errno.name(e.errno()));
-                }
+            closed(nodeid);
+        }
+    }
+
+    /** One open file of node {@code nodeid} less: at the last, its hidden name goes. */
+    private void closed(long nodeid) {
+        String hidden = nodes.released(nodeid);
+        if (hidden != null) {
+            try {
+                fs.unlink(hidden);
+            } catch (ErrnoException e) {
+                LOG.debug("removing hidden {}: {}", hidden, Errno.name(e.errno()));
             }
         }
     }

@@ -51,6 +51,8 @@ final class NodeTable {
         long upperIno;
         long lookups;
         int openCount;
+        /** It lost its last name to a rename over it (see {@link NodeTable#path}). Under the lock. */
+        boolean replaced;
         /**
          * Renamed to a hidden name while open instead of unlinked: the path {@link OverlayFs} keeps
          * it under (removed at its last release), else null. It stays the node's path even when a
@@ -140,14 +142,28 @@ final class NodeTable {
     /**
      * The path of node {@code id} ("/" for the root, "/a/b" below it).
      *
-     * @throws ErrnoException ENOENT if the node or one of its parents has no name (any more), or is unknown
+     * @throws ErrnoException ESTALE if the node, or a directory above it, lost its name to a
+     *         rename over it: the name is another file's now, which the caller's path walk would
+     *         find again (the kernel repeats an open, stat, chmod... once, revalidating every
+     *         dentry, when the filesystem answers ESTALE, as for NFS); ENOENT if the node or a
+     *         parent was removed, or is unknown
      */
     String path(long id) {
         String p = pathOrNull(id);
         if (p == null) {
-            throw new ErrnoException(Errno.ENOENT, "node " + id + " has no path");
+            throw new ErrnoException(replacedOnPath(id) ? Errno.ESTALE : Errno.ENOENT, "node " + id + " has no path");
         }
         return p;
+    }
+
+    /** Did node {@code id}, or a directory above it, lose its last name to a rename over it? */
+    private synchronized boolean replacedOnPath(long id) {
+        for (Node n = byId.get(id); n != null && n.id != ROOT; n = n.parent) {
+            if (n.name == null) {
+                return n.replaced;
+            }
+        }
+        return false;
     }
 
     /** As {@link #path}, but null where libfuse's {@code get_path_nullok} gives no path. */
@@ -280,6 +296,7 @@ final class NodeTable {
             }
             n.parent = p;
             n.name = name;
+            n.replaced = false;
         } else {
             addName(n, p, name);
         }
@@ -293,6 +310,7 @@ final class NodeTable {
         if (n.name == null) {
             n.parent = parent;
             n.name = name;
+            n.replaced = false;
             return;
         }
         if (n.more == null) {
@@ -418,6 +436,7 @@ final class NodeTable {
         if (replaced != null) {
             byName.remove(to);
             rename(replaced, newParent, newName, null, null);
+            replaced.replaced = replaced.name == null;
             dropIfUnused(replaced);
         }
         if (n == null) {
@@ -504,7 +523,12 @@ final class NodeTable {
             n.openCount = 0;
             if (n.hidden != null) {
                 unlink = n.hidden;
+                moves++; // its hidden name goes with the file: a lookup the kernel still holds finds no path
                 n.hidden = null;
+                if (n.name != null) {
+                    byName.remove(new Key(n.parent.id, n.name), n);
+                    rename(n, n.parent.id, n.name, null, null);
+                }
             }
             dropIfUnused(n);
         }
@@ -519,12 +543,15 @@ final class NodeTable {
     /**
      * Marks the node now named {@code name} in {@code parent} as hidden (after the rename that hid
      * it): {@code path}, where {@link OverlayFs#hide} keeps it, is its path from now on, even when
-     * a directory above it is renamed or removed.
+     * a directory above it is renamed or removed. {@code replaced}: it was hidden because a rename
+     * replaced its name, not by an unlink; once its last release removes it, requests on the node
+     * then answer ESTALE rather than ENOENT (see {@link #path}).
      */
-    synchronized void markHidden(long parent, String name, String path) {
+    synchronized void markHidden(long parent, String name, String path, boolean replaced) {
         Node n = byName.get(new Key(parent, name));
         if (n != null) {
             n.hidden = path;
+            n.replaced = replaced;
             unshareUpperInode(n); // its file has no name a lookup could find any more
         }
     }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import org.dockerontop.overlay.nativeio.Errno;
 import org.dockerontop.overlay.nativeio.ErrnoException;
 import org.junit.jupiter.api.Test;
 
@@ -126,7 +127,7 @@ class NodeTableTest {
         String hidden = t.hiddenName(f);
         assertTrue(hidden.startsWith(".fuse_hidden"));
         t.renamed(NodeTable.ROOT, "f", NodeTable.ROOT, hidden);
-        t.markHidden(NodeTable.ROOT, hidden, "/" + hidden);
+        t.markHidden(NodeTable.ROOT, hidden, "/" + hidden, false);
         t.forget(f, 1); // the kernel forgot the name; the open files keep the node
         assertEquals("/" + hidden, t.path(f));
         assertNull(t.released(f));
@@ -147,9 +148,9 @@ class NodeTableTest {
         String hf = t.hiddenName(f);
         String hg = t.hiddenName(g);
         t.renamed(d, "f", d, hf);
-        t.markHidden(d, hf, "/d/" + hf);
+        t.markHidden(d, hf, "/d/" + hf, false);
         t.renamed(e, "g", e, hg);
-        t.markHidden(e, hg, "/e/" + hg);
+        t.markHidden(e, hg, "/e/" + hg, false);
         t.removed(NodeTable.ROOT, "d"); // rmdir: OverlayFs keeps the hidden file under its old path
         t.renamed(NodeTable.ROOT, "e", NodeTable.ROOT, "e2");
         assertEquals("/d/" + hf, t.path(f));
@@ -239,5 +240,31 @@ class NodeTableTest {
         assertEquals(a, t.find(d, "b").id);
         t.renamed(d, "b", d, "c"); // likewise: rename(2) leaves both
         assertEquals(a, t.find(d, "b").id);
+    }
+
+    @Test
+    void aNodeReplacedByARenameIsStaleOneRemovedIsGone() {
+        long d = t.lookedUp(NodeTable.ROOT, "d");
+        long f = t.lookedUp(d, "f");
+        long g = t.lookedUp(NodeTable.ROOT, "g");
+        long x = t.lookedUp(NodeTable.ROOT, "x");
+        t.renamed(NodeTable.ROOT, "x", NodeTable.ROOT, "d"); // over a directory (empty to the layers)
+        assertEquals(Errno.ESTALE, assertThrows(ErrnoException.class, () -> t.path(d)).errno());
+        assertEquals(Errno.ESTALE, assertThrows(ErrnoException.class, () -> t.path(f)).errno());
+        t.removed(NodeTable.ROOT, "g");
+        assertEquals(Errno.ENOENT, assertThrows(ErrnoException.class, () -> t.path(g)).errno());
+        assertEquals("/d", t.path(x));
+    }
+
+    @Test
+    void anOpenFileReplacedByARenameIsStaleOnceReleased() {
+        long f = t.lookedUp(NodeTable.ROOT, "f");
+        t.opened(f);
+        String hidden = t.hiddenName(f);
+        t.renamed(NodeTable.ROOT, "f", NodeTable.ROOT, hidden);
+        t.markHidden(NodeTable.ROOT, hidden, "/" + hidden, true);
+        assertEquals("/" + hidden, t.released(f));
+        assertNull(t.find(NodeTable.ROOT, hidden));
+        assertEquals(Errno.ESTALE, assertThrows(ErrnoException.class, () -> t.path(f)).errno());
     }
 }

@@ -77,4 +77,40 @@ class UnlinkedOpenFileRegressionTest {
         // the parity check also fails when a file is left in the workdir after unmounting
         Parity.check(o -> o.sh(SCRIPT));
     }
+
+    /**
+     * Opening such a file again through {@code /proc/self/fd} (what a program re-opening a log or
+     * a temp file it holds does) reads it, as on the kernel overlay: the kernel sends OPEN for the
+     * hidden node, whose file lives in the workdir. An open racing a rename over its name sends
+     * such an OPEN too (findings 32).
+     */
+    @Test
+    void anUnlinkedOpenFileCanBeOpenedAgainThroughProc() throws Exception {
+        Parity.check(o -> o.sh("""
+                env PATH=/usr/local/bin:/usr/bin:/bin python3 - <<'EOF'
+                import os, errno
+                def again(fd, flags):
+                    try:
+                        g = os.open('/proc/self/fd/%d' % fd, flags)
+                    except OSError as e:
+                        return errno.errorcode[e.errno]
+                    try:
+                        if flags != os.O_RDONLY:
+                            os.pwrite(g, b'AGAIN', 0)
+                        return os.pread(g, 100, 0)
+                    finally:
+                        os.close(g)
+                up = os.open('u', os.O_CREAT | os.O_RDWR, 0o644)
+                os.pwrite(up, b'upper data', 0)
+                lo = os.open('dir/a.txt', os.O_RDONLY)
+                os.unlink('u'); os.unlink('dir/a.txt')
+                print('upper, read-only:', again(up, os.O_RDONLY))
+                print('upper, read-write:', again(up, os.O_RDWR))
+                print('upper, through the first:', os.pread(up, 100, 0))
+                print('lower, read-only:', again(lo, os.O_RDONLY))
+                os.close(up); os.close(lo)
+                print(sorted(os.listdir('.')))
+                EOF
+                """));
+    }
 }

@@ -28,6 +28,7 @@ public final class Errno {
     public static final int ELOOP = 40;
     public static final int ENODATA = 61;
     public static final int EOPNOTSUPP = 95;
+    public static final int ESTALE = 116;
 
     private Errno() {
     }
@@ -55,6 +56,7 @@ public final class Errno {
             case ENAMETOOLONG: return "ENAMETOOLONG";
             case ENOSYS: return "ENOSYS";
             case ENOTEMPTY: return "ENOTEMPTY";
+            case ESTALE: return "ESTALE";
             case ELOOP: return "ELOOP";
             case ENODATA: return "ENODATA";
             case EOPNOTSUPP: return "EOPNOTSUPP";
