@@ -76,6 +76,7 @@ final class JavaRequests {
     static final int ACCESS = 34;
     static final int CREATE = 35;
     static final int INTERRUPT = 36;
+    static final int IOCTL = 39;
     static final int DESTROY = 38;
     static final int BATCH_FORGET = 42;
     static final int FALLOCATE = 43;
@@ -101,6 +102,7 @@ final class JavaRequests {
     private static final int STATX_OUT_SIZE = 32 + 256;
     private static final int STATX_BASIC_STATS = 0x7ff;
     private static final int OPEN_OUT_SIZE = 16;
+    private static final int IOCTL_OUT_SIZE = 16;
     private static final int INIT_OUT_SIZE = 64;
     private static final int KSTATFS_SIZE = 80;
     private static final int DIRENT_HEADER = 24;
@@ -134,6 +136,7 @@ final class JavaRequests {
 
     private final JavaLoop.Mount mount;
     private final OverlayFs fs;
+    private final FileAttrs fileAttrs;
     private final NodeTable nodes;
     private final int device;
     private final long capacity;
@@ -155,6 +158,7 @@ final class JavaRequests {
     JavaRequests(JavaLoop.Mount mount, OverlayFs fs, NodeTable nodes, int device, long capacity) {
         this.mount = mount;
         this.fs = fs;
+        this.fileAttrs = new FileAttrs(fs);
         this.nodes = nodes;
         this.device = device;
         this.capacity = capacity;
@@ -403,6 +407,8 @@ final class JavaRequests {
             case ACCESS:
                 fs.getattr(nodes.path(nodeid), st);
                 return 0;
+            case IOCTL:
+                return ioctl(nodeid, length);
             case INTERRUPT:
                 // nothing here can be interrupted (local pread/pwrite, no intr): the kernel stops
                 // sending INTERRUPTs for the mount's life once one is answered ENOSYS
@@ -411,7 +417,7 @@ final class JavaRequests {
                 return 0;
             default:
                 // FLUSH (the kernel stops sending it), locks (not negotiated: the kernel keeps them
-                // locally), IOCTL, POLL, BMAP, SYNCFS...: what libfuse 2.9 answered us
+                // locally), POLL, BMAP, SYNCFS...: what libfuse 2.9 answered us
                 return -Errno.ENOSYS;
         }
     }
@@ -932,6 +938,36 @@ final class JavaRequests {
                 LOG.debug("removing hidden {}: {}", hidden, Errno.name(e.errno()));
             }
         }
+    }
+
+    /**
+     * FUSE_IOCTL: the kernel's fileattr requests ({@code lsattr}, {@code chattr}), which it sends
+     * on a file it opened for them, are answered by {@link FileAttrs}; any other ioctl is not a
+     * regular file's or a directory's (a terminal's: every isatty() of a stdio stream): ENOTTY,
+     * as from the kernel overlay.
+     */
+    private int ioctl(long nodeid, int length) {
+        int cmd = mem.getInt(IN + 12); // fuse_ioctl_in: fh, flags, cmd, arg, in_size, out_size, then the data
+        if (!FileAttrs.handles(cmd)) {
+            return -Errno.ENOTTY;
+        }
+        int size = FileAttrs.size(cmd);
+        boolean set = cmd == FileAttrs.FS_IOC_SETFLAGS || cmd == FileAttrs.FS_IOC_FSSETXATTR;
+        Pointer arg = body.slice(IOCTL_OUT_SIZE);
+        arg.setMemory(0, FileAttrs.FSXATTR_SIZE, (byte) 0);
+        if (set) {
+            if (mem.getInt(IN + 24) != size || IN + 32 + size > length) {
+                return -Errno.EINVAL;
+            }
+            byte[] in = new byte[size];
+            mem.get(IN + 32, in, 0, size);
+            arg.put(0, in, 0, size);
+        } else if (mem.getInt(IN + 28) != size) {
+            return -Errno.EINVAL;
+        }
+        fileAttrs.answer(nodes.path(nodeid), cmd, arg);
+        body.setMemory(0, IOCTL_OUT_SIZE, (byte) 0); // result 0, no flags, no iovecs
+        return IOCTL_OUT_SIZE + (set ? 0 : size);
     }
 
     private int statfs() {

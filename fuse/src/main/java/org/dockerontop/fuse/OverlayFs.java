@@ -664,6 +664,15 @@ final class OverlayFs {
         return code;
     }
 
+    /**
+     * Is the visible entry {@code p} an upper one (else a lower one)?
+     *
+     * @throws ErrnoException ENOENT if there is none
+     */
+    boolean isUpper(String p) {
+        return (resolve(p, scratch.get().st) & UPPER) != 0;
+    }
+
     /** The real path of the visible entry. */
     String real(String p) {
         int code = resolve(p, scratch.get().st);
