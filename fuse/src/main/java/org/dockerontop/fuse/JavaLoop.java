@@ -161,6 +161,7 @@ final class JavaLoop {
         fs.passthrough = io;
         Mount mount = new Mount(notifier, late, io, initialized, mountPoint, debug);
         NodeTable nodes = new NodeTable();
+        fs.nodeIds = nodes::idOf;
         long buffer = KernelReplyPatch.REQUEST_BUFFER;
         FuseWorkers workers = new FuseWorkers(() -> serve(mount, fs, nodes, dev, buffer));
         for (int i = 0; i < threads; i++) {

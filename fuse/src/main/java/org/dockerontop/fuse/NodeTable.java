@@ -225,6 +225,27 @@ final class NodeTable {
         return p;
     }
 
+    /**
+     * The node the kernel holds for path {@code p} ("/" or "/a/b"), found name by name from the
+     * root, or 0 if it holds none (for {@link OverlayFs.NodeIds}).
+     */
+    synchronized long idOf(String p) {
+        long id = ROOT;
+        for (int i = 1; i < p.length(); ) {
+            int j = p.indexOf('/', i);
+            if (j < 0) {
+                j = p.length();
+            }
+            Node n = byName.get(new Key(id, p.substring(i, j)));
+            if (n == null) {
+                return 0;
+            }
+            id = n.id;
+            i = j + 1;
+        }
+        return id;
+    }
+
     /** The path of {@code name} in directory {@code parent}, as libfuse's {@code get_path_name} builds it. */
     String childPath(long parent, String name) {
         String p = path(parent);

@@ -217,6 +217,20 @@ final class OverlayFs {
     }
 
     volatile KernelCache kernelCache;
+
+    /** The node ids the kernel holds paths under, where the loop knows them (see {@link #nodeIds}). */
+    interface NodeIds {
+        /** The node the kernel holds for {@code path} ("/a/b"), or 0 if none. Takes no lock a request holds. */
+        long of(String path);
+    }
+
+    /**
+     * Set by a loop that knows which node the kernel holds each path under ({@link NodeTable}), so
+     * that a directory whose attributes a request changed without naming it (a copy-up inside it
+     * marks it impure; its own copy-up changes its nlink) gets them dropped; else null, and
+     * {@link #lowerDirNodes} remembers what it can.
+     */
+    volatile NodeIds nodeIds;
     /** How the kernel serves open files (set by {@link FuseLoop} once mounted; null: all by us). */
     volatile Passthrough passthrough;
 
@@ -259,10 +273,26 @@ final class OverlayFs {
     void lookupReplied(long node) {
         Scratch s = scratch.get();
         String dir = s.lowerDirSeen;
-        if (dir != null) {
+        if (dir != null && nodeIds == null) {
             lowerDirNodes.put(dir, node);
         }
         links.lookupReplied(s, node);
+    }
+
+    /**
+     * Drops the kernel's cached attributes of the node it holds {@code dir} under, if the loop
+     * knows it ({@link #nodeIds}); no page lock is taken, so this is safe before any reply.
+     */
+    private void dropAttributes(String dir) {
+        NodeIds ids = nodeIds;
+        KernelCache kc = kernelCache;
+        if (ids == null || kc == null) {
+            return;
+        }
+        long node = ids.of(dir);
+        if (node != 0) {
+            kc.dropAttributes(node);
+        }
     }
 
     /** The calling worker's per-request state, for the loop to set {@link Scratch#requestNode} in. */
@@ -578,6 +608,11 @@ final class OverlayFs {
         if (!marked) {
             byte[] y = {'y'};
             marked = C.lsetxattr(u, OriginXattr.IMPURE, y, 1, 0) == 0;
+            if (marked) {
+                // the xattr may have moved the directory's xattrs to a block of their own on
+                // ext4 (st_blocks 8 -> 16: du of a package tree 4 KiB apart, real-dir-blocks.sh)
+                dropAttributes(dir);
+            }
         }
         if (marked && d != null) {
             d.impure = true;
@@ -816,12 +851,17 @@ final class OverlayFs {
             // stat right after this request cannot see the old count. Only the attributes: an
             // entry invalidation would unhash the directory's dentry, which breaks getcwd() of a
             // process working in it (git: "Unable to read current working directory") and
-            // detaches whatever is mounted below it. A node looked up too long ago to be in
-            // lowerDirNodes shows the old count until attr_timeout.
-            Long node = lowerDirNodes.remove(p);
-            KernelCache kc = kernelCache;
-            if (node != null && kc != null) {
-                kc.dropAttributes(node);
+            // detaches whatever is mounted below it. Under libfuse, whose nodes are not ours to
+            // look up, a node looked up too long ago to be in lowerDirNodes shows the old count
+            // until attr_timeout.
+            if (nodeIds != null) {
+                dropAttributes(p);
+            } else {
+                Long node = lowerDirNodes.remove(p);
+                KernelCache kc = kernelCache;
+                if (node != null && kc != null) {
+                    kc.dropAttributes(node);
+                }
             }
         }
         if (origin == null) {
