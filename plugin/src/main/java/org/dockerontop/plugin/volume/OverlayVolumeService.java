@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -54,6 +55,7 @@ public final class OverlayVolumeService implements VolumeService {
     private final String defaultStrategy;
     private final StrategyResolver strategies;
     private final HolderLookup holderLookup;
+    private final LostUses lostUses;
     /** What mounted each currently mounted volume, for Get's Status (lost on restart: then derived). */
     private final Map<String, MountResult> mountedWith = new ConcurrentHashMap<>();
     /** Deletes discarded volatile uppers after the Mount that discarded them has answered. */
@@ -67,15 +69,25 @@ public final class OverlayVolumeService implements VolumeService {
      * @param defaultStrategy used by volumes created without {@code -o strategy=}
      */
     public OverlayVolumeService(VolumeStore store, String defaultStrategy, StrategyResolver strategies) {
-        this(store, defaultStrategy, strategies, HolderLookup.PROC);
+        this(store, defaultStrategy, strategies, HolderLookup.PROC, LostUses.never());
     }
 
     OverlayVolumeService(VolumeStore store, String defaultStrategy, StrategyResolver strategies,
                          HolderLookup holderLookup) {
+        this(store, defaultStrategy, strategies, holderLookup, LostUses.never());
+    }
+
+    /**
+     * @param lostUses tells which counted uses may have lost their Unmount; a later Mount or Unmount drops those
+     *                 that nothing outside the plugin holds
+     */
+    OverlayVolumeService(VolumeStore store, String defaultStrategy, StrategyResolver strategies,
+                         HolderLookup holderLookup, LostUses lostUses) {
         this.store = store;
         this.defaultStrategy = defaultStrategy;
         this.strategies = strategies;
         this.holderLookup = holderLookup;
+        this.lostUses = lostUses;
     }
 
     // ---------------------------------------------------------------- create / remove
@@ -121,6 +133,7 @@ public final class OverlayVolumeService implements VolumeService {
             }
             store.delete(name);
             mountedWith.remove(name);
+            lostUses.removed(name);
             LOG.info("Removed volume {}", name);
         }
     }
@@ -146,6 +159,14 @@ public final class OverlayVolumeService implements VolumeService {
                             + state.problem() + " and cannot be cleared: " + e.getMessage(), e);
                 }
                 state = MountState.NOT_MOUNTED;
+            }
+            if (lostUses.mayBeLost(name, counts.keySet()) && heldByNoContainer(state)) {
+                LOG.warn("Volume {}: dropping the uses of mount IDs {}: no container holds the volume's mount any "
+                        + "more, so they ended without an Unmount (dockerd was killed, or they stopped while the "
+                        + "plugin was down), and dockerd never sends it later", name, counts.keySet());
+                dropUses(name, counts.keySet());
+                counts = Map.of();
+                previous = 0;
             }
             if (state.mounted() && counts.isEmpty() && meta.volatileVolume()) {
                 state = unmountUncountedVolatile(name, mp, state);
@@ -229,6 +250,7 @@ public final class OverlayVolumeService implements VolumeService {
             MountResult result = strategy.mount(new Layers(base, upper, work, mp, meta.volatileVolume()));
             mounted = true;
             store.writeActiveMount(name, id, previous + 1);
+            lostUses.counted(name, id);
             if (discarded != null) {
                 // only now: until the Mount is counted, a crash must let start-up put the old upper back
                 discarded = store.confirmDiscard(name, discarded);
@@ -289,16 +311,35 @@ public final class OverlayVolumeService implements VolumeService {
                         + (counts.isEmpty() ? " (it is not in use)" : " (it is used by " + counts.size()
                         + " other mount IDs)") + "; nothing was changed");
             }
-            if (count > 1) {
-                recordUse(name, id, count - 1);
-                return;
-            }
-            if (counts.size() > 1) {
-                forgetUse(name, id);
-                return;
-            }
             Path mp = store.mountpoint(name);
-            MountState state = MountState.probe(mp);
+            MountState state = null;
+            Map<String, Integer> others = new LinkedHashMap<>(counts);
+            if (count > 1) {
+                others.put(id, count - 1);
+            } else {
+                others.remove(id);
+            }
+            if (!others.isEmpty()) {
+                if (lostUses.mayBeLost(name, others.keySet())) {
+                    state = MountState.probe(mp);
+                }
+                if (state == null || !heldByNoContainer(state)) {
+                    if (count > 1) {
+                        recordUse(name, id, count - 1);
+                    } else {
+                        forgetUse(name, id);
+                    }
+                    return;
+                }
+                LOG.warn("Volume {}: mount ID {} was its last user; dropping the uses of mount IDs {} too: no "
+                        + "container holds the volume's mount any more, so they ended without an Unmount (dockerd "
+                        + "was killed, or they stopped while the plugin was down)", name, id, others.keySet());
+                others.remove(id); // ended below, as the last use
+                dropUses(name, others.keySet());
+            }
+            if (state == null) {
+                state = MountState.probe(mp);
+            }
             // Uncount first: dying between the two steps leaves "mounted, not counted", which is safe.
             forgetUse(name, id);
             if (state.dead()) {
@@ -320,6 +361,21 @@ public final class OverlayVolumeService implements VolumeService {
             Mountpoints.removeMountDirectories(name, mp, store.workdir(name));
             mountedWith.remove(name);
             LOG.info("Unmounted volume {} (last user: mount ID {})", name, id);
+        }
+    }
+
+    /**
+     * Whether a volume's mount is live and nothing outside the plugin holds it, so that no container uses it: then
+     * the uses {@link LostUses#mayBeLost} ended without an Unmount. A dead mount is still held by the containers
+     * that used it, and a holder lookup that fails counts as a holder.
+     */
+    private boolean heldByNoContainer(MountState state) {
+        return state.mounted() && !state.dead() && holdersElsewhere(state).isEmpty();
+    }
+
+    private void dropUses(String name, Set<String> ids) throws VolumeException {
+        for (String id : List.copyOf(ids)) {
+            forgetUse(name, id);
         }
     }
 
@@ -373,6 +429,7 @@ public final class OverlayVolumeService implements VolumeService {
     private void recordUse(String name, String id, int count) throws VolumeException {
         try {
             store.writeActiveMount(name, id, count);
+            lostUses.counted(name, id);
         } catch (IOException e) {
             throw new VolumeException("cannot record the use of volume " + name + " by mount ID " + id + " (" + e
                     + "); nothing was changed: check free space and permissions in " + store.volumeDir(name)
@@ -383,6 +440,7 @@ public final class OverlayVolumeService implements VolumeService {
     private void forgetUse(String name, String id) throws VolumeException {
         try {
             store.deleteActiveMount(name, id);
+            lostUses.ended(name, id);
         } catch (IOException e) {
             throw new VolumeException("cannot record the end of mount ID " + id + " of volume " + name + " (" + e
                     + "); nothing was changed: check permissions in " + store.activeMountsDir(name) + " and retry", e);
@@ -392,6 +450,7 @@ public final class OverlayVolumeService implements VolumeService {
     private void restoreUse(String name, String id) throws VolumeException {
         try {
             store.writeActiveMount(name, id, 1);
+            lostUses.counted(name, id);
         } catch (IOException e) {
             LOG.error("Volume {} stays mounted but its use by mount ID {} could not be recorded again: {}", name, id,
                     e.toString());
