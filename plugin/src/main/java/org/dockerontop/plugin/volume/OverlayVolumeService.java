@@ -160,6 +160,7 @@ public final class OverlayVolumeService implements VolumeService {
                 }
                 state = MountState.NOT_MOUNTED;
             }
+            String why = "an Unmount was interrupted";
             if (lostUses.mayBeLost(name, counts.keySet()) && heldByNoContainer(state)) {
                 LOG.warn("Volume {}: dropping the uses of mount IDs {}: no container holds the volume's mount any "
                         + "more, so they ended without an Unmount (dockerd was killed, or they stopped while the "
@@ -167,9 +168,10 @@ public final class OverlayVolumeService implements VolumeService {
                 dropUses(name, counts.keySet());
                 counts = Map.of();
                 previous = 0;
+                why = "its uses ended without an Unmount";
             }
             if (state.mounted() && counts.isEmpty() && meta.volatileVolume()) {
-                state = unmountUncountedVolatile(name, mp, state);
+                state = unmountUncountedVolatile(name, mp, state, why);
             }
             if (state.mounted()) {
                 recordUse(name, id, previous + 1);
@@ -189,33 +191,34 @@ public final class OverlayVolumeService implements VolumeService {
 
     /**
      * A volatile volume mounted with no container counted was left so by a last Unmount that was killed between
-     * its two steps (or by a first Mount killed before it counted, whose container never started). Adopting that
+     * its two steps (or by a first Mount killed before it counted, whose container never started), or by uses
+     * this Mount just dropped as lost ({@code why} says which, for the log). Adopting that
      * mount would show the next container the previous one's changes, so it is unmounted and this Mount discards
      * them as usual: but only if nothing else holds the mount, since an unmount here does not end a copy of it in
      * another mount namespace, and the discard would then delete files under whoever uses that copy.
      *
      * @return the state to go on from: not mounted, or {@code state} if the mount stays (it is then adopted)
      */
-    private MountState unmountUncountedVolatile(String name, Path mp, MountState state) {
+    private MountState unmountUncountedVolatile(String name, Path mp, MountState state, String why) {
         List<String> holders = holdersElsewhere(state);
         if (!holders.isEmpty()) {
-            LOG.warn("Volume {} is volatile and mounted with no container counted (an Unmount was interrupted), "
+            LOG.warn("Volume {} is volatile and mounted with no container counted ({}), "
                     + "but it is still held by {}: adopting it, so its previous changes stay visible until it is "
-                    + "unmounted", name, String.join(", ", holders));
+                    + "unmounted", name, why, String.join(", ", holders));
             return state;
         }
         try {
             strategyToUnmount(name, state.entry()).unmount(mp);
         } catch (VolumeException e) {
-            LOG.warn("Volume {} is volatile and mounted with no container counted (an Unmount was interrupted), "
-                    + "but it cannot be unmounted ({}): adopting it, so its previous changes stay visible", name,
+            LOG.warn("Volume {} is volatile and mounted with no container counted ({}), "
+                    + "but it cannot be unmounted ({}): adopting it, so its previous changes stay visible", name, why,
                     e.getMessage());
             return state;
         }
         Mountpoints.removeMountDirectories(name, mp, store.workdir(name));
         mountedWith.remove(name);
-        LOG.warn("Volume {} was mounted with no container counted (an Unmount was interrupted); unmounted it, so "
-                + "that this Mount discards the changes of its previous use as a volatile volume should", name);
+        LOG.warn("Volume {} was mounted with no container counted ({}); unmounted it, so "
+                + "that this Mount discards the changes of its previous use as a volatile volume should", name, why);
         return MountState.NOT_MOUNTED;
     }
 
