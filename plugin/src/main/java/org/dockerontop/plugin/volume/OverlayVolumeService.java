@@ -512,6 +512,10 @@ public final class OverlayVolumeService implements VolumeService {
         } else if (!live && uses > 0) {
             status.put("problem", "counted as in use by " + counts.size() + " mount IDs but not mounted; it is "
                     + "mounted again at the next Mount");
+        } else if (live && lostUses.mayBeLost(name, counts.keySet()) && heldByNoContainer(state)) {
+            status.put("problem", "counted as in use by " + counts.size() + " mount IDs, but no container holds its "
+                    + "mount: they ended without an Unmount (dockerd was killed, or they stopped while the plugin was "
+                    + "down); the next Mount or Unmount of the volume drops them");
         } else if (!baseIsDirectory(meta)) {
             status.put("problem", "its base directory " + meta.baseDirPath() + " no longer exists or is not a "
                     + "directory: " + (live ? "containers using the volume now may see its files vanish, and " : "")

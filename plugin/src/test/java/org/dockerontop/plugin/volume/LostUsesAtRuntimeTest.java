@@ -55,6 +55,21 @@ class LostUsesAtRuntimeTest extends VolumeTestSupport {
     }
 
     @Test
+    void inspectSaysThatUsesNoContainerHoldsAreDroppedAtTheNextUse() throws Exception {
+        create("v", Map.of());
+        service.mount("v", "A");
+        assertNull(service.get("v").status().get("problem"), "A's container may still be starting");
+        later(GRACE.plusSeconds(1));
+
+        Object problem = service.get("v").status().get("problem");
+
+        assertNotNull(problem);
+        assertTrue(problem.toString().contains("no container holds its mount"), problem.toString());
+        assertEquals(List.of("A"), activeMountFiles("v"), "inspecting changes nothing");
+        service.unmount("v", "A");
+    }
+
+    @Test
     void aContainerStartedAgainWithItsOldMountIdCountsOnce() throws Exception {
         create("v", Map.of());
         service.mount("v", "A");
