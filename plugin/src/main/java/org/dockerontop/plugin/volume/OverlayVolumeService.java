@@ -12,6 +12,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -50,12 +51,19 @@ import java.util.concurrent.Executors;
  */
 public final class OverlayVolumeService implements VolumeService {
     private static final Logger LOG = LoggerFactory.getLogger(OverlayVolumeService.class);
+    /**
+     * How long the daemon looks again for holders of a mount before they count (see {@link #lastingHolders}): longer
+     * than a container start takes from runc's new mount namespace to its pivot_root on a busy host.
+     */
+    static final Duration HOLDER_SETTLE_TIME = Duration.ofSeconds(1);
+    private static final long HOLDER_RECHECK_MILLIS = 100;
 
     private final VolumeStore store;
     private final String defaultStrategy;
     private final StrategyResolver strategies;
     private final HolderLookup holderLookup;
     private final LostUses lostUses;
+    private final int holderRechecks;
     /** What mounted each currently mounted volume, for Get's Status (lost on restart: then derived). */
     private final Map<String, MountResult> mountedWith = new ConcurrentHashMap<>();
     /** Deletes discarded volatile uppers after the Mount that discarded them has answered. */
@@ -66,28 +74,34 @@ public final class OverlayVolumeService implements VolumeService {
     });
 
     /**
+     * A service that never drops lost uses and takes every holder of a mount at its first sight (for tests; the
+     * daemon's own is made by {@link VolumeServiceFactory#open}).
+     *
      * @param defaultStrategy used by volumes created without {@code -o strategy=}
      */
     public OverlayVolumeService(VolumeStore store, String defaultStrategy, StrategyResolver strategies) {
-        this(store, defaultStrategy, strategies, HolderLookup.PROC, LostUses.never());
+        this(store, defaultStrategy, strategies, HolderLookup.PROC, LostUses.never(), Duration.ZERO);
     }
 
     OverlayVolumeService(VolumeStore store, String defaultStrategy, StrategyResolver strategies,
                          HolderLookup holderLookup) {
-        this(store, defaultStrategy, strategies, holderLookup, LostUses.never());
+        this(store, defaultStrategy, strategies, holderLookup, LostUses.never(), Duration.ZERO);
     }
 
     /**
-     * @param lostUses tells which counted uses may have lost their Unmount; a later Mount or Unmount drops those
-     *                 that nothing outside the plugin holds
+     * @param lostUses         tells which counted uses may have lost their Unmount; a later Mount or Unmount drops
+     *                         those that nothing outside the plugin holds
+     * @param holderSettleTime how long holders of a mount are looked for again before they keep it mounted or
+     *                         refuse a Remove ({@link #HOLDER_SETTLE_TIME} in the daemon)
      */
     OverlayVolumeService(VolumeStore store, String defaultStrategy, StrategyResolver strategies,
-                         HolderLookup holderLookup, LostUses lostUses) {
+                         HolderLookup holderLookup, LostUses lostUses, Duration holderSettleTime) {
         this.store = store;
         this.defaultStrategy = defaultStrategy;
         this.strategies = strategies;
         this.holderLookup = holderLookup;
         this.lostUses = lostUses;
+        this.holderRechecks = (int) (holderSettleTime.toMillis() / HOLDER_RECHECK_MILLIS);
     }
 
     // ---------------------------------------------------------------- create / remove
@@ -200,7 +214,7 @@ public final class OverlayVolumeService implements VolumeService {
      * @return the state to go on from: not mounted, or {@code state} if the mount stays (it is then adopted)
      */
     private MountState unmountUncountedVolatile(String name, Path mp, MountState state, String why) {
-        List<String> holders = holdersElsewhere(state);
+        List<String> holders = lastingHolders(state);
         if (!holders.isEmpty()) {
             LOG.warn("Volume {} is volatile and mounted with no container counted ({}), "
                     + "but it is still held by {}: adopting it, so its previous changes stay visible until it is "
@@ -389,7 +403,7 @@ public final class OverlayVolumeService implements VolumeService {
      * @throws VolumeException naming the holders, if there are any
      */
     private void refuseIfHeldElsewhere(String name, MountState state) throws VolumeException {
-        List<String> holders = holdersElsewhere(state);
+        List<String> holders = lastingHolders(state);
         if (!holders.isEmpty()) {
             throw new VolumeException("cannot remove volume " + name + ": its mount is still held outside the plugin by "
                     + String.join(", ", holders) + ", and removing the volume would delete the files in use there; "
@@ -406,13 +420,34 @@ public final class OverlayVolumeService implements VolumeService {
      * instead; the next Mount adopts it.
      */
     private boolean heldElsewhere(String name, MountState state) {
-        List<String> holders = holdersElsewhere(state);
+        List<String> holders = lastingHolders(state);
         if (holders.isEmpty()) {
             return false;
         }
         LOG.warn("Volume {}: no container uses it any more, but its mount is still held by {}: left mounted (the next "
                 + "Mount adopts it)", name, String.join(", ", holders));
         return true;
+    }
+
+    /**
+     * The holders of a mount that are still there after a short while (looked for again every
+     * {@link #HOLDER_RECHECK_MILLIS} ms for the settle time given to the constructor). A container being started anywhere on the host holds a copy of every
+     * host mount for a moment (runc's new mount namespace is a copy of the host's until its pivot_root), which must
+     * not leave a volume mounted, refuse its removal or keep a volatile volume from discarding. Only lookups with
+     * consequences wait; a mount that is really held costs them that wait.
+     */
+    private List<String> lastingHolders(MountState state) {
+        List<String> holders = holdersElsewhere(state);
+        for (int i = 0; i < holderRechecks && !holders.isEmpty(); i++) {
+            try {
+                Thread.sleep(HOLDER_RECHECK_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return holders;
+            }
+            holders = holdersElsewhere(state);
+        }
+        return holders;
     }
 
     /**

@@ -24,7 +24,8 @@ public final class VolumeServiceFactory {
             throw new VolumeException("unknown strategy \"" + defaultStrategy + "\": use auto, overlay or fuse");
         }
         OverlayVolumeService service = new OverlayVolumeService(new VolumeStore(root), defaultStrategy, strategies(),
-                HolderLookup.PROC, new LostUses(ContainerEngine::isVisible, System::nanoTime, LostUses.GRACE));
+                HolderLookup.PROC, new LostUses(ContainerEngine::isVisible, System::nanoTime, LostUses.GRACE),
+                OverlayVolumeService.HOLDER_SETTLE_TIME);
         service.recover(ContainerEngine::isVisible);
         return service;
     }

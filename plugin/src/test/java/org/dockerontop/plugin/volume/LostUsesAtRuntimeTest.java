@@ -31,7 +31,7 @@ class LostUsesAtRuntimeTest extends VolumeTestSupport {
     @BeforeEach
     void serviceWithAClock() throws Exception {
         service = new OverlayVolumeService(new VolumeStore(root), "overlay", this::strategy, HolderLookup.PROC,
-                new LostUses(() -> seesContainers, nanos::get, GRACE));
+                new LostUses(() -> seesContainers, nanos::get, GRACE), Duration.ZERO);
     }
 
     private void later(Duration d) {
@@ -103,7 +103,7 @@ class LostUsesAtRuntimeTest extends VolumeTestSupport {
         run("mount", "--bind", mp.toString(), copy.toString()); // B's container's copy of the mount
         try {
             service = new OverlayVolumeService(new VolumeStore(root), "overlay", this::strategy, HolderLookup.PROC,
-                    new LostUses(() -> seesContainers, nanos::get, GRACE));
+                    new LostUses(() -> seesContainers, nanos::get, GRACE), Duration.ZERO);
             service.recover(() -> true);
             assertEquals(List.of("A", "B"), activeMountFiles("v"), "start-up cannot tell which one ended");
         } finally {
