@@ -174,6 +174,11 @@ public final class OverlayVolumeService implements VolumeService {
                 }
                 state = MountState.NOT_MOUNTED;
             }
+            if (state.foreign()) {
+                throw new VolumeException("cannot mount volume " + name + ": something else is mounted at " + mp
+                        + ", " + state.describe() + ", not an overlay the plugin made; it would be handed to the "
+                        + "container instead of the volume. Unmount it (umount " + mp + ") and retry");
+            }
             String why = "an Unmount was interrupted";
             if (lostUses.mayBeLost(name, counts.keySet()) && heldByNoContainer(state)) {
                 LOG.warn("Volume {}: dropping the uses of mount IDs {}: no container holds the volume's mount any "
@@ -541,7 +546,10 @@ public final class OverlayVolumeService implements VolumeService {
             status.put("strategy", strategyName(meta));
         }
         status.put("configuredStrategy", strategyName(meta));
-        if (state.dead()) {
+        if (state.foreign()) {
+            status.put("problem", "something else is mounted at " + mp + ", " + state.describe() + ", not an overlay "
+                    + "the plugin made: the next Mount fails until it is unmounted (umount " + mp + ")");
+        } else if (state.dead()) {
             status.put("problem", "the mount at " + mp + " " + state.problem() + "; it is replaced at the next Mount, "
                     + "containers still using it must be restarted");
         } else if (!live && uses > 0) {
