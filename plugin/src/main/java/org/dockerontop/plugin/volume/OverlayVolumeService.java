@@ -436,10 +436,10 @@ public final class OverlayVolumeService implements VolumeService {
 
     /**
      * The holders of a mount that are still there after a short while (looked for again every
-     * {@link #HOLDER_RECHECK_MILLIS} ms for the settle time given to the constructor). A container being started anywhere on the host holds a copy of every
-     * host mount for a moment (runc's new mount namespace is a copy of the host's until its pivot_root), which must
-     * not leave a volume mounted, refuse its removal or keep a volatile volume from discarding. Only lookups with
-     * consequences wait; a mount that is really held costs them that wait.
+     * {@link #HOLDER_RECHECK_MILLIS} ms for the settle time given to the constructor). A container being started
+     * anywhere on the host holds a copy of every host mount for a moment (runc's new mount namespace is a copy of the
+     * host's until its pivot_root), which must not leave a volume mounted, refuse its removal or keep a volatile
+     * volume from discarding. Only lookups with consequences wait; a mount that is really held costs them that wait.
      */
     private List<String> lastingHolders(MountState state) {
         List<String> holders = holdersElsewhere(state);
