@@ -38,7 +38,8 @@ class ForeignMountTest extends VolumeTestSupport {
             run("umount", mp.toString());
         }
         Path ours = service.mount("v", "A");
-        assertEquals("hello from base", Files.readString(ours.resolve("hello.txt")), "once it is gone, mounts as usual");
+        assertEquals("hello from base", Files.readString(ours.resolve("hello.txt")),
+                "once it is gone, it mounts as usual");
         service.unmount("v", "A");
         assertIdle("v");
     }
