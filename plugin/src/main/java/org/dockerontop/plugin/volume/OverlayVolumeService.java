@@ -511,7 +511,7 @@ public final class OverlayVolumeService implements VolumeService {
         requireExists(name);
         Path mp = store.mountpoint(name);
         MountState state = MountState.probe(mp);
-        return state.mounted() && !state.dead() ? mp : null;
+        return state.mounted() && !state.dead() && !state.foreign() ? mp : null;
     }
 
     @Override
@@ -531,7 +531,7 @@ public final class OverlayVolumeService implements VolumeService {
         int uses = counts.values().stream().mapToInt(Integer::intValue).sum();
         Path mp = store.mountpoint(name);
         MountState state = MountState.probe(mp);
-        boolean live = state.mounted() && !state.dead();
+        boolean live = state.mounted() && !state.dead() && !state.foreign();
 
         Map<String, Object> status = new LinkedHashMap<>();
         status.put("base", meta.baseDirPath());
@@ -584,7 +584,8 @@ public final class OverlayVolumeService implements VolumeService {
                 LOG.warn("Volume {}: {}", name, e.getMessage());
                 created = store.directoryTime(name);
             }
-            all.add(new VolumeInfo(name, table.isMountpoint(mp) ? mp : null, created, Map.of()));
+            boolean ours = table.at(mp).map(e -> e.isOverlay() || e.isFuse()).orElse(false); // not a foreign mount
+            all.add(new VolumeInfo(name, ours ? mp : null, created, Map.of()));
         }
         return all;
     }

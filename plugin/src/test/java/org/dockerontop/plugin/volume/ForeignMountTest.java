@@ -31,9 +31,14 @@ class ForeignMountTest extends VolumeTestSupport {
             assertTrue(e.getMessage().contains("tmpfs") && e.getMessage().contains("umount " + mp), e.getMessage());
             assertEquals(List.of(), activeMountFiles("v"), "not counted");
             assertEquals("not the volume's", Files.readString(mp.resolve("theirs.txt")), "left alone");
-            Object problem = service.get("v").status().get("problem");
+            VolumeInfo info = service.get("v");
+            Object problem = info.status().get("problem");
             assertNotNull(problem);
             assertTrue(problem.toString().contains("tmpfs"), problem.toString());
+            assertEquals(false, info.status().get("mounted"), "the volume is not mounted: something else is");
+            assertNull(info.mountpoint());
+            assertNull(service.path("v"));
+            assertNull(service.list().get(0).mountpoint(), "nor in List");
         } finally {
             run("umount", mp.toString());
         }
