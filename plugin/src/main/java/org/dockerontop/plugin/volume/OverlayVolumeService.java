@@ -342,10 +342,8 @@ public final class OverlayVolumeService implements VolumeService {
                 others.remove(id);
             }
             if (!others.isEmpty()) {
-                if (lostUses.mayBeLost(name, others.keySet())) {
-                    state = MountState.probe(mp);
-                }
-                if (state == null || !heldByNoContainer(state)) {
+                state = stateIfLost(name, others.keySet(), mp);
+                if (state == null) {
                     if (count > 1) {
                         recordUse(name, id, count - 1);
                     } else {
@@ -384,6 +382,18 @@ public final class OverlayVolumeService implements VolumeService {
             mountedWith.remove(name);
             LOG.info("Unmounted volume {} (last user: mount ID {})", name, id);
         }
+    }
+
+    /**
+     * The volume's mount state if the uses of {@code ids} ended without an Unmount (see {@link LostUses}), else null:
+     * probing the mount and looking for its holders only once the uses are old enough to be lost.
+     */
+    private MountState stateIfLost(String name, Set<String> ids, Path mp) throws VolumeException {
+        if (!lostUses.mayBeLost(name, ids)) {
+            return null;
+        }
+        MountState state = MountState.probe(mp);
+        return heldByNoContainer(state) ? state : null;
     }
 
     /**
