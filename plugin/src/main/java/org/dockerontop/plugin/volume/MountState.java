@@ -43,6 +43,19 @@ record MountState(MountEntry entry, Health health) {
         return entry != null;
     }
 
+    /**
+     * Whether what is mounted is not something the plugin mounts (a kernel overlay or a FUSE overlay), e.g. a tmpfs
+     * or a bind mount someone made at the mountpoint: it must not be handed out as the volume.
+     */
+    boolean foreign() {
+        return entry != null && !entry.isOverlay() && !entry.isFuse();
+    }
+
+    /** For messages: "tmpfs (source someone-elses)". */
+    String describe() {
+        return entry == null ? "nothing" : entry.fsType() + " (source " + entry.source() + ")";
+    }
+
     boolean dead() {
         return entry != null && health != Health.ANSWERING;
     }

@@ -12,11 +12,13 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -49,11 +51,19 @@ import java.util.concurrent.Executors;
  */
 public final class OverlayVolumeService implements VolumeService {
     private static final Logger LOG = LoggerFactory.getLogger(OverlayVolumeService.class);
+    /**
+     * How long the daemon looks again for holders of a mount before they count (see {@link #lastingHolders}): longer
+     * than a container start takes from runc's new mount namespace to its pivot_root on a busy host.
+     */
+    static final Duration HOLDER_SETTLE_TIME = Duration.ofSeconds(1);
+    private static final long HOLDER_RECHECK_MILLIS = 100;
 
     private final VolumeStore store;
     private final String defaultStrategy;
     private final StrategyResolver strategies;
     private final HolderLookup holderLookup;
+    private final LostUses lostUses;
+    private final int holderRechecks;
     /** What mounted each currently mounted volume, for Get's Status (lost on restart: then derived). */
     private final Map<String, MountResult> mountedWith = new ConcurrentHashMap<>();
     /** Deletes discarded volatile uppers after the Mount that discarded them has answered. */
@@ -64,18 +74,34 @@ public final class OverlayVolumeService implements VolumeService {
     });
 
     /**
+     * A service that never drops lost uses and takes every holder of a mount at its first sight (for tests; the
+     * daemon's own is made by {@link VolumeServiceFactory#open}).
+     *
      * @param defaultStrategy used by volumes created without {@code -o strategy=}
      */
     public OverlayVolumeService(VolumeStore store, String defaultStrategy, StrategyResolver strategies) {
-        this(store, defaultStrategy, strategies, HolderLookup.PROC);
+        this(store, defaultStrategy, strategies, HolderLookup.PROC, LostUses.never(), Duration.ZERO);
     }
 
     OverlayVolumeService(VolumeStore store, String defaultStrategy, StrategyResolver strategies,
                          HolderLookup holderLookup) {
+        this(store, defaultStrategy, strategies, holderLookup, LostUses.never(), Duration.ZERO);
+    }
+
+    /**
+     * @param lostUses         tells which counted uses may have lost their Unmount; a later Mount or Unmount drops
+     *                         those that nothing outside the plugin holds
+     * @param holderSettleTime how long holders of a mount are looked for again before they keep it mounted or
+     *                         refuse a Remove ({@link #HOLDER_SETTLE_TIME} in the daemon)
+     */
+    OverlayVolumeService(VolumeStore store, String defaultStrategy, StrategyResolver strategies,
+                         HolderLookup holderLookup, LostUses lostUses, Duration holderSettleTime) {
         this.store = store;
         this.defaultStrategy = defaultStrategy;
         this.strategies = strategies;
         this.holderLookup = holderLookup;
+        this.lostUses = lostUses;
+        this.holderRechecks = (int) (holderSettleTime.toMillis() / HOLDER_RECHECK_MILLIS);
     }
 
     // ---------------------------------------------------------------- create / remove
@@ -121,6 +147,7 @@ public final class OverlayVolumeService implements VolumeService {
             }
             store.delete(name);
             mountedWith.remove(name);
+            lostUses.removed(name);
             LOG.info("Removed volume {}", name);
         }
     }
@@ -147,8 +174,23 @@ public final class OverlayVolumeService implements VolumeService {
                 }
                 state = MountState.NOT_MOUNTED;
             }
+            if (state.foreign()) {
+                throw new VolumeException("cannot mount volume " + name + ": something else is mounted at " + mp
+                        + ", " + state.describe() + ", not an overlay the plugin made; it would be handed to the "
+                        + "container instead of the volume. Unmount it (umount " + mp + ") and retry");
+            }
+            String why = "an Unmount was interrupted";
+            if (lostUses.mayBeLost(name, counts.keySet()) && heldByNoContainer(state)) {
+                LOG.warn("Volume {}: dropping the uses of mount IDs {}: no container holds the volume's mount any "
+                        + "more, so they ended without an Unmount (dockerd was killed, or they stopped while the "
+                        + "plugin was down), and dockerd never sends it later", name, counts.keySet());
+                dropUses(name, counts.keySet());
+                counts = Map.of();
+                previous = 0;
+                why = "its uses ended without an Unmount";
+            }
             if (state.mounted() && counts.isEmpty() && meta.volatileVolume()) {
-                state = unmountUncountedVolatile(name, mp, state);
+                state = unmountUncountedVolatile(name, mp, state, why);
             }
             if (state.mounted()) {
                 recordUse(name, id, previous + 1);
@@ -168,33 +210,34 @@ public final class OverlayVolumeService implements VolumeService {
 
     /**
      * A volatile volume mounted with no container counted was left so by a last Unmount that was killed between
-     * its two steps (or by a first Mount killed before it counted, whose container never started). Adopting that
+     * its two steps (or by a first Mount killed before it counted, whose container never started), or by uses
+     * this Mount just dropped as lost ({@code why} says which, for the log). Adopting that
      * mount would show the next container the previous one's changes, so it is unmounted and this Mount discards
      * them as usual: but only if nothing else holds the mount, since an unmount here does not end a copy of it in
      * another mount namespace, and the discard would then delete files under whoever uses that copy.
      *
      * @return the state to go on from: not mounted, or {@code state} if the mount stays (it is then adopted)
      */
-    private MountState unmountUncountedVolatile(String name, Path mp, MountState state) {
-        List<String> holders = holdersElsewhere(state);
+    private MountState unmountUncountedVolatile(String name, Path mp, MountState state, String why) {
+        List<String> holders = lastingHolders(state);
         if (!holders.isEmpty()) {
-            LOG.warn("Volume {} is volatile and mounted with no container counted (an Unmount was interrupted), "
+            LOG.warn("Volume {} is volatile and mounted with no container counted ({}), "
                     + "but it is still held by {}: adopting it, so its previous changes stay visible until it is "
-                    + "unmounted", name, String.join(", ", holders));
+                    + "unmounted", name, why, String.join(", ", holders));
             return state;
         }
         try {
             strategyToUnmount(name, state.entry()).unmount(mp);
         } catch (VolumeException e) {
-            LOG.warn("Volume {} is volatile and mounted with no container counted (an Unmount was interrupted), "
-                    + "but it cannot be unmounted ({}): adopting it, so its previous changes stay visible", name,
+            LOG.warn("Volume {} is volatile and mounted with no container counted ({}), "
+                    + "but it cannot be unmounted ({}): adopting it, so its previous changes stay visible", name, why,
                     e.getMessage());
             return state;
         }
         Mountpoints.removeMountDirectories(name, mp, store.workdir(name));
         mountedWith.remove(name);
-        LOG.warn("Volume {} was mounted with no container counted (an Unmount was interrupted); unmounted it, so "
-                + "that this Mount discards the changes of its previous use as a volatile volume should", name);
+        LOG.warn("Volume {} was mounted with no container counted ({}); unmounted it, so "
+                + "that this Mount discards the changes of its previous use as a volatile volume should", name, why);
         return MountState.NOT_MOUNTED;
     }
 
@@ -229,6 +272,7 @@ public final class OverlayVolumeService implements VolumeService {
             MountResult result = strategy.mount(new Layers(base, upper, work, mp, meta.volatileVolume()));
             mounted = true;
             store.writeActiveMount(name, id, previous + 1);
+            lostUses.counted(name, id);
             if (discarded != null) {
                 // only now: until the Mount is counted, a crash must let start-up put the old upper back
                 discarded = store.confirmDiscard(name, discarded);
@@ -289,16 +333,33 @@ public final class OverlayVolumeService implements VolumeService {
                         + (counts.isEmpty() ? " (it is not in use)" : " (it is used by " + counts.size()
                         + " other mount IDs)") + "; nothing was changed");
             }
-            if (count > 1) {
-                recordUse(name, id, count - 1);
-                return;
-            }
-            if (counts.size() > 1) {
-                forgetUse(name, id);
-                return;
-            }
             Path mp = store.mountpoint(name);
-            MountState state = MountState.probe(mp);
+            MountState state = null;
+            Map<String, Integer> others = new LinkedHashMap<>(counts);
+            if (count > 1) {
+                others.put(id, count - 1);
+            } else {
+                others.remove(id);
+            }
+            if (!others.isEmpty()) {
+                state = stateIfLost(name, others.keySet(), mp);
+                if (state == null) {
+                    if (count > 1) {
+                        recordUse(name, id, count - 1);
+                    } else {
+                        forgetUse(name, id);
+                    }
+                    return;
+                }
+                LOG.warn("Volume {}: mount ID {} was its last user; dropping the uses of mount IDs {} too: no "
+                        + "container holds the volume's mount any more, so they ended without an Unmount (dockerd "
+                        + "was killed, or they stopped while the plugin was down)", name, id, others.keySet());
+                others.remove(id); // ended below, as the last use
+                dropUses(name, others.keySet());
+            }
+            if (state == null) {
+                state = MountState.probe(mp);
+            }
             // Uncount first: dying between the two steps leaves "mounted, not counted", which is safe.
             forgetUse(name, id);
             if (state.dead()) {
@@ -324,13 +385,40 @@ public final class OverlayVolumeService implements VolumeService {
     }
 
     /**
+     * The volume's mount state if the uses of {@code ids} ended without an Unmount (see {@link LostUses}), else null:
+     * probing the mount and looking for its holders only once the uses are old enough to be lost.
+     */
+    private MountState stateIfLost(String name, Set<String> ids, Path mp) throws VolumeException {
+        if (!lostUses.mayBeLost(name, ids)) {
+            return null;
+        }
+        MountState state = MountState.probe(mp);
+        return heldByNoContainer(state) ? state : null;
+    }
+
+    /**
+     * Whether a volume's mount is live and nothing outside the plugin holds it, so that no container uses it: then
+     * the uses {@link LostUses#mayBeLost} ended without an Unmount. A dead mount is still held by the containers
+     * that used it, and a holder lookup that fails counts as a holder.
+     */
+    private boolean heldByNoContainer(MountState state) {
+        return state.mounted() && !state.dead() && holdersElsewhere(state).isEmpty();
+    }
+
+    private void dropUses(String name, Set<String> ids) throws VolumeException {
+        for (String id : List.copyOf(ids)) {
+            forgetUse(name, id);
+        }
+    }
+
+    /**
      * A Remove must not delete the upper under a copy of the mount that its unmount would not end (another mount
      * namespace's, a bind mount): whoever holds it would see its files vanish.
      *
      * @throws VolumeException naming the holders, if there are any
      */
     private void refuseIfHeldElsewhere(String name, MountState state) throws VolumeException {
-        List<String> holders = holdersElsewhere(state);
+        List<String> holders = lastingHolders(state);
         if (!holders.isEmpty()) {
             throw new VolumeException("cannot remove volume " + name + ": its mount is still held outside the plugin by "
                     + String.join(", ", holders) + ", and removing the volume would delete the files in use there; "
@@ -347,13 +435,34 @@ public final class OverlayVolumeService implements VolumeService {
      * instead; the next Mount adopts it.
      */
     private boolean heldElsewhere(String name, MountState state) {
-        List<String> holders = holdersElsewhere(state);
+        List<String> holders = lastingHolders(state);
         if (holders.isEmpty()) {
             return false;
         }
         LOG.warn("Volume {}: no container uses it any more, but its mount is still held by {}: left mounted (the next "
                 + "Mount adopts it)", name, String.join(", ", holders));
         return true;
+    }
+
+    /**
+     * The holders of a mount that are still there after a short while (looked for again every
+     * {@link #HOLDER_RECHECK_MILLIS} ms for the settle time given to the constructor). A container being started
+     * anywhere on the host holds a copy of every host mount for a moment (runc's new mount namespace is a copy of the
+     * host's until its pivot_root), which must not leave a volume mounted, refuse its removal or keep a volatile
+     * volume from discarding. Only lookups with consequences wait; a mount that is really held costs them that wait.
+     */
+    private List<String> lastingHolders(MountState state) {
+        List<String> holders = holdersElsewhere(state);
+        for (int i = 0; i < holderRechecks && !holders.isEmpty(); i++) {
+            try {
+                Thread.sleep(HOLDER_RECHECK_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return holders;
+            }
+            holders = holdersElsewhere(state);
+        }
+        return holders;
     }
 
     /**
@@ -373,6 +482,7 @@ public final class OverlayVolumeService implements VolumeService {
     private void recordUse(String name, String id, int count) throws VolumeException {
         try {
             store.writeActiveMount(name, id, count);
+            lostUses.counted(name, id);
         } catch (IOException e) {
             throw new VolumeException("cannot record the use of volume " + name + " by mount ID " + id + " (" + e
                     + "); nothing was changed: check free space and permissions in " + store.volumeDir(name)
@@ -383,6 +493,7 @@ public final class OverlayVolumeService implements VolumeService {
     private void forgetUse(String name, String id) throws VolumeException {
         try {
             store.deleteActiveMount(name, id);
+            lostUses.ended(name, id);
         } catch (IOException e) {
             throw new VolumeException("cannot record the end of mount ID " + id + " of volume " + name + " (" + e
                     + "); nothing was changed: check permissions in " + store.activeMountsDir(name) + " and retry", e);
@@ -392,6 +503,7 @@ public final class OverlayVolumeService implements VolumeService {
     private void restoreUse(String name, String id) throws VolumeException {
         try {
             store.writeActiveMount(name, id, 1);
+            lostUses.counted(name, id);
         } catch (IOException e) {
             LOG.error("Volume {} stays mounted but its use by mount ID {} could not be recorded again: {}", name, id,
                     e.toString());
@@ -409,7 +521,7 @@ public final class OverlayVolumeService implements VolumeService {
         requireExists(name);
         Path mp = store.mountpoint(name);
         MountState state = MountState.probe(mp);
-        return state.mounted() && !state.dead() ? mp : null;
+        return state.mounted() && !state.dead() && !state.foreign() ? mp : null;
     }
 
     @Override
@@ -429,7 +541,7 @@ public final class OverlayVolumeService implements VolumeService {
         int uses = counts.values().stream().mapToInt(Integer::intValue).sum();
         Path mp = store.mountpoint(name);
         MountState state = MountState.probe(mp);
-        boolean live = state.mounted() && !state.dead();
+        boolean live = state.mounted() && !state.dead() && !state.foreign();
 
         Map<String, Object> status = new LinkedHashMap<>();
         status.put("base", meta.baseDirPath());
@@ -444,12 +556,19 @@ public final class OverlayVolumeService implements VolumeService {
             status.put("strategy", strategyName(meta));
         }
         status.put("configuredStrategy", strategyName(meta));
-        if (state.dead()) {
+        if (state.foreign()) {
+            status.put("problem", "something else is mounted at " + mp + ", " + state.describe() + ", not an overlay "
+                    + "the plugin made: the next Mount fails until it is unmounted (umount " + mp + ")");
+        } else if (state.dead()) {
             status.put("problem", "the mount at " + mp + " " + state.problem() + "; it is replaced at the next Mount, "
                     + "containers still using it must be restarted");
         } else if (!live && uses > 0) {
             status.put("problem", "counted as in use by " + counts.size() + " mount IDs but not mounted; it is "
                     + "mounted again at the next Mount");
+        } else if (live && lostUses.mayBeLost(name, counts.keySet()) && heldByNoContainer(state)) {
+            status.put("problem", "counted as in use by " + counts.size() + " mount IDs, but no container holds its "
+                    + "mount: they ended without an Unmount (dockerd was killed, or they stopped while the plugin was "
+                    + "down); the next Mount or Unmount of the volume drops them");
         } else if (!baseIsDirectory(meta)) {
             status.put("problem", "its base directory " + meta.baseDirPath() + " no longer exists or is not a "
                     + "directory: " + (live ? "containers using the volume now may see its files vanish, and " : "")
@@ -475,7 +594,8 @@ public final class OverlayVolumeService implements VolumeService {
                 LOG.warn("Volume {}: {}", name, e.getMessage());
                 created = store.directoryTime(name);
             }
-            all.add(new VolumeInfo(name, table.isMountpoint(mp) ? mp : null, created, Map.of()));
+            boolean ours = table.at(mp).map(e -> e.isOverlay() || e.isFuse()).orElse(false); // not a foreign mount
+            all.add(new VolumeInfo(name, ours ? mp : null, created, Map.of()));
         }
         return all;
     }

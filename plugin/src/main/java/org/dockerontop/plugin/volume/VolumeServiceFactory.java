@@ -12,7 +12,8 @@ public final class VolumeServiceFactory {
 
     /**
      * Opens the volumes kept under {@code root} (created if missing), repairing leftovers of an
-     * unclean stop where that is safe.
+     * unclean stop where that is safe. Uses whose Unmount dockerd will never send are dropped at start-up and by
+     * later Mounts and Unmounts (see {@link LostUses}).
      *
      * @param root            state directory, e.g. /var/lib/docker-on-top
      * @param defaultStrategy overlay, fuse or auto: used by volumes created without {@code -o strategy=}
@@ -22,7 +23,9 @@ public final class VolumeServiceFactory {
         if (defaultStrategy == null || !VolumeOptions.STRATEGIES.contains(defaultStrategy)) {
             throw new VolumeException("unknown strategy \"" + defaultStrategy + "\": use auto, overlay or fuse");
         }
-        OverlayVolumeService service = new OverlayVolumeService(new VolumeStore(root), defaultStrategy, strategies());
+        OverlayVolumeService service = new OverlayVolumeService(new VolumeStore(root), defaultStrategy, strategies(),
+                HolderLookup.PROC, new LostUses(ContainerEngine::isVisible, System::nanoTime, LostUses.GRACE),
+                OverlayVolumeService.HOLDER_SETTLE_TIME);
         service.recover(ContainerEngine::isVisible);
         return service;
     }

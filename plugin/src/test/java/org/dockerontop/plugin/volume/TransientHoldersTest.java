@@ -1,0 +1,90 @@
+package org.dockerontop.plugin.volume;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * A container being started holds a copy of every host mount for a moment: runc unshares a new mount namespace,
+ * a copy of the host's, and drops the host's mounts only at its pivot_root. Found by the integration suite while
+ * other containers started on the host: a last Unmount saw such a copy ("runc:[2:INIT] in another mount
+ * namespace") and left the volume mounted for good (until its next use). What holds a mount only for a moment
+ * must not keep it mounted, refuse its removal or keep a volatile volume from discarding.
+ */
+class TransientHoldersTest extends VolumeTestSupport {
+
+    /** Says "held" for the first {@code times} lookups, then nothing. */
+    private static HolderLookup heldFor(int times, AtomicInteger lookups) {
+        return mount -> lookups.incrementAndGet() <= times
+                ? List.of("process 4242 (runc:[2:INIT]) in another mount namespace, at " + mount.mountpoint())
+                : List.of();
+    }
+
+    private void serviceWith(HolderLookup holders) throws Exception {
+        service = new OverlayVolumeService(new VolumeStore(root), "overlay", this::strategy, holders,
+                LostUses.never(), OverlayVolumeService.HOLDER_SETTLE_TIME);
+        service.recover();
+    }
+
+    @Test
+    void aLastUnmountWaitsOutAContainerThatIsStarting() throws Exception {
+        AtomicInteger lookups = new AtomicInteger();
+        serviceWith(heldFor(2, lookups));
+        create("v", Map.of());
+        service.mount("v", "A");
+
+        service.unmount("v", "A");
+
+        assertIdle("v");
+        assertEquals(3, lookups.get(), "looked again until the copy was gone");
+    }
+
+    @Test
+    void aRemoveWaitsOutAContainerThatIsStarting() throws Exception {
+        AtomicInteger lookups = new AtomicInteger();
+        create("v", Map.of());
+        service.mount("v", "A"); // a last Unmount killed before it unmounted
+        Files.delete(vol("v").resolve("activemounts/A"));
+        serviceWith(heldFor(2, lookups));
+
+        service.remove("v");
+
+        assertFalse(Files.exists(vol("v")));
+    }
+
+    @Test
+    void aVolatileVolumeLeftMountedDiscardsDespiteAContainerThatIsStarting() throws Exception {
+        AtomicInteger lookups = new AtomicInteger();
+        create("v", Map.of("volatile", "true"));
+        Files.writeString(service.mount("v", "A").resolve("kept.txt"), "previous use");
+        Files.delete(vol("v").resolve("activemounts/A")); // a last Unmount killed before it unmounted
+        serviceWith(heldFor(2, lookups));
+
+        Path mp = service.mount("v", "B");
+
+        assertFalse(Files.exists(mp.resolve("kept.txt")), "discarded");
+        service.unmount("v", "B");
+        assertIdle("v");
+    }
+
+    @Test
+    void aLastingHolderStillKeepsTheMount() throws Exception {
+        AtomicInteger lookups = new AtomicInteger();
+        serviceWith(heldFor(Integer.MAX_VALUE, lookups));
+        create("v", Map.of());
+        service.mount("v", "A");
+
+        service.unmount("v", "A");
+
+        assertTrue(mounted("v"));
+        assertEquals(List.of(), activeMountFiles("v"));
+        serviceWith(heldFor(0, lookups));
+        service.remove("v");
+    }
+}
