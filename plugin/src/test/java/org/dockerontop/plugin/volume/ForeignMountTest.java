@@ -48,10 +48,4 @@ class ForeignMountTest extends VolumeTestSupport {
         service.unmount("v", "A");
         assertIdle("v");
     }
-
-    private static void run(String... argv) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        assertEquals(0, p.waitFor(), String.join(" ", argv) + ": " + out);
-    }
 }

@@ -166,10 +166,4 @@ class LostUsesAtRuntimeTest extends VolumeTestSupport {
         service.unmount("v", "A");
         assertIdle("v");
     }
-
-    private static void run(String... argv) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        assertEquals(0, p.waitFor(), String.join(" ", argv) + ": " + out);
-    }
 }

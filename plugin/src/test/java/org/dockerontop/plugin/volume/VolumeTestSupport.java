@@ -103,4 +103,11 @@ abstract class VolumeTestSupport {
             assertEquals(2, s.count(), "nothing added to the base");
         }
     }
+
+    /** Runs a command (mount --bind, umount...) that must succeed. */
+    static void run(String... argv) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertEquals(0, p.waitFor(), String.join(" ", argv) + ": " + out);
+    }
 }
