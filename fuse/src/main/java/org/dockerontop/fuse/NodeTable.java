@@ -236,7 +236,9 @@ final class NodeTable {
 
     /**
      * The node the kernel holds for path {@code p} ("/" or "/a/b"), found name by name from the
-     * root, or 0 if it holds none (for {@link OverlayFs.NodeIds}).
+     * root, or 0 if it holds none (for {@link OverlayFs.NodeIds}). A directory the kernel forgot
+     * is still found while a node is named in it ({@link Node#names}): dropping its attributes
+     * then does nothing.
      */
     synchronized long idOf(String p) {
         long id = ROOT;
