@@ -17,7 +17,8 @@ import org.dockerontop.overlay.nativeio.ErrnoException;
  * {@code get_path} builds them; any other names are {@link Node#more}. A node lives while the
  * kernel holds lookups on it (every entry reply counts one, FORGET and BATCH_FORGET give them
  * back) or while it has open files (an open file losing its last name keeps its node under a
- * hidden name, as libfuse does without {@code hard_remove}: see {@link OverlayFs#hide}).
+ * hidden name, as libfuse does without {@code hard_remove}: see {@link OverlayFs#hide}); a
+ * directory also while a node still known is named in it ({@link Node#names}).
  *
  * <p>Lower files with several links keep one node per name: the kernel overlay (without
  * {@code index}) also gives each name its own inode, because a copy-up through one name splits it
@@ -51,6 +52,14 @@ final class NodeTable {
         long upperIno;
         long lookups;
         int openCount;
+        /**
+         * How many names of nodes in the table are in this directory. A directory stays while it
+         * has any, even once the kernel forgot it: a file with several names lives on through one
+         * elsewhere when the kernel drops the dentries of the others and then their directory, and
+         * the names there must still make paths (and be found by a lookup of that directory again).
+         * Under the lock.
+         */
+        int names;
         /** It lost its last name to a rename over it (see {@link NodeTable#path}). Under the lock. */
         boolean replaced;
         /**
@@ -227,7 +236,9 @@ final class NodeTable {
 
     /**
      * The node the kernel holds for path {@code p} ("/" or "/a/b"), found name by name from the
-     * root, or 0 if it holds none (for {@link OverlayFs.NodeIds}).
+     * root, or 0 if it holds none (for {@link OverlayFs.NodeIds}). A directory the kernel forgot
+     * is still found while a node is named in it ({@link Node#names}): dropping its attributes
+     * then does nothing.
      */
     synchronized long idOf(String p) {
         long id = ROOT;
@@ -285,6 +296,7 @@ final class NodeTable {
                 addName(n, p, name);
             } else {
                 n = new Node(next++, p, name);
+                p.names++;
                 byId.put(n.id, n);
             }
             byName.put(k, n);
@@ -312,12 +324,18 @@ final class NodeTable {
         }
         if (n.name == null || UnnamedFiles.isReservedName(n.name)) {
             moves++; // the node's path changes
+            Node old = null;
             if (n.name != null) {
                 byName.remove(new Key(n.parent.id, n.name));
+                old = n.parent;
             }
             n.parent = p;
             n.name = name;
             n.replaced = false;
+            p.names++;
+            if (old != null) {
+                nameGone(old);
+            }
         } else {
             addName(n, p, name);
         }
@@ -328,6 +346,7 @@ final class NodeTable {
     }
 
     private static void addName(Node n, Node parent, String name) {
+        parent.names++;
         if (n.name == null) {
             n.parent = parent;
             n.name = name;
@@ -376,7 +395,7 @@ final class NodeTable {
     }
 
     private void dropIfUnused(Node n) {
-        if (n.lookups > 0 || n.openCount > 0 || n.id == ROOT) {
+        if (n.lookups > 0 || n.openCount > 0 || n.names > 0 || n.id == ROOT) {
             return;
         }
         while (n.name != null) {
@@ -393,7 +412,11 @@ final class NodeTable {
      * any, becoming its first). {@link #byName} is the caller's to change.
      */
     private void rename(Node n, long parent, String name, Node newParent, String newName) {
+        if (newParent != null) {
+            newParent.names++; // before the old parent's count drops: it may be the same directory
+        }
         if (n.name != null && n.parent.id == parent && n.name.equals(name)) {
+            Node old = n.parent;
             if (newParent != null) {
                 n.parent = newParent;
                 n.name = newName;
@@ -408,9 +431,13 @@ final class NodeTable {
                 n.name = null; // nameless now: nothing can find it by inode either
                 unshareUpperInode(n);
             }
+            nameGone(old);
             return;
         }
         if (n.more == null) {
+            if (newParent != null) {
+                nameGone(newParent); // no such name: nothing moved
+            }
             return;
         }
         for (int i = 0; i < n.more.size(); i++) {
@@ -424,8 +451,20 @@ final class NodeTable {
                         n.more = null;
                     }
                 }
+                nameGone(x.parent);
                 return;
             }
+        }
+        if (newParent != null) {
+            nameGone(newParent); // no such name: nothing moved
+        }
+    }
+
+    /** A name in directory {@code dir} went: the directory goes too if nothing else holds it. */
+    private void nameGone(Node dir) {
+        dir.names--;
+        if (dir.names == 0) {
+            dropIfUnused(dir);
         }
     }
 

@@ -3,6 +3,7 @@ package org.dockerontop.fuse;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -25,7 +26,10 @@ class NodeTableTest {
         t.forget(a, 1);
         assertEquals("/a", t.path(a));
         t.forget(a, 1);
-        assertNull(t.get(a));
+        assertEquals("/a/b", t.path(b)); // a directory with a name of a known node in it stays
+        t.forget(b, 1);
+        assertNull(t.get(b));
+        assertNull(t.get(a)); // and goes with the last one
         assertNotEquals(a, t.lookedUp(NodeTable.ROOT, "a")); // ids are not reused
     }
 
@@ -266,5 +270,44 @@ class NodeTableTest {
         assertEquals("/" + hidden, t.released(f));
         assertNull(t.find(NodeTable.ROOT, hidden));
         assertEquals(Errno.ESTALE, assertThrows(ErrnoException.class, () -> t.path(f)).errno());
+    }
+    /**
+     * The kernel forgets a directory once no dentry below it is left, which for a file with several
+     * names happens while the file's node lives on through a name elsewhere (drop_caches, memory
+     * pressure): the names below that directory must still make paths, and a later lookup of the
+     * directory must find them (h-val2: ENOENT for every path request on the file before).
+     */
+    @Test
+    void aForgottenDirectoryKeepsTheNamesOfFilesStillKnownByOthers() {
+        long d1 = t.lookedUp(NodeTable.ROOT, "d1");
+        long d2 = t.lookedUp(NodeTable.ROOT, "d2");
+        long a = t.lookedUp(d1, "a", 42);
+        assertEquals(a, t.linked(a, d2, "b", 42));
+        t.forget(a, 1); // the dentry d1/a goes; d2/b keeps the inode
+        t.forget(d1, 1); // and then d1's
+        assertEquals("/d1/a", t.path(a));
+        long again = t.lookedUp(NodeTable.ROOT, "d1");
+        assertEquals(a, t.lookedUp(again, "a", 42));
+        t.removed(again, "a"); // rm d1/a
+        assertEquals("/d2/b", t.path(a));
+        assertNull(t.find(again, "a"));
+        t.forget(again, 1);
+        assertNull(t.get(again)); // nothing in it is known any more
+        assertNull(t.find(NodeTable.ROOT, "d1"));
+        // a forgotten directory goes with the last node named in it
+        long e = t.lookedUp(NodeTable.ROOT, "e");
+        long f = t.lookedUp(e, "f", 43);
+        assertEquals(f, t.linked(f, d2, "g", 43));
+        t.forget(f, 1);
+        t.forget(e, 1);
+        assertEquals(e, t.lookedUp(NodeTable.ROOT, "e")); // found again, with the name in it
+        assertEquals(f, t.find(e, "f").id);
+        t.forget(e, 1);
+        t.forget(f, 1);
+        assertNull(t.get(f));
+        assertNull(t.get(e));
+        assertNull(t.find(NodeTable.ROOT, "e"));
+        assertNull(t.find(d2, "g"));
+        assertNotNull(t.get(d2));
     }
 }
