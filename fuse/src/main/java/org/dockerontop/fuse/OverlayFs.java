@@ -798,18 +798,21 @@ final class OverlayFs {
         String l = lo(p);
         String tmp = tmpName();
         int type = Stat.type(st);
-        // as OriginXattr.originIno: a non-directory with other links keeps no origin inode
-        long originIno = type == Stat.S_IFDIR || Stat.nlink(st) == 1 ? Stat.ino(st) : -1;
+        // as OriginXattr.originIno: a non-directory with other links keeps no origin inode, and, as
+        // on the kernel overlay, no origin at all: its copy-up breaks the association with them
+        boolean keepsOrigin = type == Stat.S_IFDIR || Stat.nlink(st) == 1;
+        long originIno = keepsOrigin ? Stat.ino(st) : -1;
+        byte[] originValue = keepsOrigin ? OriginXattr.encode(l, lowerUuid) : null;
         byte[] origin;
         boolean placed = false;
         try {
             switch (type) {
                 case Stat.S_IFREG:
                     if (copier.tmpfileCopyUp) {
-                        origin = copier.copyFile(l, null, st, data, OriginXattr.encode(l, lowerUuid), up(p), parent);
+                        origin = copier.copyFile(l, null, st, data, originValue, up(p), parent);
                         placed = true;
                     } else {
-                        origin = copier.copyFile(l, tmp, st, data, OriginXattr.encode(l, lowerUuid), null, null);
+                        origin = copier.copyFile(l, tmp, st, data, originValue, null, null);
                     }
                     break;
                 case Stat.S_IFDIR:
@@ -820,18 +823,19 @@ final class OverlayFs {
                 case Stat.S_IFLNK:
                     copier.copySymlink(l, tmp);
                     copier.copyMeta(l, tmp, st, false);
-                    origin = setOrigin(l, tmp);
+                    origin = keepsOrigin ? setOrigin(l, tmp) : null;
                     break;
                 default:
                     Native.check(C.mknod(tmp, Stat.mode(st), Stat.rdev(st)), "mknod", tmp);
                     copier.copyMeta(l, tmp, st, true);
-                    origin = setOrigin(l, tmp);
+                    origin = keepsOrigin ? setOrigin(l, tmp) : null;
                     break;
             }
             if (origin != null) {
                 rememberOrigin(new String(origin, BYTES), originIno);
-                setImpure(parent);
             }
+            // as ovl_do_copy_up: the parent may now hold a non-pure upper entry, origin or not
+            setImpure(parent);
             if (!placed) {
                 copier.renameIntoPlace(tmp, up(p), parent);
             }

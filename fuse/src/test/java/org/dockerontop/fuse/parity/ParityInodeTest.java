@@ -113,4 +113,33 @@ class ParityInodeTest {
             o.note("ffree within 1% of upper's", Math.abs(m.ffree() - u.ffree()) <= Math.max(100, u.files() / 100));
         });
     }
+
+    /**
+     * Which overlay xattrs copy-ups leave in the upper layer, as the kernel overlay leaves them
+     * (the upper snapshots hide them as bookkeeping): an origin on a directory and on a
+     * non-directory with one link, none on one with other links (its copy-up breaks the link,
+     * ovl_do_copy_up), and every copy-up's parent marked impure. Ours recorded an origin for
+     * lower hard links too (found by h-val2, findings 33).
+     */
+    @Test
+    void copyUpsLeaveTheKernelsOverlayXattrs() throws Exception {
+        Parity.check(o -> {
+            o.chmod("hard1", 0600);
+            o.chmod("file.txt", 0600);
+            o.chmod("dir/sub/c.txt", 0600);
+            o.link("tree/d1/f1", "tree/d1/f1-link");
+            for (String p : new String[] {"", "hard1", "file.txt", "dir", "dir/sub", "dir/sub/c.txt", "tree", "tree/d1",
+                    "tree/d1/f1"}) {
+                java.util.List<String> names = new java.util.ArrayList<>();
+                for (String n : Sys.xattrs(o.dirs().upper().resolve(p).toString()).keySet()) {
+                    // uuid: what the kernel overlay writes on the upper root at mount, not a copy-up
+                    if (n.startsWith("trusted.overlay.") && !n.equals("trusted.overlay.uuid")) {
+                        names.add(n);
+                    }
+                }
+                java.util.Collections.sort(names);
+                o.note("upper " + (p.isEmpty() ? "/" : p) + " overlay xattrs", names);
+            }
+        });
+    }
 }
