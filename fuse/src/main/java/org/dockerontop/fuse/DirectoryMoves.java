@@ -106,7 +106,7 @@ final class DirectoryMoves {
 
     /** Waits until move {@code m} has ended. */
     void await(Move m) {
-        await(() -> current != m);
+        await(() -> current != m, 1);
     }
 
     /**
@@ -121,7 +121,7 @@ final class DirectoryMoves {
             return null;
         }
         if (!moving.tryLock()) {
-            boolean free = mayWait();
+            int free = mayWait(1);
             try {
                 moving.lock();
             } finally {
@@ -155,7 +155,8 @@ final class DirectoryMoves {
                 if (!nodes.isOnPath(first, m.a, m.b) && (second == 0 || !nodes.isOnPath(second, m.a, m.b))) {
                     break;
                 }
-                await(() -> s.generation != g);
+                // that request may be long (a copy-up in an OPEN): two workers are taken, not one
+                await(() -> s.generation != g, 2);
             }
         }
     }
@@ -172,11 +173,12 @@ final class DirectoryMoves {
         }
     }
 
-    private void await(java.util.function.BooleanSupplier done) {
+    /** Waits until {@code done}, having let the pool know that {@code taken} workers are taken meanwhile. */
+    private void await(java.util.function.BooleanSupplier done, int taken) {
         if (done.getAsBoolean()) {
             return;
         }
-        boolean free = mayWait();
+        int free = mayWait(taken);
         boolean interrupted = false;
         try {
             synchronized (changed) {
@@ -202,14 +204,24 @@ final class DirectoryMoves {
         }
     }
 
-    /** Before a worker waits: another one stays free to read requests (true: end it with {@link #endWait}). */
-    private boolean mayWait() {
+    /**
+     * Before a worker waits: as for a cache drop, another worker stays free to read requests, one
+     * more started if need be ({@link OverlayFs.KernelCache#tryWait}; past its limit the wait goes
+     * on all the same, and the mount answers once what it waits for ends).
+     *
+     * @return how many waits to end with {@link #endWait}
+     */
+    private int mayWait(int taken) {
         OverlayFs.KernelCache kc = pool == null ? null : pool.get();
-        return kc != null && kc.tryWait();
+        int n = 0;
+        while (kc != null && n < taken && kc.tryWait()) {
+            n++;
+        }
+        return n;
     }
 
-    private void endWait(boolean free) {
-        if (free) {
+    private void endWait(int n) {
+        for (int i = 0; i < n; i++) {
             pool.get().endWait();
         }
     }
