@@ -24,10 +24,13 @@ import java.util.concurrent.locks.ReentrantLock;
  * table's to say ({@link NodeTable#hasChildren}); a rename of anything else moves no path but its
  * own node's, which {@link NodeLocks} covers.
  *
- * <p>Lock order: {@link NodeLocks} first, then (a move) the {@link #moving} lock, then the slot;
- * a request waits for a move only after giving its node locks back, and a move waits only for
- * requests that hold their slot, which wait for nothing here. A wait leaves a worker free to
- * answer the others ({@link OverlayFs.KernelCache#tryWait}, which starts one if needed).
+ * <p>Lock order: a request takes {@link NodeLocks}, then its slot; a move takes the
+ * {@link #moving} lock, its slot, waits for the requests on and below its nodes, then takes its
+ * node locks (so that the wait holds no stripe that unrelated nodes share). A request waits for a
+ * move only after giving its node locks back; a move waits only for requests that hold their
+ * slot, which wait for nothing here, and then for node locks, whose holders either end or give
+ * them back (those on or below the moved nodes see the move). A wait leaves a worker free to
+ * answer the others ({@link WorkerWaits}).
  */
 final class DirectoryMoves {
     /** What one worker's request is using: the nodes whose paths it acts on. */
@@ -59,12 +62,11 @@ final class DirectoryMoves {
     /** Threads in {@link #await}: only then does ending a request or a move notify. */
     private volatile int waiting;
     private final Object changed = new Object();
-    private final java.util.function.Supplier<OverlayFs.KernelCache> pool;
+    private final WorkerWaits waits;
 
-    /** {@code pool}: what keeps a worker free while one waits (null or its result null: nothing). */
-    DirectoryMoves(NodeTable nodes, java.util.function.Supplier<OverlayFs.KernelCache> pool) {
+    DirectoryMoves(NodeTable nodes, WorkerWaits waits) {
         this.nodes = nodes;
-        this.pool = pool;
+        this.waits = waits;
     }
 
     /** A slot for one more worker. */
@@ -109,10 +111,17 @@ final class DirectoryMoves {
         await(() -> current != m, 1);
     }
 
+    /** Would a rename of {@code a} and {@code b} (either may be null) move other nodes' paths? */
+    boolean isMove(NodeTable.Node a, NodeTable.Node b) {
+        return nodes.hasChildren(a, b);
+    }
+
     /**
      * Begins a move of {@code a} and {@code b} (either may be null) if either is a directory with
-     * nodes under it; the caller holds their {@link NodeLocks} write locks (so that no node is named
-     * in them meanwhile), and then {@link #enter}s its slot and {@link #drain}s.
+     * nodes under it: the caller then {@link #enter}s its slot (which succeeds: no other move is
+     * under way), {@link #drain}s, and only then takes their {@link NodeLocks}. If not, the
+     * caller takes the node locks and asks {@link #isMove} again, since a node may have been named
+     * in them meanwhile (under their write locks none can be).
      *
      * @return the move, to be {@link #end}ed; null if it moves no other node's path
      */
@@ -120,14 +129,8 @@ final class DirectoryMoves {
         if (!nodes.hasChildren(a, b)) {
             return null;
         }
-        if (!moving.tryLock()) {
-            int free = mayWait(1);
-            try {
-                moving.lock();
-            } finally {
-                endWait(free);
-            }
-        }
+        // held by a move that may wait for a long request
+        waits.lock(moving);
         return new Move(a, b);
     }
 
@@ -178,7 +181,7 @@ final class DirectoryMoves {
         if (done.getAsBoolean()) {
             return;
         }
-        int free = mayWait(taken);
+        int free = waits.begin(taken);
         boolean interrupted = false;
         try {
             synchronized (changed) {
@@ -197,32 +200,11 @@ final class DirectoryMoves {
                 }
             }
         } finally {
-            endWait(free);
+            waits.end(free);
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
         }
     }
 
-    /**
-     * Before a worker waits: as for a cache drop, another worker stays free to read requests, one
-     * more started if need be ({@link OverlayFs.KernelCache#tryWait}; past its limit the wait goes
-     * on all the same, and the mount answers once what it waits for ends).
-     *
-     * @return how many waits to end with {@link #endWait}
-     */
-    private int mayWait(int taken) {
-        OverlayFs.KernelCache kc = pool == null ? null : pool.get();
-        int n = 0;
-        while (kc != null && n < taken && kc.tryWait()) {
-            n++;
-        }
-        return n;
-    }
-
-    private void endWait(int n) {
-        for (int i = 0; i < n; i++) {
-            pool.get().endWait();
-        }
-    }
 }

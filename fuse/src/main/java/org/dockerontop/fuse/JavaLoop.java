@@ -58,7 +58,7 @@ final class JavaLoop {
         final Passthrough passthrough;
         final ConcurrentHashMap<Long, JavaRequests.DirHandle> dirs = new ConcurrentHashMap<>();
         final AtomicLong nextDirHandle = new AtomicLong(1);
-        final NodeLocks locks = new NodeLocks();
+        final NodeLocks locks;
         final DirectoryMoves moves;
         final CountDownLatch initialized;
         private final Path mountPoint;
@@ -68,9 +68,10 @@ final class JavaLoop {
         final boolean debug;
 
         Mount(KernelNotifier notifier, LateNotifications late, Passthrough passthrough, CountDownLatch initialized,
-                Path mountPoint, boolean debug, DirectoryMoves moves) {
+                Path mountPoint, boolean debug, NodeTable nodes, WorkerWaits waits) {
             this.debug = debug;
-            this.moves = moves;
+            this.locks = new NodeLocks(waits);
+            this.moves = new DirectoryMoves(nodes, waits);
             this.notifier = notifier;
             this.late = late;
             this.passthrough = passthrough;
@@ -163,7 +164,7 @@ final class JavaLoop {
         fs.passthrough = io;
         NodeTable nodes = new NodeTable();
         fs.nodeIds = nodes::idOf;
-        Mount mount = new Mount(notifier, late, io, initialized, mountPoint, debug, new DirectoryMoves(nodes, () -> drops));
+        Mount mount = new Mount(notifier, late, io, initialized, mountPoint, debug, nodes, new WorkerWaits(() -> drops));
         long buffer = KernelReplyPatch.REQUEST_BUFFER;
         FuseWorkers workers = new FuseWorkers(() -> serve(mount, fs, nodes, dev, buffer));
         for (int i = 0; i < threads; i++) {

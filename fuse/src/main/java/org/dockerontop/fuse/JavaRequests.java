@@ -788,26 +788,40 @@ final class JavaRequests {
         }
     }
 
-    /** Takes what a {@link Changing} holds, in {@link DirectoryMoves}'s order. */
+    /**
+     * Takes what a {@link Changing} holds, in {@link DirectoryMoves}'s order. A directory move
+     * waits for the requests on and below its nodes before it takes their node locks, so that
+     * the wait (for a copy-up, maybe) holds no stripe that unrelated nodes share.
+     */
     private Changing changing(long parentA, long parentB, NodeTable.Node a, NodeTable.Node b) {
+        long pb = parentB == parentA ? 0 : parentB;
         while (true) {
-            NodeLocks.Held locks = mount.locks.lock(parentA, parentB == parentA ? 0 : parentB, a, b);
-            DirectoryMoves.Move move;
-            try {
-                move = mount.moves.begin(a, b);
-            } catch (RuntimeException | Error e) {
-                locks.close();
-                throw e;
-            }
-            DirectoryMoves.Move other = mount.moves.enter(slot, parentA, parentB == parentA ? 0 : parentB);
-            if (other == null) {
-                if (move != null) {
-                    mount.moves.drain(move, slot);
+            DirectoryMoves.Move move = mount.moves.begin(a, b);
+            if (move != null) {
+                // one move at a time: nothing else moves the parents, and requests naming
+                // anything in a or b now wait for the move (enter), so no node is named in them
+                mount.moves.enter(slot, parentA, pb);
+                mount.moves.drain(move, slot);
+                NodeLocks.Held locks;
+                try {
+                    locks = mount.locks.lock(parentA, pb, a, b);
+                } catch (RuntimeException | Error e) {
+                    mount.moves.leave(slot);
+                    mount.moves.end(move);
+                    throw e;
                 }
                 return new Changing(locks, move);
             }
-            // a directory above the parents is being moved (never our own move: we would be it)
-            mount.moves.end(move);
+            NodeLocks.Held locks = mount.locks.lock(parentA, pb, a, b);
+            if (mount.moves.isMove(a, b)) {
+                locks.close(); // a node was named in a or b meanwhile: a move after all
+                continue;
+            }
+            DirectoryMoves.Move other = mount.moves.enter(slot, parentA, pb);
+            if (other == null) {
+                return new Changing(locks, null);
+            }
+            // a directory above the parents is being moved
             locks.close();
             mount.moves.await(other);
         }

@@ -22,8 +22,11 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 final class NodeLocks {
     private static final int STRIPES = 256;
     private final ReentrantReadWriteLock[] stripes = new ReentrantReadWriteLock[STRIPES];
+    private final WorkerWaits waits;
 
-    NodeLocks() {
+    /** {@code waits}: what a worker does before it blocks on a lock another request holds. */
+    NodeLocks(WorkerWaits waits) {
+        this.waits = waits;
         for (int i = 0; i < STRIPES; i++) {
             stripes[i] = new ReentrantReadWriteLock();
         }
@@ -36,7 +39,7 @@ final class NodeLocks {
     /** Takes the read lock of node {@code id}; the caller unlocks what it returns. */
     Lock read(long id) {
         Lock l = stripes[stripe(id)].readLock();
-        l.lock();
+        waits.lock(l);
         return l;
     }
 
@@ -87,7 +90,7 @@ final class NodeLocks {
                 }
                 ReentrantReadWriteLock l = stripes[s];
                 Lock k = (want[i] & 1) != 0 ? l.writeLock() : l.readLock();
-                k.lock();
+                waits.lock(k);
                 h.locks[h.count++] = k;
             }
         } catch (RuntimeException | Error e) {

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(30)
 class DirectoryMovesTest {
     private final NodeTable t = new NodeTable();
-    private final DirectoryMoves moves = new DirectoryMoves(t, () -> null);
+    private final DirectoryMoves moves = new DirectoryMoves(t, new WorkerWaits(null));
 
     @Test
     void aDirectoryMoveWaitsForRequestsBelowItWhichWaitForTheMove() throws Exception {
