@@ -15,9 +15,11 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * takes away, from finding them to updating the table, and the read locks of the directories it
  * names them in (whose paths it uses, and which nothing may move meanwhile). libfuse 2's
  * high-level API does this with its tree lock; the directories further above a request's node
- * are {@link DirectoryMoves}'s. Striped by node id: two nodes may share a lock, which only makes
+ * are {@link DirectoryMoves}'s (a directory move takes its node locks after waiting there, so
+ * that the wait holds no stripe). Striped by node id: two nodes may share a lock, which only makes
  * one wait (a stripe both read and written is written). A request takes its locks at once, in
- * stripe order, and takes no other stripe while it holds them, so no cycle can form.
+ * stripe order, and takes no other stripe while it holds them, so no cycle can form; a worker
+ * about to block on one leaves another free ({@link WorkerWaits}).
  */
 final class NodeLocks {
     private static final int STRIPES = 256;
