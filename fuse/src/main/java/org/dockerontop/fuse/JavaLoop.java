@@ -58,7 +58,8 @@ final class JavaLoop {
         final Passthrough passthrough;
         final ConcurrentHashMap<Long, JavaRequests.DirHandle> dirs = new ConcurrentHashMap<>();
         final AtomicLong nextDirHandle = new AtomicLong(1);
-        final NodeLocks locks = new NodeLocks();
+        final NodeLocks locks;
+        final DirectoryMoves moves;
         final CountDownLatch initialized;
         private final Path mountPoint;
         volatile boolean setxattrExtended;
@@ -67,8 +68,10 @@ final class JavaLoop {
         final boolean debug;
 
         Mount(KernelNotifier notifier, LateNotifications late, Passthrough passthrough, CountDownLatch initialized,
-                Path mountPoint, boolean debug) {
+                Path mountPoint, boolean debug, NodeTable nodes, WorkerWaits waits) {
             this.debug = debug;
+            this.locks = new NodeLocks(waits);
+            this.moves = new DirectoryMoves(nodes, waits);
             this.notifier = notifier;
             this.late = late;
             this.passthrough = passthrough;
@@ -159,9 +162,9 @@ final class JavaLoop {
         fs.oneNodePerUpperInode(); // NodeTable's way; libfuse's table has one node per name
         Passthrough io = new Passthrough(dev, passthrough, readOnly, fs.handles()::get, fs.layers());
         fs.passthrough = io;
-        Mount mount = new Mount(notifier, late, io, initialized, mountPoint, debug);
         NodeTable nodes = new NodeTable();
         fs.nodeIds = nodes::idOf;
+        Mount mount = new Mount(notifier, late, io, initialized, mountPoint, debug, nodes, new WorkerWaits(() -> drops));
         long buffer = KernelReplyPatch.REQUEST_BUFFER;
         FuseWorkers workers = new FuseWorkers(() -> serve(mount, fs, nodes, dev, buffer));
         for (int i = 0; i < threads; i++) {

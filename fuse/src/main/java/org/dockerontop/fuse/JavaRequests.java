@@ -150,6 +150,8 @@ final class JavaRequests {
     private final Pointer sx = Native.allocate(Native.STATX_SIZE);
     private final Pointer statvfs = Native.allocate(128);
     private final OverlayFs.Scratch state;
+    /** Where this worker says whose paths its request uses ({@link DirectoryMoves}). */
+    private final DirectoryMoves.Slot slot;
     final DataRequests data;
     /** Node ids of the READDIRPLUS reply being built (the lookups it hands the kernel). */
     private long[] linked = new long[64];
@@ -166,6 +168,7 @@ final class JavaRequests {
         this.out = Native.allocate(OUT_HEADER_SIZE + REPLY_BODY);
         this.body = out.slice(OUT_HEADER_SIZE);
         this.state = fs.requestState();
+        this.slot = mount.moves.slot();
         this.data = new DataRequests(fs, device, mem, capacity);
     }
 
@@ -208,14 +211,47 @@ final class JavaRequests {
         state.requestNode = nodeid;
         if (!data.served(opcode, length)) {
             int len;
-            java.util.concurrent.locks.Lock held = usesNodePath(opcode) ? mount.locks.read(nodeid) : null;
+            boolean entered = false;
+            java.util.concurrent.locks.Lock held = null;
+            NodeLocks.Held both = null;
             try {
+                if (usesNodePath(opcode)) {
+                    // a LINK uses its source's path too; one node's read lock is the common case
+                    long second = opcode == LINK ? mem.getLong(IN) : 0;
+                    while (true) {
+                        if (second == 0) {
+                            held = mount.locks.read(nodeid);
+                        } else {
+                            both = mount.locks.lock(nodeid, second, null, null);
+                        }
+                        DirectoryMoves.Move m = mount.moves.enter(slot, nodeid, second);
+                        if (m == null) {
+                            entered = true;
+                            break;
+                        }
+                        // a directory above is being moved: wait for it without holding a node lock
+                        if (held != null) {
+                            held.unlock();
+                            held = null;
+                        } else {
+                            both.close();
+                            both = null;
+                        }
+                        mount.moves.await(m);
+                    }
+                }
                 len = answer(opcode, nodeid, unique, length, tmpfile);
             } catch (Throwable t) {
                 len = fail(t, opcode, nodeid);
             } finally {
+                if (entered) {
+                    mount.moves.leave(slot);
+                }
                 if (held != null) {
                     held.unlock();
+                }
+                if (both != null) {
+                    both.close();
                 }
             }
             if (len != NO_REPLY) {
@@ -238,9 +274,9 @@ final class JavaRequests {
 
     /**
      * Whether the request acts through the path of its node (for a request by name, the
-     * directory's), so that it holds the node's read lock ({@link NodeLocks}). Not: the requests
-     * that take names away (they take write locks themselves), those by handle, and the rest that
-     * name no node.
+     * directory's), so that it holds the node's read lock ({@link NodeLocks}) and keeps the
+     * directories above from moving ({@link DirectoryMoves}). Not: the requests that take names
+     * away (they lock in {@link #changing}), those by handle, and the rest that name no node.
      */
     private static boolean usesNodePath(int opcode) {
         switch (opcode) {
@@ -344,7 +380,7 @@ final class JavaRequests {
                 return unlink(nodeid, name(IN, length));
             case RMDIR: {
                 String name = name(IN, length);
-                try (NodeLocks.Writing w = mount.locks.write(nodes.find(nodeid, name), null)) {
+                try (Changing c = changing(nodeid, 0, nodes.find(nodeid, name), null)) {
                     fs.rmdir(nodes.childPath(nodeid, name));
                     nodes.removed(nodeid, name);
                 }
@@ -728,8 +764,71 @@ final class JavaRequests {
         return sendEntry(unique, entry(parent, name, path, null, unique));
     }
 
+    /**
+     * What a request that changes names holds while it does: the write locks of the nodes whose
+     * names it changes ({@code a}, {@code b}: null where no node has the name), the read locks of
+     * the directories it names them in, its slot for those directories, and, if it moves a
+     * directory with nodes under it, the {@link DirectoryMoves} move, once every request under it
+     * has ended. Closed once the table has the new names.
+     */
+    private final class Changing implements AutoCloseable {
+        private final NodeLocks.Held locks;
+        private final DirectoryMoves.Move move;
+
+        Changing(NodeLocks.Held locks, DirectoryMoves.Move move) {
+            this.locks = locks;
+            this.move = move;
+        }
+
+        @Override
+        public void close() {
+            mount.moves.leave(slot);
+            mount.moves.end(move);
+            locks.close();
+        }
+    }
+
+    /**
+     * Takes what a {@link Changing} holds, in {@link DirectoryMoves}'s order. A directory move
+     * waits for the requests on and below its nodes before it takes their node locks, so that
+     * the wait (for a copy-up, maybe) holds no stripe that unrelated nodes share.
+     */
+    private Changing changing(long parentA, long parentB, NodeTable.Node a, NodeTable.Node b) {
+        long pb = parentB == parentA ? 0 : parentB;
+        while (true) {
+            DirectoryMoves.Move move = mount.moves.begin(a, b);
+            if (move != null) {
+                // one move at a time: nothing else moves the parents, and requests naming
+                // anything in a or b now wait for the move (enter), so no node is named in them
+                mount.moves.enter(slot, parentA, pb);
+                mount.moves.drain(move, slot);
+                NodeLocks.Held locks;
+                try {
+                    locks = mount.locks.lock(parentA, pb, a, b);
+                } catch (RuntimeException | Error e) {
+                    mount.moves.leave(slot);
+                    mount.moves.end(move);
+                    throw e;
+                }
+                return new Changing(locks, move);
+            }
+            NodeLocks.Held locks = mount.locks.lock(parentA, pb, a, b);
+            if (mount.moves.isMove(a, b)) {
+                locks.close(); // a node was named in a or b meanwhile: a move after all
+                continue;
+            }
+            DirectoryMoves.Move other = mount.moves.enter(slot, parentA, pb);
+            if (other == null) {
+                return new Changing(locks, null);
+            }
+            // a directory above the parents is being moved
+            locks.close();
+            mount.moves.await(other);
+        }
+    }
+
     private int unlink(long parent, String name) {
-        try (NodeLocks.Writing w = mount.locks.write(nodes.find(parent, name), null)) {
+        try (Changing c = changing(parent, 0, nodes.find(parent, name), null)) {
             String path = nodes.childPath(parent, name);
             if (nodes.isOpenUnderOnlyThisName(parent, name)) {
                 hide(parent, name, path, false);
@@ -778,7 +877,7 @@ final class JavaRequests {
         int oldEnd = nul(IN + 8, length);
         String oldName = string(IN + 8, oldEnd);
         String newName = name(oldEnd + 1, length);
-        try (NodeLocks.Writing w = mount.locks.write(nodes.find(oldParent, oldName), nodes.find(newParent, newName))) {
+        try (Changing c = changing(oldParent, newParent, nodes.find(oldParent, oldName), nodes.find(newParent, newName))) {
             String from = nodes.childPath(oldParent, oldName);
             String to = nodes.childPath(newParent, newName);
             if (nodes.isOpenUnderOnlyThisName(newParent, newName)) {
@@ -802,7 +901,7 @@ final class JavaRequests {
         NodeTable.Node a = nodes.find(oldParent, oldName);
         NodeTable.Node b = nodes.find(newParent, newName);
         int copied;
-        try (NodeLocks.Writing w = mount.locks.write(a, b)) {
+        try (Changing c = changing(oldParent, newParent, a, b)) {
             copied = fs.exchange(nodes.childPath(oldParent, oldName), nodes.childPath(newParent, newName));
             nodes.exchanged(oldParent, oldName, newParent, newName);
         }

@@ -12,69 +12,93 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  *
  * <p>A request on a node holds its read lock from building the path to the end of its filesystem
  * call; a rename, exchange, unlink or rmdir holds the write locks of the nodes whose names it
- * takes away, from finding them to updating the table. libfuse 2's high-level API does this with
- * its tree lock; this covers the request's own node (for a request by name, the directory),
- * not the directories above it. Striped by node id: two nodes may share a lock, which only makes
- * one wait; a request holds one read lock or up to two write locks taken in stripe order, and
- * nothing is locked inside, so no cycle can form.
+ * takes away, from finding them to updating the table, and the read locks of the directories it
+ * names them in (whose paths it uses, and which nothing may move meanwhile). libfuse 2's
+ * high-level API does this with its tree lock; the directories further above a request's node
+ * are {@link DirectoryMoves}'s (a directory move takes its node locks after waiting there, so
+ * that the wait holds no stripe). Striped by node id: two nodes may share a lock, which only makes
+ * one wait (a stripe both read and written is written). A request takes its locks at once, in
+ * stripe order, and takes no other stripe while it holds them, so no cycle can form; a worker
+ * about to block on one leaves another free ({@link WorkerWaits}).
  */
 final class NodeLocks {
     private static final int STRIPES = 256;
     private final ReentrantReadWriteLock[] stripes = new ReentrantReadWriteLock[STRIPES];
+    private final WorkerWaits waits;
 
-    NodeLocks() {
+    /** {@code waits}: what a worker does before it blocks on a lock another request holds. */
+    NodeLocks(WorkerWaits waits) {
+        this.waits = waits;
         for (int i = 0; i < STRIPES; i++) {
             stripes[i] = new ReentrantReadWriteLock();
         }
     }
 
-    private int stripe(long id) {
+    private static int stripe(long id) {
         return (int) (id ^ (id >>> 32)) & (STRIPES - 1);
     }
 
     /** Takes the read lock of node {@code id}; the caller unlocks what it returns. */
     Lock read(long id) {
         Lock l = stripes[stripe(id)].readLock();
-        l.lock();
+        waits.lock(l);
         return l;
     }
 
-    /** The write locks of one or two nodes, taken in stripe order. */
-    final class Writing implements AutoCloseable {
-        private final Lock first;
-        private final Lock second;
+    /** Locks held together, released by {@link #close} in the reverse order. */
+    static final class Held implements AutoCloseable {
+        private final Lock[] locks;
+        private int count;
 
-        private Writing(NodeTable.Node a, NodeTable.Node b) {
-            int sa = a == null ? -1 : stripe(a.id);
-            int sb = b == null ? -1 : stripe(b.id);
-            if (sa == sb) {
-                sb = -1;
-            }
-            int lo = Math.min(sa, sb);
-            int hi = Math.max(sa, sb);
-            first = lo >= 0 ? stripes[lo].writeLock() : null;
-            second = hi >= 0 ? stripes[hi].writeLock() : null;
-            if (first != null) {
-                first.lock();
-            }
-            if (second != null) {
-                second.lock();
-            }
+        private Held(int capacity) {
+            locks = new Lock[capacity];
         }
 
         @Override
         public void close() {
-            if (second != null) {
-                second.unlock();
-            }
-            if (first != null) {
-                first.unlock();
+            while (count > 0) {
+                locks[--count].unlock();
             }
         }
     }
 
-    /** Takes the write locks of {@code a} and {@code b} (either may be null: a name no node has). */
-    Writing write(NodeTable.Node a, NodeTable.Node b) {
-        return new Writing(a, b);
+    /**
+     * Takes the read locks of nodes {@code readA} and {@code readB} (0: none) and the write locks
+     * of {@code writeA} and {@code writeB} (null: a name no node has), in stripe order.
+     */
+    Held lock(long readA, long readB, NodeTable.Node writeA, NodeTable.Node writeB) {
+        // stripe * 2 + 1 for a write, so that sorting puts a stripe's write right after its read
+        int[] want = new int[4];
+        int n = 0;
+        if (readA != 0) {
+            want[n++] = stripe(readA) * 2;
+        }
+        if (readB != 0) {
+            want[n++] = stripe(readB) * 2;
+        }
+        if (writeA != null) {
+            want[n++] = stripe(writeA.id) * 2 + 1;
+        }
+        if (writeB != null) {
+            want[n++] = stripe(writeB.id) * 2 + 1;
+        }
+        java.util.Arrays.sort(want, 0, n);
+        Held h = new Held(n);
+        try {
+            for (int i = 0; i < n; i++) {
+                int s = want[i] >> 1;
+                if (i + 1 < n && want[i + 1] >> 1 == s) {
+                    continue; // the same stripe again: taken once, written if either writes
+                }
+                ReentrantReadWriteLock l = stripes[s];
+                Lock k = (want[i] & 1) != 0 ? l.writeLock() : l.readLock();
+                waits.lock(k);
+                h.locks[h.count++] = k;
+            }
+        } catch (RuntimeException | Error e) {
+            h.close();
+            throw e;
+        }
+        return h;
     }
 }

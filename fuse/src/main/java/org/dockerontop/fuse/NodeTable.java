@@ -263,6 +263,24 @@ final class NodeTable {
         return p.length() == 1 ? "/" + name : p + "/" + name;
     }
 
+    /**
+     * Has {@code a} or {@code b} (either may be null) a node named in it ({@link Node#names})?
+     * Only then can a rename of it change the path of another node (see {@link DirectoryMoves}).
+     */
+    synchronized boolean hasChildren(Node a, Node b) {
+        return (a != null && a.names > 0) || (b != null && b.names > 0);
+    }
+
+    /** Is {@code a} or {@code b} (either may be null) node {@code id}, or a directory above it? */
+    synchronized boolean isOnPath(long id, Node a, Node b) {
+        for (Node n = byId.get(id); n != null; n = n.parent) {
+            if (n == a || n == b) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The node named {@code name} in {@code parent}, or null. */
     synchronized Node find(long parent, String name) {
         return byName.get(new Key(parent, name));

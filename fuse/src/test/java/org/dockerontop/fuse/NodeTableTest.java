@@ -310,4 +310,32 @@ class NodeTableTest {
         assertNull(t.find(d2, "g"));
         assertNotNull(t.get(d2));
     }
+
+    @Test
+    void aDirectoryHasChildrenWhileANodeIsNamedInIt() {
+        long d = t.lookedUp(NodeTable.ROOT, "d");
+        long e = t.lookedUp(NodeTable.ROOT, "e");
+        NodeTable.Node dn = t.get(d);
+        NodeTable.Node en = t.get(e);
+        assertFalse(t.hasChildren(dn, en));
+        long x = t.lookedUp(d, "x");
+        assertTrue(t.hasChildren(dn, null));
+        assertTrue(t.isOnPath(x, dn, null));
+        assertTrue(t.isOnPath(d, dn, null));
+        assertFalse(t.isOnPath(x, en, null));
+        t.renamed(d, "x", e, "x");
+        assertFalse(t.hasChildren(dn, null));
+        assertTrue(t.hasChildren(en, null));
+        assertTrue(t.isOnPath(x, null, en));
+        t.exchanged(NodeTable.ROOT, "d", NodeTable.ROOT, "e"); // the directories swap, their nodes keep theirs
+        assertTrue(t.hasChildren(en, null));
+        assertFalse(t.hasChildren(dn, null));
+        t.removed(e, "x"); // still looked up, but named nowhere
+        assertFalse(t.hasChildren(en, null));
+        long y = t.lookedUp(d, "y");
+        assertTrue(t.hasChildren(dn, null));
+        t.forget(y, 1);
+        assertFalse(t.hasChildren(dn, null));
+        assertTrue(t.hasChildren(t.get(NodeTable.ROOT), null));
+    }
 }
