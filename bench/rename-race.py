@@ -175,6 +175,31 @@ def misplaced_records(d):
     return bad
 
 
+def race(seconds, make):
+    """Runs the processes make(stop, out) gives for SECONDS; prints the changer's line, returns the
+    readers' opens, wrong reads and errors by errno summed."""
+    stop, out = mp.Event(), mp.Queue()
+    procs = make(stop, out)
+    for p in procs:
+        p.start()
+    time.sleep(seconds)
+    stop.set()
+    results = [out.get() for _ in procs]
+    for p in procs:
+        p.join()
+    opens = wrong = 0
+    errors = {}
+    for r in results:
+        if r[0] == "reader":
+            opens += r[1]
+            wrong += r[2]
+            for e, k in r[3].items():
+                errors[e] = errors.get(e, 0) + k
+        else:
+            print(*r)
+    return opens, wrong, errors
+
+
 def main():
     d, mode = sys.argv[1], sys.argv[2]
     seconds = float(sys.argv[3]) if len(sys.argv) > 3 else 15
@@ -189,26 +214,8 @@ def main():
             with open(p, "wb") as f:
                 f.write(c * SIZE)
     names = ("a", "b") if mode == "exchange" else ("a",)
-    stop, out = mp.Event(), mp.Queue()
-    procs = [mp.Process(target=changer, args=(d, mode, stop, out))]
-    procs += [mp.Process(target=reader, args=(d, names, stop, out)) for _ in range(readers)]
-    for p in procs:
-        p.start()
-    time.sleep(seconds)
-    stop.set()
-    results = [out.get() for _ in procs]
-    for p in procs:
-        p.join()
-    opens = wrong = 0
-    errors = {}
-    for r in results:
-        if r[0] == "reader":
-            opens += r[1]
-            wrong += r[2]
-            for e, k in r[3].items():
-                errors[e] = errors.get(e, 0) + k
-        else:
-            print(*r)
+    opens, wrong, errors = race(seconds, lambda stop, out: [mp.Process(target=changer, args=(d, mode, stop, out))]
+                                + [mp.Process(target=reader, args=(d, names, stop, out)) for _ in range(readers)])
     failed = sum(errors.values())
     print(f"{mode}: {opens} opens, {failed} failed "
           + (", ".join(f"{os.strerror(e)} (errno {e}) {k}" for e, k in sorted(errors.items())) or "")
@@ -218,27 +225,9 @@ def main():
 
 def dir_main(d, mode, seconds, readers):
     setup_dirs(d)
-    stop, out = mp.Event(), mp.Queue()
-    procs = [mp.Process(target=changer, args=(d, mode, stop, out))]
-    procs += [mp.Process(target=dir_reader, args=(d, stop, out)) for _ in range(readers)]
-    procs += [mp.Process(target=dir_writer, args=(d, i, stop, out)) for i in range(readers)]
-    for p in procs:
-        p.start()
-    time.sleep(seconds)
-    stop.set()
-    results = [out.get() for _ in procs]
-    for p in procs:
-        p.join()
-    opens = wrong = 0
-    errors = {}
-    for r in results:
-        if r[0] == "reader":
-            opens += r[1]
-            wrong += r[2]
-            for e, k in r[3].items():
-                errors[e] = errors.get(e, 0) + k
-        else:
-            print(*r)
+    opens, wrong, errors = race(seconds, lambda stop, out: [mp.Process(target=changer, args=(d, mode, stop, out))]
+                                + [mp.Process(target=dir_reader, args=(d, stop, out)) for _ in range(readers)]
+                                + [mp.Process(target=dir_writer, args=(d, i, stop, out)) for i in range(readers)])
     misplaced = misplaced_records(d)
     # through a third name a name is missing for a moment: ENOENT is then the kernel overlay's answer too
     allowed = {2} if mode == "dirmove" else set()
