@@ -562,44 +562,44 @@ final class JavaRequests {
         return NO_REPLY;
     }
 
+    /**
+     * No {@link OverlayFs#beginLookup}/{@link OverlayFs#lookupReplied}/{@link OverlayFs#endLookup}
+     * here: what they record (names of multi-linked files, nodes of lower directories) is for
+     * libfuse's loop, whose nodes are per name and not the server's to look up; ours shares nodes
+     * and finds them in {@link NodeTable} ({@link OverlayFs#oneNodePerUpperInode}, {@link OverlayFs#nodeIds}).
+     */
     private int lookup(long parent, long unique, String name) {
-        fs.beginLookup();
-        try {
-            String path;
-            if (name.equals(".") || name.equals("..")) {
-                // only asked of an exported mount (EXPORT_SUPPORT, as libfuse asked for it)
-                NodeTable.Node p = nodes.get(parent);
-                if (p == null) {
-                    return -Errno.ENOENT;
-                }
-                NodeTable.Node n = name.equals("..") && p.parent != null ? p.parent : p;
-                path = nodes.path(n.id);
-                fs.getattr(path, st);
-                synchronized (nodes) {
-                    n.lookups++;
-                }
-                entryOut(body, 0, n.id);
-                return sendEntry(unique, ENTRY_OUT_SIZE);
+        String path;
+        if (name.equals(".") || name.equals("..")) {
+            // only asked of an exported mount (EXPORT_SUPPORT, as libfuse asked for it)
+            NodeTable.Node p = nodes.get(parent);
+            if (p == null) {
+                return -Errno.ENOENT;
             }
-            path = nodes.childPath(parent, name);
-            try {
-                fs.getattr(path, st);
-            } catch (ErrnoException e) {
-                if (e.errno() != Errno.ENOENT) {
-                    throw e;
-                }
-                // a negative entry, cached for negative_timeout
-                body.setMemory(0, ENTRY_OUT_SIZE, (byte) 0);
-                body.putLong(16, TIMEOUT);
-                return ENTRY_OUT_SIZE;
+            NodeTable.Node n = name.equals("..") && p.parent != null ? p.parent : p;
+            path = nodes.path(n.id);
+            fs.getattr(path, st);
+            synchronized (nodes) {
+                n.lookups++;
             }
-            long node = nodes.lookedUp(parent, name, fs.sharedInode());
-            fs.lookupReplied(node);
-            entryOut(body, 0, node);
+            entryOut(body, 0, n.id);
             return sendEntry(unique, ENTRY_OUT_SIZE);
-        } finally {
-            fs.endLookup(parent);
         }
+        path = nodes.childPath(parent, name);
+        try {
+            fs.getattr(path, st);
+        } catch (ErrnoException e) {
+            if (e.errno() != Errno.ENOENT) {
+                throw e;
+            }
+            // a negative entry, cached for negative_timeout
+            body.setMemory(0, ENTRY_OUT_SIZE, (byte) 0);
+            body.putLong(16, TIMEOUT);
+            return ENTRY_OUT_SIZE;
+        }
+        long node = nodes.lookedUp(parent, name, fs.sharedInode());
+        entryOut(body, 0, node);
+        return sendEntry(unique, ENTRY_OUT_SIZE);
     }
 
     private int getattr(long nodeid) {
@@ -925,13 +925,11 @@ final class JavaRequests {
     private int link(long newParent, long unique, int length) {
         long source = mem.getLong(IN);
         String name = name(IN + 8, length);
-        fs.beginLookup(); // its reply is an entry too (see OverlayFs.lookupReplied)
         String from = nodes.path(source);
         String to = nodes.childPath(newParent, name);
         fs.link(from, to);
         fs.getattr(to, st);
         long node = nodes.linked(source, newParent, name, fs.sharedInode());
-        fs.lookupReplied(node);
         entryOut(body, 0, node);
         return sendEntry(unique, ENTRY_OUT_SIZE);
     }
@@ -1215,11 +1213,9 @@ final class JavaRequests {
     private boolean lookupForListing(long dir, String dirPath, byte[] name, int pos) {
         String n = new String(name, StandardCharsets.ISO_8859_1);
         String path = dirPath.length() == 1 ? "/" + n : dirPath + "/" + n;
-        fs.beginLookup();
         try {
             fs.getattr(path, st);
             long node = nodes.lookedUp(dir, n, fs.sharedInode());
-            fs.lookupReplied(node);
             if (linkedCount == linked.length) {
                 linked = java.util.Arrays.copyOf(linked, linked.length * 2);
             }
@@ -1228,8 +1224,6 @@ final class JavaRequests {
             return true;
         } catch (ErrnoException e) {
             return false;
-        } finally {
-            fs.endLookup(dir);
         }
     }
 

@@ -710,8 +710,7 @@ final class OverlayFs {
 
     /** The real path of the visible entry. */
     String real(String p) {
-        int code = resolve(p, scratch.get().st);
-        return (code & UPPER) != 0 ? up(p) : lo(p);
+        return isUpper(p) ? up(p) : lo(p);
     }
 
     private ReentrantLock stripe(String dir) {
