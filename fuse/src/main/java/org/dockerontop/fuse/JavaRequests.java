@@ -14,7 +14,9 @@ import static org.dockerontop.fuse.FuseAbi.IN_HEADER_NODEID;
 import static org.dockerontop.fuse.FuseAbi.IN_HEADER_OPCODE;
 import static org.dockerontop.fuse.FuseAbi.IN_HEADER_SIZE;
 import static org.dockerontop.fuse.FuseAbi.IN_HEADER_UNIQUE;
-import static org.dockerontop.fuse.FuseAbi.OUT_HEADER_SIZE;
+import static org.dockerontop.fuse.RequestNames.name;
+import static org.dockerontop.fuse.RequestNames.nul;
+import static org.dockerontop.fuse.RequestNames.string;
 
 import java.nio.charset.StandardCharsets;
 
@@ -85,19 +87,9 @@ final class JavaRequests {
     static final int TMPFILE = 51;
     static final int STATX = 52;
 
-    /**
-     * The largest reply body written from {@link #out}: an xattr value or list (XATTR_SIZE_MAX),
-     * a listing (the kernel asks for a page at a time), a link target. READ replies are built in
-     * the request buffer ({@link DataRequests}).
-     */
-    private static final int REPLY_BODY = 64 * 1024 + 4096;
-
-    /** No reply is written (FORGET, BATCH_FORGET) or one was written already. */
-    private static final int NO_REPLY = Integer.MIN_VALUE;
-
-    private static final long TIMEOUT = 60;
-    private static final int ATTR_SIZE = 88;
-    private static final int ATTR_OUT_SIZE = 16 + ATTR_SIZE;
+    private static final int REPLY_BODY = Replies.BODY;
+    private static final int NO_REPLY = Replies.NONE;
+    private static final long TIMEOUT = AttrEncoding.TIMEOUT;
     /** fuse_statx_out: attr_valid, attr_valid_nsec, flags, spare[2], then a fuse_statx (= struct statx). */
     private static final int STATX_OUT_SIZE = 32 + 256;
     private static final int STATX_BASIC_STATS = 0x7ff;
@@ -142,8 +134,8 @@ final class JavaRequests {
     private final long capacity;
     /** The request buffer, for this worker's life. */
     final Pointer mem;
-    /** The reply buffer: header, then the body. */
-    private final Pointer out;
+    private final Replies replies;
+    /** The reply's body ({@link Replies#body}). */
     private final Pointer body;
     private final Pointer st = Native.allocate(Stat.SIZE);
     private final Pointer times = Native.allocate(32);
@@ -165,8 +157,8 @@ final class JavaRequests {
         this.device = device;
         this.capacity = capacity;
         this.mem = Native.allocate((int) capacity);
-        this.out = Native.allocate(OUT_HEADER_SIZE + REPLY_BODY);
-        this.body = out.slice(OUT_HEADER_SIZE);
+        this.replies = new Replies(device, mount.debug);
+        this.body = replies.body;
         this.state = fs.requestState();
         this.slot = mount.moves.slot();
         this.data = new DataRequests(fs, device, mem, capacity);
@@ -255,7 +247,7 @@ final class JavaRequests {
                 }
             }
             if (len != NO_REPLY) {
-                reply(unique, len);
+                replies.send(unique, len);
             }
         }
         try {
@@ -307,35 +299,13 @@ final class JavaRequests {
         return -Errno.EIO;
     }
 
-    /** Writes the reply: {@code len} bytes of body, or the error {@code len} (negative). 0 or -errno of the write. */
-    private int reply(long unique, int len) {
-        int error = 0;
-        if (len < 0) {
-            error = len;
-            len = 0;
-        }
-        FuseAbi.outHeader(out, OUT_HEADER_SIZE + len, error, unique);
-        if (mount.debug) {
-            RequestTrace.reply(unique, error, OUT_HEADER_SIZE + len);
-        }
-        long n = SplicedReads.SYS.write(device, out, OUT_HEADER_SIZE + len);
-        if (n < 0) {
-            int e = Native.errno();
-            if (e != Errno.ENOENT && e != Errno.ENODEV) {
-                LOG.error("writing a reply to /dev/fuse failed: {}", Errno.name(e));
-            }
-            return -e;
-        }
-        return 0;
-    }
-
     /** Fills the reply body; returns its length, -errno, or {@link #NO_REPLY}. */
     private int answer(int opcode, long nodeid, long unique, int length, boolean tmpfile) {
         switch (opcode) {
             case INIT:
                 return init();
             case LOOKUP:
-                return lookup(nodeid, unique, name(IN, length));
+                return lookup(nodeid, unique, name(mem, IN, length));
             case FORGET:
                 nodes.forget(nodeid, mem.getLong(IN));
                 return NO_REPLY;
@@ -361,9 +331,9 @@ final class JavaRequests {
                 return n;
             }
             case SYMLINK: {
-                int nameEnd = nul(IN, length);
-                String name = string(IN, nameEnd);
-                String target = name(nameEnd + 1, length);
+                int nameEnd = nul(mem, IN, length);
+                String name = string(mem, IN, nameEnd);
+                String target = name(mem, nameEnd + 1, length);
                 String path = nodes.childPath(nodeid, name);
                 fs.symlink(target, path, mem.getInt(IN_UID), mem.getInt(IN_GID));
                 return sendEntry(unique, entry(nodeid, name, path, null, unique));
@@ -371,15 +341,15 @@ final class JavaRequests {
             case MKNOD:
                 return mknod(nodeid, unique, length);
             case MKDIR: {
-                String name = name(IN + 8, length);
+                String name = name(mem, IN + 8, length);
                 String path = nodes.childPath(nodeid, name);
                 fs.mkdir(path, mem.getInt(IN), mem.getInt(IN + 4), mem.getInt(IN_UID), mem.getInt(IN_GID));
                 return sendEntry(unique, entry(nodeid, name, path, null, unique));
             }
             case UNLINK:
-                return unlink(nodeid, name(IN, length));
+                return unlink(nodeid, name(mem, IN, length));
             case RMDIR: {
-                String name = name(IN, length);
+                String name = name(mem, IN, length);
                 try (Changing c = changing(nodeid, 0, nodes.find(nodeid, name), null)) {
                     fs.rmdir(nodes.childPath(nodeid, name));
                     nodes.removed(nodeid, name);
@@ -419,15 +389,15 @@ final class JavaRequests {
             case SETXATTR: {
                 int size = mem.getInt(IN);
                 int flags = mem.getInt(IN + 4);
-                int nameEnd = nul(IN + 8, length);
-                fs.setxattr(nodes.path(nodeid), string(IN + 8, nameEnd), mem.slice(nameEnd + 1), size, flags);
+                int nameEnd = nul(mem, IN + 8, length);
+                fs.setxattr(nodes.path(nodeid), string(mem, IN + 8, nameEnd), mem.slice(nameEnd + 1), size, flags);
                 return 0;
             }
             case GETXATTR:
             case LISTXATTR:
                 return xattrRead(opcode, nodeid, length);
             case REMOVEXATTR:
-                fs.removexattr(nodes.path(nodeid), name(IN, length));
+                fs.removexattr(nodes.path(nodeid), name(mem, IN, length));
                 return 0;
             case OPENDIR:
                 return opendir(nodeid);
@@ -503,37 +473,6 @@ final class JavaRequests {
 
     // ---------------------------------------------------------------- entries
 
-    /** The attributes in {@link #st} as a fuse_attr at {@code off} of {@code o}. */
-    private void attr(Pointer o, int off) {
-        o.putLong(off, st.getLong(8)); // ino: use_ino
-        o.putLong(off + 8, st.getLong(48)); // size
-        o.putLong(off + 16, st.getLong(64)); // blocks
-        o.putLong(off + 24, st.getLong(72)); // atime
-        o.putLong(off + 32, st.getLong(88)); // mtime
-        o.putLong(off + 40, st.getLong(104)); // ctime
-        o.putInt(off + 48, (int) st.getLong(80));
-        o.putInt(off + 52, (int) st.getLong(96));
-        o.putInt(off + 56, (int) st.getLong(112));
-        o.putInt(off + 60, st.getInt(24)); // mode
-        o.putInt(off + 64, (int) st.getLong(16)); // nlink
-        o.putInt(off + 68, st.getInt(28)); // uid
-        o.putInt(off + 72, st.getInt(32)); // gid
-        o.putInt(off + 76, (int) st.getLong(40)); // rdev
-        o.putInt(off + 80, (int) st.getLong(56)); // blksize
-        o.putInt(off + 84, 0);
-    }
-
-    /** A fuse_entry_out for {@code node} with the attributes in {@link #st}, at {@code off} of {@code o}. */
-    private void entryOut(Pointer o, int off, long node) {
-        o.putLong(off, node);
-        o.putLong(off + 8, 0); // generation: ids are never reused
-        o.putLong(off + 16, TIMEOUT);
-        o.putLong(off + 24, TIMEOUT);
-        o.putInt(off + 32, 0);
-        o.putInt(off + 36, 0);
-        attr(o, off + 40);
-    }
-
     /**
      * libfuse's {@code lookup_path}: the attributes of {@code path} (through the handle if there is
      * one) and one more lookup of its node, as an entry reply body.
@@ -545,7 +484,7 @@ final class JavaRequests {
             fs.getattr(path, st);
         }
         long node = nodes.lookedUp(parent, name, fs.sharedInode());
-        entryOut(body, 0, node);
+        AttrEncoding.entry(st, body, 0, node);
         return ENTRY_OUT_SIZE;
     }
 
@@ -555,7 +494,7 @@ final class JavaRequests {
             return len;
         }
         long node = body.getLong(0);
-        if (reply(unique, len) == -Errno.ENOENT && node != 0) {
+        if (replies.send(unique, len) == -Errno.ENOENT && node != 0) {
             nodes.forget(node, 1);
             fs.forgotten(node, 1);
         }
@@ -582,7 +521,7 @@ final class JavaRequests {
             synchronized (nodes) {
                 n.lookups++;
             }
-            entryOut(body, 0, n.id);
+            AttrEncoding.entry(st, body, 0, n.id);
             return sendEntry(unique, ENTRY_OUT_SIZE);
         }
         path = nodes.childPath(parent, name);
@@ -592,19 +531,16 @@ final class JavaRequests {
             if (e.errno() != Errno.ENOENT) {
                 throw e;
             }
-            // a negative entry, cached for negative_timeout
-            body.setMemory(0, ENTRY_OUT_SIZE, (byte) 0);
-            body.putLong(16, TIMEOUT);
-            return ENTRY_OUT_SIZE;
+            return AttrEncoding.negative(body); // cached for negative_timeout
         }
         long node = nodes.lookedUp(parent, name, fs.sharedInode());
-        entryOut(body, 0, node);
+        AttrEncoding.entry(st, body, 0, node);
         return sendEntry(unique, ENTRY_OUT_SIZE);
     }
 
     private int getattr(long nodeid) {
         statNode(nodeid);
-        return attrReply();
+        return AttrEncoding.attrOut(st, body);
     }
 
     /**
@@ -677,14 +613,6 @@ final class JavaRequests {
         body.putInt(off + 8, (int) nsec);
     }
 
-    private int attrReply() {
-        body.putLong(0, TIMEOUT);
-        body.putInt(8, 0);
-        body.putInt(12, 0);
-        attr(body, 16);
-        return ATTR_OUT_SIZE;
-    }
-
     /**
      * In libfuse 2.9's order: mode, owner, size, times, then the attributes as they are now. One
      * difference: a SETATTR that sets no attribute (the kernel's for chown(f, -1, -1), which needs
@@ -728,7 +656,7 @@ final class JavaRequests {
         } else {
             fs.getattr(path, st);
         }
-        return attrReply();
+        return AttrEncoding.attrOut(st, body);
     }
 
     private void time(int valid, int set, int now, int off, long sec, int nsec) {
@@ -747,7 +675,7 @@ final class JavaRequests {
         int mode = mem.getInt(IN);
         long rdev = mem.getInt(IN + 4) & 0xffffffffL;
         int umask = mem.getInt(IN + 8);
-        String name = name(IN + 16, length);
+        String name = name(mem, IN + 16, length);
         String path = nodes.childPath(parent, name);
         int uid = mem.getInt(IN_UID);
         int gid = mem.getInt(IN_GID);
@@ -874,9 +802,9 @@ final class JavaRequests {
 
     private int rename(long oldParent, int length) {
         long newParent = mem.getLong(IN);
-        int oldEnd = nul(IN + 8, length);
-        String oldName = string(IN + 8, oldEnd);
-        String newName = name(oldEnd + 1, length);
+        int oldEnd = nul(mem, IN + 8, length);
+        String oldName = string(mem, IN + 8, oldEnd);
+        String newName = name(mem, oldEnd + 1, length);
         try (Changing c = changing(oldParent, newParent, nodes.find(oldParent, oldName), nodes.find(newParent, newName))) {
             String from = nodes.childPath(oldParent, oldName);
             String to = nodes.childPath(newParent, newName);
@@ -895,9 +823,9 @@ final class JavaRequests {
      */
     private int exchange(long oldParent, int length) {
         long newParent = mem.getLong(IN);
-        int oldEnd = nul(IN + 16, length); // fuse_rename2_in: newdir, flags, padding, the names
-        String oldName = string(IN + 16, oldEnd);
-        String newName = name(oldEnd + 1, length);
+        int oldEnd = nul(mem, IN + 16, length); // fuse_rename2_in: newdir, flags, padding, the names
+        String oldName = string(mem, IN + 16, oldEnd);
+        String newName = name(mem, oldEnd + 1, length);
         NodeTable.Node a = nodes.find(oldParent, oldName);
         NodeTable.Node b = nodes.find(newParent, newName);
         int copied;
@@ -924,13 +852,13 @@ final class JavaRequests {
      */
     private int link(long newParent, long unique, int length) {
         long source = mem.getLong(IN);
-        String name = name(IN + 8, length);
+        String name = name(mem, IN + 8, length);
         String from = nodes.path(source);
         String to = nodes.childPath(newParent, name);
         fs.link(from, to);
         fs.getattr(to, st);
         long node = nodes.linked(source, newParent, name, fs.sharedInode());
-        entryOut(body, 0, node);
+        AttrEncoding.entry(st, body, 0, node);
         return sendEntry(unique, ENTRY_OUT_SIZE);
     }
 
@@ -955,7 +883,7 @@ final class JavaRequests {
         body.putInt(8, FOPEN_KEEP_CACHE); // kernel_cache
         body.putInt(12, 0);
         decideIo(nodeid, body, true);
-        if (reply(unique, OPEN_OUT_SIZE) == -Errno.ENOENT) {
+        if (replies.send(unique, OPEN_OUT_SIZE) == -Errno.ENOENT) {
             // the open was interrupted: the kernel will never release it
             release(nodeid, fh, path);
         }
@@ -978,7 +906,7 @@ final class JavaRequests {
         int flags = mem.getInt(IN);
         int mode = mem.getInt(IN + 4);
         int umask = mem.getInt(IN + 8);
-        String name = name(IN + 16, length);
+        String name = name(mem, IN + 16, length);
         String path = nodes.childPath(parent, name);
         long fh = fs.create(path, mode, umask, flags, mem.getInt(IN_UID), mem.getInt(IN_GID));
         long node;
@@ -994,7 +922,7 @@ final class JavaRequests {
             throw e;
         }
         nodes.opened(node);
-        entryOut(body, 0, node);
+        AttrEncoding.entry(st, body, 0, node);
         Pointer open = body.slice(ENTRY_OUT_SIZE);
         open.putLong(0, fh);
         open.putInt(8, 0);
@@ -1002,7 +930,7 @@ final class JavaRequests {
         // an O_TMPFILE file stays with the daemon (UnnamedFiles serves it by its own descriptor),
         // but is counted (see KernelReplyPatch)
         decideIo(node, open, !tmpfile);
-        if (reply(unique, ENTRY_OUT_SIZE + OPEN_OUT_SIZE) == -Errno.ENOENT) {
+        if (replies.send(unique, ENTRY_OUT_SIZE + OPEN_OUT_SIZE) == -Errno.ENOENT) {
             release(node, fh, path);
             nodes.forget(node, 1);
             fs.forgotten(node, 1);
@@ -1085,7 +1013,7 @@ final class JavaRequests {
     private int xattrRead(int opcode, long nodeid, int length) {
         long size = Math.min(mem.getInt(IN) & 0xffffffffL, REPLY_BODY);
         String path = nodes.path(nodeid);
-        int n = opcode == GETXATTR ? fs.getxattr(path, name(IN + 8, length), body, size)
+        int n = opcode == GETXATTR ? fs.getxattr(path, name(mem, IN + 8, length), body, size)
                 : fs.listxattr(path, body, size);
         if (size == 0) {
             body.putInt(0, n);
@@ -1199,7 +1127,7 @@ final class JavaRequests {
         if (!plus) {
             return pos;
         }
-        if (reply(unique, pos) != 0) {
+        if (replies.send(unique, pos) != 0) {
             forgetLinked(); // the kernel did not take the entries, so it will never forget them
         }
         return NO_REPLY;
@@ -1220,7 +1148,7 @@ final class JavaRequests {
                 linked = java.util.Arrays.copyOf(linked, linked.length * 2);
             }
             linked[linkedCount++] = node;
-            entryOut(body, pos, node);
+            AttrEncoding.entry(st, body, pos, node);
             return true;
         } catch (ErrnoException e) {
             return false;
@@ -1235,26 +1163,4 @@ final class JavaRequests {
         linkedCount = 0;
     }
 
-    // ---------------------------------------------------------------- names
-
-    /** Offset of the first NUL at or after {@code from} in the request. */
-    private int nul(int from, int length) {
-        for (int i = from; i < length; i++) {
-            if (mem.getByte(i) == 0) {
-                return i;
-            }
-        }
-        throw new ErrnoException(Errno.EIO, "unterminated name in request");
-    }
-
-    private String string(int from, int end) {
-        byte[] b = new byte[end - from];
-        mem.get(from, b, 0, b.length);
-        return new String(b, StandardCharsets.ISO_8859_1);
-    }
-
-    /** The NUL-terminated name at {@code from}, as a byte string. */
-    private String name(int from, int length) {
-        return string(from, nul(from, length));
-    }
 }
