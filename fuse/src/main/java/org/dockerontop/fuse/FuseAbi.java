@@ -33,6 +33,8 @@ final class FuseAbi {
     static final int IN_HEADER_OPCODE = 4;
     static final int IN_HEADER_UNIQUE = 8;
     static final int IN_HEADER_NODEID = 16;
+    static final int IN_HEADER_UID = 24;
+    static final int IN_HEADER_GID = 28;
     static final int IN_HEADER_TOTAL_EXTLEN = 36;
     static final int IN_HEADER_SIZE = 40;
 

@@ -145,6 +145,7 @@ final class JavaRequests {
     /** Where this worker says whose paths its request uses ({@link DirectoryMoves}). */
     private final DirectoryMoves.Slot slot;
     final DataRequests data;
+    private final EntryRequests entries;
     /** Node ids of the READDIRPLUS reply being built (the lookups it hands the kernel). */
     private long[] linked = new long[64];
     private int linkedCount;
@@ -162,6 +163,7 @@ final class JavaRequests {
         this.state = fs.requestState();
         this.slot = mount.moves.slot();
         this.data = new DataRequests(fs, device, mem, capacity);
+        this.entries = new EntryRequests(fs, nodes, mem, replies);
     }
 
     /**
@@ -305,7 +307,7 @@ final class JavaRequests {
             case INIT:
                 return init();
             case LOOKUP:
-                return lookup(nodeid, unique, name(mem, IN, length));
+                return entries.lookup(nodeid, unique, length);
             case FORGET:
                 nodes.forget(nodeid, mem.getLong(IN));
                 return NO_REPLY;
@@ -322,30 +324,14 @@ final class JavaRequests {
                 return statx(nodeid);
             case SETATTR:
                 return setattr(nodeid);
-            case READLINK: {
-                fs.readlink(nodes.path(nodeid), body, 4097);
-                int n = 0;
-                while (body.getByte(n) != 0) {
-                    n++;
-                }
-                return n;
-            }
-            case SYMLINK: {
-                int nameEnd = nul(mem, IN, length);
-                String name = string(mem, IN, nameEnd);
-                String target = name(mem, nameEnd + 1, length);
-                String path = nodes.childPath(nodeid, name);
-                fs.symlink(target, path, mem.getInt(IN_UID), mem.getInt(IN_GID));
-                return sendEntry(unique, entry(nodeid, name, path, null, unique));
-            }
+            case READLINK:
+                return entries.readlink(nodeid);
+            case SYMLINK:
+                return entries.symlink(nodeid, unique, length);
             case MKNOD:
-                return mknod(nodeid, unique, length);
-            case MKDIR: {
-                String name = name(mem, IN + 8, length);
-                String path = nodes.childPath(nodeid, name);
-                fs.mkdir(path, mem.getInt(IN), mem.getInt(IN + 4), mem.getInt(IN_UID), mem.getInt(IN_GID));
-                return sendEntry(unique, entry(nodeid, name, path, null, unique));
-            }
+                return entries.mknod(nodeid, unique, length);
+            case MKDIR:
+                return entries.mkdir(nodeid, unique, length);
             case UNLINK:
                 return unlink(nodeid, name(mem, IN, length));
             case RMDIR: {
@@ -361,7 +347,7 @@ final class JavaRequests {
             case RENAME2: // RENAME_EXCHANGE: the others were made RENAMEs or refused above
                 return exchange(nodeid, length);
             case LINK:
-                return link(nodeid, unique, length);
+                return entries.link(nodeid, unique, length);
             case OPEN:
                 return open(nodeid, unique);
             case CREATE:
@@ -469,73 +455,6 @@ final class JavaRequests {
         body.putInt(32, want2);
         mount.maxPagesGranted = maxPages;
         return INIT_OUT_SIZE;
-    }
-
-    // ---------------------------------------------------------------- entries
-
-    /**
-     * libfuse's {@code lookup_path}: the attributes of {@code path} (through the handle if there is
-     * one) and one more lookup of its node, as an entry reply body.
-     */
-    private int entry(long parent, String name, String path, Handle h, long unique) {
-        if (h != null) {
-            fs.fgetattr(path, st, h);
-        } else {
-            fs.getattr(path, st);
-        }
-        long node = nodes.lookedUp(parent, name, fs.sharedInode());
-        AttrEncoding.entry(st, body, 0, node);
-        return ENTRY_OUT_SIZE;
-    }
-
-    /** Writes an entry reply now; if the kernel no longer waits for it, gives its lookup back. */
-    private int sendEntry(long unique, int len) {
-        if (len < 0) {
-            return len;
-        }
-        long node = body.getLong(0);
-        if (replies.send(unique, len) == -Errno.ENOENT && node != 0) {
-            nodes.forget(node, 1);
-            fs.forgotten(node, 1);
-        }
-        return NO_REPLY;
-    }
-
-    /**
-     * No {@link OverlayFs#beginLookup}/{@link OverlayFs#lookupReplied}/{@link OverlayFs#endLookup}
-     * here: what they record (names of multi-linked files, nodes of lower directories) is for
-     * libfuse's loop, whose nodes are per name and not the server's to look up; ours shares nodes
-     * and finds them in {@link NodeTable} ({@link OverlayFs#oneNodePerUpperInode}, {@link OverlayFs#nodeIds}).
-     */
-    private int lookup(long parent, long unique, String name) {
-        String path;
-        if (name.equals(".") || name.equals("..")) {
-            // only asked of an exported mount (EXPORT_SUPPORT, as libfuse asked for it)
-            NodeTable.Node p = nodes.get(parent);
-            if (p == null) {
-                return -Errno.ENOENT;
-            }
-            NodeTable.Node n = name.equals("..") && p.parent != null ? p.parent : p;
-            path = nodes.path(n.id);
-            fs.getattr(path, st);
-            synchronized (nodes) {
-                n.lookups++;
-            }
-            AttrEncoding.entry(st, body, 0, n.id);
-            return sendEntry(unique, ENTRY_OUT_SIZE);
-        }
-        path = nodes.childPath(parent, name);
-        try {
-            fs.getattr(path, st);
-        } catch (ErrnoException e) {
-            if (e.errno() != Errno.ENOENT) {
-                throw e;
-            }
-            return AttrEncoding.negative(body); // cached for negative_timeout
-        }
-        long node = nodes.lookedUp(parent, name, fs.sharedInode());
-        AttrEncoding.entry(st, body, 0, node);
-        return sendEntry(unique, ENTRY_OUT_SIZE);
     }
 
     private int getattr(long nodeid) {
@@ -669,27 +588,6 @@ final class JavaRequests {
         } else {
             times.putLong(off + 8, UTIME_OMIT);
         }
-    }
-
-    private int mknod(long parent, long unique, int length) {
-        int mode = mem.getInt(IN);
-        long rdev = mem.getInt(IN + 4) & 0xffffffffL;
-        int umask = mem.getInt(IN + 8);
-        String name = name(mem, IN + 16, length);
-        String path = nodes.childPath(parent, name);
-        int uid = mem.getInt(IN_UID);
-        int gid = mem.getInt(IN_GID);
-        if ((mode & Stat.S_IFMT) == Stat.S_IFREG) {
-            // as libfuse 2.9: a regular file by create, and closed again
-            long fh = fs.create(path, mode, umask, Native.O_CREAT | Native.O_EXCL | Native.O_WRONLY, uid, gid);
-            try {
-                return sendEntry(unique, entry(parent, name, path, fs.handles().get(fh), unique));
-            } finally {
-                fs.release(fh);
-            }
-        }
-        fs.mknod(path, mode, umask, rdev, uid, gid);
-        return sendEntry(unique, entry(parent, name, path, null, unique));
     }
 
     /**
@@ -843,23 +741,6 @@ final class JavaRequests {
             mount.notifier.invalInode(b.id, -1, 0);
         }
         return 0;
-    }
-
-    /**
-     * The new name is answered with the source's node (a lowlevel filesystem's link), whose
-     * attributes the reply brings up to date: the kernel keeps one inode for both names, as the
-     * kernel overlay does once the file is in the upper layer.
-     */
-    private int link(long newParent, long unique, int length) {
-        long source = mem.getLong(IN);
-        String name = name(mem, IN + 8, length);
-        String from = nodes.path(source);
-        String to = nodes.childPath(newParent, name);
-        fs.link(from, to);
-        fs.getattr(to, st);
-        long node = nodes.linked(source, newParent, name, fs.sharedInode());
-        AttrEncoding.entry(st, body, 0, node);
-        return sendEntry(unique, ENTRY_OUT_SIZE);
     }
 
     // ---------------------------------------------------------------- files
