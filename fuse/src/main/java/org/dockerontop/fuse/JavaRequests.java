@@ -126,6 +126,7 @@ final class JavaRequests {
     final DataRequests data;
     private final EntryRequests entries;
     private final AttrRequests attrs;
+    private final NameChanges changes;
     /** Node ids of the READDIRPLUS reply being built (the lookups it hands the kernel). */
     private long[] linked = new long[64];
     private int linkedCount;
@@ -145,6 +146,7 @@ final class JavaRequests {
         this.data = new DataRequests(fs, device, mem, capacity);
         this.entries = new EntryRequests(fs, nodes, mem, replies);
         this.attrs = new AttrRequests(fs, nodes, mem, replies.body);
+        this.changes = new NameChanges(mount, fs, nodes, mem, slot);
     }
 
     /**
@@ -251,7 +253,7 @@ final class JavaRequests {
      * Whether the request acts through the path of its node (for a request by name, the
      * directory's), so that it holds the node's read lock ({@link NodeLocks}) and keeps the
      * directories above from moving ({@link DirectoryMoves}). Not: the requests that take names
-     * away (they lock in {@link #changing}), those by handle, and the rest that name no node.
+     * away (they lock in {@link NameChanges}), those by handle, and the rest that name no node.
      */
     private static boolean usesNodePath(int opcode) {
         switch (opcode) {
@@ -314,19 +316,13 @@ final class JavaRequests {
             case MKDIR:
                 return entries.mkdir(nodeid, unique, length);
             case UNLINK:
-                return unlink(nodeid, name(mem, IN, length));
-            case RMDIR: {
-                String name = name(mem, IN, length);
-                try (Changing c = changing(nodeid, 0, nodes.find(nodeid, name), null)) {
-                    fs.rmdir(nodes.childPath(nodeid, name));
-                    nodes.removed(nodeid, name);
-                }
-                return 0;
-            }
+                return changes.unlink(nodeid, length);
+            case RMDIR:
+                return changes.rmdir(nodeid, length);
             case RENAME:
-                return rename(nodeid, length);
+                return changes.rename(nodeid, length);
             case RENAME2: // RENAME_EXCHANGE: the others were made RENAMEs or refused above
-                return exchange(nodeid, length);
+                return changes.exchange(nodeid, length);
             case LINK:
                 return entries.link(nodeid, unique, length);
             case OPEN:
@@ -435,159 +431,6 @@ final class JavaRequests {
         body.putInt(32, want2);
         mount.maxPagesGranted = maxPages;
         return INIT_OUT_SIZE;
-    }
-
-    /**
-     * What a request that changes names holds while it does: the write locks of the nodes whose
-     * names it changes ({@code a}, {@code b}: null where no node has the name), the read locks of
-     * the directories it names them in, its slot for those directories, and, if it moves a
-     * directory with nodes under it, the {@link DirectoryMoves} move, once every request under it
-     * has ended. Closed once the table has the new names.
-     */
-    private final class Changing implements AutoCloseable {
-        private final NodeLocks.Held locks;
-        private final DirectoryMoves.Move move;
-
-        Changing(NodeLocks.Held locks, DirectoryMoves.Move move) {
-            this.locks = locks;
-            this.move = move;
-        }
-
-        @Override
-        public void close() {
-            mount.moves.leave(slot);
-            mount.moves.end(move);
-            locks.close();
-        }
-    }
-
-    /**
-     * Takes what a {@link Changing} holds, in {@link DirectoryMoves}'s order. A directory move
-     * waits for the requests on and below its nodes before it takes their node locks, so that
-     * the wait (for a copy-up, maybe) holds no stripe that unrelated nodes share.
-     */
-    private Changing changing(long parentA, long parentB, NodeTable.Node a, NodeTable.Node b) {
-        long pb = parentB == parentA ? 0 : parentB;
-        while (true) {
-            DirectoryMoves.Move move = mount.moves.begin(a, b);
-            if (move != null) {
-                // one move at a time: nothing else moves the parents, and requests naming
-                // anything in a or b now wait for the move (enter), so no node is named in them
-                mount.moves.enter(slot, parentA, pb);
-                mount.moves.drain(move, slot);
-                NodeLocks.Held locks;
-                try {
-                    locks = mount.locks.lock(parentA, pb, a, b);
-                } catch (RuntimeException | Error e) {
-                    mount.moves.leave(slot);
-                    mount.moves.end(move);
-                    throw e;
-                }
-                return new Changing(locks, move);
-            }
-            NodeLocks.Held locks = mount.locks.lock(parentA, pb, a, b);
-            if (mount.moves.isMove(a, b)) {
-                locks.close(); // a node was named in a or b meanwhile: a move after all
-                continue;
-            }
-            DirectoryMoves.Move other = mount.moves.enter(slot, parentA, pb);
-            if (other == null) {
-                return new Changing(locks, null);
-            }
-            // a directory above the parents is being moved
-            locks.close();
-            mount.moves.await(other);
-        }
-    }
-
-    private int unlink(long parent, String name) {
-        try (Changing c = changing(parent, 0, nodes.find(parent, name), null)) {
-            String path = nodes.childPath(parent, name);
-            if (nodes.isOpenUnderOnlyThisName(parent, name)) {
-                hide(parent, name, path, false);
-                return 0;
-            }
-            fs.unlink(path);
-            nodes.removed(parent, name);
-            return 0;
-        }
-    }
-
-    /**
-     * libfuse's {@code hide_node}: an open file losing its name is renamed to a hidden one instead
-     * (OverlayFs keeps it in the workdir), and removed at its last release.
-     */
-    private void hide(long parent, String name, String path, boolean replaced) {
-        NodeTable.Node n = nodes.find(parent, name);
-        if (n == null) {
-            throw new ErrnoException(Errno.ENOENT, "hide " + path);
-        }
-        String hidden = null;
-        for (int tries = 0; tries < 10 && hidden == null; tries++) {
-            String candidate = nodes.hiddenName(n.id);
-            if (nodes.find(parent, candidate) != null) {
-                continue;
-            }
-            try {
-                fs.getattr(nodes.childPath(parent, candidate), st);
-            } catch (ErrnoException e) {
-                if (e.errno() == Errno.ENOENT) {
-                    hidden = candidate;
-                }
-            }
-        }
-        if (hidden == null) {
-            throw new ErrnoException(Errno.EBUSY, "no hidden name for " + path);
-        }
-        String hiddenPath = nodes.childPath(parent, hidden);
-        fs.rename(path, hiddenPath);
-        nodes.renamed(parent, name, parent, hidden);
-        nodes.markHidden(parent, hidden, hiddenPath, replaced);
-    }
-
-    private int rename(long oldParent, int length) {
-        long newParent = mem.getLong(IN);
-        int oldEnd = nul(mem, IN + 8, length);
-        String oldName = string(mem, IN + 8, oldEnd);
-        String newName = name(mem, oldEnd + 1, length);
-        try (Changing c = changing(oldParent, newParent, nodes.find(oldParent, oldName), nodes.find(newParent, newName))) {
-            String from = nodes.childPath(oldParent, oldName);
-            String to = nodes.childPath(newParent, newName);
-            if (nodes.isOpenUnderOnlyThisName(newParent, newName)) {
-                hide(newParent, newName, to, true);
-            }
-            fs.rename(from, to);
-            nodes.renamed(oldParent, oldName, newParent, newName);
-            return 0;
-        }
-    }
-
-    /**
-     * RENAME2 with RENAME_EXCHANGE: the two entries swap (see {@link OverlayFs#exchange}), and so
-     * do their nodes, as the kernel swaps the two dentries.
-     */
-    private int exchange(long oldParent, int length) {
-        long newParent = mem.getLong(IN);
-        int oldEnd = nul(mem, IN + 16, length); // fuse_rename2_in: newdir, flags, padding, the names
-        String oldName = string(mem, IN + 16, oldEnd);
-        String newName = name(mem, oldEnd + 1, length);
-        NodeTable.Node a = nodes.find(oldParent, oldName);
-        NodeTable.Node b = nodes.find(newParent, newName);
-        int copied;
-        try (Changing c = changing(oldParent, newParent, a, b)) {
-            copied = fs.exchange(nodes.childPath(oldParent, oldName), nodes.childPath(newParent, newName));
-            nodes.exchanged(oldParent, oldName, newParent, newName);
-        }
-        // a file copied up on the way reports another inode number (and link count) than the
-        // kernel cached for its node: drop those attributes (no directory lock taken, so before
-        // the reply is fine; AfterRequest does this for a RENAME by name, not knowing the node)
-        if ((copied & OverlayFs.EXCHANGE_COPIED_A) != 0 && a != null) {
-            mount.notifier.invalInode(a.id, -1, 0);
-        }
-        if ((copied & OverlayFs.EXCHANGE_COPIED_B) != 0 && b != null) {
-            mount.notifier.invalInode(b.id, -1, 0);
-        }
-        return 0;
     }
 
     // ---------------------------------------------------------------- files
