@@ -82,6 +82,9 @@ final class FuseAbi {
     /** struct iovec: base, len (the send hook's replies come as vectors). */
     static final int IOVEC_SIZE = 16;
 
+    /** struct fuse_open_out: fh, open_flags, backing_id (passthrough). */
+    static final int OPEN_OUT_SIZE = 16;
+
     /** fuse_open_out.open_flags. */
     static final int FOPEN_DIRECT_IO = 1;
     static final int FOPEN_KEEP_CACHE = 1 << 1;

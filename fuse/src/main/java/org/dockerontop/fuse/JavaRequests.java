@@ -89,8 +89,6 @@ final class JavaRequests {
 
     private static final int REPLY_BODY = Replies.BODY;
     private static final int NO_REPLY = Replies.NONE;
-    private static final int OPEN_OUT_SIZE = 16;
-    private static final int IOCTL_OUT_SIZE = 16;
     private static final int INIT_OUT_SIZE = 64;
     private static final int DIRENT_HEADER = 24;
 
@@ -103,14 +101,10 @@ final class JavaRequests {
     /** What libfuse 2.9 asked for with our options (its INIT reply on this machine: 0x39). */
     private static final int LIBFUSE_FLAGS = FUSE_ASYNC_READ | FUSE_ATOMIC_O_TRUNC | FUSE_EXPORT_SUPPORT | FUSE_BIG_WRITES;
 
-    /** fuse_in_header: uid, gid. */
-    private static final int IN_UID = 24;
-    private static final int IN_GID = 28;
     private static final int IN = IN_HEADER_SIZE;
 
     private final JavaLoop.Mount mount;
     private final OverlayFs fs;
-    private final FileAttrs fileAttrs;
     private final NodeTable nodes;
     private final int device;
     private final long capacity;
@@ -127,6 +121,7 @@ final class JavaRequests {
     private final EntryRequests entries;
     private final AttrRequests attrs;
     private final NameChanges changes;
+    private final FileRequests files;
     /** Node ids of the READDIRPLUS reply being built (the lookups it hands the kernel). */
     private long[] linked = new long[64];
     private int linkedCount;
@@ -134,7 +129,6 @@ final class JavaRequests {
     JavaRequests(JavaLoop.Mount mount, OverlayFs fs, NodeTable nodes, int device, long capacity) {
         this.mount = mount;
         this.fs = fs;
-        this.fileAttrs = new FileAttrs(fs);
         this.nodes = nodes;
         this.device = device;
         this.capacity = capacity;
@@ -147,6 +141,7 @@ final class JavaRequests {
         this.entries = new EntryRequests(fs, nodes, mem, replies);
         this.attrs = new AttrRequests(fs, nodes, mem, replies.body);
         this.changes = new NameChanges(mount, fs, nodes, mem, slot);
+        this.files = new FileRequests(mount, fs, nodes, mem, replies);
     }
 
     /**
@@ -326,29 +321,17 @@ final class JavaRequests {
             case LINK:
                 return entries.link(nodeid, unique, length);
             case OPEN:
-                return open(nodeid, unique);
+                return files.open(nodeid, unique);
             case CREATE:
-                return create(nodeid, unique, length, tmpfile);
+                return files.create(nodeid, unique, length, tmpfile);
             case STATFS:
                 return attrs.statfs();
             case RELEASE:
-                return release(nodeid);
-            case FSYNC: {
-                Handle h = fs.handles().get(mem.getLong(IN));
-                if (h == null) {
-                    return -Errno.EBADF;
-                }
-                fs.fsync(h, (mem.getInt(IN + 8) & 1) != 0);
-                return 0;
-            }
-            case FALLOCATE: {
-                Handle h = fs.handles().get(mem.getLong(IN));
-                if (h == null) {
-                    return -Errno.EBADF;
-                }
-                fs.fallocate(h, mem.getInt(IN + 24), mem.getLong(IN + 8), mem.getLong(IN + 16));
-                return 0;
-            }
+                return files.release(nodeid);
+            case FSYNC:
+                return files.fsync();
+            case FALLOCATE:
+                return files.fallocate();
             case SETXATTR: {
                 int size = mem.getInt(IN);
                 int flags = mem.getInt(IN + 4);
@@ -376,7 +359,7 @@ final class JavaRequests {
             case ACCESS:
                 return attrs.access(nodeid);
             case IOCTL:
-                return ioctl(nodeid, length);
+                return files.ioctl(nodeid, length);
             case INTERRUPT:
                 // nothing here can be interrupted (local pread/pwrite, no intr): the kernel stops
                 // sending INTERRUPTs for the mount's life once one is answered ENOSYS
@@ -431,139 +414,6 @@ final class JavaRequests {
         body.putInt(32, want2);
         mount.maxPagesGranted = maxPages;
         return INIT_OUT_SIZE;
-    }
-
-    // ---------------------------------------------------------------- files
-
-    private int open(long nodeid, long unique) {
-        int flags = mem.getInt(IN);
-        // counted before the path is taken: a last RELEASE of a hidden node (an open racing a
-        // rename over its name) then leaves its file for this open, or has already made the
-        // node stale, which nodes.path answers
-        nodes.opened(nodeid);
-        String path;
-        long fh;
-        try {
-            path = nodes.path(nodeid);
-            fh = fs.open(path, flags);
-        } catch (RuntimeException e) {
-            closed(nodeid);
-            throw e;
-        }
-        body.putLong(0, fh);
-        body.putInt(8, FOPEN_KEEP_CACHE); // kernel_cache
-        body.putInt(12, 0);
-        decideIo(nodeid, body, true);
-        if (replies.send(unique, OPEN_OUT_SIZE) == -Errno.ENOENT) {
-            // the open was interrupted: the kernel will never release it
-            release(nodeid, fh, path);
-        }
-        return NO_REPLY;
-    }
-
-    /** How the kernel serves the file an OPEN or CREATE reply opens ({@code open}: its fuse_open_out). */
-    private void decideIo(long node, Pointer open, boolean mayPass) {
-        int io = mount.passthrough.opened(node, open.getLong(0), mayPass);
-        if (io > 0) {
-            // the kernel fails a passthrough open that also asks to keep the cache (see KernelReplyPatch)
-            open.putInt(8, (open.getInt(8) & ~FOPEN_KEEP_CACHE) | FOPEN_PASSTHROUGH);
-            open.putInt(12, io);
-        } else if (io == Passthrough.DIRECT_IO) {
-            open.putInt(8, open.getInt(8) | FOPEN_DIRECT_IO);
-        }
-    }
-
-    private int create(long parent, long unique, int length, boolean tmpfile) {
-        int flags = mem.getInt(IN);
-        int mode = mem.getInt(IN + 4);
-        int umask = mem.getInt(IN + 8);
-        String name = name(mem, IN + 16, length);
-        String path = nodes.childPath(parent, name);
-        long fh = fs.create(path, mode, umask, flags, mem.getInt(IN_UID), mem.getInt(IN_GID));
-        long node;
-        try {
-            Handle h = fs.handles().get(fh);
-            fs.fgetattr(path, st, h);
-            if (!Stat.isReg(st)) {
-                throw new ErrnoException(Errno.EIO, "created " + path + " is not a regular file");
-            }
-            node = nodes.lookedUp(parent, name, fs.sharedInode());
-        } catch (RuntimeException e) {
-            fs.release(fh);
-            throw e;
-        }
-        nodes.opened(node);
-        AttrEncoding.entry(st, body, 0, node);
-        Pointer open = body.slice(ENTRY_OUT_SIZE);
-        open.putLong(0, fh);
-        open.putInt(8, 0);
-        open.putInt(12, 0);
-        // an O_TMPFILE file stays with the daemon (UnnamedFiles serves it by its own descriptor),
-        // but is counted (see KernelReplyPatch)
-        decideIo(node, open, !tmpfile);
-        if (replies.send(unique, ENTRY_OUT_SIZE + OPEN_OUT_SIZE) == -Errno.ENOENT) {
-            release(node, fh, path);
-            nodes.forget(node, 1);
-            fs.forgotten(node, 1);
-        }
-        return NO_REPLY;
-    }
-
-    private int release(long nodeid) {
-        long fh = mem.getLong(IN);
-        release(nodeid, fh, nodes.pathOrNull(nodeid));
-        return 0;
-    }
-
-    /** libfuse's {@code fuse_do_release}: closes, and removes a hidden name at its last release. */
-    private void release(long nodeid, long fh, String path) {
-        try {
-            fs.release(fh);
-        } finally {
-            closed(nodeid);
-        }
-    }
-
-    /** One open file of node {@code nodeid} less: at the last, its hidden name goes. */
-    private void closed(long nodeid) {
-        String hidden = nodes.released(nodeid);
-        if (hidden != null) {
-            try {
-                fs.unlink(hidden);
-            } catch (ErrnoException e) {
-                LOG.debug("removing hidden {}: {}", hidden, Errno.name(e.errno()));
-            }
-        }
-    }
-
-    /**
-     * FUSE_IOCTL: the kernel's fileattr requests ({@code lsattr}, {@code chattr}), which it sends
-     * on a file it opened for them, are answered by {@link FileAttrs}; any other ioctl is not a
-     * regular file's or a directory's (a terminal's: every isatty() of a stdio stream): ENOTTY,
-     * as from the kernel overlay.
-     */
-    private int ioctl(long nodeid, int length) {
-        int cmd = mem.getInt(IN + 12); // fuse_ioctl_in: fh, flags, cmd, arg, in_size, out_size, then the data
-        if (!FileAttrs.handles(cmd)) {
-            return -Errno.ENOTTY;
-        }
-        int size = FileAttrs.size(cmd);
-        boolean set = cmd == FileAttrs.FS_IOC_SETFLAGS || cmd == FileAttrs.FS_IOC_FSSETXATTR;
-        Pointer arg = body.slice(IOCTL_OUT_SIZE);
-        arg.setMemory(0, FileAttrs.FSXATTR_SIZE, (byte) 0);
-        if (set) {
-            if (mem.getInt(IN + 24) != size || IN + 32 + size > length) {
-                return -Errno.EINVAL;
-            }
-            byte[] in = new byte[size];
-            mem.get(IN + 32, in, 0, size);
-            arg.put(0, in, 0, size);
-        } else if (mem.getInt(IN + 28) != size) {
-            return -Errno.EINVAL;
-        }
-        fileAttrs.answer(nodes.path(nodeid), cmd, arg);
-        body.setMemory(0, IOCTL_OUT_SIZE, (byte) 0); // result 0, no flags, no iovecs
-        return IOCTL_OUT_SIZE + (set ? 0 : size);
     }
 
     /** GETXATTR and LISTXATTR: the size (asked with 0) or the bytes. */
@@ -629,7 +479,7 @@ final class JavaRequests {
         body.putLong(0, fh);
         body.putInt(8, FOPEN_KEEP_CACHE | FOPEN_CACHE_DIR);
         body.putInt(12, 0);
-        return OPEN_OUT_SIZE;
+        return FuseAbi.OPEN_OUT_SIZE;
     }
 
     /**
