@@ -122,6 +122,7 @@ final class JavaRequests {
     private final AttrRequests attrs;
     private final NameChanges changes;
     private final FileRequests files;
+    private final XattrRequests xattrs;
     /** Node ids of the READDIRPLUS reply being built (the lookups it hands the kernel). */
     private long[] linked = new long[64];
     private int linkedCount;
@@ -142,6 +143,7 @@ final class JavaRequests {
         this.attrs = new AttrRequests(fs, nodes, mem, replies.body);
         this.changes = new NameChanges(mount, fs, nodes, mem, slot);
         this.files = new FileRequests(mount, fs, nodes, mem, replies);
+        this.xattrs = new XattrRequests(fs, nodes, mem, replies.body);
     }
 
     /**
@@ -332,19 +334,13 @@ final class JavaRequests {
                 return files.fsync();
             case FALLOCATE:
                 return files.fallocate();
-            case SETXATTR: {
-                int size = mem.getInt(IN);
-                int flags = mem.getInt(IN + 4);
-                int nameEnd = nul(mem, IN + 8, length);
-                fs.setxattr(nodes.path(nodeid), string(mem, IN + 8, nameEnd), mem.slice(nameEnd + 1), size, flags);
-                return 0;
-            }
+            case SETXATTR:
+                return xattrs.setxattr(nodeid, length);
             case GETXATTR:
             case LISTXATTR:
-                return xattrRead(opcode, nodeid, length);
+                return xattrs.read(opcode, nodeid, length);
             case REMOVEXATTR:
-                fs.removexattr(nodes.path(nodeid), name(mem, IN, length));
-                return 0;
+                return xattrs.removexattr(nodeid, length);
             case OPENDIR:
                 return opendir(nodeid);
             case READDIR:
@@ -414,20 +410,6 @@ final class JavaRequests {
         body.putInt(32, want2);
         mount.maxPagesGranted = maxPages;
         return INIT_OUT_SIZE;
-    }
-
-    /** GETXATTR and LISTXATTR: the size (asked with 0) or the bytes. */
-    private int xattrRead(int opcode, long nodeid, int length) {
-        long size = Math.min(mem.getInt(IN) & 0xffffffffL, REPLY_BODY);
-        String path = nodes.path(nodeid);
-        int n = opcode == GETXATTR ? fs.getxattr(path, name(mem, IN + 8, length), body, size)
-                : fs.listxattr(path, body, size);
-        if (size == 0) {
-            body.putInt(0, n);
-            body.putInt(4, 0);
-            return 8;
-        }
-        return n;
     }
 
     // ---------------------------------------------------------------- directories
