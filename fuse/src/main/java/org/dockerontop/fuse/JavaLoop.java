@@ -56,7 +56,7 @@ final class JavaLoop {
         final KernelNotifier notifier;
         final LateNotifications late;
         final Passthrough passthrough;
-        final ConcurrentHashMap<Long, JavaRequests.DirHandle> dirs = new ConcurrentHashMap<>();
+        final ConcurrentHashMap<Long, DirRequests.DirHandle> dirs = new ConcurrentHashMap<>();
         final AtomicLong nextDirHandle = new AtomicLong(1);
         final NodeLocks locks;
         final DirectoryMoves moves;
