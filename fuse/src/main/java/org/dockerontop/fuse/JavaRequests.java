@@ -1,31 +1,14 @@
 package org.dockerontop.fuse;
 
-import static org.dockerontop.fuse.FuseAbi.ENTRY_OUT_SIZE;
-import static org.dockerontop.fuse.FuseAbi.FOPEN_DIRECT_IO;
-import static org.dockerontop.fuse.FuseAbi.FOPEN_KEEP_CACHE;
-import static org.dockerontop.fuse.FuseAbi.FOPEN_CACHE_DIR;
-import static org.dockerontop.fuse.FuseAbi.FOPEN_PASSTHROUGH;
-import static org.dockerontop.fuse.FuseAbi.FUSE_READDIRPLUS_FLAGS;
-import static org.dockerontop.fuse.FuseAbi.FUSE_MAX_PAGES;
-import static org.dockerontop.fuse.FuseAbi.FUSE_SETXATTR_EXT;
-import static org.dockerontop.fuse.FuseAbi.FUSE_INIT_EXT;
-import static org.dockerontop.fuse.FuseAbi.FUSE_PASSTHROUGH2;
 import static org.dockerontop.fuse.FuseAbi.IN_HEADER_NODEID;
 import static org.dockerontop.fuse.FuseAbi.IN_HEADER_OPCODE;
 import static org.dockerontop.fuse.FuseAbi.IN_HEADER_SIZE;
 import static org.dockerontop.fuse.FuseAbi.IN_HEADER_UNIQUE;
-import static org.dockerontop.fuse.RequestNames.name;
-import static org.dockerontop.fuse.RequestNames.nul;
-import static org.dockerontop.fuse.RequestNames.string;
 
-import java.nio.charset.StandardCharsets;
-
-import com.kenai.jffi.MemoryIO;
 import jnr.ffi.Pointer;
 import org.dockerontop.overlay.nativeio.Errno;
 import org.dockerontop.overlay.nativeio.ErrnoException;
 import org.dockerontop.overlay.nativeio.Native;
-import org.dockerontop.overlay.nativeio.Stat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,9 +28,20 @@ import org.slf4j.LoggerFactory;
  * ({@link OverlayFs#exchange}); a regular file made by MKNOD is made by create. Every request
  * is answered (or, FORGET, not) exactly once; an {@link ErrnoException} becomes {@code -errno}
  * in {@link #fail}, anything else EIO and a log line.
+ *
+ * <p>This class decodes a request, holds the node lock and {@link DirectoryMoves} slot of a
+ * request through its node's path, hands it to the worker's object for its kind and writes the
+ * reply ({@link Replies}); the kinds: {@link EntryRequests} (LOOKUP, MKNOD, MKDIR, SYMLINK, LINK,
+ * READLINK), {@link AttrRequests} (GETATTR, STATX, SETATTR, ACCESS, STATFS), {@link NameChanges}
+ * (UNLINK, RMDIR, RENAME, exchange; they lock for themselves), {@link FileRequests} (OPEN, CREATE,
+ * RELEASE, FSYNC, FALLOCATE, IOCTL), {@link XattrRequests}, {@link DirRequests} and
+ * {@link InitRequest}; READ, WRITE, LSEEK and COPY_FILE_RANGE never reach the switch
+ * ({@link DataRequests}). Each worker has one object of each kind, made with the worker, so that
+ * a request allocates nothing more for being served by kind.
  */
 final class JavaRequests {
     private static final Logger LOG = LoggerFactory.getLogger(JavaRequests.class);
+
     static final int LOOKUP = 1;
     static final int FORGET = 2;
     static final int GETATTR = 3;
@@ -85,18 +79,7 @@ final class JavaRequests {
     static final int TMPFILE = 51;
     static final int STATX = 52;
 
-    private static final int REPLY_BODY = Replies.BODY;
     private static final int NO_REPLY = Replies.NONE;
-    private static final int INIT_OUT_SIZE = 64;
-
-    /** INIT flags. */
-    private static final int FUSE_ASYNC_READ = 1;
-    private static final int FUSE_ATOMIC_O_TRUNC = 1 << 3;
-    private static final int FUSE_EXPORT_SUPPORT = 1 << 4;
-    private static final int FUSE_BIG_WRITES = 1 << 5;
-    /** What libfuse 2.9 asked for with our options (its INIT reply on this machine: 0x39). */
-    private static final int LIBFUSE_FLAGS = FUSE_ASYNC_READ | FUSE_ATOMIC_O_TRUNC | FUSE_EXPORT_SUPPORT | FUSE_BIG_WRITES;
-
     private static final int IN = IN_HEADER_SIZE;
 
     private final JavaLoop.Mount mount;
@@ -107,9 +90,6 @@ final class JavaRequests {
     /** The request buffer, for this worker's life. */
     final Pointer mem;
     private final Replies replies;
-    /** The reply's body ({@link Replies#body}). */
-    private final Pointer body;
-    private final Pointer st = Native.allocate(Stat.SIZE);
     private final OverlayFs.Scratch state;
     /** Where this worker says whose paths its request uses ({@link DirectoryMoves}). */
     private final DirectoryMoves.Slot slot;
@@ -129,7 +109,6 @@ final class JavaRequests {
         this.capacity = capacity;
         this.mem = Native.allocate((int) capacity);
         this.replies = new Replies(device, mount.debug);
-        this.body = replies.body;
         this.state = fs.requestState();
         this.slot = mount.moves.slot();
         this.data = new DataRequests(fs, device, mem, capacity);
@@ -280,7 +259,7 @@ final class JavaRequests {
     private int answer(int opcode, long nodeid, long unique, int length, boolean tmpfile) {
         switch (opcode) {
             case INIT:
-                return init();
+                return InitRequest.answer(mem, replies.body, fs, mount);
             case LOOKUP:
                 return entries.lookup(nodeid, unique, length);
             case FORGET:
@@ -362,46 +341,4 @@ final class JavaRequests {
         }
     }
 
-    // ---------------------------------------------------------------- INIT
-
-    private int init() {
-        int major = mem.getInt(IN);
-        int minor = mem.getInt(IN + 4);
-        int readahead = mem.getInt(IN + 8);
-        int flags = mem.getInt(IN + 12);
-        int flags2 = (flags & FUSE_INIT_EXT) != 0 ? mem.getInt(IN + 16) : 0;
-        body.setMemory(0, INIT_OUT_SIZE, (byte) 0);
-        body.putInt(0, 7);
-        if (major != 7) {
-            // the kernel sends INIT again with ours if it is newer; an older one we cannot serve
-            return major > 7 ? INIT_OUT_SIZE : -71 /* EPROTO */;
-        }
-        int want = flags & LIBFUSE_FLAGS;
-        boolean maxPages = (flags & FUSE_MAX_PAGES) != 0;
-        if (maxPages) {
-            want |= FUSE_MAX_PAGES;
-        }
-        want |= flags & FUSE_READDIRPLUS_FLAGS;
-        // before the reply: the kernel may send the first create the moment it has it
-        int aclFlags = fs.acls().grant(flags);
-        mount.setxattrExtended = (aclFlags & FUSE_SETXATTR_EXT) != 0;
-        want |= aclFlags;
-        int want2 = 0;
-        Passthrough io = mount.passthrough;
-        if ((flags2 & FUSE_PASSTHROUGH2) != 0 && io.policy() == Passthrough.Policy.ON) {
-            want |= FUSE_INIT_EXT;
-            want2 |= FUSE_PASSTHROUGH2;
-            body.putInt(36, io.maxStackDepth());
-        }
-        body.putInt(4, Math.min(minor, KernelReplyPatch.RENAME2_MINOR));
-        body.putInt(8, readahead);
-        body.putInt(12, want);
-        body.putInt(20, maxPages ? KernelReplyPatch.MAX_WRITE : 131072);
-        if (maxPages) {
-            body.putShort(28, (short) KernelReplyPatch.MAX_PAGES);
-        }
-        body.putInt(32, want2);
-        mount.maxPagesGranted = maxPages;
-        return INIT_OUT_SIZE;
-    }
 }
