@@ -15,6 +15,9 @@ import org.dockerontop.overlay.nativeio.Errno;
  * {@link OverlayFs.KernelCache} (none before the mount is served), whose errors (such as -ENOENT
  * for a node the kernel has evicted) need no action. The per-request state lives in the calling
  * worker's {@link OverlayFs.Scratch}.
+ *
+ * <p>For libfuse's loop only, whose nodes are per name: our loop gives every name of a file one
+ * node, and {@link OverlayFs} has none of this there ({@link OverlayFs#oneNodePerUpperInode}).
  */
 final class HardLinks {
     /**
@@ -62,14 +65,6 @@ final class HardLinks {
         this.scratch = scratch;
     }
 
-    /** Set once the loop gives every name of a file one node: nothing is tracked from then on. */
-    private volatile boolean off;
-
-    /** Tracks nothing from now on (see {@link OverlayFs#oneNodePerUpperInode}); before any request. */
-    void off() {
-        off = true;
-    }
-
     /** Is no file tracked? (Nearly always so: then nothing else here need be asked.) */
     boolean none() {
         return linkedFiles.isEmpty();
@@ -98,9 +93,6 @@ final class HardLinks {
      * before noting it, TmpfileRegressionTest.writeThroughTheNameRightAfterLinkat).
      */
     void linked(long ino, String to, long parent, long source) {
-        if (off) {
-            return;
-        }
         ConcurrentHashMap<String, Long> names = linkNames.computeIfAbsent(ino, k -> new ConcurrentHashMap<>());
         names.put(to, parent);
         if (source != 0) {
@@ -143,7 +135,7 @@ final class HardLinks {
 
     /** After a LOOKUP under node {@code parent}: remember the name a file with several names was found by. */
     void endLookup(OverlayFs.Scratch s, long parent) {
-        if (s.multiLinkSeen != null && !off) {
+        if (s.multiLinkSeen != null) {
             linkNames.computeIfAbsent(s.multiLinkIno, k -> new ConcurrentHashMap<>()).put(s.multiLinkSeen, parent);
             s.multiLinkSeen = null;
         }
@@ -169,9 +161,6 @@ final class HardLinks {
      * (else the count is unknown).
      */
     private void track(long ino, long node, boolean reply) {
-        if (off) {
-            return;
-        }
         // every change of a node's tracking runs under its entry's lock in trackedNodes, so the
         // two maps agree about it
         trackedNodes.compute(node, (k, old) -> {

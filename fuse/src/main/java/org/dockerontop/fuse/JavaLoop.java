@@ -159,11 +159,10 @@ final class JavaLoop {
         LateNotifications late = new LateNotifications(KernelCacheDrops.lateSender(notifier));
         KernelCacheDrops drops = new KernelCacheDrops(notifier, threads, late);
         fs.kernelCache = drops;
-        fs.oneNodePerUpperInode(); // NodeTable's way; libfuse's table has one node per name
         Passthrough io = new Passthrough(dev, passthrough, readOnly, fs.handles()::get, fs.layers());
         fs.passthrough = io;
         NodeTable nodes = new NodeTable();
-        fs.nodeIds = nodes::idOf;
+        fs.oneNodePerUpperInode(nodes::idOf); // NodeTable's way; libfuse's table has one node per name
         Mount mount = new Mount(notifier, late, io, initialized, mountPoint, debug, nodes, new WorkerWaits(() -> drops));
         long buffer = KernelReplyPatch.REQUEST_BUFFER;
         FuseWorkers workers = new FuseWorkers(() -> serve(mount, fs, nodes, dev, buffer));

@@ -159,16 +159,16 @@ final class OverlayFs {
         final byte[] originValue = new byte[256];
         /** Set when this thread copied a non-directory up during the current request. */
         boolean copiedUp;
-        /** The lower-only directory the last getattr on this thread answered for, if any. */
+        /** The lower-only directory the last getattr on this thread answered for, if any (libfuse's loop). */
         String lowerDirSeen;
-        /** A non-directory with several links the last getattr answered for, and its inode. */
+        /** A non-directory with several links the last getattr answered for, and its inode (libfuse's loop). */
         String multiLinkSeen;
         long multiLinkIno;
         /** The upper inode number of the last upper non-directory {@link OverlayFs#lookup} found. */
         long upperIno;
         /** What {@link OverlayFs#sharedInode} answers for the last getattr or fgetattr. */
         long sharedIno;
-        /** The inode whose link count the current request changed (link, unlink), or 0. */
+        /** The inode whose link count the current request changed (link, unlink), or 0 (libfuse's loop). */
         long linkCountChanged;
         /** The source node of the LINK request being served (set by the loop), else 0. */
         long linkSource;
@@ -189,8 +189,13 @@ final class OverlayFs {
         boolean changeCounted;
     }
 
-    /** Files the kernel holds under several nodes, and what it must be told when one changes. */
-    private final HardLinks links = new HardLinks(this, scratch);
+    /**
+     * Files the kernel holds under several nodes, and what it must be told when one changes: for
+     * libfuse's loop, whose nodes are per name. Null once the loop says it gives every name of a
+     * file one node ({@link #oneNodePerUpperInode}), so that nothing of it is called there. Set
+     * before the mount is served; the workers that read it start after (Thread.start orders it).
+     */
+    private HardLinks links = new HardLinks(this, scratch);
 
     /** What the loop serving the mount can make the kernel drop (see {@link FuseLoop}). */
     interface KernelCache {
@@ -228,9 +233,9 @@ final class OverlayFs {
      * Set by a loop that knows which node the kernel holds each path under ({@link NodeTable}), so
      * that a directory whose attributes a request changed without naming it (a copy-up inside it
      * marks it impure; its own copy-up changes its nlink) gets them dropped; else null, and
-     * {@link #lowerDirNodes} remembers what it can.
+     * {@link #lowerDirNodes} remembers what it can. Set by {@link #oneNodePerUpperInode}.
      */
-    volatile NodeIds nodeIds;
+    private volatile NodeIds nodeIds;
     /** How the kernel serves open files (set by {@link FuseLoop} once mounted; null: all by us). */
     volatile Passthrough passthrough;
 
@@ -276,7 +281,9 @@ final class OverlayFs {
         if (dir != null && nodeIds == null) {
             lowerDirNodes.put(dir, node);
         }
-        links.lookupReplied(s, node);
+        if (links != null) {
+            links.lookupReplied(s, node);
+        }
     }
 
     /**
@@ -306,34 +313,50 @@ final class OverlayFs {
      * after it.
      */
     void beginDataChange(Handle h) {
-        links.beginDataChange(h.ino);
+        beginDataChange(h.ino);
+    }
+
+    private void beginDataChange(long ino) {
+        if (links != null) {
+            links.beginDataChange(ino);
+        }
     }
 
     /** Before the reply to a request that changed a multi-linked file's data (see {@link HardLinks#dataChanged}). */
     void dataChanged() {
-        links.dataChanged();
+        if (links != null) {
+            links.dataChanged();
+        }
     }
 
     /** After the reply (called by the loop for every request): finishes {@link #dataChanged}. */
     void endDataChange() {
-        links.endDataChange();
+        if (links != null) {
+            links.endDataChange();
+        }
     }
 
     /** After the kernel sent FORGET for {@code node} with {@code count} lookups (see {@link HardLinks#forgotten}). */
     void forgotten(long node, long count) {
-        links.forgotten(node, count);
+        if (links != null) {
+            links.forgotten(node, count);
+        }
     }
 
     /** After a request: the names whose cached nlink became wrong, each with its parent node. */
     void takeStaleLinks(HardLinks.StaleSink sink) {
-        links.takeStaleLinks(sink);
+        if (links != null) {
+            links.takeStaleLinks(sink);
+        }
     }
 
     /** After a LOOKUP under node {@code parent}: ends what {@link #beginLookup} began. */
     void endLookup(long parent) {
         Scratch s = scratch.get();
         s.lowerDirSeen = null;
-        links.endLookup(s, parent);
+        if (links != null) {
+            links.endLookup(s, parent);
+        }
     }
 
     /**
@@ -886,14 +909,24 @@ final class OverlayFs {
             return;
         }
         int code = resolve(p, st);
+        if (links != null) {
+            seen(s, p, code, st);
+        }
+        if ((code & UPPER) != 0 && !Stat.isDir(st) && Stat.nlink(st) > 1) {
+            s.sharedIno = s.upperIno;
+        }
+    }
+
+    /**
+     * For libfuse's loop, whose nodes are per name: what {@link #lookupReplied} and
+     * {@link #endLookup} record for the entry {@link #getattr} just answered for.
+     */
+    private void seen(Scratch s, String p, int code, Pointer st) {
         if ((code & UPPER) == 0 && Stat.isDir(st)) {
             s.lowerDirSeen = p;
         } else if (!Stat.isDir(st) && (Stat.nlink(st) > 1 || links.tracked(Stat.ino(st)))) {
             s.multiLinkSeen = p;
             s.multiLinkIno = Stat.ino(st);
-            if ((code & UPPER) != 0 && Stat.nlink(st) > 1) {
-                s.sharedIno = s.upperIno;
-            }
         }
     }
 
@@ -928,12 +961,18 @@ final class OverlayFs {
     }
 
     /**
-     * The loop serving this mount gives every name of a multi-linked upper file one node
-     * ({@link NodeTable}), so the kernel keeps one inode for them and nothing need be pushed from
-     * one name to the others: {@link HardLinks} stops tracking names. Call before the mount is served.
+     * The loop serving this mount keeps its own nodes ({@link NodeTable}) and gives every name of a
+     * multi-linked upper file one node, so the kernel keeps one inode for them: nothing need be
+     * pushed from one name to the others, and the node of any path can be asked of {@code ids}.
+     * So the per-name bookkeeping of libfuse's loop goes: {@link HardLinks}, and what
+     * {@link #getattr} notes for {@link #lookupReplied} and {@link #endLookup} (lower-only
+     * directories for {@link #lowerDirNodes}, multi-linked files); neither is called again. The one
+     * switch between the loops' two ways of finding a node whose attributes to drop. Call before
+     * the mount is served (the workers that read these fields start after).
      */
-    void oneNodePerUpperInode() {
-        links.off();
+    void oneNodePerUpperInode(NodeIds ids) {
+        nodeIds = ids;
+        links = null;
     }
 
     /**
@@ -968,14 +1007,14 @@ final class OverlayFs {
             return 0;
         }
         long ino = Stat.ino(st);
-        return Stat.nlink(st) > 1 || links.tracked(ino) ? ino : 0;
+        return Stat.nlink(st) > 1 || (links != null && links.tracked(ino)) ? ino : 0;
     }
 
     /** {@link #upperFor}, remembering in {@code key[0]} whether other names need telling (see {@link #linkedUpper}). */
     private String upperFor(String p, long[] key) {
         Pointer st = scratch.get().st;
         int code = resolve(p, st);
-        key[0] = links.none() ? 0 : linkedUpper(code, st);
+        key[0] = links == null || links.none() ? 0 : linkedUpper(code, st);
         if ((code & UPPER) == 0) {
             copyUp(p, true);
         }
@@ -984,14 +1023,21 @@ final class OverlayFs {
 
     private void attributesChangedIf(long[] key) {
         if (key[0] != 0) {
-            links.attributesChanged(key[0]);
+            attributesChanged(key[0]);
+        }
+    }
+
+    /** See {@link HardLinks#attributesChanged}. */
+    private void attributesChanged(long ino) {
+        if (links != null) {
+            links.attributesChanged(ino);
         }
     }
 
     void chmod(String p, int mode) {
         if (unnamed.owns(p)) {
             unnamed.chmod(p, mode);
-            links.attributesChanged(unnamed.linkedIno(p));
+            attributesChanged(unnamed.linkedIno(p));
             return;
         }
         long[] key = new long[1];
@@ -1003,7 +1049,7 @@ final class OverlayFs {
     void chown(String p, int uid, int gid) {
         if (unnamed.owns(p)) {
             unnamed.chown(p, uid, gid);
-            links.attributesChanged(unnamed.linkedIno(p));
+            attributesChanged(unnamed.linkedIno(p));
             return;
         }
         long[] key = new long[1];
@@ -1015,7 +1061,7 @@ final class OverlayFs {
     void utimens(String p, Pointer times) {
         if (unnamed.owns(p)) {
             unnamed.utimens(p, times);
-            links.attributesChanged(unnamed.linkedIno(p));
+            attributesChanged(unnamed.linkedIno(p));
             return;
         }
         long[] key = new long[1];
@@ -1028,27 +1074,27 @@ final class OverlayFs {
         if (unnamed.owns(p)) {
             long ino = unnamed.linkedIno(p);
             if (ino != 0) {
-                links.beginDataChange(ino);
+                beginDataChange(ino);
             }
             unnamed.truncate(p, size);
             if (ino != 0) {
-                links.dataChanged();
+                dataChanged();
             }
             return;
         }
         Pointer st = scratch.get().st;
         int code = resolve(p, st);
-        long key = links.none() ? 0 : linkedUpper(code, st);
+        long key = links == null || links.none() ? 0 : linkedUpper(code, st);
         if ((code & UPPER) == 0) {
             copyUp(p, size != 0);
         }
         String u = up(p);
         if (key != 0) {
-            links.beginDataChange(key);
+            beginDataChange(key);
         }
         Native.check(C.truncate(u, size), "truncate", u);
         if (key != 0) {
-            links.dataChanged();
+            dataChanged();
         }
     }
 
@@ -1060,7 +1106,7 @@ final class OverlayFs {
             }
             Native.check(C.ftruncate(h.fd, size), "ftruncate", p);
             if (linked) {
-                links.dataChanged();
+                dataChanged();
             }
         } else {
             truncate(p, size);
@@ -1126,7 +1172,7 @@ final class OverlayFs {
         acls.checkSettable(name);
         if (unnamed.owns(p)) {
             unnamed.setxattr(p, OverlayXattrs.toDisk(name), value, size, flags);
-            links.attributesChanged(unnamed.linkedIno(p)); // the ctime
+            attributesChanged(unnamed.linkedIno(p)); // the ctime
             return;
         }
         if (PosixAcls.isAcl(name) && (resolve(p, scratch.get().st) & UPPER) == 0) {
@@ -1146,7 +1192,7 @@ final class OverlayFs {
         String disk = OverlayXattrs.toDisk(name);
         if (unnamed.owns(p)) {
             unnamed.removexattr(p, disk);
-            links.attributesChanged(unnamed.linkedIno(p));
+            attributesChanged(unnamed.linkedIno(p));
             return;
         }
         if ((resolve(p, scratch.get().st) & UPPER) == 0) {
@@ -1295,10 +1341,15 @@ final class OverlayFs {
         }
         Scratch s = scratch.get();
         if (visible(lookup(to, s.st2, false))) {
+            HardLinks l = links;
+            if (l == null) {
+                markLinkedHandles(Stat.ino(s.st2)); // Passthrough asks for it too
+                return;
+            }
             s.linkCountChanged = Stat.ino(s.st2);
-            links.linked(Stat.ino(s.st2), to, s.requestNode, s.linkSource);
+            l.linked(Stat.ino(s.st2), to, s.requestNode, s.linkSource);
             markLinkedHandles(Stat.ino(s.st2));
-            links.dropLinkCounts(Stat.ino(s.st2));
+            l.dropLinkCounts(Stat.ino(s.st2));
             if (fromUnnamed) {
                 // the kernel now holds the file under two nodes though its link count may be 1:
                 // track the new name's node as getattr does for a file with several links
@@ -1447,7 +1498,7 @@ final class OverlayFs {
                 throw ErrnoException.of(Errno.ENOENT, "unlink", p);
             }
             Long staleSource = null;
-            if (Stat.nlink(st) > 1) {
+            if (links != null && Stat.nlink(st) > 1) {
                 long ino = Stat.ino(st);
                 scratch.get().linkCountChanged = ino;
                 staleSource = links.removeName(ino, p);
@@ -1467,9 +1518,11 @@ final class OverlayFs {
                 // before the reply, so a caller's next lstat cannot see the old count
                 kc.dropAttributes(staleSource);
             }
-            long changed = scratch.get().linkCountChanged;
-            if (changed != 0) {
-                links.dropLinkCounts(changed);
+            if (links != null) {
+                long changed = scratch.get().linkCountChanged;
+                if (changed != 0) {
+                    links.dropLinkCounts(changed);
+                }
             }
         } finally {
             lock.unlock();
@@ -1700,7 +1753,7 @@ final class OverlayFs {
                 invalidate(from);
                 invalidate(to);
             }
-            if (replacedLinked != 0) {
+            if (replacedLinked != 0 && links != null) {
                 links.removeName(replacedLinked, to);
                 s.linkCountChanged = replacedLinked;
                 links.dropLinkCounts(replacedLinked);
@@ -1841,11 +1894,11 @@ final class OverlayFs {
         int openFlags = (flags & ~(Native.O_CREAT | Native.O_EXCL | Native.O_NOCTTY | 040000 /* O_DIRECT */))
                 | Native.O_CLOEXEC;
         if (linked && trunc) {
-            links.beginDataChange(ino); // O_TRUNC empties it for every name
+            beginDataChange(ino); // O_TRUNC empties it for every name
         }
         int fd = Native.check(inUpper ? C.open(r, openFlags, 0) : LowerLayer.open(r, openFlags), "open", r);
         if (linked && trunc) {
-            links.dataChanged();
+            dataChanged();
         }
         if (!inUpper) {
             // FUSE splits a sequential read into 128 KiB requests served by several threads, which
@@ -1928,7 +1981,7 @@ final class OverlayFs {
         }
         Native.check(C.fallocate(h.fd, mode, offset, length), "fallocate", null);
         if (linked) {
-            links.dataChanged();
+            dataChanged();
         }
     }
 
