@@ -23,7 +23,8 @@ final class AfterRequest {
     /**
      * Tells the kernel what libfuse's high-level API cannot: which cached attributes became wrong
      * while serving a request (attributes only: off < 0 keeps the page cache). Shared by
-     * {@link FuseLoop} and {@link JavaLoop}; called after every request's reply.
+     * {@link FuseLoop} and {@link JavaLoop}; called after every request's reply (by our loop only
+     * where {@link OverlayFs#settled} is false: FORGETs concern libfuse's per-name nodes alone).
      */
     static void run(OverlayFs fs, OverlayFs.Scratch state, KernelNotifier ch, LateNotifications late,
             Pointer mem, int size, int opcode, long nodeid, long linkSource) {

@@ -188,7 +188,6 @@ final class DirRequests {
     private void forgetLinked() {
         for (int i = 0; i < linkedCount; i++) {
             nodes.forget(linked[i], 1);
-            fs.forgotten(linked[i], 1);
         }
         linkedCount = 0;
     }

@@ -175,7 +175,6 @@ final class EntryRequests {
         long node = body.getLong(0);
         if (replies.send(unique, len) == -Errno.ENOENT && node != 0) {
             nodes.forget(node, 1);
-            fs.forgotten(node, 1);
         }
         return Replies.NONE;
     }

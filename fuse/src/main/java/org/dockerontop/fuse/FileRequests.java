@@ -132,7 +132,6 @@ final class FileRequests {
         if (replies.send(unique, ENTRY_OUT_SIZE + OPEN_OUT_SIZE) == -Errno.ENOENT) {
             release(node, fh, path);
             nodes.forget(node, 1);
-            fs.forgotten(node, 1);
         }
         return Replies.NONE;
     }

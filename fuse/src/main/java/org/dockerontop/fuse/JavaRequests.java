@@ -210,8 +210,12 @@ final class JavaRequests {
             if (opcode == INIT) {
                 mount.afterInit();
             }
-            // no link source: a LINK's reply is the source's own node (see link)
-            AfterRequest.run(fs, state, mount.notifier, mount.late, mem, length, opcode, nodeid, 0);
+            // nearly every request leaves nothing to do after it. FORGETs need nothing here: they
+            // matter to libfuse's per-name node tracking (HardLinks), which our loop has not got.
+            // No link source: a LINK's reply is the source's own node (see EntryRequests.link)
+            if (!OverlayFs.settled(state)) {
+                AfterRequest.run(fs, state, mount.notifier, mount.late, mem, length, opcode, nodeid, 0);
+            }
         } catch (RuntimeException e) {
             LOG.error("after request {} on node {}", opcode, nodeid, e);
         } finally {
