@@ -1,12 +1,10 @@
 package org.dockerontop.fuse;
 
-import static org.dockerontop.fuse.FuseAbi.IN_HEADER_SIZE;
 
 import jnr.ffi.Pointer;
 import org.dockerontop.overlay.nativeio.Errno;
 import org.dockerontop.overlay.nativeio.ErrnoException;
 import org.dockerontop.overlay.nativeio.Native;
-import org.dockerontop.overlay.nativeio.Stat;
 
 /**
  * The requests of {@link JavaRequests} that read or set attributes: a node's (GETATTR, STATX,
@@ -17,8 +15,7 @@ import org.dockerontop.overlay.nativeio.Stat;
  * for a node with no path (and, where the request names one, no known open file), else those of
  * {@link OverlayFs} (EACCES, EPERM, EROFS...); the loop answers them. No lookup is counted here.
  */
-final class AttrRequests {
-    private static final int IN = IN_HEADER_SIZE;
+final class AttrRequests extends RequestKind {
     /** fuse_statx_out: attr_valid, attr_valid_nsec, flags, spare[2], then a fuse_statx (= struct statx). */
     private static final int STATX_OUT_SIZE = 32 + 256;
     private static final int STATX_BASIC_STATS = 0x7ff;
@@ -37,22 +34,12 @@ final class AttrRequests {
     private static final long UTIME_NOW = (1L << 30) - 1;
     private static final long UTIME_OMIT = (1L << 30) - 2;
 
-    private final OverlayFs fs;
-    private final NodeTable nodes;
-    /** The request buffer. */
-    private final Pointer mem;
-    /** The reply body. */
-    private final Pointer body;
-    private final Pointer st = Native.allocate(Stat.SIZE);
     private final Pointer times = Native.allocate(32);
     private final Pointer sx = Native.allocate(Native.STATX_SIZE);
     private final Pointer statvfs = Native.allocate(128);
 
-    AttrRequests(OverlayFs fs, NodeTable nodes, Pointer mem, Pointer body) {
-        this.fs = fs;
-        this.nodes = nodes;
-        this.mem = mem;
-        this.body = body;
+    AttrRequests(OverlayFs fs, NodeTable nodes, Pointer mem, Replies replies) {
+        super(fs, nodes, mem, replies);
     }
 
     /** GETATTR: by path, or through the open file the request names (FUSE_GETATTR_FH). */

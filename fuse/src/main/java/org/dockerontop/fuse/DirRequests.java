@@ -3,7 +3,6 @@ package org.dockerontop.fuse;
 import static org.dockerontop.fuse.FuseAbi.ENTRY_OUT_SIZE;
 import static org.dockerontop.fuse.FuseAbi.FOPEN_CACHE_DIR;
 import static org.dockerontop.fuse.FuseAbi.FOPEN_KEEP_CACHE;
-import static org.dockerontop.fuse.FuseAbi.IN_HEADER_SIZE;
 import static org.dockerontop.fuse.FuseAbi.OPEN_OUT_SIZE;
 
 import java.nio.charset.StandardCharsets;
@@ -12,8 +11,6 @@ import com.kenai.jffi.MemoryIO;
 import jnr.ffi.Pointer;
 import org.dockerontop.overlay.nativeio.Errno;
 import org.dockerontop.overlay.nativeio.ErrnoException;
-import org.dockerontop.overlay.nativeio.Native;
-import org.dockerontop.overlay.nativeio.Stat;
 
 /**
  * The directory requests of {@link JavaRequests}: OPENDIR, READDIR, READDIRPLUS, RELEASEDIR and
@@ -26,33 +23,21 @@ import org.dockerontop.overlay.nativeio.Stat;
  * READDIRPLUS entry whose lookup fails is no failure (its node id is 0); the lookups a
  * READDIRPLUS counted are given back when its reply does not reach the kernel, or it fails.
  */
-final class DirRequests {
+final class DirRequests extends RequestKind {
     private static final MemoryIO MEMORY = MemoryIO.getInstance();
-    private static final int IN = IN_HEADER_SIZE;
     private static final int DIRENT_HEADER = 24;
     // the names readdir had in JavaRequests, so that it reads as it did there
     private static final int REPLY_BODY = Replies.BODY;
     private static final int NO_REPLY = Replies.NONE;
 
     private final JavaLoop.Mount mount;
-    private final OverlayFs fs;
-    private final NodeTable nodes;
-    /** The request buffer. */
-    private final Pointer mem;
-    private final Replies replies;
-    private final Pointer body;
-    private final Pointer st = Native.allocate(Stat.SIZE);
     /** Node ids of the READDIRPLUS reply being built (the lookups it hands the kernel). */
     private long[] linked = new long[64];
     private int linkedCount;
 
     DirRequests(JavaLoop.Mount mount, OverlayFs fs, NodeTable nodes, Pointer mem, Replies replies) {
+        super(fs, nodes, mem, replies);
         this.mount = mount;
-        this.fs = fs;
-        this.nodes = nodes;
-        this.mem = mem;
-        this.replies = replies;
-        this.body = replies.body;
     }
 
     /** An open directory: its listing, made at the first READDIR from offset 0 (as libfuse does). */

@@ -2,7 +2,6 @@ package org.dockerontop.fuse;
 
 import static org.dockerontop.fuse.FuseAbi.ENTRY_OUT_SIZE;
 import static org.dockerontop.fuse.FuseAbi.IN_HEADER_GID;
-import static org.dockerontop.fuse.FuseAbi.IN_HEADER_SIZE;
 import static org.dockerontop.fuse.FuseAbi.IN_HEADER_UID;
 import static org.dockerontop.fuse.RequestNames.name;
 import static org.dockerontop.fuse.RequestNames.nul;
@@ -25,23 +24,9 @@ import org.dockerontop.overlay.nativeio.Stat;
  * (ENOENT for a node without a path, EEXIST, EACCES...) or of {@link RequestNames} (EIO), thrown
  * before any lookup is counted; the loop answers them.
  */
-final class EntryRequests {
-    private static final int IN = IN_HEADER_SIZE;
-
-    private final OverlayFs fs;
-    private final NodeTable nodes;
-    /** The request buffer. */
-    private final Pointer mem;
-    private final Replies replies;
-    private final Pointer body;
-    private final Pointer st = Native.allocate(Stat.SIZE);
-
+final class EntryRequests extends RequestKind {
     EntryRequests(OverlayFs fs, NodeTable nodes, Pointer mem, Replies replies) {
-        this.fs = fs;
-        this.nodes = nodes;
-        this.mem = mem;
-        this.replies = replies;
-        this.body = replies.body;
+        super(fs, nodes, mem, replies);
     }
 
     /**

@@ -5,7 +5,6 @@ import static org.dockerontop.fuse.FuseAbi.FOPEN_DIRECT_IO;
 import static org.dockerontop.fuse.FuseAbi.FOPEN_KEEP_CACHE;
 import static org.dockerontop.fuse.FuseAbi.FOPEN_PASSTHROUGH;
 import static org.dockerontop.fuse.FuseAbi.IN_HEADER_GID;
-import static org.dockerontop.fuse.FuseAbi.IN_HEADER_SIZE;
 import static org.dockerontop.fuse.FuseAbi.IN_HEADER_UID;
 import static org.dockerontop.fuse.FuseAbi.OPEN_OUT_SIZE;
 import static org.dockerontop.fuse.RequestNames.name;
@@ -13,7 +12,6 @@ import static org.dockerontop.fuse.RequestNames.name;
 import jnr.ffi.Pointer;
 import org.dockerontop.overlay.nativeio.Errno;
 import org.dockerontop.overlay.nativeio.ErrnoException;
-import org.dockerontop.overlay.nativeio.Native;
 import org.dockerontop.overlay.nativeio.Stat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,29 +31,17 @@ import org.slf4j.LoggerFactory;
  * ioctl not served, EIO for a create that made something other than a regular file, else those of
  * {@link OverlayFs} and {@link FileAttrs}; the loop answers them, with nothing left open.
  */
-final class FileRequests {
+final class FileRequests extends RequestKind {
     private static final Logger LOG = LoggerFactory.getLogger(FileRequests.class);
-    private static final int IN = IN_HEADER_SIZE;
     private static final int IOCTL_OUT_SIZE = 16;
 
     private final JavaLoop.Mount mount;
-    private final OverlayFs fs;
     private final FileAttrs fileAttrs;
-    private final NodeTable nodes;
-    /** The request buffer. */
-    private final Pointer mem;
-    private final Replies replies;
-    private final Pointer body;
-    private final Pointer st = Native.allocate(Stat.SIZE);
 
     FileRequests(JavaLoop.Mount mount, OverlayFs fs, NodeTable nodes, Pointer mem, Replies replies) {
+        super(fs, nodes, mem, replies);
         this.mount = mount;
-        this.fs = fs;
         this.fileAttrs = new FileAttrs(fs);
-        this.nodes = nodes;
-        this.mem = mem;
-        this.replies = replies;
-        this.body = replies.body;
     }
 
     /** OPEN: flags; the reply is written here. */

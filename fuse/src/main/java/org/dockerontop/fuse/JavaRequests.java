@@ -113,10 +113,10 @@ final class JavaRequests {
         this.slot = mount.moves.slot();
         this.data = new DataRequests(fs, device, mem, capacity);
         this.entries = new EntryRequests(fs, nodes, mem, replies);
-        this.attrs = new AttrRequests(fs, nodes, mem, replies.body);
-        this.changes = new NameChanges(mount, fs, nodes, mem, slot);
+        this.attrs = new AttrRequests(fs, nodes, mem, replies);
+        this.changes = new NameChanges(mount, fs, nodes, mem, replies, slot);
         this.files = new FileRequests(mount, fs, nodes, mem, replies);
-        this.xattrs = new XattrRequests(fs, nodes, mem, replies.body);
+        this.xattrs = new XattrRequests(fs, nodes, mem, replies);
         this.dirs = new DirRequests(mount, fs, nodes, mem, replies);
     }
 

@@ -1,6 +1,5 @@
 package org.dockerontop.fuse;
 
-import static org.dockerontop.fuse.FuseAbi.IN_HEADER_SIZE;
 import static org.dockerontop.fuse.RequestNames.name;
 import static org.dockerontop.fuse.RequestNames.nul;
 import static org.dockerontop.fuse.RequestNames.string;
@@ -8,8 +7,6 @@ import static org.dockerontop.fuse.RequestNames.string;
 import jnr.ffi.Pointer;
 import org.dockerontop.overlay.nativeio.Errno;
 import org.dockerontop.overlay.nativeio.ErrnoException;
-import org.dockerontop.overlay.nativeio.Native;
-import org.dockerontop.overlay.nativeio.Stat;
 
 /**
  * The requests of {@link JavaRequests} that take names away or move them: UNLINK, RMDIR, RENAME
@@ -27,23 +24,15 @@ import org.dockerontop.overlay.nativeio.Stat;
  * {@link OverlayFs} (ENOENT, ENOTEMPTY, EXDEV for a lower directory...), EBUSY when no hidden
  * name is free, or of {@link RequestNames}; the table is then left as it was.
  */
-final class NameChanges {
-    private static final int IN = IN_HEADER_SIZE;
-
+final class NameChanges extends RequestKind {
     private final JavaLoop.Mount mount;
-    private final OverlayFs fs;
-    private final NodeTable nodes;
-    /** The request buffer. */
-    private final Pointer mem;
     /** Where this worker says whose paths its request uses ({@link DirectoryMoves}). */
     private final DirectoryMoves.Slot slot;
-    private final Pointer st = Native.allocate(Stat.SIZE);
 
-    NameChanges(JavaLoop.Mount mount, OverlayFs fs, NodeTable nodes, Pointer mem, DirectoryMoves.Slot slot) {
+    NameChanges(JavaLoop.Mount mount, OverlayFs fs, NodeTable nodes, Pointer mem, Replies replies,
+            DirectoryMoves.Slot slot) {
+        super(fs, nodes, mem, replies);
         this.mount = mount;
-        this.fs = fs;
-        this.nodes = nodes;
-        this.mem = mem;
         this.slot = slot;
     }
 

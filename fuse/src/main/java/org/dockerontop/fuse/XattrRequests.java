@@ -1,6 +1,5 @@
 package org.dockerontop.fuse;
 
-import static org.dockerontop.fuse.FuseAbi.IN_HEADER_SIZE;
 import static org.dockerontop.fuse.RequestNames.name;
 import static org.dockerontop.fuse.RequestNames.nul;
 import static org.dockerontop.fuse.RequestNames.string;
@@ -17,21 +16,9 @@ import org.dockerontop.overlay.nativeio.ErrnoException;
  * {@link OverlayFs} (ENODATA, ERANGE, EPERM, ENOTSUP...) or ENOENT for a node with no path; the
  * loop answers them.
  */
-final class XattrRequests {
-    private static final int IN = IN_HEADER_SIZE;
-
-    private final OverlayFs fs;
-    private final NodeTable nodes;
-    /** The request buffer. */
-    private final Pointer mem;
-    /** The reply body. */
-    private final Pointer body;
-
-    XattrRequests(OverlayFs fs, NodeTable nodes, Pointer mem, Pointer body) {
-        this.fs = fs;
-        this.nodes = nodes;
-        this.mem = mem;
-        this.body = body;
+final class XattrRequests extends RequestKind {
+    XattrRequests(OverlayFs fs, NodeTable nodes, Pointer mem, Replies replies) {
+        super(fs, nodes, mem, replies);
     }
 
     /** SETXATTR: size, flags, the name, then the value. */
