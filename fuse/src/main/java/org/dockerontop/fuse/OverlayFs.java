@@ -80,24 +80,8 @@ final class OverlayFs {
     /** Files made with O_TMPFILE, open and nameless; their reserved paths resolve to nothing else. */
     private final UnnamedFiles unnamed = new UnnamedFiles();
     static final String HIDDEN_PREFIX = ".fuse_hidden";
-    /** The lower filesystem's uuid, as the kernel writes it into origin handles. */
-    private final byte[] lowerUuid;
-    /** Can origin handles be made and resolved on the lower filesystem? */
-    private final boolean origins;
-    /**
-     * Origin inode numbers of upper non-directories, by upper inode: {ctime sec, ctime nsec,
-     * origin ino or -1}. The ctime tells a reused inode number (a new file) from the old one.
-     * A cache of the most recently seen files (about 110 bytes each): a miss costs one lgetxattr.
-     */
-    private final RecentMap<Long, long[]> originInos = new RecentMap<>(1 << 16);
-    /**
-     * Origin inode numbers by origin xattr value (held as a byte string). The lower layer does not
-     * change while mounted, so a handle always resolves to the same inode: when the cache above
-     * misses because a copied-up file's ctime changed (every rename and chmod changes it), the
-     * answer costs one lgetxattr instead of resolving the handle again (open, open_by_handle_at,
-     * fstat, two closes). Filled at copy-up, where both are known.
-     */
-    private final RecentMap<String, Long> originsByHandle = new RecentMap<>(1 << 16);
+    /** Where copied-up entries came from, and the inode numbers that makes them report. */
+    private final Origins origins;
 
     /** What a directory's children resolve against. Immutable; replaced on change. */
     static final class DirState {
@@ -387,8 +371,7 @@ final class OverlayFs {
         this.upper = upper;
         this.work = work;
         this.whiteoutForm = whiteoutForm;
-        this.lowerUuid = OriginXattr.fsUuid(this.lower);
-        this.origins = OriginXattr.encode(this.lower, lowerUuid) != null;
+        this.origins = new Origins(this.lower, scratch);
         this.copier = new CopyUp(this, work, syncs, scratch);
         for (int i = 0; i < stripes.length; i++) {
             stripes[i] = new ReentrantLock();
@@ -465,7 +448,7 @@ final class OverlayFs {
                 Native.check(C.fstatat(Native.AT_FDCWD, h, st, NOFOLLOW), "lstat", h);
                 if (h.startsWith(work)) {
                     scratch.get().upperIno = Stat.ino(st);
-                    applyOrigin(h, -1, st);
+                    origins.apply(h, -1, st);
                     unlinkedNlink(h, st);
                     return UPPER;
                 }
@@ -483,7 +466,7 @@ final class OverlayFs {
                 boolean dir = Stat.isDir(st);
                 if (!dir) {
                     s.upperIno = Stat.ino(st);
-                    applyOrigin(u, -1, st);
+                    origins.apply(u, -1, st);
                 }
                 if (!ps.lower) {
                     return UPPER;
@@ -520,61 +503,14 @@ final class OverlayFs {
         return 0;
     }
 
-    /**
-     * Like the kernel overlay, reports a copied-up non-directory (one with an origin) under its
-     * origin's inode number. {@code st} is the upper entry's stat; reads the xattr through
-     * {@code fd} if it is not -1, else through {@code path}.
-     */
+    /** See {@link Origins#apply} (for {@link Listing}). */
     void applyOrigin(String path, int fd, Pointer st) {
-        if (!origins || Stat.isDir(st)) {
-            return;
-        }
-        long ino = Stat.ino(st);
-        long cs = Stat.ctimeSec(st);
-        long cn = Stat.ctimeNsec(st);
-        long[] c = originInos.get(ino);
-        // "no origin" is trusted without a ctime check: an inode never gains an origin, and the
-        // one way a new inode with an origin appears here, a copy-up, drops its number from the
-        // cache (setOrigin). An origin is checked against the ctime, so that a new file reusing a
-        // copied-up file's inode number cannot inherit its origin. Without this, every
-        // getattr after a write or setattr of a plain upper file cost an lgetxattr.
-        if (c == null || (c[2] > 0 && (c[0] != cs || c[1] != cn))) {
-            Scratch s = scratch.get();
-            byte[] v = s.originValue;
-            long n = fd >= 0 ? C.fgetxattr(fd, OriginXattr.NAME, v, v.length)
-                    : C.lgetxattr(path, OriginXattr.NAME, v, v.length);
-            long origin = -1;
-            if (n >= 0) {
-                String handle = new String(v, 0, (int) n, BYTES);
-                Long known = originsByHandle.get(handle);
-                origin = known != null ? known : originIno(v, (int) n, s.originSt);
-                if (known == null) {
-                    rememberOrigin(handle, origin);
-                }
-            }
-            c = new long[] {cs, cn, origin};
-            originInos.put(ino, c);
-        }
-        if (c[2] > 0) {
-            Stat.setIno(st, c[2]);
-        }
+        origins.apply(path, fd, st);
     }
 
-    /**
-     * Resolves an origin handle on the lower filesystem. The lower root is opened per call (a
-     * cache miss).
-     */
-    private long originIno(byte[] v, int n, Pointer st) {
-        // open_by_handle_at refuses O_PATH descriptors
-        int fd = C.open(lower, Native.O_RDONLY | Native.O_DIRECTORY | Native.O_CLOEXEC, 0);
-        if (fd < 0) {
-            return -1;
-        }
-        try {
-            return OriginXattr.originIno(v, n, fd, st);
-        } finally {
-            C.close(fd);
-        }
+    /** See {@link Origins#recorded} (for {@link CopyUp}). */
+    void originRecorded(long ino) {
+        origins.recorded(ino);
     }
 
     /**
@@ -585,36 +521,6 @@ final class OverlayFs {
         if (real != null && real.startsWith(work)) {
             Stat.setNlink(st, Math.max(0, Stat.nlink(st) - 1));
         }
-    }
-
-    /**
-     * Records where a copy-up at {@code tmp} (not a regular file: see {@link CopyUp#copyFile}) came from,
-     * the kernel's way; best effort. @return the origin value recorded, or null
-     */
-    private byte[] setOrigin(String lowerPath, String tmp) {
-        byte[] v = OriginXattr.encode(lowerPath, lowerUuid);
-        if (v == null) {
-            return null;
-        }
-        int set = C.lsetxattr(tmp, OriginXattr.NAME, v, v.length, 0);
-        Pointer st = scratch.get().originSt;
-        if (C.fstatat(Native.AT_FDCWD, tmp, st, NOFOLLOW) == 0) {
-            originInos.remove(Stat.ino(st)); // a deleted file's "no origin" for a reused number
-        }
-        return set == 0 ? v : null;
-    }
-
-    /**
-     * A copy-up just gave upper inode {@code ino} an origin: forgets the "no origin" that a deleted
-     * file of the same (reused) number may have left in {@link #originInos}.
-     */
-    void originRecorded(long ino) {
-        originInos.remove(ino);
-    }
-
-    /** Remembers what an origin value resolves to (see {@link #originsByHandle}). */
-    private void rememberOrigin(String handle, long originIno) {
-        originsByHandle.put(handle, originIno);
     }
 
     /**
@@ -824,7 +730,7 @@ final class OverlayFs {
         // on the kernel overlay, no origin at all: its copy-up breaks the association with them
         boolean keepsOrigin = type == Stat.S_IFDIR || Stat.nlink(st) == 1;
         long originIno = keepsOrigin ? Stat.ino(st) : -1;
-        byte[] originValue = keepsOrigin ? OriginXattr.encode(l, lowerUuid) : null;
+        byte[] originValue = keepsOrigin ? origins.encode(l) : null;
         byte[] origin;
         boolean placed = false;
         try {
@@ -840,21 +746,21 @@ final class OverlayFs {
                 case Stat.S_IFDIR:
                     Native.check(C.mkdir(tmp, 0700), "mkdir", tmp);
                     copier.copyMeta(l, tmp, st, true);
-                    origin = setOrigin(l, tmp);
+                    origin = origins.set(l, tmp);
                     break;
                 case Stat.S_IFLNK:
                     copier.copySymlink(l, tmp);
                     copier.copyMeta(l, tmp, st, false);
-                    origin = keepsOrigin ? setOrigin(l, tmp) : null;
+                    origin = keepsOrigin ? origins.set(l, tmp) : null;
                     break;
                 default:
                     Native.check(C.mknod(tmp, Stat.mode(st), Stat.rdev(st)), "mknod", tmp);
                     copier.copyMeta(l, tmp, st, true);
-                    origin = keepsOrigin ? setOrigin(l, tmp) : null;
+                    origin = keepsOrigin ? origins.set(l, tmp) : null;
                     break;
             }
             if (origin != null) {
-                rememberOrigin(new String(origin, BYTES), originIno);
+                origins.remember(new String(origin, BYTES), originIno);
             }
             // as ovl_do_copy_up: the parent may now hold a non-pure upper entry, origin or not
             setImpure(parent);
@@ -937,7 +843,7 @@ final class OverlayFs {
             Native.check(C.fstat(h.fd, st), "fstat", p);
             if (h.upper) {
                 long ino = Stat.ino(st);
-                applyOrigin(null, h.fd, st);
+                origins.apply(null, h.fd, st);
                 if (p != null && !hidden.isEmpty() && isHiddenName(p)) {
                     unlinkedNlink(hidden.get(p), st);
                 }
@@ -1369,7 +1275,7 @@ final class OverlayFs {
         }
         String src = up(from);
         createEntry(to, false, 0, (t, mask) -> Native.check(C.link(src, t), "link", t));
-        if (origins && UpperFormat.hasXattr(src, OriginXattr.NAME)) {
+        if (origins.enabled() && UpperFormat.hasXattr(src, OriginXattr.NAME)) {
             // as the kernel does: the new name's directory now holds an entry with an origin
             setImpure(parent(to));
         }
@@ -1387,7 +1293,7 @@ final class OverlayFs {
                 return;
             }
             if (h.ino == 0 && C.fstat(h.fd, st) == 0) {
-                applyOrigin(null, h.fd, st);
+                origins.apply(null, h.fd, st);
                 h.ino = Stat.ino(st);
             }
             if (h.ino == ino) {
@@ -1718,7 +1624,7 @@ final class OverlayFs {
                 // is made opaque, so no lower directory of that name can ever merge into it
                 UpperFormat.setOpaque(uf);
             }
-            if (!fromDir && origins && !isMarkedImpure(toParent)
+            if (!fromDir && origins.enabled() && !isMarkedImpure(toParent)
                     && (hasOrigin == 1 || (hasOrigin < 0 && UpperFormat.hasXattr(uf, OriginXattr.NAME)))) {
                 // as the kernel does: the target directory now holds an entry with an origin
                 setImpure(toParent);
@@ -1865,7 +1771,7 @@ final class OverlayFs {
 
     /** Marks {@code dir} impure if upper entry {@code u} has an origin ({@code known}: 1 yes, 0 no, -1 look). */
     private void impureIfOrigin(String u, int known, String dir) {
-        if (origins && !isMarkedImpure(dir)
+        if (origins.enabled() && !isMarkedImpure(dir)
                 && (known == 1 || (known < 0 && UpperFormat.hasXattr(u, OriginXattr.NAME)))) {
             setImpure(dir);
         }
@@ -2051,7 +1957,7 @@ final class OverlayFs {
             String u = up(p);
             ls.upper(u, whiteoutForm == WhiteoutForm.XATTR || UpperFormat.hasXattrWhiteouts(u),
                     // as in the kernel, only an impure directory can hold copied-up entries with origins
-                    origins && isImpure(p, u));
+                    origins.enabled() && isImpure(p, u));
             if (!ls.read(u, true)) {
                 return;
             }
