@@ -275,7 +275,7 @@ public final class FuseMain {
             t.start();
         }
         if (fuse == null) {
-            return JavaLoop.run(fs, dev, mountPoint, o.readOnly, o.threads, o.passthrough, initialized, o.debug);
+            return JavaLoop.run(fs, dev, mountPoint, o.readOnly, o.threads, o.passthrough, initialized, o.debug, o.maxNodes);
         }
         List<String> fuseOpts = new ArrayList<>();
         fuseOpts.add("-o");

@@ -303,6 +303,11 @@ final class JavaRequests {
         if (t instanceof ErrnoException) {
             return -((ErrnoException) t).errno();
         }
+        if (t instanceof OutOfMemoryError) {
+            // the request fails, the mount goes on (no stack trace: it would need memory)
+            LOG.error("request {} on node {}: out of memory, answering ENOMEM", opcode, nodeid);
+            return -Errno.ENOMEM;
+        }
         LOG.error("request {} on node {}: unexpected failure, answering EIO", opcode, nodeid, t);
         return -Errno.EIO;
     }
@@ -544,7 +549,7 @@ final class JavaRequests {
         } else {
             fs.getattr(path, st);
         }
-        long node = nodes.lookedUp(parent, name, fs.sharedInode());
+        long node = nodes.lookedUp(parent, name, fs.sharedInode(), Stat.isDir(st));
         entryOut(body, 0, node);
         return ENTRY_OUT_SIZE;
     }
@@ -597,7 +602,7 @@ final class JavaRequests {
             body.putLong(16, TIMEOUT);
             return ENTRY_OUT_SIZE;
         }
-        long node = nodes.lookedUp(parent, name, fs.sharedInode());
+        long node = nodes.lookedUp(parent, name, fs.sharedInode(), Stat.isDir(st));
         entryOut(body, 0, node);
         return sendEntry(unique, ENTRY_OUT_SIZE);
     }
@@ -988,7 +993,7 @@ final class JavaRequests {
             if (!Stat.isReg(st)) {
                 throw new ErrnoException(Errno.EIO, "created " + path + " is not a regular file");
             }
-            node = nodes.lookedUp(parent, name, fs.sharedInode());
+            node = nodes.lookedUp(parent, name, fs.sharedInode(), Stat.isDir(st));
         } catch (RuntimeException e) {
             fs.release(fh);
             throw e;
@@ -1215,7 +1220,7 @@ final class JavaRequests {
         String path = dirPath.length() == 1 ? "/" + n : dirPath + "/" + n;
         try {
             fs.getattr(path, st);
-            long node = nodes.lookedUp(dir, n, fs.sharedInode());
+            long node = nodes.lookedUp(dir, n, fs.sharedInode(), Stat.isDir(st));
             if (linkedCount == linked.length) {
                 linked = java.util.Arrays.copyOf(linked, linked.length * 2);
             }
