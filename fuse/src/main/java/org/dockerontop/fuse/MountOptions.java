@@ -258,7 +258,7 @@ final class MountOptions {
                 + "  overlayfs upper format. Returns once the mount answers; -f stays in the foreground, -d debugs.\n"
                 + "  In option values a backslash escapes ',' ':' and '\\'. Options: ro, log=FILE (daemon output),\n"
                 + "  threads=N (FUSE worker threads, default 2); maxnodes=N (files the server keeps track of\n"
-                + "  before it asks the kernel to forget unused ones; default: by its heap, ~95k at -Xmx96m);\n"
+                + "  before it asks the kernel to forget unused ones; default: by its heap, ~430k at -Xmx256m);\n"
                 + "  passthrough=on|off (default on: on kernel\n"
                 + "  6.9+ the kernel reads and writes open upper-layer files itself, bypassing the daemon);\n"
                 + "  volatile (sync nothing, not even on fsync: a crash may lose changes; as with the kernel\n"

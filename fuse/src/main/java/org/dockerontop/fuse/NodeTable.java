@@ -254,6 +254,11 @@ final class NodeTable {
         return size;
     }
 
+    /** How many nodes were ever made (ids are not reused): with {@link #size}, how many went. */
+    synchronized long made() {
+        return next - ROOT;
+    }
+
     /**
      * Calls {@code overfull} (under the table's lock: it must only signal) whenever a new node
      * takes the table above {@code limit} nodes. Set before the mount is served.

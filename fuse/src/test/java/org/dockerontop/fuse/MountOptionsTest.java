@@ -49,7 +49,7 @@ class MountOptionsTest {
                 () -> MountOptions.parse(new String[] {"-o", "lowerdir=/l,upperdir=/u,workdir=/w,maxnodes=10", "/m"}));
         assertThrows(MountOptions.UsageException.class,
                 () -> MountOptions.parse(new String[] {"-o", "lowerdir=/l,upperdir=/u,workdir=/w,maxnodes=many", "/m"}));
-        assertEquals(98_304, NodePruner.defaultLimit(96L << 20));
+        assertEquals(447_392, NodePruner.defaultLimit(256L << 20));
         assertEquals(10_000, NodePruner.defaultLimit(1L << 20));
     }
 
