@@ -328,15 +328,10 @@ public final class OverlayVolumeService implements VolumeService {
             requireExists(name);
             Map<String, Integer> counts = store.activeMounts(name);
             Integer count = counts.get(id);
-            if (count == null) {
-                throw new VolumeException("volume " + name + " has no active mount with ID " + id
-                        + (counts.isEmpty() ? " (it is not in use)" : " (it is used by " + counts.size()
-                        + " other mount IDs)") + "; nothing was changed");
-            }
             Path mp = store.mountpoint(name);
             MountState state = null;
             Map<String, Integer> others = new LinkedHashMap<>(counts);
-            if (count > 1) {
+            if (count != null && count > 1) {
                 others.put(id, count - 1);
             } else {
                 others.remove(id);
@@ -344,6 +339,10 @@ public final class OverlayVolumeService implements VolumeService {
             if (!others.isEmpty()) {
                 state = stateIfLost(name, others.keySet(), mp);
                 if (state == null) {
+                    if (count == null) {
+                        throw new VolumeException("volume " + name + " has no active mount with ID " + id
+                                + " (it is used by " + others.size() + " other mount IDs); nothing was changed");
+                    }
                     if (count > 1) {
                         recordUse(name, id, count - 1);
                     } else {
@@ -360,26 +359,57 @@ public final class OverlayVolumeService implements VolumeService {
             if (state == null) {
                 state = MountState.probe(mp);
             }
-            // Uncount first: dying between the two steps leaves "mounted, not counted", which is safe.
-            forgetUse(name, id);
-            if (state.dead()) {
-                Mountpoints.clearDeadMount(name, mp, state);
-            } else if (state.mounted() && heldElsewhere(name, state)) {
-                return; // left for the next Mount, which adopts it (and for a volatile volume discards once not held)
+            if (count != null) {
+                // Uncount first: dying between the two steps leaves "mounted, not counted", which is safe.
+                forgetUse(name, id);
             } else if (state.mounted()) {
-                try {
-                    strategyToUnmount(name, state.entry()).unmount(mp);
-                } catch (VolumeException e) {
-                    restoreUse(name, id);
-                    throw new VolumeException("cannot unmount volume " + name + ": " + e.getMessage()
-                            + ". The volume stays mounted and counted as in use; once nothing uses " + mp
-                            + " any more, start and stop the container again or remove the volume to release it", e);
-                }
+                // Its count was cleared (by start-up, as nothing held the mount; by hand) or dropped as lost: no use
+                // is left, so this is the volume's last Unmount, and leaving the mount for the next Mount or Remove
+                // would keep it (and a FUSE server) for nothing. Nothing is counted, so no step can leave "counted,
+                // not mounted".
+                LOG.warn("Volume {}: Unmount of mount ID {}, which is not counted (its count was cleared or dropped "
+                        + "earlier); no other use is counted either, so it releases the volume", name, id);
             } else {
-                LOG.warn("Volume {} was counted as used by {} but was not mounted", name, id);
+                LOG.info("Volume {}: Unmount of mount ID {}, which is not counted; the volume is not in use or "
+                        + "mounted, nothing to do", name, id);
             }
-            Mountpoints.removeMountDirectories(name, mp, store.workdir(name));
-            mountedWith.remove(name);
+            release(name, id, mp, state, count != null);
+        }
+    }
+
+    /**
+     * The second half of a last Unmount, once no use of the volume is counted: unmounts it unless something else
+     * holds the mount (then it is left for the next Mount to adopt), and removes its mount directories.
+     *
+     * @param counted whether {@code id}'s use was counted and has just been uncounted (it is counted again if the
+     *                unmount fails, so that the volume stays "mounted and counted")
+     * @throws VolumeException if the unmount fails (the volume then stays mounted)
+     */
+    private void release(String name, String id, Path mp, MountState state, boolean counted) throws VolumeException {
+        if (state.dead()) {
+            Mountpoints.clearDeadMount(name, mp, state);
+        } else if (state.mounted() && heldElsewhere(name, state)) {
+            return; // left for the next Mount, which adopts it (and for a volatile volume discards once not held)
+        } else if (state.mounted()) {
+            try {
+                strategyToUnmount(name, state.entry()).unmount(mp);
+            } catch (VolumeException e) {
+                if (!counted) {
+                    throw new VolumeException("cannot unmount volume " + name + ": " + e.getMessage()
+                            + ". No container is counted as using it; it stays mounted until its next use or "
+                            + "its removal", e);
+                }
+                restoreUse(name, id);
+                throw new VolumeException("cannot unmount volume " + name + ": " + e.getMessage()
+                        + ". The volume stays mounted and counted as in use; once nothing uses " + mp
+                        + " any more, start and stop the container again or remove the volume to release it", e);
+            }
+        } else if (counted) {
+            LOG.warn("Volume {} was counted as used by {} but was not mounted", name, id);
+        }
+        Mountpoints.removeMountDirectories(name, mp, store.workdir(name));
+        mountedWith.remove(name);
+        if (state.mounted()) {
             LOG.info("Unmounted volume {} (last user: mount ID {})", name, id);
         }
     }

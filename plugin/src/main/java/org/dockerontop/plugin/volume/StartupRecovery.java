@@ -26,8 +26,8 @@ import java.util.function.BooleanSupplier;
  *       namespace, so those uses ended while the plugin was not running, and dockerd sends an Unmount only once.
  *       Left counted, the volume would stay mounted for good and a volatile one would never discard again. Only
  *       counts are cleared, never a mount: a count cleared wrongly (a container whose Mount the previous daemon
- *       answered just before it died, not yet started) costs that container's Unmount an error, and the
- *       volume's next Mount adopts the mount it holds;</li>
+ *       answered just before it died, not yet started) is not needed: the volume's next Mount adopts the mount
+ *       that container holds, and its Unmount, with no use counted, releases the volume as a last Unmount;</li>
  *   <li>original volumes without a CreatedAt get their directory's time, so it stays stable from now on.</li>
  * </ul>
  * Each volume is examined under its lock, so a second daemon on the same root is never disturbed mid-Mount.
