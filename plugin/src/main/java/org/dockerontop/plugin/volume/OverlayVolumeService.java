@@ -4,6 +4,7 @@ import org.dockerontop.overlay.format.Trees;
 import org.dockerontop.overlay.mount.MountEntry;
 import org.dockerontop.overlay.mount.MountTable;
 import org.dockerontop.plugin.mount.Layers;
+import org.dockerontop.plugin.mount.MountIdentity;
 import org.dockerontop.plugin.mount.MountResult;
 import org.dockerontop.plugin.mount.MountStrategy;
 import org.slf4j.Logger;
@@ -127,9 +128,13 @@ public final class OverlayVolumeService implements VolumeService {
                         + "(dockerd's own counts can be stale after it restarts)", name, counts);
             }
             Path mp = store.mountpoint(name);
-            MountState state = MountState.probe(mp);
+            MountState state = probe(name, metadataOrNull(name), mp);
             if (state.dead()) {
                 Mountpoints.clearDeadMount(name, mp, state);
+            } else if (state.foreign()) {
+                throw new VolumeException("cannot remove volume " + name + ": something else is mounted at " + mp
+                        + ": " + state.describe() + ", which is not the volume's to unmount; unmount it (umount " + mp
+                        + ") and retry");
             } else if (state.mounted()) {
                 refuseIfHeldElsewhere(name, state);
                 try {
@@ -163,7 +168,7 @@ public final class OverlayVolumeService implements VolumeService {
             Map<String, Integer> counts = store.activeMounts(name);
             int previous = counts.getOrDefault(id, 0);
             Path mp = store.mountpoint(name);
-            MountState state = MountState.probe(mp);
+            MountState state = probe(name, meta, mp);
             if (state.dead()) {
                 LOG.warn("Volume {}: the mount at {} {}; replacing it", name, mp, state.problem());
                 try {
@@ -176,8 +181,8 @@ public final class OverlayVolumeService implements VolumeService {
             }
             if (state.foreign()) {
                 throw new VolumeException("cannot mount volume " + name + ": something else is mounted at " + mp
-                        + ", " + state.describe() + ", not an overlay the plugin made; it would be handed to the "
-                        + "container instead of the volume. Unmount it (umount " + mp + ") and retry");
+                        + ": " + state.describe() + "; it would be handed to the container instead of the volume. "
+                        + "Unmount it (umount " + mp + ") and retry");
             }
             String why = "an Unmount was interrupted";
             if (lostUses.mayBeLost(name, counts.keySet()) && heldByNoContainer(state)) {
@@ -329,6 +334,7 @@ public final class OverlayVolumeService implements VolumeService {
             Map<String, Integer> counts = store.activeMounts(name);
             Integer count = counts.get(id);
             Path mp = store.mountpoint(name);
+            VolumeMetadata meta = metadataOrNull(name);
             MountState state = null;
             Map<String, Integer> others = new LinkedHashMap<>(counts);
             if (count != null && count > 1) {
@@ -337,7 +343,7 @@ public final class OverlayVolumeService implements VolumeService {
                 others.remove(id);
             }
             if (!others.isEmpty()) {
-                state = stateIfLost(name, others.keySet(), mp);
+                state = stateIfLost(name, meta, others.keySet(), mp);
                 if (state == null) {
                     if (count == null) {
                         throw new VolumeException("volume " + name + " has no active mount with ID " + id
@@ -357,7 +363,7 @@ public final class OverlayVolumeService implements VolumeService {
                 dropUses(name, others.keySet());
             }
             if (state == null) {
-                state = MountState.probe(mp);
+                state = probe(name, meta, mp);
             }
             if (count != null) {
                 // Uncount first: dying between the two steps leaves "mounted, not counted", which is safe.
@@ -388,6 +394,9 @@ public final class OverlayVolumeService implements VolumeService {
     private void release(String name, String id, Path mp, MountState state, boolean counted) throws VolumeException {
         if (state.dead()) {
             Mountpoints.clearDeadMount(name, mp, state);
+        } else if (state.foreign()) {
+            LOG.warn("Volume {}: something else is mounted at {}: {}; left alone, it is not the volume's to unmount",
+                    name, mp, state.describe());
         } else if (state.mounted() && heldElsewhere(name, state)) {
             return; // left for the next Mount, which adopts it (and for a volatile volume discards once not held)
         } else if (state.mounted()) {
@@ -418,11 +427,12 @@ public final class OverlayVolumeService implements VolumeService {
      * The volume's mount state if the uses of {@code ids} ended without an Unmount (see {@link LostUses}), else null:
      * probing the mount and looking for its holders only once the uses are old enough to be lost.
      */
-    private MountState stateIfLost(String name, Set<String> ids, Path mp) throws VolumeException {
+    private MountState stateIfLost(String name, VolumeMetadata meta, Set<String> ids, Path mp)
+            throws VolumeException {
         if (!lostUses.mayBeLost(name, ids)) {
             return null;
         }
-        MountState state = MountState.probe(mp);
+        MountState state = probe(name, meta, mp);
         return heldByNoContainer(state) ? state : null;
     }
 
@@ -432,7 +442,7 @@ public final class OverlayVolumeService implements VolumeService {
      * that used it, and a holder lookup that fails counts as a holder.
      */
     private boolean heldByNoContainer(MountState state) {
-        return state.mounted() && !state.dead() && holdersElsewhere(state).isEmpty();
+        return state.mounted() && !state.dead() && !state.foreign() && holdersElsewhere(state).isEmpty();
     }
 
     private void dropUses(String name, Set<String> ids) throws VolumeException {
@@ -550,7 +560,7 @@ public final class OverlayVolumeService implements VolumeService {
         requireExistingName(name);
         requireExists(name);
         Path mp = store.mountpoint(name);
-        MountState state = MountState.probe(mp);
+        MountState state = probe(name, metadataOrNull(name), mp);
         return state.mounted() && !state.dead() && !state.foreign() ? mp : null;
     }
 
@@ -570,7 +580,7 @@ public final class OverlayVolumeService implements VolumeService {
         Map<String, Integer> counts = store.activeMounts(name);
         int uses = counts.values().stream().mapToInt(Integer::intValue).sum();
         Path mp = store.mountpoint(name);
-        MountState state = MountState.probe(mp);
+        MountState state = probe(name, meta, mp);
         boolean live = state.mounted() && !state.dead() && !state.foreign();
 
         Map<String, Object> status = new LinkedHashMap<>();
@@ -587,8 +597,8 @@ public final class OverlayVolumeService implements VolumeService {
         }
         status.put("configuredStrategy", strategyName(meta));
         if (state.foreign()) {
-            status.put("problem", "something else is mounted at " + mp + ", " + state.describe() + ", not an overlay "
-                    + "the plugin made: the next Mount fails until it is unmounted (umount " + mp + ")");
+            status.put("problem", "something else is mounted at " + mp + ": " + state.describe() + "; the next Mount "
+                    + "fails until it is unmounted (umount " + mp + ")");
         } else if (state.dead()) {
             status.put("problem", "the mount at " + mp + " " + state.problem() + "; it is replaced at the next Mount, "
                     + "containers still using it must be restarted");
@@ -618,13 +628,17 @@ public final class OverlayVolumeService implements VolumeService {
             }
             Path mp = store.mountpoint(name);
             Instant created;
+            VolumeMetadata meta = null;
             try {
-                created = createdAt(name, store.readMetadata(name));
+                meta = store.readMetadata(name);
+                created = createdAt(name, meta);
             } catch (VolumeException e) {
                 LOG.warn("Volume {}: {}", name, e.getMessage());
                 created = store.directoryTime(name);
             }
-            boolean ours = table.at(mp).map(e -> e.isOverlay() || e.isFuse()).orElse(false); // not a foreign mount
+            Path lower = lowerOf(meta);
+            Path upper = store.upper(name);
+            boolean ours = table.at(mp).map(e -> MountIdentity.whyNotOurs(e, lower, upper) == null).orElse(false);
             all.add(new VolumeInfo(name, ours ? mp : null, created, Map.of()));
         }
         return all;
@@ -668,6 +682,32 @@ public final class OverlayVolumeService implements VolumeService {
     }
 
     // ---------------------------------------------------------------- helpers
+
+    /**
+     * What is mounted at the volume's mountpoint, its own overlay told from anything else by its layers (see
+     * {@link MountIdentity}); with {@code meta} null (unreadable), any overlay counts as its own.
+     */
+    private MountState probe(String name, VolumeMetadata meta, Path mp) throws VolumeException {
+        return MountState.probe(mp, lowerOf(meta), store.upper(name));
+    }
+
+    /** The volume's base as a path here, or null if it is unknown (no metadata) or no path here. */
+    private static Path lowerOf(VolumeMetadata meta) {
+        try {
+            return meta == null ? null : VolumeOptions.path(meta.baseDirPath());
+        } catch (VolumeException e) {
+            return null;
+        }
+    }
+
+    /** The volume's metadata, or null if it is unreadable (a Remove or Unmount must still work then). */
+    private VolumeMetadata metadataOrNull(String name) {
+        try {
+            return store.readMetadata(name);
+        } catch (VolumeException e) {
+            return null;
+        }
+    }
 
     private static boolean baseIsDirectory(VolumeMetadata meta) {
         try {
