@@ -3,6 +3,7 @@ package org.dockerontop.plugin.volume;
 import org.dockerontop.overlay.format.Trees;
 import org.dockerontop.overlay.mount.MountEntry;
 import org.dockerontop.overlay.mount.MountTable;
+import org.dockerontop.plugin.mount.ExistingMounts;
 import org.dockerontop.plugin.mount.Layers;
 import org.dockerontop.plugin.mount.MountIdentity;
 import org.dockerontop.plugin.mount.MountResult;
@@ -197,6 +198,10 @@ public final class OverlayVolumeService implements VolumeService {
             if (state.mounted() && counts.isEmpty() && meta.volatileVolume()) {
                 state = unmountUncountedVolatile(name, mp, state, why);
             }
+            String unlistable = state.mounted() ? ExistingMounts.listingFailure(mp) : null;
+            if (unlistable != null) {
+                state = replaceUnlistable(name, meta, counts, mp, state, unlistable);
+            }
             if (state.mounted()) {
                 recordUse(name, id, previous + 1);
                 MountEntry entry = state.entry();
@@ -244,6 +249,63 @@ public final class OverlayVolumeService implements VolumeService {
         LOG.warn("Volume {} was mounted with no container counted ({}); unmounted it, so "
                 + "that this Mount discards the changes of its previous use as a volatile volume should", name, why);
         return MountState.NOT_MOUNTED;
+    }
+
+    /**
+     * A mount whose root cannot be listed: its base directory (or its upper) was removed while it was mounted, and
+     * the overlay keeps the deleted directory. No container can start with it: dockerd lists a volume before it
+     * starts a container, and fails the start with its own "readdirent" error. If no use is counted and nothing else
+     * holds it, it is unmounted, so that this Mount mounts the base as it is now (or says that it is gone);
+     * otherwise the containers using it must stop first, and the Mount is refused saying so.
+     *
+     * @return {@link MountState#NOT_MOUNTED} once it is unmounted
+     * @throws VolumeException saying what happened and what to do, while the mount is in use or cannot be unmounted
+     */
+    private MountState replaceUnlistable(String name, VolumeMetadata meta, Map<String, Integer> counts, Path mp,
+                                         MountState state, String failure) throws VolumeException {
+        String what = layerLostWhileMounted(name, meta);
+        if (counts.isEmpty() && lastingHolders(state).isEmpty()) {
+            try {
+                strategyToUnmount(name, state.entry()).unmount(mp);
+            } catch (VolumeException e) {
+                throw new VolumeException("cannot mount volume " + name + ": " + what + ", and that mount cannot be "
+                        + "unmounted: " + e.getMessage(), e);
+            }
+            Mountpoints.removeMountDirectories(name, mp, store.workdir(name));
+            mountedWith.remove(name);
+            LOG.warn("Volume {}: {} (listing it failed: {}); no container used that mount, so it was unmounted to "
+                    + "mount the volume afresh", name, what, failure);
+            return MountState.NOT_MOUNTED;
+        }
+        throw new VolumeException("cannot mount volume " + name + ": " + what + ", so no container can start with it "
+                + "(listing it fails: " + failure + "). " + whatToDoAfterLoss(name, meta));
+    }
+
+    /** For messages: which of the volume's layers was removed while it was mounted, as far as can be told. */
+    private String layerLostWhileMounted(String name, VolumeMetadata meta) {
+        Path upper = store.upper(name);
+        if (!Files.isDirectory(upper)) {
+            return "its upper directory " + upper + " (where its changes are kept) was removed while the volume was "
+                    + "mounted";
+        }
+        if (!baseIsDirectory(meta)) {
+            return "its base directory " + meta.baseDirPath() + " was removed while the volume was mounted";
+        }
+        return "the base directory it mounted was removed while the volume was mounted (" + meta.baseDirPath()
+                + " is now another directory, which that mount does not show)";
+    }
+
+    /** For messages: how to get a volume whose layer was removed while mounted working again. */
+    private String whatToDoAfterLoss(String name, VolumeMetadata meta) {
+        String stop = "Stop the containers that use the volume (docker ps --filter volume=" + name + ") so that it is "
+                + "unmounted";
+        if (!Files.isDirectory(store.upper(name))) {
+            return stop + "; the next container then mounts the volume with an empty upper directory";
+        }
+        if (!baseIsDirectory(meta)) {
+            return stop + ", restore " + meta.baseDirPath() + ", and start them again; or remove the volume";
+        }
+        return stop + "; the next container then mounts " + meta.baseDirPath() + " as it is then";
     }
 
     private void mountFirst(String name, String id, VolumeMetadata meta, Map<String, Integer> counts, int previous,
@@ -609,10 +671,15 @@ public final class OverlayVolumeService implements VolumeService {
             status.put("problem", "counted as in use by " + counts.size() + " mount IDs, but no container holds its "
                     + "mount: they ended without an Unmount (dockerd was killed, or they stopped while the plugin was "
                     + "down); the next Mount or Unmount of the volume drops them");
+        } else if (live && !baseIsDirectory(meta) && ExistingMounts.listingFailure(mp) != null) {
+            // listed only when the base is gone (Get is frequent, and a FUSE root's listing is a request): a base
+            // removed and already restored is found by the next Mount instead
+            status.put("problem", layerLostWhileMounted(name, meta) + ": containers using the volume cannot list it "
+                    + "any more, and no new container can start with it. " + whatToDoAfterLoss(name, meta));
         } else if (!baseIsDirectory(meta)) {
             status.put("problem", "its base directory " + meta.baseDirPath() + " no longer exists or is not a "
-                    + "directory: " + (live ? "containers using the volume now may see its files vanish, and " : "")
-                    + "the next Mount fails; restore it, or remove the volume");
+                    + "directory: " + (live ? "containers using the volume still see it as it was when it was "
+                    + "mounted, but once they stop " : "") + "the next Mount fails; restore it, or remove the volume");
         }
         return new VolumeInfo(name, live ? mp : null, createdAt(name, meta), status);
     }
