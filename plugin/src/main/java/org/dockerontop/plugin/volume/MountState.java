@@ -18,11 +18,20 @@ record MountState(MountEntry entry, Health health, String notOurs) {
     static final MountState NOT_MOUNTED = new MountState(null, null, null);
 
     /**
-     * As {@link #probe(Path, Path, Path)} for a volume whose layers are unknown: any overlay or FUSE overlay
-     * counts as its own.
+     * As {@link #probeLayers} for the volume of {@code meta} and {@code upper} ({@code meta} null if unreadable: then,
+     * as for a base that is no path here, any overlay or FUSE overlay counts as its own).
      */
-    static MountState probe(Path mountpoint) throws VolumeException {
-        return probe(mountpoint, null, null);
+    static MountState probe(Path mountpoint, VolumeMetadata meta, Path upper) throws VolumeException {
+        return probeLayers(mountpoint, lowerOf(meta), upper);
+    }
+
+    /** The base of the volume of {@code meta} as a path here, or null if unknown (no metadata, or no path here). */
+    static Path lowerOf(VolumeMetadata meta) {
+        try {
+            return meta == null ? null : VolumeOptions.path(meta.baseDirPath());
+        } catch (VolumeException e) {
+            return null;
+        }
     }
 
     /**
@@ -34,7 +43,7 @@ record MountState(MountEntry entry, Health health, String notOurs) {
      *
      * @throws VolumeException if the mount table cannot be read
      */
-    static MountState probe(Path mountpoint, Path lower, Path upper) throws VolumeException {
+    private static MountState probeLayers(Path mountpoint, Path lower, Path upper) throws VolumeException {
         MountEntry entry = mountTable().at(mountpoint).orElse(null);
         if (entry == null) {
             return NOT_MOUNTED;

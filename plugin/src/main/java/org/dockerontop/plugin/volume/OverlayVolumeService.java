@@ -41,12 +41,16 @@ import java.util.concurrent.Executors;
  *       "not mounted, not counted" plus empty directories, both harmless (the next Mount of a volatile volume
  *       unmounts the uncounted mount first, so that it still discards). A mount something else still holds (a
  *       copy in another mount namespace, a bind mount) is not unmounted: it is left uncounted for the next Mount
- *       to adopt.</li>
+ *       to adopt. An Unmount of an ID no longer counted, with no other use counted, is a last Unmount too (minus
+ *       the first step).</li>
  *   <li>counts change by atomic file replacement, so they are never torn.</li>
  *   <li>a volatile upper is emptied at the first Mount by moving it aside; it is deleted (in the background)
  *       only after the mount succeeded and was counted, and put back if the Mount failed or the plugin died
  *       before mounting (by start-up), so a failed Mount loses nothing.</li>
  *   <li>a dead mount (FUSE server gone or hung) is detached and replaced at Mount, never handed out.</li>
+ *   <li>a mount that is not the volume's own overlay (another filesystem, or an overlay of other layers: see
+ *       {@link MountIdentity}) is never handed out and never unmounted; one whose root can no longer be listed (its
+ *       base removed while mounted) is handed out no more, and replaced once no use counts and nothing holds it.</li>
  * </ul>
  * Mount/Unmount/Remove of one volume hold its flock (see {@link VolumeStore#lock}); different volumes
  * proceed in parallel.
@@ -464,6 +468,7 @@ public final class OverlayVolumeService implements VolumeService {
         } else if (state.mounted()) {
             try {
                 strategyToUnmount(name, state.entry()).unmount(mp);
+                LOG.info("Unmounted volume {} (last user: mount ID {})", name, id);
             } catch (VolumeException e) {
                 if (!counted) {
                     throw new VolumeException("cannot unmount volume " + name + ": " + e.getMessage()
@@ -480,9 +485,6 @@ public final class OverlayVolumeService implements VolumeService {
         }
         Mountpoints.removeMountDirectories(name, mp, store.workdir(name));
         mountedWith.remove(name);
-        if (state.mounted()) {
-            LOG.info("Unmounted volume {} (last user: mount ID {})", name, id);
-        }
     }
 
     /**
@@ -703,7 +705,7 @@ public final class OverlayVolumeService implements VolumeService {
                 LOG.warn("Volume {}: {}", name, e.getMessage());
                 created = store.directoryTime(name);
             }
-            Path lower = lowerOf(meta);
+            Path lower = MountState.lowerOf(meta);
             Path upper = store.upper(name);
             boolean ours = table.at(mp).map(e -> MountIdentity.whyNotOurs(e, lower, upper) == null).orElse(false);
             all.add(new VolumeInfo(name, ours ? mp : null, created, Map.of()));
@@ -755,16 +757,7 @@ public final class OverlayVolumeService implements VolumeService {
      * {@link MountIdentity}); with {@code meta} null (unreadable), any overlay counts as its own.
      */
     private MountState probe(String name, VolumeMetadata meta, Path mp) throws VolumeException {
-        return MountState.probe(mp, lowerOf(meta), store.upper(name));
-    }
-
-    /** The volume's base as a path here, or null if it is unknown (no metadata) or no path here. */
-    private static Path lowerOf(VolumeMetadata meta) {
-        try {
-            return meta == null ? null : VolumeOptions.path(meta.baseDirPath());
-        } catch (VolumeException e) {
-            return null;
-        }
+        return MountState.probe(mp, meta, store.upper(name));
     }
 
     /** The volume's metadata, or null if it is unreadable (a Remove or Unmount must still work then). */

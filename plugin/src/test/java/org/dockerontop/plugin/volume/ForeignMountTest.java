@@ -127,6 +127,23 @@ class ForeignMountTest extends VolumeTestSupport {
         assertIdle(name);
     }
 
+    @Test
+    void startUpLeavesAForeignMountAndTheCountsUnderItAlone() throws Exception {
+        create("v", Map.of());
+        Path mp = service.mount("v", "A");
+        run("mount", "-t", "tmpfs", "someone-elses", mp.toString()); // over the volume's own mount, in use by A
+        try {
+            service = new OverlayVolumeService(new VolumeStore(root), "overlay", this::strategy);
+            service.recover(() -> true); // sees the containers: would clear counts of a mount nothing holds
+
+            assertEquals(List.of("A"), activeMountFiles("v"), "the tmpfs says nothing about A's use");
+        } finally {
+            run("umount", mp.toString());
+        }
+        service.unmount("v", "A");
+        assertIdle("v");
+    }
+
     private Path otherLayers() throws IOException {
         Path other = tmp.resolve("other");
         for (String d : List.of("lower", "upper", "work")) {
