@@ -58,7 +58,7 @@ trap cleanup EXIT
 # Whether java maps ARCHIVE for JAR's classes: -Xshare:on refuses to start with an unusable archive,
 # and at least one class must come from the archive's top (dynamic) layer.
 usable() {
-    "$java" -XX:+UseSerialGC -Xmx96m -Xshare:on -XX:SharedArchiveFile="$1" -Xlog:class+load=info \
+    "$java" -XX:+UseSerialGC -Xmx256m -Xshare:on -XX:SharedArchiveFile="$1" -Xlog:class+load=info \
         -jar "$jar" --version 2>/dev/null | grep -q 'source: shared objects file (top)'
 }
 

@@ -11,6 +11,7 @@ import com.kenai.jffi.MemoryIO;
 import jnr.ffi.Pointer;
 import org.dockerontop.overlay.nativeio.Errno;
 import org.dockerontop.overlay.nativeio.ErrnoException;
+import org.dockerontop.overlay.nativeio.Stat;
 
 /**
  * The directory requests of {@link JavaRequests}: OPENDIR, READDIR, READDIRPLUS, RELEASEDIR and
@@ -158,7 +159,7 @@ final class DirRequests extends RequestKind {
         String path = dirPath.length() == 1 ? "/" + n : dirPath + "/" + n;
         try {
             fs.getattr(path, st);
-            long node = nodes.lookedUp(dir, n, fs.sharedInode());
+            long node = nodes.lookedUp(dir, n, fs.sharedInode(), Stat.isDir(st));
             if (linkedCount == linked.length) {
                 linked = java.util.Arrays.copyOf(linked, linked.length * 2);
             }

@@ -65,7 +65,7 @@ final class EntryRequests extends RequestKind {
             }
             return AttrEncoding.negative(body); // cached for negative_timeout
         }
-        long node = nodes.lookedUp(parent, name, fs.sharedInode());
+        long node = nodes.lookedUp(parent, name, fs.sharedInode(), Stat.isDir(st));
         AttrEncoding.entry(st, body, 0, node);
         return sendEntry(unique, ENTRY_OUT_SIZE);
     }
@@ -147,7 +147,7 @@ final class EntryRequests extends RequestKind {
         } else {
             fs.getattr(path, st);
         }
-        long node = nodes.lookedUp(parent, name, fs.sharedInode());
+        long node = nodes.lookedUp(parent, name, fs.sharedInode(), Stat.isDir(st));
         AttrEncoding.entry(st, body, 0, node);
         return ENTRY_OUT_SIZE;
     }

@@ -101,7 +101,7 @@ final class FileRequests extends RequestKind {
             if (!Stat.isReg(st)) {
                 throw new ErrnoException(Errno.EIO, "created " + path + " is not a regular file");
             }
-            node = nodes.lookedUp(parent, name, fs.sharedInode());
+            node = nodes.lookedUp(parent, name, fs.sharedInode(), Stat.isDir(st));
         } catch (RuntimeException e) {
             fs.release(fh);
             throw e;

@@ -132,9 +132,10 @@ public final class FuseMain {
         List<String> jvmArgs = ManagementFactory.getRuntimeMXBean().getInputArguments();
         cmd.addAll(jvmArgs);
         // one small JVM per mount, however we were started (the plugin may run plain java -jar):
-        // the data path uses no heap, so a small serial-GC heap keeps RSS low
+        // the data path uses no heap, so a serial-GC heap keeps RSS low; it grows with the
+        // files the kernel caches (NodePruner's limit follows the maximum)
         if (jvmArgs.stream().noneMatch(a -> a.startsWith("-Xmx") || a.startsWith("-XX:MaxRAM"))) {
-            cmd.add("-Xmx96m");
+            cmd.add("-Xmx256m");
         }
         if (jvmArgs.stream().noneMatch(a -> a.matches("-XX:\\+Use\\w+GC"))) {
             cmd.add("-XX:+UseSerialGC");
@@ -275,7 +276,7 @@ public final class FuseMain {
             t.start();
         }
         if (fuse == null) {
-            return JavaLoop.run(fs, dev, mountPoint, o.readOnly, o.threads, o.passthrough, initialized, o.debug);
+            return JavaLoop.run(fs, dev, mountPoint, o.readOnly, o.threads, o.passthrough, initialized, o.debug, o.maxNodes);
         }
         List<String> fuseOpts = new ArrayList<>();
         fuseOpts.add("-o");

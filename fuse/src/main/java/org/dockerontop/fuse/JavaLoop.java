@@ -153,9 +153,9 @@ final class JavaLoop {
      * @return 0 (it ends by unmounting)
      */
     static int run(OverlayFs fs, int dev, Path mountPoint, boolean readOnly, int threads,
-            Passthrough.Policy passthrough, CountDownLatch initialized, boolean debug) {
+            Passthrough.Policy passthrough, CountDownLatch initialized, boolean debug, int maxNodes) {
         String mp = Native.bytesToString(mountPoint.toString());
-        KernelNotifier notifier = new DeviceNotifier(dev);
+        DeviceNotifier notifier = new DeviceNotifier(dev);
         LateNotifications late = new LateNotifications(KernelCacheDrops.lateSender(notifier));
         KernelCacheDrops drops = new KernelCacheDrops(notifier, threads, late);
         fs.kernelCache = drops;
@@ -163,6 +163,9 @@ final class JavaLoop {
         fs.passthrough = io;
         NodeTable nodes = new NodeTable();
         fs.oneNodePerUpperInode(nodes::idOf); // NodeTable's way; libfuse's table has one node per name
+        NodePruner pruner = new NodePruner(nodes, notifier,
+                maxNodes > 0 ? maxNodes : NodePruner.defaultLimit(Runtime.getRuntime().maxMemory()));
+        pruner.start();
         Mount mount = new Mount(notifier, late, io, initialized, mountPoint, debug, nodes, new WorkerWaits(() -> drops));
         long buffer = KernelReplyPatch.REQUEST_BUFFER;
         FuseWorkers workers = new FuseWorkers(() -> serve(mount, fs, nodes, dev, buffer));
@@ -171,6 +174,7 @@ final class JavaLoop {
         }
         drops.startWorkersWith(workers::startOne);
         workers.awaitEnd(() -> { }, () -> SYS.umount2(mp, MNT_DETACH), late, () -> Native.LIBC.close(dev));
+        pruner.stop();
         return 0;
     }
 
@@ -195,7 +199,7 @@ final class JavaLoop {
         JavaRequests w = null;
         try {
             w = new JavaRequests(mount, fs, nodes, dev, buffer);
-            while (serveOne(w, dev, buffer)) {
+            while (serveOneSurvivingOom(w, dev, buffer)) {
                 // one request per call: see FuseLoop.Worker
             }
         } catch (Throwable t) {
@@ -204,6 +208,19 @@ final class JavaLoop {
             if (w != null) {
                 w.data.close();
             }
+        }
+    }
+
+    /**
+     * {@link #serveOne}, going on after an OutOfMemoryError outside a request's answer (which
+     * answers ENOMEM itself): a worker that ended would leave the mount unanswered.
+     */
+    private static boolean serveOneSurvivingOom(JavaRequests w, int dev, long buffer) {
+        try {
+            return serveOne(w, dev, buffer);
+        } catch (OutOfMemoryError e) {
+            LOG.error("FUSE worker out of memory; serving on");
+            return true;
         }
     }
 
@@ -232,9 +249,10 @@ final class JavaLoop {
      * Notifications written to /dev/fuse: a fuse_out_header with unique 0 and the notify code in
      * {@code error}, then the code's struct. One buffer per calling thread.
      */
-    static final class DeviceNotifier implements KernelNotifier {
+    static final class DeviceNotifier implements KernelNotifier, NodePruner.Sender {
         private static final int FUSE_NOTIFY_INVAL_INODE = 2;
         private static final int FUSE_NOTIFY_INVAL_ENTRY = 3;
+        private static final int FUSE_NOTIFY_PRUNE = 9;
         /** FUSE_NAME_MAX and its NUL, after the header and fuse_notify_inval_entry_out. */
         private static final int SIZE = OUT_HEADER_SIZE + 16 + 1025;
 
@@ -269,6 +287,27 @@ final class JavaLoop {
             name.transferTo(0, b, OUT_HEADER_SIZE + 16, length);
             b.putByte(OUT_HEADER_SIZE + 16 + length, (byte) 0);
             return write(b, total);
+        }
+
+        /** FUSE_NOTIFY_PRUNE: fuse_notify_prune_out (count, padding, spare), then the ids. */
+        @Override
+        public int prune(long[] ids, int count) {
+            int total = OUT_HEADER_SIZE + 16 + 8 * count;
+            Pointer b = Native.allocate(total);
+            FuseAbi.outHeader(b, total, FUSE_NOTIFY_PRUNE, 0);
+            b.putInt(OUT_HEADER_SIZE, count);
+            b.putInt(OUT_HEADER_SIZE + 4, 0);
+            b.putLong(OUT_HEADER_SIZE + 8, 0);
+            b.put(OUT_HEADER_SIZE + 16, ids, 0, count);
+            return write(b, total);
+        }
+
+        @Override
+        public int invalEntry(long parent, String name) {
+            byte[] b = name.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+            Pointer p = Native.allocate(b.length + 1);
+            p.put(0, b, 0, b.length);
+            return invalEntry(parent, p, b.length);
         }
 
         private int write(Pointer b, int length) {

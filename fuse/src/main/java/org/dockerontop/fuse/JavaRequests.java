@@ -255,6 +255,11 @@ final class JavaRequests {
         if (t instanceof ErrnoException) {
             return -((ErrnoException) t).errno();
         }
+        if (t instanceof OutOfMemoryError) {
+            // the request fails, the mount goes on (no stack trace: it would need memory)
+            LOG.error("request {} on node {}: out of memory, answering ENOMEM", opcode, nodeid);
+            return -Errno.ENOMEM;
+        }
         LOG.error("request {} on node {}: unexpected failure, answering EIO", opcode, nodeid, t);
         return -Errno.EIO;
     }

@@ -34,6 +34,11 @@ final class MountOptions {
      * (a copy-up, an fsync).
      */
     int threads = 2;
+    /**
+     * Our loop's node table limit ({@link NodePruner}): option {@code maxnodes=}; 0 (the default)
+     * sizes it by the heap.
+     */
+    int maxNodes;
     /** Who reads /dev/fuse: option {@code loop=}, see {@link Loop}. */
     Loop loop = Loop.JAVA_ELSE_LIBFUSE;
     /** Which open files the kernel reads and writes itself (see {@link Passthrough.Policy}). */
@@ -155,6 +160,16 @@ final class MountOptions {
                         throw new UsageException("threads= needs a number from 1 to 256");
                     }
                     break;
+                case "maxnodes":
+                    try {
+                        maxNodes = Integer.parseInt(need(key, rawValue));
+                    } catch (NumberFormatException e) {
+                        maxNodes = -1;
+                    }
+                    if (maxNodes < 100) {
+                        throw new UsageException("maxnodes= needs a number of at least 100");
+                    }
+                    break;
                 case "passthrough":
                     try {
                         passthrough = Passthrough.Policy.parse(need(key, rawValue));
@@ -242,7 +257,9 @@ final class MountOptions {
                 + "  A copy-on-write overlay of one lower directory under an upper directory, in the kernel\n"
                 + "  overlayfs upper format. Returns once the mount answers; -f stays in the foreground, -d debugs.\n"
                 + "  In option values a backslash escapes ',' ':' and '\\'. Options: ro, log=FILE (daemon output),\n"
-                + "  threads=N (FUSE worker threads, default 2); passthrough=on|off (default on: on kernel\n"
+                + "  threads=N (FUSE worker threads, default 2); maxnodes=N (files the server keeps track of\n"
+                + "  before it asks the kernel to forget unused ones; default: by its heap, ~430k at -Xmx256m);\n"
+                + "  passthrough=on|off (default on: on kernel\n"
                 + "  6.9+ the kernel reads and writes open upper-layer files itself, bypassing the daemon);\n"
                 + "  volatile (sync nothing, not even on fsync: a crash may lose changes; as with the kernel\n"
                 + "  overlay, the workdir is then marked and later mounts of it refused until the mark is removed);\n"

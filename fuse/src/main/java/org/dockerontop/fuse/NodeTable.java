@@ -43,6 +43,8 @@ final class NodeTable {
     /** A node: where it is named (null name: nowhere), and what the kernel and open files hold. */
     static final class Node {
         final long id;
+        /** A directory: the kernel cannot be made to forget one safely without {@code FUSE_NOTIFY_PRUNE} ({@link NodePruner}). */
+        final boolean dir;
         Node parent;
         /** A byte string (one char per byte) as OverlayFs's paths are; null once unnamed. */
         String name;
@@ -71,9 +73,16 @@ final class NodeTable {
         volatile String hidden;
         /** Its path as last built, valid while {@link NodeTable#moves} is the one it was built at. */
         volatile CachedPath path;
+        /**
+         * Used since {@link NodeTable#coldNodes} last looked: set by every lookup and path of it,
+         * cleared by that sweep (a second chance, as a clock page cache keeps hot pages). Plain,
+         * not volatile: a lost write only makes a node look colder than it is for one sweep.
+         */
+        boolean used;
 
-        Node(long id, Node parent, String name) {
+        Node(long id, Node parent, String name, boolean dir) {
             this.id = id;
+            this.dir = dir;
             this.parent = parent;
             this.name = name;
         }
@@ -129,6 +138,11 @@ final class NodeTable {
     private final Map<Long, Node> byUpperInode = new HashMap<>();
     private long next = ROOT + 1;
     private int hideCounter;
+    /** Nodes in {@link #byId}, the root included. Written under the lock. */
+    private volatile int size = 1;
+    /** Above this many nodes {@link #overfull} is told (see {@link NodePruner}); written once, before serving. */
+    private int limit = Integer.MAX_VALUE;
+    private Runnable overfull = () -> { };
     /**
      * Bumped by every change of a name (rename, removal), which may move any path below it: a
      * node's cached path is valid while this has not changed. Names change rarely next to the
@@ -138,7 +152,7 @@ final class NodeTable {
     private volatile long moves;
 
     NodeTable() {
-        Node root = new Node(ROOT, null, "");
+        Node root = new Node(ROOT, null, "", true);
         root.lookups = 1; // never forgotten
         byId.put(ROOT, root);
     }
@@ -184,6 +198,7 @@ final class NodeTable {
         if (n == null) {
             return null;
         }
+        n.used = true;
         String hidden = n.hidden;
         if (hidden != null) {
             return hidden;
@@ -232,6 +247,79 @@ final class NodeTable {
         String p = sb.toString();
         n.path = new CachedPath(p, now);
         return p;
+    }
+
+    /** How many nodes the table holds, the root included. */
+    int size() {
+        return size;
+    }
+
+    /** How many nodes were ever made (ids are not reused): with {@link #size}, how many went. */
+    synchronized long made() {
+        return next - ROOT;
+    }
+
+    /**
+     * Calls {@code overfull} (under the table's lock: it must only signal) whenever a new node
+     * takes the table above {@code limit} nodes. Set before the mount is served.
+     */
+    void limit(int limit, Runnable overfull) {
+        this.limit = limit;
+        this.overfull = overfull;
+    }
+
+    /**
+     * Fills {@code out} with ids of nodes not used since the previous call (as a clock sweeps: a
+     * node used since is spared once and marked unused), skipping the root, nodes with open
+     * files or a hidden name, and directories with known names in them: those the kernel cannot
+     * drop (yet), and with {@code filesOnly} directories. Takes no lock; what it reads
+     * may be a moment old, which costs at most a node the kernel keeps because it is in use.
+     *
+     * @return how many ids it wrote, at most {@code out.length}
+     */
+    int coldNodes(long[] out, boolean filesOnly) {
+        int n = 0;
+        for (Node x : byId.values()) {
+            if (n == out.length) {
+                break;
+            }
+            // a directory with known names in it cannot go before they do (their dentries hold its own)
+            if (x.id == ROOT || x.openCount > 0 || x.hidden != null || x.names > 0 || (filesOnly && x.dir)) {
+                continue;
+            }
+            if (x.used) {
+                x.used = false;
+            } else {
+                out[n++] = x.id;
+            }
+        }
+        return n;
+    }
+
+    /**
+     * The names of node {@code id}: its directories' ids into {@code parents} and the names into
+     * {@code names}, the first name first.
+     *
+     * @return how many, at most the arrays' length; 0 for a node unknown or without a name
+     */
+    synchronized int namesOf(long id, long[] parents, String[] names) {
+        Node n = byId.get(id);
+        if (n == null || n.name == null) {
+            return 0;
+        }
+        parents[0] = n.parent.id;
+        names[0] = n.name;
+        int k = 1;
+        if (n.more != null) {
+            for (Name x : n.more) {
+                if (k == parents.length) {
+                    break;
+                }
+                parents[k] = x.parent.id;
+                names[k++] = x.name;
+            }
+        }
+        return k;
     }
 
     /**
@@ -286,9 +374,9 @@ final class NodeTable {
         return byName.get(new Key(parent, name));
     }
 
-    /** {@link #lookedUp(long, String, long)} of a name that is not one of several links of an upper file. */
+    /** {@link #lookedUp(long, String, long, boolean)} of a non-directory that is not one of several links of an upper file. */
     synchronized long lookedUp(long parent, String name) {
-        return lookedUp(parent, name, 0);
+        return lookedUp(parent, name, 0, false);
     }
 
     /**
@@ -298,10 +386,11 @@ final class NodeTable {
      * @param upperIno the upper inode of a non-directory with several links there, as
      *        {@link OverlayFs#sharedInode} tells it after the entry's attributes were read, else
      *        0: a name of such a file gets the node its other names have
+     * @param dir whether the entry is a directory (kept for {@link NodePruner})
      * @return the node's id
      * @throws ErrnoException ENOENT if {@code parent} is no longer known
      */
-    synchronized long lookedUp(long parent, String name, long upperIno) {
+    synchronized long lookedUp(long parent, String name, long upperIno, boolean dir) {
         Key k = new Key(parent, name);
         Node n = byName.get(k);
         if (n == null) {
@@ -313,14 +402,18 @@ final class NodeTable {
             if (n != null) {
                 addName(n, p, name);
             } else {
-                n = new Node(next++, p, name);
+                n = new Node(next++, p, name, dir);
                 p.names++;
                 byId.put(n.id, n);
+                if (++size > limit) {
+                    overfull.run();
+                }
             }
             byName.put(k, n);
         }
         shareUpperInode(n, upperIno);
         n.lookups++;
+        n.used = true;
         return n.id;
     }
 
@@ -329,7 +422,7 @@ final class NodeTable {
      * becomes one more of that node (the first, if the file had only the reserved name of an
      * O_TMPFILE file, see {@link UnnamedFiles}), and the reply counts one more lookup of it.
      *
-     * @param upperIno as for {@link #lookedUp(long, String, long)}: the linked file's upper inode
+     * @param upperIno as for {@link #lookedUp(long, String, long, boolean)}: the linked file's upper inode
      * @return the node's id, for the entry reply
      * @throws ErrnoException ENOENT if {@code parent} is no longer known
      */
@@ -338,7 +431,7 @@ final class NodeTable {
         Key k = new Key(parent, name);
         Node p = byId.get(parent);
         if (n == null || n.hidden != null || p == null || byName.containsKey(k)) {
-            return lookedUp(parent, name, upperIno); // its own node, as libfuse gives it
+            return lookedUp(parent, name, upperIno, false); // its own node, as libfuse gives it
         }
         if (n.name == null || UnnamedFiles.isReservedName(n.name)) {
             moves++; // the node's path changes
@@ -421,7 +514,9 @@ final class NodeTable {
             rename(n, n.parent.id, n.name, null, null);
         }
         unshareUpperInode(n);
-        byId.remove(n.id);
+        if (byId.remove(n.id) != null) {
+            size--;
+        }
     }
 
     /**

@@ -41,6 +41,19 @@ class MountOptionsTest {
     }
 
     @Test
+    void maxnodesLimitsTheNodeTableAndDefaultsToTheHeap() throws Exception {
+        assertEquals(0, MountOptions.parse(new String[] {"-o", "lowerdir=/l,upperdir=/u,workdir=/w", "/m"}).maxNodes);
+        assertEquals(5000,
+                MountOptions.parse(new String[] {"-o", "lowerdir=/l,upperdir=/u,workdir=/w,maxnodes=5000", "/m"}).maxNodes);
+        assertThrows(MountOptions.UsageException.class,
+                () -> MountOptions.parse(new String[] {"-o", "lowerdir=/l,upperdir=/u,workdir=/w,maxnodes=10", "/m"}));
+        assertThrows(MountOptions.UsageException.class,
+                () -> MountOptions.parse(new String[] {"-o", "lowerdir=/l,upperdir=/u,workdir=/w,maxnodes=many", "/m"}));
+        assertEquals(447_392, NodePruner.defaultLimit(256L << 20));
+        assertEquals(10_000, NodePruner.defaultLimit(1L << 20));
+    }
+
+    @Test
     void parsesTheMountHelperFormWithGenericOptions() throws Exception {
         MountOptions o = MountOptions.parse(new String[] {"vol1", "/mnt", "-o",
                 "rw,noatime,lowerdir=/l,dev,suid,upperdir=/u,workdir=/w,relatime,x-systemd.foo,_netdev", "-f"});

@@ -166,11 +166,11 @@ class NodeTableTest {
     @Test
     void everyNameOfAnUpperFileWithSeveralLinksIsOneNode() {
         long d = t.lookedUp(NodeTable.ROOT, "d");
-        long a = t.lookedUp(NodeTable.ROOT, "a", 77);
-        assertEquals(a, t.lookedUp(d, "b", 77));
+        long a = t.lookedUp(NodeTable.ROOT, "a", 77, false);
+        assertEquals(a, t.lookedUp(d, "b", 77, false));
         assertEquals(a, t.find(d, "b").id);
         assertEquals("/a", t.path(a));
-        assertNotEquals(a, t.lookedUp(NodeTable.ROOT, "c", 78)); // another file
+        assertNotEquals(a, t.lookedUp(NodeTable.ROOT, "c", 78, false)); // another file
         assertNotEquals(a, t.lookedUp(NodeTable.ROOT, "lower")); // a lower file keeps a node per name
         // the first name goes: the next one is the node's path
         t.removed(NodeTable.ROOT, "a");
@@ -179,19 +179,19 @@ class NodeTableTest {
         // renaming the one left moves it
         t.renamed(d, "b", NodeTable.ROOT, "e");
         assertEquals("/e", t.path(a));
-        assertEquals(a, t.lookedUp(d, "again", 77));
+        assertEquals(a, t.lookedUp(d, "again", 77, false));
         t.removed(NodeTable.ROOT, "e");
         t.removed(d, "again");
         assertNull(t.pathOrNull(a));
         // nameless: a new file that reuses the inode number is another node
-        assertNotEquals(a, t.lookedUp(NodeTable.ROOT, "new", 77));
+        assertNotEquals(a, t.lookedUp(NodeTable.ROOT, "new", 77, false));
     }
 
     @Test
     void aLinkNamesTheSourcesNode() {
         long a = t.lookedUp(NodeTable.ROOT, "a");
         assertEquals(a, t.linked(a, NodeTable.ROOT, "b", 90));
-        assertEquals(a, t.lookedUp(NodeTable.ROOT, "c", 90)); // found by inode from now on
+        assertEquals(a, t.lookedUp(NodeTable.ROOT, "c", 90, false)); // found by inode from now on
         t.forget(a, 1);
         t.forget(a, 1);
         assertEquals("/a", t.path(a)); // one lookup is left
@@ -199,7 +199,7 @@ class NodeTableTest {
         assertNull(t.get(a));
         assertNull(t.find(NodeTable.ROOT, "b"));
         assertNull(t.find(NodeTable.ROOT, "c"));
-        assertNotEquals(a, t.lookedUp(NodeTable.ROOT, "b", 90));
+        assertNotEquals(a, t.lookedUp(NodeTable.ROOT, "b", 90, false));
     }
 
     @Test
@@ -213,8 +213,8 @@ class NodeTableTest {
 
     @Test
     void anOpenFileIsHiddenOnlyWhenItLosesItsLastName() {
-        long a = t.lookedUp(NodeTable.ROOT, "a", 5);
-        t.lookedUp(NodeTable.ROOT, "b", 5);
+        long a = t.lookedUp(NodeTable.ROOT, "a", 5, false);
+        t.lookedUp(NodeTable.ROOT, "b", 5, false);
         t.opened(a);
         assertFalse(t.isOpenUnderOnlyThisName(NodeTable.ROOT, "a"));
         t.removed(NodeTable.ROOT, "a");
@@ -225,8 +225,8 @@ class NodeTableTest {
     @Test
     void renamesAndExchangesMoveTheNameTheyName() {
         long d = t.lookedUp(NodeTable.ROOT, "d");
-        long a = t.lookedUp(NodeTable.ROOT, "a", 9);
-        t.lookedUp(d, "b", 9);
+        long a = t.lookedUp(NodeTable.ROOT, "a", 9, false);
+        t.lookedUp(d, "b", 9, false);
         long x = t.lookedUp(NodeTable.ROOT, "x");
         t.renamed(d, "b", d, "c"); // not the first name: the path stays
         assertEquals("/a", t.path(a));
@@ -234,7 +234,7 @@ class NodeTableTest {
         t.renamed(NodeTable.ROOT, "x", d, "c"); // replaces one name of a
         assertEquals("/d/c", t.path(x));
         assertEquals("/a", t.path(a));
-        t.lookedUp(d, "b", 9);
+        t.lookedUp(d, "b", 9, false);
         t.exchanged(NodeTable.ROOT, "a", d, "c"); // a's first name for x's
         assertEquals("/d/c", t.path(a));
         assertEquals("/a", t.path(x));
@@ -281,13 +281,13 @@ class NodeTableTest {
     void aForgottenDirectoryKeepsTheNamesOfFilesStillKnownByOthers() {
         long d1 = t.lookedUp(NodeTable.ROOT, "d1");
         long d2 = t.lookedUp(NodeTable.ROOT, "d2");
-        long a = t.lookedUp(d1, "a", 42);
+        long a = t.lookedUp(d1, "a", 42, false);
         assertEquals(a, t.linked(a, d2, "b", 42));
         t.forget(a, 1); // the dentry d1/a goes; d2/b keeps the inode
         t.forget(d1, 1); // and then d1's
         assertEquals("/d1/a", t.path(a));
         long again = t.lookedUp(NodeTable.ROOT, "d1");
-        assertEquals(a, t.lookedUp(again, "a", 42));
+        assertEquals(a, t.lookedUp(again, "a", 42, false));
         t.removed(again, "a"); // rm d1/a
         assertEquals("/d2/b", t.path(a));
         assertNull(t.find(again, "a"));
@@ -296,7 +296,7 @@ class NodeTableTest {
         assertNull(t.find(NodeTable.ROOT, "d1"));
         // a forgotten directory goes with the last node named in it
         long e = t.lookedUp(NodeTable.ROOT, "e");
-        long f = t.lookedUp(e, "f", 43);
+        long f = t.lookedUp(e, "f", 43, false);
         assertEquals(f, t.linked(f, d2, "g", 43));
         t.forget(f, 1);
         t.forget(e, 1);
@@ -337,5 +337,52 @@ class NodeTableTest {
         t.forget(y, 1);
         assertFalse(t.hasChildren(dn, null));
         assertTrue(t.hasChildren(t.get(NodeTable.ROOT), null));
+    }
+
+    @Test
+    void coldNodesAreThoseUnusedSinceTheLastSweepAndNeverOpenOrParentsOfKnownNames() {
+        long d = t.lookedUp(NodeTable.ROOT, "d");
+        long a = t.lookedUp(d, "a");
+        long b = t.lookedUp(d, "b");
+        long open = t.lookedUp(d, "open");
+        t.opened(open);
+        long[] out = new long[16];
+        assertEquals(0, t.coldNodes(out, false)); // all just looked up: each spared once
+        t.path(a); // used again since
+        java.util.Set<Long> cold = ids(out, t.coldNodes(out, false));
+        assertEquals(java.util.Set.of(b), cold); // not a (used), d (names in it), open, the root
+        t.forget(b, 1);
+        assertEquals(java.util.Set.of(a), ids(out, t.coldNodes(out, false))); // unused since the last sweep
+        t.forget(a, 1);
+        t.released(open);
+        assertEquals(0, t.coldNodes(out, false)); // closed, but used since the last sweep that counted it
+        assertEquals(java.util.Set.of(open), ids(out, t.coldNodes(out, false)));
+        t.forget(open, 1);
+        assertEquals(0, t.coldNodes(out, false));
+        assertEquals(java.util.Set.of(d), ids(out, t.coldNodes(out, false))); // nothing named in it any more
+        assertEquals(2, t.size());
+    }
+
+    @Test
+    void theTableSaysWhenItGrowsAboveItsLimit() {
+        int[] calls = new int[1];
+        t.limit(3, () -> calls[0]++);
+        long a = t.lookedUp(NodeTable.ROOT, "a");
+        t.lookedUp(NodeTable.ROOT, "b");
+        assertEquals(0, calls[0]);
+        t.lookedUp(NodeTable.ROOT, "c");
+        t.lookedUp(NodeTable.ROOT, "a"); // no new node
+        assertEquals(1, calls[0]);
+        assertEquals(4, t.size());
+        t.forget(a, 2);
+        assertEquals(3, t.size());
+    }
+
+    private static java.util.Set<Long> ids(long[] out, int n) {
+        java.util.Set<Long> s = new java.util.HashSet<>();
+        for (int i = 0; i < n; i++) {
+            s.add(out[i]);
+        }
+        return s;
     }
 }

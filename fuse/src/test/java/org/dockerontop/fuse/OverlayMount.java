@@ -31,7 +31,7 @@ public final class OverlayMount implements AutoCloseable {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-XX:+UseSerialGC");
-        cmd.add("-Xmx96m");
+        cmd.add("-Xmx256m");
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(FuseMain.class.getName());

@@ -2,6 +2,7 @@ package org.dockerontop.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.github.dockerjava.api.exception.DockerException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -36,6 +37,7 @@ import java.util.stream.Stream;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -564,6 +566,28 @@ public abstract class VolumeScenarios {
         assertTrue(next.contains("hello.txt"), next);
         awaitUnmounted(name);
         assertEquals(List.of(), volumeProcesses(name), "nothing serves the volume once its last use ended");
+    }
+
+    @Test
+    void aBaseRemovedWhileAContainerUsesTheVolumeIsNamedToTheNextContainer() throws Exception {
+        // dockerd lists a volume before it starts a container with it; with the base deleted under the mount that
+        // failed with dockerd's own "readdirent .../mountpoint: no such file or directory"
+        String name = volumeName();
+        Path base = newBase();
+        docker.createVolume(name, Map.of("base", base.toString()));
+        String a = docker.start(name);
+        deleteTree(base);
+
+        DockerException refused = assertThrows(DockerException.class, () -> docker.run(name, "ls", "/data"));
+
+        assertTrue(refused.getMessage().contains("its base directory " + base + " was removed while the volume was "
+                + "mounted"), refused.getMessage());
+        assertTrue(refused.getMessage().contains("docker ps --filter volume=" + name), refused.getMessage());
+        docker.stop(a);
+        awaitUnmounted(name);
+        Files.createDirectories(base);
+        Files.writeString(base.resolve("restored.txt"), "restored\n");
+        assertEquals("restored\n", docker.run(name, "cat", "/data/restored.txt").assertOk("restored base").output());
     }
 
     @Test

@@ -17,6 +17,7 @@ import java.util.List;
 public final class Syscalls {
     // x86-64 system call numbers
     static final long SYS_STATFS = 137;
+    static final long SYS_GETDENTS64 = 217;
     static final long SYS_MOUNT = 165;
     static final long SYS_UMOUNT2 = 166;
     static final long SYS_RENAMEAT2 = 316;
@@ -134,6 +135,26 @@ public final class Syscalls {
         byte[] buf = new byte[256]; // struct statfs is 120 bytes on x86-64
         long r = LIBC.syscall(SYS_STATFS, cString(path), buf);
         return r == 0 ? 0 : errno();
+    }
+
+    /**
+     * @return 0 if the first entries of directory {@code dir} can be read, else the errno of open(2) or of
+     * getdents64(2). Called directly, not through readdir(3): glibc (and with it Java's directory streams) takes
+     * ENOENT from getdents64 for the end of the directory, which is what an overlay whose lower directory was deleted
+     * answers, while Go programs (dockerd) see the error.
+     */
+    public static int listErrno(Path dir) {
+        int fd = LIBC.open(cString(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+        if (fd < 0) {
+            return errno();
+        }
+        try {
+            byte[] buf = new byte[4096];
+            long r = LIBC.syscall(SYS_GETDENTS64, fd, buf, buf.length, null, 0);
+            return r >= 0 ? 0 : errno();
+        } finally {
+            LIBC.close(fd);
+        }
     }
 
     /**

@@ -169,6 +169,22 @@ public final class ExistingMounts {
     }
 
     /**
+     * Why the root of a live mount cannot be listed, or null if it can: reads its first entries as dockerd does
+     * before it starts a container with a volume. An overlay whose lower directory was deleted while mounted (a
+     * volume's base removed) answers ENOENT, and dockerd then fails the start with its own
+     * "readdirent ...: no such file or directory".
+     *
+     * @return e.g. "No such file or directory"
+     */
+    public static String listingFailure(Path mountpoint) {
+        int errno = Syscalls.listErrno(mountpoint);
+        if (errno == 0) {
+            return null;
+        }
+        return errno == Syscalls.ENOENT ? "No such file or directory" : "errno " + errno;
+    }
+
+    /**
      * Removes a FUSE mount that no longer serves (dead, hung or failing) so the volume can be mounted
      * afresh: detaches it (MNT_DETACH, which works even when the server is gone and never blocks on
      * it), then stops any process still serving it. The upper directory is untouched, so no completed

@@ -25,7 +25,7 @@ public record FuseCommand(List<String> argv, String origin) {
      * CPU and keeps about 12 MiB less RSS, while a 256 MiB dd through the mount is as fast (the data
      * path is syscalls, which C2 cannot speed up; its compilations only cost CPU and memory).
      */
-    static final List<String> JVM_OPTIONS = List.of("-XX:+UseSerialGC", "-Xms8m", "-Xmx96m", "-Xss512k",
+    static final List<String> JVM_OPTIONS = List.of("-XX:+UseSerialGC", "-Xms8m", "-Xmx256m", "-Xss512k",
             "-XX:MaxMetaspaceSize=64m", "-XX:ReservedCodeCacheSize=32m", "-XX:TieredStopAtLevel=1",
             "-Xshare:auto", "-XX:-UsePerfData");
 

@@ -126,20 +126,34 @@ final class FuseProcesses {
 
     private static boolean namesAny(Path proc, Set<String> names) {
         try {
-            byte[] cmdline = Files.readAllBytes(proc.resolve("cmdline"));
-            int start = 0;
-            for (int i = 0; i <= cmdline.length; i++) {
-                if (i == cmdline.length || cmdline[i] == 0) {
-                    if (i > start && names.contains(new String(cmdline, start, i - start, StandardCharsets.UTF_8))) {
-                        return true;
-                    }
-                    start = i + 1;
-                }
-            }
+            return arguments(proc.resolve("cmdline")).stream().anyMatch(names::contains);
         } catch (IOException e) {
-            // the process is gone or not ours to read
+            return false; // the process is gone or not ours to read
         }
-        return false;
+    }
+
+    /** The command line of a process, one string per argument; empty if it is gone. */
+    static List<String> arguments(ProcessHandle process) {
+        try {
+            return arguments(PROC.resolve(process.pid() + "/cmdline"));
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    private static List<String> arguments(Path cmdline) throws IOException {
+        byte[] bytes = Files.readAllBytes(cmdline);
+        List<String> argv = new ArrayList<>();
+        int start = 0;
+        for (int i = 0; i <= bytes.length; i++) {
+            if (i == bytes.length || bytes[i] == 0) {
+                if (i > start) {
+                    argv.add(new String(bytes, start, i - start, StandardCharsets.UTF_8));
+                }
+                start = i + 1;
+            }
+        }
+        return argv;
     }
 
     private static boolean holdsDevFuse(Path proc) {

@@ -3,7 +3,9 @@ package org.dockerontop.plugin.volume;
 import org.dockerontop.overlay.format.Trees;
 import org.dockerontop.overlay.mount.MountEntry;
 import org.dockerontop.overlay.mount.MountTable;
+import org.dockerontop.plugin.mount.ExistingMounts;
 import org.dockerontop.plugin.mount.Layers;
+import org.dockerontop.plugin.mount.MountIdentity;
 import org.dockerontop.plugin.mount.MountResult;
 import org.dockerontop.plugin.mount.MountStrategy;
 import org.slf4j.Logger;
@@ -39,12 +41,16 @@ import java.util.concurrent.Executors;
  *       "not mounted, not counted" plus empty directories, both harmless (the next Mount of a volatile volume
  *       unmounts the uncounted mount first, so that it still discards). A mount something else still holds (a
  *       copy in another mount namespace, a bind mount) is not unmounted: it is left uncounted for the next Mount
- *       to adopt.</li>
+ *       to adopt. An Unmount of an ID no longer counted, with no other use counted, is a last Unmount too (minus
+ *       the first step).</li>
  *   <li>counts change by atomic file replacement, so they are never torn.</li>
  *   <li>a volatile upper is emptied at the first Mount by moving it aside; it is deleted (in the background)
  *       only after the mount succeeded and was counted, and put back if the Mount failed or the plugin died
  *       before mounting (by start-up), so a failed Mount loses nothing.</li>
  *   <li>a dead mount (FUSE server gone or hung) is detached and replaced at Mount, never handed out.</li>
+ *   <li>a mount that is not the volume's own overlay (another filesystem, or an overlay of other layers: see
+ *       {@link MountIdentity}) is never handed out and never unmounted; one whose root can no longer be listed (its
+ *       base removed while mounted) is handed out no more, and replaced once no use counts and nothing holds it.</li>
  * </ul>
  * Mount/Unmount/Remove of one volume hold its flock (see {@link VolumeStore#lock}); different volumes
  * proceed in parallel.
@@ -127,9 +133,13 @@ public final class OverlayVolumeService implements VolumeService {
                         + "(dockerd's own counts can be stale after it restarts)", name, counts);
             }
             Path mp = store.mountpoint(name);
-            MountState state = MountState.probe(mp);
+            MountState state = probe(name, metadataOrNull(name), mp);
             if (state.dead()) {
                 Mountpoints.clearDeadMount(name, mp, state);
+            } else if (state.foreign()) {
+                throw new VolumeException("cannot remove volume " + name + ": something else is mounted at " + mp
+                        + ": " + state.describe() + ", which is not the volume's to unmount; unmount it (umount " + mp
+                        + ") and retry");
             } else if (state.mounted()) {
                 refuseIfHeldElsewhere(name, state);
                 try {
@@ -163,7 +173,7 @@ public final class OverlayVolumeService implements VolumeService {
             Map<String, Integer> counts = store.activeMounts(name);
             int previous = counts.getOrDefault(id, 0);
             Path mp = store.mountpoint(name);
-            MountState state = MountState.probe(mp);
+            MountState state = probe(name, meta, mp);
             if (state.dead()) {
                 LOG.warn("Volume {}: the mount at {} {}; replacing it", name, mp, state.problem());
                 try {
@@ -176,8 +186,8 @@ public final class OverlayVolumeService implements VolumeService {
             }
             if (state.foreign()) {
                 throw new VolumeException("cannot mount volume " + name + ": something else is mounted at " + mp
-                        + ", " + state.describe() + ", not an overlay the plugin made; it would be handed to the "
-                        + "container instead of the volume. Unmount it (umount " + mp + ") and retry");
+                        + ": " + state.describe() + "; it would be handed to the container instead of the volume. "
+                        + "Unmount it (umount " + mp + ") and retry");
             }
             String why = "an Unmount was interrupted";
             if (lostUses.mayBeLost(name, counts.keySet()) && heldByNoContainer(state)) {
@@ -191,6 +201,10 @@ public final class OverlayVolumeService implements VolumeService {
             }
             if (state.mounted() && counts.isEmpty() && meta.volatileVolume()) {
                 state = unmountUncountedVolatile(name, mp, state, why);
+            }
+            String unlistable = state.mounted() ? ExistingMounts.listingFailure(mp) : null;
+            if (unlistable != null) {
+                state = replaceUnlistable(name, meta, counts, mp, state, unlistable);
             }
             if (state.mounted()) {
                 recordUse(name, id, previous + 1);
@@ -239,6 +253,63 @@ public final class OverlayVolumeService implements VolumeService {
         LOG.warn("Volume {} was mounted with no container counted ({}); unmounted it, so "
                 + "that this Mount discards the changes of its previous use as a volatile volume should", name, why);
         return MountState.NOT_MOUNTED;
+    }
+
+    /**
+     * A mount whose root cannot be listed: its base directory (or its upper) was removed while it was mounted, and
+     * the overlay keeps the deleted directory. No container can start with it: dockerd lists a volume before it
+     * starts a container, and fails the start with its own "readdirent" error. If no use is counted and nothing else
+     * holds it, it is unmounted, so that this Mount mounts the base as it is now (or says that it is gone);
+     * otherwise the containers using it must stop first, and the Mount is refused saying so.
+     *
+     * @return {@link MountState#NOT_MOUNTED} once it is unmounted
+     * @throws VolumeException saying what happened and what to do, while the mount is in use or cannot be unmounted
+     */
+    private MountState replaceUnlistable(String name, VolumeMetadata meta, Map<String, Integer> counts, Path mp,
+                                         MountState state, String failure) throws VolumeException {
+        String what = layerLostWhileMounted(name, meta);
+        if (counts.isEmpty() && lastingHolders(state).isEmpty()) {
+            try {
+                strategyToUnmount(name, state.entry()).unmount(mp);
+            } catch (VolumeException e) {
+                throw new VolumeException("cannot mount volume " + name + ": " + what + ", and that mount cannot be "
+                        + "unmounted: " + e.getMessage(), e);
+            }
+            Mountpoints.removeMountDirectories(name, mp, store.workdir(name));
+            mountedWith.remove(name);
+            LOG.warn("Volume {}: {} (listing it failed: {}); no container used that mount, so it was unmounted to "
+                    + "mount the volume afresh", name, what, failure);
+            return MountState.NOT_MOUNTED;
+        }
+        throw new VolumeException("cannot mount volume " + name + ": " + what + ", so no container can start with it "
+                + "(listing it fails: " + failure + "). " + whatToDoAfterLoss(name, meta));
+    }
+
+    /** For messages: which of the volume's layers was removed while it was mounted, as far as can be told. */
+    private String layerLostWhileMounted(String name, VolumeMetadata meta) {
+        Path upper = store.upper(name);
+        if (!Files.isDirectory(upper)) {
+            return "its upper directory " + upper + " (where its changes are kept) was removed while the volume was "
+                    + "mounted";
+        }
+        if (!baseIsDirectory(meta)) {
+            return "its base directory " + meta.baseDirPath() + " was removed while the volume was mounted";
+        }
+        return "the base directory it mounted was removed while the volume was mounted (" + meta.baseDirPath()
+                + " is now another directory, which that mount does not show)";
+    }
+
+    /** For messages: how to get a volume whose layer was removed while mounted working again. */
+    private String whatToDoAfterLoss(String name, VolumeMetadata meta) {
+        String stop = "Stop the containers that use the volume (docker ps --filter volume=" + name + ") so that it is "
+                + "unmounted";
+        if (!Files.isDirectory(store.upper(name))) {
+            return stop + "; the next container then mounts the volume with an empty upper directory";
+        }
+        if (!baseIsDirectory(meta)) {
+            return stop + ", restore " + meta.baseDirPath() + ", and start them again; or remove the volume";
+        }
+        return stop + "; the next container then mounts " + meta.baseDirPath() + " as it is then";
     }
 
     private void mountFirst(String name, String id, VolumeMetadata meta, Map<String, Integer> counts, int previous,
@@ -328,22 +399,22 @@ public final class OverlayVolumeService implements VolumeService {
             requireExists(name);
             Map<String, Integer> counts = store.activeMounts(name);
             Integer count = counts.get(id);
-            if (count == null) {
-                throw new VolumeException("volume " + name + " has no active mount with ID " + id
-                        + (counts.isEmpty() ? " (it is not in use)" : " (it is used by " + counts.size()
-                        + " other mount IDs)") + "; nothing was changed");
-            }
             Path mp = store.mountpoint(name);
+            VolumeMetadata meta = metadataOrNull(name);
             MountState state = null;
             Map<String, Integer> others = new LinkedHashMap<>(counts);
-            if (count > 1) {
+            if (count != null && count > 1) {
                 others.put(id, count - 1);
             } else {
                 others.remove(id);
             }
             if (!others.isEmpty()) {
-                state = stateIfLost(name, others.keySet(), mp);
+                state = stateIfLost(name, meta, others.keySet(), mp);
                 if (state == null) {
+                    if (count == null) {
+                        throw new VolumeException("volume " + name + " has no active mount with ID " + id
+                                + " (it is used by " + others.size() + " other mount IDs); nothing was changed");
+                    }
                     if (count > 1) {
                         recordUse(name, id, count - 1);
                     } else {
@@ -358,41 +429,74 @@ public final class OverlayVolumeService implements VolumeService {
                 dropUses(name, others.keySet());
             }
             if (state == null) {
-                state = MountState.probe(mp);
+                state = probe(name, meta, mp);
             }
-            // Uncount first: dying between the two steps leaves "mounted, not counted", which is safe.
-            forgetUse(name, id);
-            if (state.dead()) {
-                Mountpoints.clearDeadMount(name, mp, state);
-            } else if (state.mounted() && heldElsewhere(name, state)) {
-                return; // left for the next Mount, which adopts it (and for a volatile volume discards once not held)
+            if (count != null) {
+                // Uncount first: dying between the two steps leaves "mounted, not counted", which is safe.
+                forgetUse(name, id);
             } else if (state.mounted()) {
-                try {
-                    strategyToUnmount(name, state.entry()).unmount(mp);
-                } catch (VolumeException e) {
-                    restoreUse(name, id);
-                    throw new VolumeException("cannot unmount volume " + name + ": " + e.getMessage()
-                            + ". The volume stays mounted and counted as in use; once nothing uses " + mp
-                            + " any more, start and stop the container again or remove the volume to release it", e);
-                }
+                // Its count was cleared (by start-up, as nothing held the mount; by hand) or dropped as lost: no use
+                // is left, so this is the volume's last Unmount, and leaving the mount for the next Mount or Remove
+                // would keep it (and a FUSE server) for nothing. Nothing is counted, so no step can leave "counted,
+                // not mounted".
+                LOG.warn("Volume {}: Unmount of mount ID {}, which is not counted (its count was cleared or dropped "
+                        + "earlier); no other use is counted either, so it releases the volume", name, id);
             } else {
-                LOG.warn("Volume {} was counted as used by {} but was not mounted", name, id);
+                LOG.info("Volume {}: Unmount of mount ID {}, which is not counted; the volume is not in use or "
+                        + "mounted, nothing to do", name, id);
             }
-            Mountpoints.removeMountDirectories(name, mp, store.workdir(name));
-            mountedWith.remove(name);
-            LOG.info("Unmounted volume {} (last user: mount ID {})", name, id);
+            release(name, id, mp, state, count != null);
         }
+    }
+
+    /**
+     * The second half of a last Unmount, once no use of the volume is counted: unmounts it unless something else
+     * holds the mount (then it is left for the next Mount to adopt), and removes its mount directories.
+     *
+     * @param counted whether {@code id}'s use was counted and has just been uncounted (it is counted again if the
+     *                unmount fails, so that the volume stays "mounted and counted")
+     * @throws VolumeException if the unmount fails (the volume then stays mounted)
+     */
+    private void release(String name, String id, Path mp, MountState state, boolean counted) throws VolumeException {
+        if (state.dead()) {
+            Mountpoints.clearDeadMount(name, mp, state);
+        } else if (state.foreign()) {
+            LOG.warn("Volume {}: something else is mounted at {}: {}; left alone, it is not the volume's to unmount",
+                    name, mp, state.describe());
+        } else if (state.mounted() && heldElsewhere(name, state)) {
+            return; // left for the next Mount, which adopts it (and for a volatile volume discards once not held)
+        } else if (state.mounted()) {
+            try {
+                strategyToUnmount(name, state.entry()).unmount(mp);
+                LOG.info("Unmounted volume {} (last user: mount ID {})", name, id);
+            } catch (VolumeException e) {
+                if (!counted) {
+                    throw new VolumeException("cannot unmount volume " + name + ": " + e.getMessage()
+                            + ". No container is counted as using it; it stays mounted until its next use or "
+                            + "its removal", e);
+                }
+                restoreUse(name, id);
+                throw new VolumeException("cannot unmount volume " + name + ": " + e.getMessage()
+                        + ". The volume stays mounted and counted as in use; once nothing uses " + mp
+                        + " any more, start and stop the container again or remove the volume to release it", e);
+            }
+        } else if (counted) {
+            LOG.warn("Volume {} was counted as used by {} but was not mounted", name, id);
+        }
+        Mountpoints.removeMountDirectories(name, mp, store.workdir(name));
+        mountedWith.remove(name);
     }
 
     /**
      * The volume's mount state if the uses of {@code ids} ended without an Unmount (see {@link LostUses}), else null:
      * probing the mount and looking for its holders only once the uses are old enough to be lost.
      */
-    private MountState stateIfLost(String name, Set<String> ids, Path mp) throws VolumeException {
+    private MountState stateIfLost(String name, VolumeMetadata meta, Set<String> ids, Path mp)
+            throws VolumeException {
         if (!lostUses.mayBeLost(name, ids)) {
             return null;
         }
-        MountState state = MountState.probe(mp);
+        MountState state = probe(name, meta, mp);
         return heldByNoContainer(state) ? state : null;
     }
 
@@ -402,7 +506,7 @@ public final class OverlayVolumeService implements VolumeService {
      * that used it, and a holder lookup that fails counts as a holder.
      */
     private boolean heldByNoContainer(MountState state) {
-        return state.mounted() && !state.dead() && holdersElsewhere(state).isEmpty();
+        return state.mounted() && !state.dead() && !state.foreign() && holdersElsewhere(state).isEmpty();
     }
 
     private void dropUses(String name, Set<String> ids) throws VolumeException {
@@ -520,7 +624,7 @@ public final class OverlayVolumeService implements VolumeService {
         requireExistingName(name);
         requireExists(name);
         Path mp = store.mountpoint(name);
-        MountState state = MountState.probe(mp);
+        MountState state = probe(name, metadataOrNull(name), mp);
         return state.mounted() && !state.dead() && !state.foreign() ? mp : null;
     }
 
@@ -540,7 +644,7 @@ public final class OverlayVolumeService implements VolumeService {
         Map<String, Integer> counts = store.activeMounts(name);
         int uses = counts.values().stream().mapToInt(Integer::intValue).sum();
         Path mp = store.mountpoint(name);
-        MountState state = MountState.probe(mp);
+        MountState state = probe(name, meta, mp);
         boolean live = state.mounted() && !state.dead() && !state.foreign();
 
         Map<String, Object> status = new LinkedHashMap<>();
@@ -557,8 +661,8 @@ public final class OverlayVolumeService implements VolumeService {
         }
         status.put("configuredStrategy", strategyName(meta));
         if (state.foreign()) {
-            status.put("problem", "something else is mounted at " + mp + ", " + state.describe() + ", not an overlay "
-                    + "the plugin made: the next Mount fails until it is unmounted (umount " + mp + ")");
+            status.put("problem", "something else is mounted at " + mp + ": " + state.describe() + "; the next Mount "
+                    + "fails until it is unmounted (umount " + mp + ")");
         } else if (state.dead()) {
             status.put("problem", "the mount at " + mp + " " + state.problem() + "; it is replaced at the next Mount, "
                     + "containers still using it must be restarted");
@@ -569,10 +673,15 @@ public final class OverlayVolumeService implements VolumeService {
             status.put("problem", "counted as in use by " + counts.size() + " mount IDs, but no container holds its "
                     + "mount: they ended without an Unmount (dockerd was killed, or they stopped while the plugin was "
                     + "down); the next Mount or Unmount of the volume drops them");
+        } else if (live && !baseIsDirectory(meta) && ExistingMounts.listingFailure(mp) != null) {
+            // listed only when the base is gone (Get is frequent, and a FUSE root's listing is a request): a base
+            // removed and already restored is found by the next Mount instead
+            status.put("problem", layerLostWhileMounted(name, meta) + ": containers using the volume cannot list it "
+                    + "any more, and no new container can start with it. " + whatToDoAfterLoss(name, meta));
         } else if (!baseIsDirectory(meta)) {
             status.put("problem", "its base directory " + meta.baseDirPath() + " no longer exists or is not a "
-                    + "directory: " + (live ? "containers using the volume now may see its files vanish, and " : "")
-                    + "the next Mount fails; restore it, or remove the volume");
+                    + "directory: " + (live ? "containers using the volume still see it as it was when it was "
+                    + "mounted, but once they stop " : "") + "the next Mount fails; restore it, or remove the volume");
         }
         return new VolumeInfo(name, live ? mp : null, createdAt(name, meta), status);
     }
@@ -588,13 +697,17 @@ public final class OverlayVolumeService implements VolumeService {
             }
             Path mp = store.mountpoint(name);
             Instant created;
+            VolumeMetadata meta = null;
             try {
-                created = createdAt(name, store.readMetadata(name));
+                meta = store.readMetadata(name);
+                created = createdAt(name, meta);
             } catch (VolumeException e) {
                 LOG.warn("Volume {}: {}", name, e.getMessage());
                 created = store.directoryTime(name);
             }
-            boolean ours = table.at(mp).map(e -> e.isOverlay() || e.isFuse()).orElse(false); // not a foreign mount
+            Path lower = MountState.lowerOf(meta);
+            Path upper = store.upper(name);
+            boolean ours = table.at(mp).map(e -> MountIdentity.whyNotOurs(e, lower, upper) == null).orElse(false);
             all.add(new VolumeInfo(name, ours ? mp : null, created, Map.of()));
         }
         return all;
@@ -638,6 +751,23 @@ public final class OverlayVolumeService implements VolumeService {
     }
 
     // ---------------------------------------------------------------- helpers
+
+    /**
+     * What is mounted at the volume's mountpoint, its own overlay told from anything else by its layers (see
+     * {@link MountIdentity}); with {@code meta} null (unreadable), any overlay counts as its own.
+     */
+    private MountState probe(String name, VolumeMetadata meta, Path mp) throws VolumeException {
+        return MountState.probe(mp, meta, store.upper(name));
+    }
+
+    /** The volume's metadata, or null if it is unreadable (a Remove or Unmount must still work then). */
+    private VolumeMetadata metadataOrNull(String name) {
+        try {
+            return store.readMetadata(name);
+        } catch (VolumeException e) {
+            return null;
+        }
+    }
 
     private static boolean baseIsDirectory(VolumeMetadata meta) {
         try {

@@ -18,6 +18,8 @@ import java.util.function.BooleanSupplier;
  *       nothing), those of a Mount that did mount are deleted ({@link VolumeStore#recoverDiscarded});</li>
  *   <li>a volume that is not mounted loses stale active-mount files and its workdir/ and mountpoint/: nothing
  *       can be using it (after a reboot dockerd mounts again, with the same IDs);</li>
+ *   <li>something at a volume's mountpoint that is not its own overlay (see
+ *       {@link org.dockerontop.plugin.mount.MountIdentity}) is left alone, and so are the volume's counts;</li>
  *   <li>a mounted volume is left mounted and reported (its containers may still run: FUSE mounts outlive the
  *       plugin); the next Mount adopts it (a volatile one with no count is unmounted and discarded by it instead,
  *       unless held elsewhere), a dead one is replaced at the next Mount;</li>
@@ -26,8 +28,8 @@ import java.util.function.BooleanSupplier;
  *       namespace, so those uses ended while the plugin was not running, and dockerd sends an Unmount only once.
  *       Left counted, the volume would stay mounted for good and a volatile one would never discard again. Only
  *       counts are cleared, never a mount: a count cleared wrongly (a container whose Mount the previous daemon
- *       answered just before it died, not yet started) costs that container's Unmount an error, and the
- *       volume's next Mount adopts the mount it holds;</li>
+ *       answered just before it died, not yet started) is not needed: the volume's next Mount adopts the mount
+ *       that container holds, and its Unmount, with no use counted, releases the volume as a last Unmount;</li>
  *   <li>original volumes without a CreatedAt get their directory's time, so it stays stable from now on.</li>
  * </ul>
  * Each volume is examined under its lock, so a second daemon on the same root is never disturbed mid-Mount.
@@ -117,8 +119,14 @@ final class StartupRecovery {
         store.sweepTemporaryFiles(name);
         Map<String, Integer> counts = store.activeMounts(name);
         Path mp = store.mountpoint(name);
-        MountState state = MountState.probe(mp);
-        store.recoverDiscarded(name, state.mounted());
+        MountState state = MountState.probe(mp, meta, store.upper(name));
+        store.recoverDiscarded(name, state.mounted()); // anything mounted: the volume's own may be under it
+        if (state.foreign()) {
+            // not the volume's: it tells nothing about the volume's uses (its own mount may be under it)
+            LOG.warn("Volume {}: something else is mounted at {}: {}; left alone, and the next Mount refuses it until "
+                    + "it is unmounted (active mounts kept: {})", name, mp, state.describe(), counts);
+            return;
+        }
         if (state.dead()) {
             LOG.warn("Volume {} is mounted at {} but the mount {}; it is replaced at the next Mount "
                     + "(active mounts: {})", name, mp, state.problem(), counts);

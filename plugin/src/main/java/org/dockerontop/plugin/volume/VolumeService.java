@@ -37,10 +37,12 @@ public interface VolumeService {
     Path mount(String name, String id) throws VolumeException;
 
     /**
-     * Counts one use of the volume by mount ID {@code id} as finished, unmounting at the last one.
+     * Counts one use of the volume by mount ID {@code id} as finished, unmounting at the last one. An ID that holds
+     * no use (its count was cleared or dropped as lost) while no other use is counted either is the last one too: a
+     * mount left uncounted is then released, and if nothing is mounted nothing happens.
      *
-     * @throws VolumeException if the volume does not exist, the ID holds no use, or unmounting fails
-     *                         (the volume then stays mounted and counted)
+     * @throws VolumeException if the volume does not exist, the ID holds no use while other IDs do (nothing is
+     *                         changed), or unmounting fails (the volume then stays mounted, and counted if it was)
      */
     void unmount(String name, String id) throws VolumeException;
 

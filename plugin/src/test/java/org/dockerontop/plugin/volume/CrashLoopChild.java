@@ -7,13 +7,16 @@ import java.nio.file.Paths;
 /**
  * Run in a separate JVM by {@link CrashSafetyTest} and killed with SIGKILL at a random instant:
  * mounts and unmounts volume args[2] in a loop, writing a marker file through the mount each time and
- * printing its name once the write has returned.
+ * printing its name once the write has returned. Every fourth round (from the second) its count is cleared before
+ * its Unmount (as start-up clears the count of a mount nothing holds), so that the Unmount of an uncounted ID is
+ * killed too.
  */
 public final class CrashLoopChild {
     public static void main(String[] args) throws Exception {
         Path root = Paths.get(args[0]);
         String volume = args[2];
-        OverlayVolumeService service = new OverlayVolumeService(new VolumeStore(root), "overlay",
+        VolumeStore store = new VolumeStore(root);
+        OverlayVolumeService service = new OverlayVolumeService(store, "overlay",
                 VolumeServiceFactory.strategies());
         System.out.println("ready");
         System.out.flush();
@@ -27,6 +30,9 @@ public final class CrashLoopChild {
             if (i % 3 != 2) {
                 service.mount(volume, "other");
                 service.unmount(volume, "other");
+            }
+            if (i % 4 == 1) {
+                store.deleteActiveMount(volume, id);
             }
             service.unmount(volume, id);
         }

@@ -157,6 +157,21 @@ class RealStrategiesTest {
     }
 
     @Test
+    void aFuseMountWhoseBaseWasRemovedIsRefusedForTheNextContainerSayingWhy() throws Exception {
+        Path root = tmp.resolve("state");
+        OverlayVolumeService s = service(root, "fuse");
+        s.create("v", Map.of("base", base.toString()));
+        s.mount("v", "A");
+        org.dockerontop.overlay.format.Trees.delete(base);
+
+        String msg = assertThrows(VolumeException.class, () -> s.mount("v", "B")).getMessage();
+
+        assertTrue(msg.contains("base directory " + base + " was removed while the volume was mounted"), msg);
+        s.unmount("v", "A");
+        assertFalse(MountTable.read().isMountpoint(root.resolve("v/mountpoint")));
+    }
+
+    @Test
     void autoUsesFuseWhenTheStateRootIsOnAnOverlayAndSaysWhy() throws Exception {
         // a nested host: the daemon's root directory lives on an overlayfs, which the kernel refuses as an upper
         Path outer = tmp.resolve("outer");
