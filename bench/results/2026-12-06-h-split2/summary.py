@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""summary.py FILE...: medians [min-max] of wall and daemon CPU per jar and workload from abba.sh
-lines ("NAME workload wall cpu load"; getattr-abba.sh lines "NAME wall ticks load" as workload
-"getattr"), and the B-A differences of the runs paired by round (the i-th A with the i-th B)."""
+"""summary.py FILE...: medians [min-max] of wall and daemon CPU per jar and workload from the lines
+of ../2026-12-06-h-perf/abba.sh ("NAME workload wall cpu load") and of getattr-abba.txt ("NAME wall
+ticks load", workload "getattr"), and the B-A differences of the runs paired by round."""
 import statistics, sys
 from collections import defaultdict
 runs = defaultdict(list)
