@@ -163,6 +163,7 @@ final class JavaLoop {
         Passthrough io = new Passthrough(dev, passthrough, readOnly, fs.handles()::get, fs.layers());
         fs.passthrough = io;
         NodeTable nodes = new NodeTable();
+        ColdStart.load(Dirents.class); // first used in the middle of the first listing
         fs.nodeIds = nodes::idOf;
         NodePruner pruner = new NodePruner(nodes, notifier,
                 maxNodes > 0 ? maxNodes : NodePruner.defaultLimit(Runtime.getRuntime().maxMemory()));

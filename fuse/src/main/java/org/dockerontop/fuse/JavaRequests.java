@@ -105,7 +105,6 @@ final class JavaRequests {
     private static final int IOCTL_OUT_SIZE = 16;
     private static final int INIT_OUT_SIZE = 64;
     private static final int KSTATFS_SIZE = 80;
-    private static final int DIRENT_HEADER = 24;
 
 
     /** INIT flags. */
@@ -1105,40 +1104,10 @@ final class JavaRequests {
     /** An open directory: its listing, made at the first READDIR from offset 0 (as libfuse does). */
     static final class DirHandle {
         final long node;
-        byte[][] names;
-        long[] inos;
-        byte[] types;
-        int count;
+        volatile Dirents listing;
 
         DirHandle(long node) {
             this.node = node;
-        }
-    }
-
-    /** Collects a listing into a {@link DirHandle}. A class, not a lambda (see FuseOverlay.Filler). */
-    private static final class Collector implements OverlayFs.EntrySink {
-        final DirHandle d;
-
-        Collector(DirHandle d) {
-            this.d = d;
-            d.count = 0;
-            d.names = new byte[32][];
-            d.inos = new long[32];
-            d.types = new byte[32];
-        }
-
-        @Override
-        public boolean accept(long name, int dtype, long ino) {
-            if (d.count == d.names.length) {
-                d.names = java.util.Arrays.copyOf(d.names, d.count * 2);
-                d.inos = java.util.Arrays.copyOf(d.inos, d.count * 2);
-                d.types = java.util.Arrays.copyOf(d.types, d.count * 2);
-            }
-            d.names[d.count] = MEMORY.getZeroTerminatedByteArray(name);
-            d.inos[d.count] = ino;
-            d.types[d.count] = (byte) dtype;
-            d.count++;
-            return true;
         }
     }
 
@@ -1166,43 +1135,36 @@ final class JavaRequests {
         long offset = mem.getLong(IN + 8);
         int size = (int) Math.min(mem.getInt(IN + 16) & 0xffffffffL, REPLY_BODY);
         String dirPath = nodes.path(d.node);
+        Dirents l;
         synchronized (d) {
-            if (d.names == null || offset == 0) {
-                fs.readdir(dirPath, new Collector(d));
+            l = d.listing;
+            if (l == null || offset == 0) {
+                l = new Dirents();
+                fs.readdir(dirPath, l);
+                d.listing = l;
             }
+        }
+        if (!plus) {
+            return l.copy(body, 0, offset, size);
         }
         linkedCount = 0;
         int pos = 0;
         try {
-            for (int i = (int) offset; i < d.count; i++) {
-                byte[] name = d.names[i];
-                int nl = name.length;
-                int rec = DIRENT_HEADER + ((nl + 7) & ~7);
-                int full = plus ? ENTRY_OUT_SIZE + rec : rec;
+            int first = offset < 0 || offset > l.count() ? l.count() : (int) offset;
+            for (int i = first; i < l.count(); i++) {
+                int full = ENTRY_OUT_SIZE + l.recordLength(i);
                 if (pos + full > size) {
                     break;
                 }
-                int de = pos;
-                if (plus) {
-                    if (isDot(name) || !lookupForListing(d.node, dirPath, name, pos)) {
-                        body.setMemory(pos, ENTRY_OUT_SIZE, (byte) 0); // node id 0: no entry made
-                    }
-                    de = pos + ENTRY_OUT_SIZE;
+                if (l.isDotOrDotDot(i) || !lookupForListing(d.node, dirPath, l.name(i), pos)) {
+                    body.setMemory(pos, ENTRY_OUT_SIZE, (byte) 0); // node id 0: no entry made
                 }
-                body.putLong(de, d.inos[i]);
-                body.putLong(de + 8, i + 1);
-                body.putInt(de + 16, nl);
-                body.putInt(de + 20, d.types[i]);
-                body.put(de + DIRENT_HEADER, name, 0, nl);
-                body.setMemory(de + DIRENT_HEADER + nl, ((nl + 7) & ~7) - nl, (byte) 0);
+                l.copyRecord(i, body, pos + ENTRY_OUT_SIZE);
                 pos += full;
             }
         } catch (RuntimeException | Error e) {
             forgetLinked();
             throw e;
-        }
-        if (!plus) {
-            return pos;
         }
         if (reply(unique, pos) != 0) {
             forgetLinked(); // the kernel did not take the entries, so it will never forget them
@@ -1210,14 +1172,11 @@ final class JavaRequests {
         return NO_REPLY;
     }
 
-    private static boolean isDot(byte[] name) {
-        return name[0] == '.' && (name.length == 1 || (name.length == 2 && name[1] == '.'));
-    }
-
     /** A LOOKUP of {@code name} for a READDIRPLUS entry at {@code pos}: false if it failed. */
-    private boolean lookupForListing(long dir, String dirPath, byte[] name, int pos) {
-        String n = new String(name, StandardCharsets.ISO_8859_1);
-        String path = dirPath.length() == 1 ? "/" + n : dirPath + "/" + n;
+    private boolean lookupForListing(long dir, String dirPath, String n, int pos) {
+        // String.concat, not +: a + call site is linked (invokedynamic) by its first use, in the
+        // middle of the first READDIRPLUS a fresh mount serves
+        String path = (dirPath.length() == 1 ? dirPath : dirPath.concat("/")).concat(n);
         try {
             fs.getattr(path, st);
             long node = nodes.lookedUp(dir, n, fs.sharedInode(), Stat.isDir(st));
