@@ -1124,8 +1124,9 @@ final class JavaRequests {
     /**
      * READDIR and READDIRPLUS from the listing made at offset 0; an entry's offset is its index
      * plus one, the same in both, so the kernel may mix them on one open directory. With
-     * attributes, each entry but "." and ".." is looked up (one lookup of its node each, given back
-     * if the reply does not reach the kernel); a name whose lookup fails gets node id 0.
+     * attributes, each entry but "." and ".." whose node the kernel does not hold yet is looked up
+     * (one lookup of its node each, given back if the reply does not reach the kernel); the others,
+     * and a name whose lookup fails, get node id 0.
      */
     private int readdir(long nodeid, long unique, boolean plus) {
         DirHandle d = mount.dirs.get(mem.getLong(IN));
@@ -1156,8 +1157,11 @@ final class JavaRequests {
                 if (pos + full > size) {
                     break;
                 }
-                if (l.isDotOrDotDot(i) || !lookupForListing(d.node, dirPath, l.name(i), pos)) {
-                    body.setMemory(pos, ENTRY_OUT_SIZE, (byte) 0); // node id 0: no entry made
+                String name = l.isDotOrDotDot(i) ? null : l.name(i);
+                // node id 0, no entry given: for "." and "..", a name whose lookup fails, and one
+                // whose node the kernel holds already (it keeps what it has: NodeTable.held)
+                if (name == null || nodes.held(d.node, name) || !lookupForListing(d.node, dirPath, name, pos)) {
+                    body.setMemory(pos, ENTRY_OUT_SIZE, (byte) 0);
                 }
                 l.copyRecord(i, body, pos + ENTRY_OUT_SIZE);
                 pos += full;
