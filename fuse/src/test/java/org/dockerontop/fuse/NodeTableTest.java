@@ -53,6 +53,17 @@ class NodeTableTest {
     }
 
     @Test
+    void aHeldNameCountsAsAUseOfItsNodeForPruning() {
+        long a = t.lookedUp(NodeTable.ROOT, "a");
+        long[] cold = new long[8];
+        assertEquals(0, t.coldNodes(cold, false), "used by its lookup: spared once");
+        assertTrue(t.held(NodeTable.ROOT, "a")); // a READDIRPLUS entry stands for a lookup
+        assertEquals(0, t.coldNodes(cold, false), "used again: spared again");
+        assertEquals(1, t.coldNodes(cold, false));
+        assertEquals(a, cold[0]);
+    }
+
+    @Test
     void aRenameMovesTheNodeAndUnnamesTheOneReplaced() {
         long d = t.lookedUp(NodeTable.ROOT, "d");
         long x = t.lookedUp(NodeTable.ROOT, "x");
