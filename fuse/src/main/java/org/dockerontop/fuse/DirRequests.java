@@ -5,9 +5,6 @@ import static org.dockerontop.fuse.FuseAbi.FOPEN_CACHE_DIR;
 import static org.dockerontop.fuse.FuseAbi.FOPEN_KEEP_CACHE;
 import static org.dockerontop.fuse.FuseAbi.OPEN_OUT_SIZE;
 
-import java.nio.charset.StandardCharsets;
-
-import com.kenai.jffi.MemoryIO;
 import jnr.ffi.Pointer;
 import org.dockerontop.overlay.nativeio.Errno;
 import org.dockerontop.overlay.nativeio.ErrnoException;
@@ -25,8 +22,6 @@ import org.dockerontop.overlay.nativeio.Stat;
  * READDIRPLUS counted are given back when its reply does not reach the kernel, or it fails.
  */
 final class DirRequests extends RequestKind {
-    private static final MemoryIO MEMORY = MemoryIO.getInstance();
-    private static final int DIRENT_HEADER = 24;
     // the names readdir had in JavaRequests, so that it reads as it did there
     private static final int REPLY_BODY = Replies.BODY;
     private static final int NO_REPLY = Replies.NONE;
@@ -44,40 +39,10 @@ final class DirRequests extends RequestKind {
     /** An open directory: its listing, made at the first READDIR from offset 0 (as libfuse does). */
     static final class DirHandle {
         final long node;
-        byte[][] names;
-        long[] inos;
-        byte[] types;
-        int count;
+        volatile Dirents listing;
 
         DirHandle(long node) {
             this.node = node;
-        }
-    }
-
-    /** Collects a listing into a {@link DirHandle}. A class, not a lambda (see FuseOverlay.Filler). */
-    private static final class Collector implements OverlayFs.EntrySink {
-        final DirHandle d;
-
-        Collector(DirHandle d) {
-            this.d = d;
-            d.count = 0;
-            d.names = new byte[32][];
-            d.inos = new long[32];
-            d.types = new byte[32];
-        }
-
-        @Override
-        public boolean accept(long name, int dtype, long ino) {
-            if (d.count == d.names.length) {
-                d.names = java.util.Arrays.copyOf(d.names, d.count * 2);
-                d.inos = java.util.Arrays.copyOf(d.inos, d.count * 2);
-                d.types = java.util.Arrays.copyOf(d.types, d.count * 2);
-            }
-            d.names[d.count] = MEMORY.getZeroTerminatedByteArray(name);
-            d.inos[d.count] = ino;
-            d.types[d.count] = (byte) dtype;
-            d.count++;
-            return true;
         }
     }
 
@@ -94,8 +59,9 @@ final class DirRequests extends RequestKind {
     /**
      * READDIR and READDIRPLUS from the listing made at offset 0; an entry's offset is its index
      * plus one, the same in both, so the kernel may mix them on one open directory. With
-     * attributes, each entry but "." and ".." is looked up (one lookup of its node each, given back
-     * if the reply does not reach the kernel); a name whose lookup fails gets node id 0.
+     * attributes, each entry but "." and ".." whose node the kernel does not hold yet is looked up
+     * (one lookup of its node each, given back if the reply does not reach the kernel); the others,
+     * and a name whose lookup fails, get node id 0.
      */
     int readdir(long nodeid, long unique, boolean plus) {
         DirHandle d = mount.dirs.get(mem.getLong(IN));
@@ -105,43 +71,39 @@ final class DirRequests extends RequestKind {
         long offset = mem.getLong(IN + 8);
         int size = (int) Math.min(mem.getInt(IN + 16) & 0xffffffffL, REPLY_BODY);
         String dirPath = nodes.path(d.node);
+        Dirents l;
         synchronized (d) {
-            if (d.names == null || offset == 0) {
-                fs.readdir(dirPath, new Collector(d));
+            l = d.listing;
+            if (l == null || offset == 0) {
+                l = new Dirents();
+                fs.readdir(dirPath, l);
+                d.listing = l;
             }
+        }
+        if (!plus) {
+            return l.copy(body, 0, offset, size);
         }
         linkedCount = 0;
         int pos = 0;
         try {
-            for (int i = (int) offset; i < d.count; i++) {
-                byte[] name = d.names[i];
-                int nl = name.length;
-                int rec = DIRENT_HEADER + ((nl + 7) & ~7);
-                int full = plus ? ENTRY_OUT_SIZE + rec : rec;
+            int first = offset < 0 || offset > l.count() ? l.count() : (int) offset;
+            for (int i = first; i < l.count(); i++) {
+                int full = ENTRY_OUT_SIZE + l.recordLength(i);
                 if (pos + full > size) {
                     break;
                 }
-                int de = pos;
-                if (plus) {
-                    if (isDot(name) || !lookupForListing(d.node, dirPath, name, pos)) {
-                        body.setMemory(pos, ENTRY_OUT_SIZE, (byte) 0); // node id 0: no entry made
-                    }
-                    de = pos + ENTRY_OUT_SIZE;
+                String name = l.isDotOrDotDot(i) ? null : l.name(i);
+                // node id 0, no entry given: for "." and "..", a name whose lookup fails, and one
+                // whose node the kernel holds already (it keeps what it has: NodeTable.held)
+                if (name == null || nodes.held(d.node, name) || !lookupForListing(d.node, dirPath, name, pos)) {
+                    body.setMemory(pos, ENTRY_OUT_SIZE, (byte) 0);
                 }
-                body.putLong(de, d.inos[i]);
-                body.putLong(de + 8, i + 1);
-                body.putInt(de + 16, nl);
-                body.putInt(de + 20, d.types[i]);
-                body.put(de + DIRENT_HEADER, name, 0, nl);
-                body.setMemory(de + DIRENT_HEADER + nl, ((nl + 7) & ~7) - nl, (byte) 0);
+                l.copyRecord(i, body, pos + ENTRY_OUT_SIZE);
                 pos += full;
             }
         } catch (RuntimeException | Error e) {
             forgetLinked();
             throw e;
-        }
-        if (!plus) {
-            return pos;
         }
         if (replies.send(unique, pos) != 0) {
             forgetLinked(); // the kernel did not take the entries, so it will never forget them
@@ -149,14 +111,11 @@ final class DirRequests extends RequestKind {
         return NO_REPLY;
     }
 
-    private static boolean isDot(byte[] name) {
-        return name[0] == '.' && (name.length == 1 || (name.length == 2 && name[1] == '.'));
-    }
-
     /** A LOOKUP of {@code name} for a READDIRPLUS entry at {@code pos}: false if it failed. */
-    private boolean lookupForListing(long dir, String dirPath, byte[] name, int pos) {
-        String n = new String(name, StandardCharsets.ISO_8859_1);
-        String path = dirPath.length() == 1 ? "/" + n : dirPath + "/" + n;
+    private boolean lookupForListing(long dir, String dirPath, String n, int pos) {
+        // String.concat, not +: a + call site is linked (invokedynamic) by its first use, in the
+        // middle of the first READDIRPLUS a fresh mount serves
+        String path = (dirPath.length() == 1 ? dirPath : dirPath.concat("/")).concat(n);
         try {
             fs.getattr(path, st);
             long node = nodes.lookedUp(dir, n, fs.sharedInode(), Stat.isDir(st));

@@ -163,6 +163,7 @@ final class JavaLoop {
         fs.passthrough = io;
         NodeTable nodes = new NodeTable();
         fs.oneNodePerUpperInode(nodes::idOf); // NodeTable's way; libfuse's table has one node per name
+        ColdStart.load(Dirents.class); // first used in the middle of the first listing
         NodePruner pruner = new NodePruner(nodes, notifier,
                 maxNodes > 0 ? maxNodes : NodePruner.defaultLimit(Runtime.getRuntime().maxMemory()));
         pruner.start();

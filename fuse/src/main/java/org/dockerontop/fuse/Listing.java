@@ -12,7 +12,8 @@ import org.dockerontop.overlay.nativeio.Stat;
 /**
  * One listing of directory {@code p} in progress, made by {@link OverlayFs}. It reads directory
  * entries straight into this thread's buffer, many per system call, copies them into a byte array
- * in one go and hands each entry on by the address of its name: per entry no libc call, no object
+ * in one go and hands each entry on by the address of its name (and its place in that array, for a
+ * sink that copies names, see {@link OverlayFs.EntrySink}): per entry no libc call, no object
  * and no call through jnr's memory accessors (it was readdir(3) through jnr and a Pointer per
  * entry).
  *
@@ -158,7 +159,7 @@ final class Listing {
                 ino = Stat.ino(st);
             }
         }
-        return sink.accept(base + name, type, ino);
+        return sink.accept(a, name, base + name, type, ino);
     }
 
     /** The lower entry at {@code off}; false once the sink wants no more. */
@@ -167,7 +168,7 @@ final class Listing {
         if (isDotOrDotDot(name) || (seen != null && seen.contains(name(name)))) {
             return true;
         }
-        return sink.accept(base + name, a[off + DIRENT_TYPE] & 0xff, ino(off));
+        return sink.accept(a, name, base + name, a[off + DIRENT_TYPE] & 0xff, ino(off));
     }
 
     /** Opens real directory {@code path} to list it; one of the lower layer as {@link LowerLayer#open} does. */

@@ -374,6 +374,22 @@ final class NodeTable {
         return byName.get(new Key(parent, name));
     }
 
+    /**
+     * Does the kernel hold a lookup of the node {@code name} in {@code parent} names? Then it has had
+     * that name's entry and attributes from us, and a READDIRPLUS entry for the name need not be
+     * another lookup: it may give node id 0, which the kernel takes as "no entry given" and keeps
+     * what it has (fuse_direntplus_link). A name the kernel has meanwhile dropped only costs it a
+     * LOOKUP later. A held node counts as used ({@link Node#used}), as the lookup it stands for did.
+     */
+    synchronized boolean held(long parent, String name) {
+        Node n = byName.get(new Key(parent, name));
+        if (n == null || n.lookups <= 0) {
+            return false;
+        }
+        n.used = true;
+        return true;
+    }
+
     /** {@link #lookedUp(long, String, long, boolean)} of a non-directory that is not one of several links of an upper file. */
     synchronized long lookedUp(long parent, String name) {
         return lookedUp(parent, name, 0, false);

@@ -1914,6 +1914,15 @@ final class OverlayFs {
     interface EntrySink {
         /** {@code name}: the address of the entry's NUL-terminated name, valid during the call. */
         boolean accept(long name, int dtype, long ino);
+
+        /**
+         * The same entry with its name also in the heap: from {@code name} of {@code a} up to a NUL
+         * ({@code address} holds the same bytes); valid during the call. A sink that copies names
+         * saves a native read per entry by taking them from {@code a}.
+         */
+        default boolean accept(byte[] a, int name, long address, int dtype, long ino) {
+            return accept(address, dtype, ino);
+        }
     }
 
     /** Lists merged directory {@code p}: upper entries minus whiteouts, then unhidden lower ones. */

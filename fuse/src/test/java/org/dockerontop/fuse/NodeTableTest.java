@@ -34,6 +34,36 @@ class NodeTableTest {
     }
 
     @Test
+    void aNameIsHeldWhileTheKernelHoldsALookupOfItsNode() {
+        assertFalse(t.held(NodeTable.ROOT, "d"));
+        long d = t.lookedUp(NodeTable.ROOT, "d");
+        long x = t.lookedUp(d, "x");
+        assertTrue(t.held(NodeTable.ROOT, "d"));
+        assertTrue(t.held(d, "x"));
+        assertFalse(t.held(d, "y"));
+        t.forget(d, 1);
+        assertNotNull(t.get(d)); // it stays for the name of x in it, but the kernel no longer holds it
+        assertFalse(t.held(NodeTable.ROOT, "d"));
+        t.renamed(d, "x", d, "y");
+        assertFalse(t.held(d, "x"));
+        assertTrue(t.held(d, "y"));
+        t.removed(d, "y");
+        assertFalse(t.held(d, "y"));
+        assertNotNull(t.get(x));
+    }
+
+    @Test
+    void aHeldNameCountsAsAUseOfItsNodeForPruning() {
+        long a = t.lookedUp(NodeTable.ROOT, "a");
+        long[] cold = new long[8];
+        assertEquals(0, t.coldNodes(cold, false), "used by its lookup: spared once");
+        assertTrue(t.held(NodeTable.ROOT, "a")); // a READDIRPLUS entry stands for a lookup
+        assertEquals(0, t.coldNodes(cold, false), "used again: spared again");
+        assertEquals(1, t.coldNodes(cold, false));
+        assertEquals(a, cold[0]);
+    }
+
+    @Test
     void aRenameMovesTheNodeAndUnnamesTheOneReplaced() {
         long d = t.lookedUp(NodeTable.ROOT, "d");
         long x = t.lookedUp(NodeTable.ROOT, "x");

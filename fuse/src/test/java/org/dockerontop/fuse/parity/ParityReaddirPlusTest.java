@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -12,6 +13,8 @@ import java.util.Map;
 import java.util.TreeSet;
 
 import jnr.ffi.Pointer;
+import org.dockerontop.fuse.OverlayMount;
+import org.dockerontop.fuse.TraceEvents;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -165,6 +168,87 @@ class ParityReaddirPlusTest {
             }
         } finally {
             Parity.cleanUp(base);
+        }
+    }
+
+    /**
+     * A directory listed again after a change, its entries made through the mount and looked up,
+     * so that the kernel holds a node for each: the READDIRPLUS that lists them again must not look
+     * them up again (it gives those entries node id 0, and the kernel keeps the entries and
+     * attributes it has), so the server stats none of them (our loop; libfuse's looks each up);
+     * what the kernel shows afterwards is
+     * still the kernel overlay's, and no entry needs a LOOKUP of its own.
+     */
+    @Test
+    void relistingEntriesTheKernelHoldsLooksNoneUpAgain() throws Exception {
+        int files = 300; // more than one READDIRPLUS page (about 200 of these names)
+        Path base = Parity.tempBase();
+        try {
+            long since = System.currentTimeMillis() * 1_000_000L - 1_000_000_000L;
+            LayerDirs k = Parity.prepare(base.resolve("kernel"), Layouts.LOWER, Template.EMPTY);
+            LayerDirs f = Parity.prepare(base.resolve("fuse"), Layouts.LOWER, Template.EMPTY);
+            String expected;
+            try (Overlay.Mounted m = Overlay.kernel().mount(k)) {
+                makeAndStat(k.mnt(), files);
+                Sys.readdir(k.mnt().resolve("new").toString());
+                expected = TreeSnapshot.merged(k, since, false);
+            }
+            try (Overlay.Mounted m = Overlay.underTest().mount(f)) {
+                assumeTraceable(m);
+                assumeTrue(TraceEvents.available(FSTATAT), "needs the newfstatat syscall tracepoint");
+                makeAndStat(f.mnt(), files);
+                String tids = threads(m.serverPid());
+                String trace;
+                Map<Integer, Integer> requests;
+                try (TraceEvents stats = TraceEvents.start(FSTATAT, tids)) {
+                    try (FuseRequests r = FuseRequests.start(f.mnt())) {
+                        assertEquals(files + 3, Sys.readdir(f.mnt().resolve("new").toString()).size());
+                        requests = r.stop();
+                    }
+                    trace = stats.stop();
+                }
+                assertEquals(tids, threads(m.serverPid()), "the server's threads changed while tracing");
+                assertTrue(requests.getOrDefault(FuseRequests.READDIRPLUS, 0) >= 1, "READDIRPLUS: requests " + requests);
+                long statted = trace.lines().filter(l -> l.contains("sys_newfstatat(")).count();
+                if (OverlayMount.javaLoop()) { // libfuse's loop looks every entry up (ReaddirPlus)
+                    assertTrue(statted < 20, "the server stats the directory, not its " + files
+                            + " known entries: " + statted + " newfstatat calls while listing");
+                }
+                String actual;
+                try (FuseRequests r = FuseRequests.start(f.mnt())) {
+                    for (int i = 0; i < files; i++) Sys.lstat(f.mnt().resolve("new/f" + i).toString());
+                    requests = r.stop();
+                }
+                assertEquals(0, requests.getOrDefault(FuseRequests.LOOKUP, 0),
+                        "the kernel kept every entry: requests " + requests);
+                actual = TreeSnapshot.merged(f, since, false);
+                Parity.same(expected, actual, "after listing known entries again (expected = kernel, actual = fuse)");
+            }
+        } finally {
+            Parity.cleanUp(base);
+        }
+    }
+
+    private static final String FSTATAT = "syscalls/sys_enter_newfstatat";
+
+    /** Files of several modes made and looked up through {@code mnt}, then one more (the listing changes). */
+    private static void makeAndStat(Path mnt, int files) throws Exception {
+        Path dir = mnt.resolve("new");
+        java.nio.file.Files.createDirectory(dir);
+        for (int i = 0; i < files; i++) {
+            Path p = dir.resolve("f" + i);
+            java.nio.file.Files.writeString(p, "x".repeat(i % 7));
+            Sys.chmod(p.toString(), 0600 | (i % 8) << 3);
+        }
+        for (int i = 0; i < files; i++) Sys.lstat(dir.resolve("f" + i).toString());
+        Sys.readdir(dir.toString()); // a listing the kernel caches ...
+        java.nio.file.Files.writeString(dir.resolve("last"), "y"); // ... and drops when the directory changes
+    }
+
+    /** A tracefs filter for the threads of process {@code pid}. */
+    private static String threads(long pid) throws IOException {
+        try (java.util.stream.Stream<Path> tasks = java.nio.file.Files.list(Path.of("/proc/" + pid + "/task"))) {
+            return tasks.map(t -> "common_pid == " + t.getFileName()).sorted().collect(java.util.stream.Collectors.joining(" || "));
         }
     }
 
