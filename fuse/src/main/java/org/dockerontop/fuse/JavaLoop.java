@@ -280,14 +280,8 @@ final class JavaLoop {
                 return -Errno.ENAMETOOLONG;
             }
             Pointer b = buffers.get();
-            int total = OUT_HEADER_SIZE + 16 + (int) length + 1;
-            FuseAbi.outHeader(b, total, FUSE_NOTIFY_INVAL_ENTRY, 0);
-            b.putLong(OUT_HEADER_SIZE, parent);
-            b.putInt(OUT_HEADER_SIZE + 8, (int) length);
-            b.putInt(OUT_HEADER_SIZE + 12, 0);
             name.transferTo(0, b, OUT_HEADER_SIZE + 16, length);
-            b.putByte(OUT_HEADER_SIZE + 16 + length, (byte) 0);
-            return write(b, total);
+            return sendInvalEntry(b, parent, (int) length);
         }
 
         /** FUSE_NOTIFY_PRUNE: fuse_notify_prune_out (count, padding, spare), then the ids. */
@@ -303,12 +297,27 @@ final class JavaLoop {
             return write(b, total);
         }
 
+        /** {@link #invalEntry(long, Pointer, long)} of a name held as a byte string (one char per byte). */
         @Override
         public int invalEntry(long parent, String name) {
-            byte[] b = name.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
-            Pointer p = Native.allocate(b.length + 1);
-            p.put(0, b, 0, b.length);
-            return invalEntry(parent, p, b.length);
+            byte[] n = name.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+            if (n.length > 1024) {
+                return -Errno.ENAMETOOLONG;
+            }
+            Pointer b = buffers.get();
+            b.put(OUT_HEADER_SIZE + 16, n, 0, n.length);
+            return sendInvalEntry(b, parent, n.length);
+        }
+
+        /** Writes FUSE_NOTIFY_INVAL_ENTRY from {@code b}, whose name ({@code length} bytes) is in place already. */
+        private int sendInvalEntry(Pointer b, long parent, int length) {
+            int total = OUT_HEADER_SIZE + 16 + length + 1;
+            FuseAbi.outHeader(b, total, FUSE_NOTIFY_INVAL_ENTRY, 0);
+            b.putLong(OUT_HEADER_SIZE, parent);
+            b.putInt(OUT_HEADER_SIZE + 8, length);
+            b.putInt(OUT_HEADER_SIZE + 12, 0);
+            b.putByte(OUT_HEADER_SIZE + 16 + length, (byte) 0);
+            return write(b, total);
         }
 
         private int write(Pointer b, int length) {
