@@ -315,24 +315,9 @@ public final class ProtoServer {
             return INIT_OUT_SIZE;
         }
 
-        /** Attributes from the struct stat in {@code st} into a fuse_attr at {@code off}. */
+        /** Attributes from the struct stat in {@code st} into a fuse_attr at {@code off}, as the server encodes them. */
         void attr(Pointer o, int off) {
-            o.putLong(off, st.getLong(8)); // ino
-            o.putLong(off + 8, st.getLong(48)); // size
-            o.putLong(off + 16, st.getLong(64)); // blocks
-            o.putLong(off + 24, st.getLong(72)); // atime
-            o.putLong(off + 32, st.getLong(88)); // mtime
-            o.putLong(off + 40, st.getLong(104)); // ctime
-            o.putInt(off + 48, (int) st.getLong(80));
-            o.putInt(off + 52, (int) st.getLong(96));
-            o.putInt(off + 56, (int) st.getLong(112));
-            o.putInt(off + 60, st.getInt(24)); // mode
-            o.putInt(off + 64, (int) st.getLong(16)); // nlink
-            o.putInt(off + 68, st.getInt(28)); // uid
-            o.putInt(off + 72, st.getInt(32)); // gid
-            o.putInt(off + 76, (int) st.getLong(40)); // rdev
-            o.putInt(off + 80, (int) st.getLong(56)); // blksize
-            o.putInt(off + 84, 0);
+            AttrEncoding.attr(st, o, off);
         }
 
         /** A fuse_entry_out at {@code off} for {@code nodeid} with the attributes in {@code st}. */
