@@ -62,6 +62,24 @@ class LaunchersTest {
         }
     }
 
+    @Test
+    void theFuseLauncherTrimsTheNativeHeapOnlyWhereTheJavaKnowsTheOption() throws Exception {
+        // a JVM refuses to start with an option it does not know: the launcher reads the JDK's release file
+        Path jar = Files.writeString(dir.resolve("any.jar"), "not run");
+        for (Map.Entry<String, Boolean> c : Map.of("17.0.15", true, "17.0.9", true, "21.0.2", true,
+                "17.0.2", false, "20.0.1", false).entrySet()) {
+            Path home = Files.createDirectories(dir.resolve("jdk-" + c.getKey() + "/bin"));
+            Files.writeString(home.resolveSibling("release"), "IMPLEMENTOR=\"x\"\nJAVA_VERSION=\"" + c.getKey() + "\"\n");
+            Path java = home.resolve("java");
+            Files.writeString(java, "#!/bin/sh\necho \"$@\"\n");
+            Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwxr-xr-x"));
+            String args = run("docker-on-top-fuse", java, jar, Map.of());
+            assertEquals(c.getValue(), args.contains("-XX:TrimNativeHeapInterval=5000"), c.getKey() + ": " + args);
+        }
+        // no release file (a java of unknown version): nothing it might not know
+        assertTrue(!run("docker-on-top-fuse", fakeJava("echo \"$@\""), jar, Map.of()).contains("TrimNative"));
+    }
+
     /** A "java" that runs {@code command} instead of a JVM, to show what environment it was given. */
     private Path fakeJava(String command) throws IOException {
         Path java = dir.resolve("java");

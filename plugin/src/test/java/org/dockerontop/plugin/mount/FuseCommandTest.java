@@ -3,9 +3,11 @@ package org.dockerontop.plugin.mount;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -57,6 +59,28 @@ class FuseCommandTest {
         assertEquals(java.toString(), c.argv().get(0));
         assertEquals(List.of("-jar", jar.toString()), c.argv().subList(c.argv().size() - 2, c.argv().size()));
         assertTrue(c.argv().containsAll(FuseCommand.JVM_OPTIONS), "small-daemon JVM options: " + c.argv());
+    }
+
+    @Test
+    void theNativeHeapIsTrimmedOnlyByJvmsThatKnowTheOption() {
+        // a JVM refuses to start with an option it does not know: 17 before 17.0.9, and 18-20, have none
+        for (String v : List.of("17.0.9", "17.0.15+6", "21.0.1", "25")) {
+            assertTrue(FuseCommand.jvmOptions(Runtime.Version.parse(v)).contains("-XX:TrimNativeHeapInterval=5000"), v);
+        }
+        for (String v : List.of("17", "17.0.2", "17.0.8+7", "20.0.2")) {
+            assertFalse(FuseCommand.jvmOptions(Runtime.Version.parse(v)).stream().anyMatch(o -> o.contains("TrimNative")), v);
+        }
+    }
+
+    @Test
+    void thisJvmStartsWithTheOptionsItIsGiven() throws Exception {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(FuseCommand.JVM_OPTIONS);
+        cmd.add("-version");
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), cmd + ":\n" + out);
     }
 
     @Test
