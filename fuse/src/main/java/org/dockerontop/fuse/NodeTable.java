@@ -2,7 +2,6 @@ package org.dockerontop.fuse;
 
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 import org.dockerontop.overlay.nativeio.Errno;
 import org.dockerontop.overlay.nativeio.ErrnoException;
@@ -132,7 +131,7 @@ final class NodeTable {
     }
 
     /** Written under the lock, read without it. */
-    private final Map<Long, Node> byId = new ConcurrentHashMap<>();
+    private final NodesById byId = new NodesById();
     private final Map<Key, Node> byName = new HashMap<>();
     /** Nodes of upper files with several links, by upper inode number: what gives every name one node. */
     private final Map<Long, Node> byUpperInode = new HashMap<>();
@@ -154,7 +153,7 @@ final class NodeTable {
     NodeTable() {
         Node root = new Node(ROOT, null, "", true);
         root.lookups = 1; // never forgotten
-        byId.put(ROOT, root);
+        byId.add(root);
     }
 
     /** The node with id {@code id}, or null if the kernel holds no such node (any more). */
@@ -279,7 +278,7 @@ final class NodeTable {
      */
     int coldNodes(long[] out, boolean filesOnly) {
         int n = 0;
-        for (Node x : byId.values()) {
+        for (Node x : byId) {
             if (n == out.length) {
                 break;
             }
@@ -420,7 +419,7 @@ final class NodeTable {
             } else {
                 n = new Node(next++, p, name, dir);
                 p.names++;
-                byId.put(n.id, n);
+                byId.add(n);
                 if (++size > limit) {
                     overfull.run();
                 }
@@ -530,7 +529,7 @@ final class NodeTable {
             rename(n, n.parent.id, n.name, null, null);
         }
         unshareUpperInode(n);
-        if (byId.remove(n.id) != null) {
+        if (byId.remove(n)) {
             size--;
         }
     }
