@@ -109,30 +109,9 @@ final class NodeTable {
         }
     }
 
-    /** A plain class, not a record: a record's hashCode is bootstrapped through invokedynamic (findings 19). */
-    private static final class Key {
-        final long parent;
-        final String name;
-
-        Key(long parent, String name) {
-            this.parent = parent;
-            this.name = name;
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof Key && ((Key) o).parent == parent && ((Key) o).name.equals(name);
-        }
-
-        @Override
-        public int hashCode() {
-            return Long.hashCode(parent) * 31 + name.hashCode();
-        }
-    }
-
     /** Written under the lock, read without it. */
     private final NodesById byId = new NodesById();
-    private final Map<Key, Node> byName = new HashMap<>();
+    private final NodesByName byName = new NodesByName();
     /** Nodes of upper files with several links, by upper inode number: what gives every name one node. */
     private final Map<Long, Node> byUpperInode = new HashMap<>();
     private long next = ROOT + 1;
@@ -334,7 +313,7 @@ final class NodeTable {
             if (j < 0) {
                 j = p.length();
             }
-            Node n = byName.get(new Key(id, p.substring(i, j)));
+            Node n = byName.get(id, p.substring(i, j));
             if (n == null) {
                 return 0;
             }
@@ -370,7 +349,7 @@ final class NodeTable {
 
     /** The node named {@code name} in {@code parent}, or null. */
     synchronized Node find(long parent, String name) {
-        return byName.get(new Key(parent, name));
+        return byName.get(parent, name);
     }
 
     /**
@@ -381,7 +360,7 @@ final class NodeTable {
      * LOOKUP later. A held node counts as used ({@link Node#used}), as the lookup it stands for did.
      */
     synchronized boolean held(long parent, String name) {
-        Node n = byName.get(new Key(parent, name));
+        Node n = byName.get(parent, name);
         if (n == null || n.lookups <= 0) {
             return false;
         }
@@ -406,8 +385,7 @@ final class NodeTable {
      * @throws ErrnoException ENOENT if {@code parent} is no longer known
      */
     synchronized long lookedUp(long parent, String name, long upperIno, boolean dir) {
-        Key k = new Key(parent, name);
-        Node n = byName.get(k);
+        Node n = byName.get(parent, name);
         if (n == null) {
             Node p = byId.get(parent);
             if (p == null) {
@@ -424,7 +402,7 @@ final class NodeTable {
                     overfull.run();
                 }
             }
-            byName.put(k, n);
+            byName.put(parent, name, n);
         }
         shareUpperInode(n, upperIno);
         n.lookups++;
@@ -443,16 +421,15 @@ final class NodeTable {
      */
     synchronized long linked(long source, long parent, String name, long upperIno) {
         Node n = byId.get(source);
-        Key k = new Key(parent, name);
         Node p = byId.get(parent);
-        if (n == null || n.hidden != null || p == null || byName.containsKey(k)) {
+        if (n == null || n.hidden != null || p == null || byName.get(parent, name) != null) {
             return lookedUp(parent, name, upperIno, false); // its own node, as libfuse gives it
         }
         if (n.name == null || UnnamedFiles.isReservedName(n.name)) {
             moves++; // the node's path changes
             Node old = null;
             if (n.name != null) {
-                byName.remove(new Key(n.parent.id, n.name));
+                byName.remove(n.parent.id, n.name);
                 old = n.parent;
             }
             n.parent = p;
@@ -465,7 +442,7 @@ final class NodeTable {
         } else {
             addName(n, p, name);
         }
-        byName.put(k, n);
+        byName.put(parent, name, n);
         shareUpperInode(n, upperIno);
         n.lookups++;
         return n.id;
@@ -525,7 +502,7 @@ final class NodeTable {
             return;
         }
         while (n.name != null) {
-            byName.remove(new Key(n.parent.id, n.name), n);
+            byName.remove(n.parent.id, n.name, n);
             rename(n, n.parent.id, n.name, null, null);
         }
         unshareUpperInode(n);
@@ -598,11 +575,10 @@ final class NodeTable {
 
     /** {@code name} in {@code parent} was removed: its node, if any, keeps its id but loses that name. */
     synchronized void removed(long parent, String name) {
-        Key k = new Key(parent, name);
-        Node n = byName.get(k);
+        Node n = byName.get(parent, name);
         if (n != null) {
             moves++; // the paths below it are gone (a forgotten node has nothing below it: no bump there)
-            byName.remove(k);
+            byName.remove(parent, name);
             rename(n, parent, name, null, null);
             dropIfUnused(n);
         }
@@ -614,15 +590,13 @@ final class NodeTable {
      */
     synchronized void renamed(long oldParent, String oldName, long newParent, String newName) {
         moves++;
-        Key from = new Key(oldParent, oldName);
-        Key to = new Key(newParent, newName);
-        Node n = byName.get(from);
-        Node replaced = byName.get(to);
+        Node n = byName.get(oldParent, oldName);
+        Node replaced = byName.get(newParent, newName);
         if (replaced != null && replaced == n) {
             return; // two names of one file: rename(2) leaves both
         }
         if (replaced != null) {
-            byName.remove(to);
+            byName.remove(newParent, newName);
             rename(replaced, newParent, newName, null, null);
             replaced.replaced = replaced.name == null;
             dropIfUnused(replaced);
@@ -631,11 +605,11 @@ final class NodeTable {
             return;
         }
         n.hidden = null; // a name of its own again (only a caller naming the hidden name does this)
-        byName.remove(from);
+        byName.remove(oldParent, oldName);
         Node np = byId.get(newParent);
         rename(n, oldParent, oldName, np, newName);
         if (np != null) {
-            byName.put(to, n);
+            byName.put(newParent, newName, n);
         }
         dropIfUnused(n);
     }
@@ -646,16 +620,14 @@ final class NodeTable {
      * dentries. A node whose new parent is no longer known loses its name.
      */
     synchronized void exchanged(long parentA, String nameA, long parentB, String nameB) {
-        Key ka = new Key(parentA, nameA);
-        Key kb = new Key(parentB, nameB);
-        Node a = byName.get(ka);
-        Node b = byName.get(kb);
+        Node a = byName.get(parentA, nameA);
+        Node b = byName.get(parentB, nameB);
         if (a == b) {
             return; // one name, two names of one file, or neither known: no node changes its names
         }
         moves++; // every cached path below either may have changed
-        byName.remove(ka);
-        byName.remove(kb);
+        byName.remove(parentA, nameA);
+        byName.remove(parentB, nameB);
         Node pa = byId.get(parentA);
         Node pb = byId.get(parentB);
         if (a != null) {
@@ -665,10 +637,10 @@ final class NodeTable {
             rename(b, parentB, nameB, pa, nameA);
         }
         if (a != null && pb != null) {
-            byName.put(kb, a);
+            byName.put(parentB, nameB, a);
         }
         if (b != null && pa != null) {
-            byName.put(ka, b);
+            byName.put(parentA, nameA, b);
         }
         if (a != null) {
             dropIfUnused(a);
@@ -683,7 +655,7 @@ final class NodeTable {
      * {@code is_open}; a file with another name stays reachable through it instead of hidden.)
      */
     synchronized boolean isOpenUnderOnlyThisName(long parent, String name) {
-        Node n = byName.get(new Key(parent, name));
+        Node n = byName.get(parent, name);
         return n != null && n.openCount > 0 && n.more == null;
     }
 
@@ -714,7 +686,7 @@ final class NodeTable {
                 moves++; // its hidden name goes with the file: a lookup the kernel still holds finds no path
                 n.hidden = null;
                 if (n.name != null) {
-                    byName.remove(new Key(n.parent.id, n.name), n);
+                    byName.remove(n.parent.id, n.name, n);
                     rename(n, n.parent.id, n.name, null, null);
                 }
             }
@@ -736,7 +708,7 @@ final class NodeTable {
      * then answer ESTALE rather than ENOENT (see {@link #path}).
      */
     synchronized void markHidden(long parent, String name, String path, boolean replaced) {
-        Node n = byName.get(new Key(parent, name));
+        Node n = byName.get(parent, name);
         if (n != null) {
             n.hidden = path;
             n.replaced = replaced;
