@@ -1,5 +1,6 @@
 package org.dockerontop.fuse;
 
+import java.lang.invoke.VarHandle;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -70,7 +71,12 @@ final class NodeTable {
          * under the lock, read without it.
          */
         volatile String hidden;
-        /** Its path as last built, valid while {@link NodeTable#moves} is the one it was built at. */
+        /**
+         * A directory's path as last built, valid while {@link NodeTable#moves} is the one it was
+         * built at. Files have none: theirs is one concatenation away from their directory's, and
+         * a cached path per file cost ~70 bytes per file the kernel caches (a third of a walked
+         * file's heap), mostly for paths used once.
+         */
         volatile CachedPath path;
         /**
          * Used since {@link NodeTable#coldNodes} last looked: set by every lookup and path of it,
@@ -181,50 +187,99 @@ final class NodeTable {
         if (hidden != null) {
             return hidden;
         }
+        long now = moves;
+        if (!n.dir) {
+            String p = filePath(n, now);
+            return p != null ? p : buildPath(n);
+        }
         CachedPath c = n.path;
         // if moves is still the count the path was built at, no name had changed when it was read
         // (writers bump it before they change one), so the path was valid at that moment
-        if (c != null && c.moves == moves) {
+        if (c != null && c.moves == now) {
             return c.path;
         }
         return buildPath(n);
     }
 
-    /** Builds and caches the path of {@code n}, under the lock: null if it or a parent has no name. */
+    /**
+     * The path of file {@code n} from its directory's cached path, without the lock: null if that
+     * path is not valid at {@code now} (read from {@link #moves} before), or if any name changed
+     * while this one was read. Writers bump {@code moves} before they change a first name, so a
+     * count unchanged after the reads means the parent and name read belong together, as a
+     * sequence lock's readers check.
+     */
+    private String filePath(Node n, long now) {
+        Node parent = n.parent;
+        String name = n.name;
+        if (parent == null || name == null) {
+            return null;
+        }
+        String dir;
+        if (parent.id == ROOT) {
+            dir = "";
+        } else {
+            CachedPath pc = parent.path;
+            if (pc == null || pc.moves != now) {
+                return null;
+            }
+            dir = pc.path;
+        }
+        VarHandle.acquireFence(); // the reads above come before moves is read again
+        return moves == now ? dir + "/" + name : null;
+    }
+
+    /** Builds the path of {@code n}, under the lock: null if it or a directory above it has no name. */
     private synchronized String buildPath(Node n) {
         if (n.hidden != null) {
             return n.hidden; // hidden meanwhile
         }
         long now = moves;
-        CachedPath c = n.path;
-        if (c != null && c.moves == now) {
-            return c.path; // built by another worker meanwhile
+        if (n.dir) {
+            return dirPath(n, now);
         }
         Node parent = n.parent;
         if (n.name == null || parent == null) {
             return null;
         }
-        // the usual case, a node new under a directory whose path is known: one concatenation
-        CachedPath pc = parent.path;
-        if (parent.id == ROOT || (pc != null && pc.moves == now)) {
-            String p = parent.id == ROOT ? "/" + n.name : pc.path + "/" + n.name;
-            n.path = new CachedPath(p, now);
-            return p;
-        }
-        StringBuilder sb = new StringBuilder();
-        java.util.ArrayList<String> names = new java.util.ArrayList<>(8);
-        for (Node x = n; x.id != ROOT; x = x.parent) {
+        String dir = dirPath(parent, now);
+        return dir == null ? null : dir + "/" + n.name;
+    }
+
+    /**
+     * The path of directory {@code d} ("" for the root), valid at {@code now}: from the nearest
+     * directory above it whose cached path is, caching it for every directory on the way (so the
+     * next request below any of them is one concatenation). Under the lock; null if a directory on
+     * the way has no name.
+     */
+    private String dirPath(Node d, long now) {
+        java.util.ArrayList<Node> below = null;
+        String path;
+        for (Node x = d; ; x = x.parent) {
+            if (x.id == ROOT) {
+                path = "";
+                break;
+            }
+            CachedPath c = x.path;
+            if (c != null && c.moves == now) {
+                path = c.path;
+                break;
+            }
             if (x.name == null || x.parent == null) {
                 return null;
             }
-            names.add(x.name);
+            if (below == null) {
+                below = new java.util.ArrayList<>(8);
+            }
+            below.add(x);
         }
-        for (int i = names.size() - 1; i >= 0; i--) {
-            sb.append('/').append(names.get(i));
+        if (below != null) {
+            for (int i = below.size() - 1; i >= 0; i--) {
+                Node x = below.get(i);
+                path = path + "/" + x.name;
+                x.path = new CachedPath(path, now);
+            }
         }
-        String p = sb.toString();
-        n.path = new CachedPath(p, now);
-        return p;
+        return path;
     }
 
     /** How many nodes the table holds, the root included. */
@@ -448,9 +503,10 @@ final class NodeTable {
         return n.id;
     }
 
-    private static void addName(Node n, Node parent, String name) {
+    private void addName(Node n, Node parent, String name) {
         parent.names++;
         if (n.name == null) {
+            moves++; // a first name again: lock-free path readers must not pair its old parent with it
             n.parent = parent;
             n.name = name;
             n.replaced = false;
@@ -500,6 +556,9 @@ final class NodeTable {
     private void dropIfUnused(Node n) {
         if (n.lookups > 0 || n.openCount > 0 || n.names > 0 || n.id == ROOT) {
             return;
+        }
+        if (n.more != null) {
+            moves++; // its next names become its first in turn: lock-free path readers must not mix them
         }
         while (n.name != null) {
             byName.remove(n.parent.id, n.name, n);

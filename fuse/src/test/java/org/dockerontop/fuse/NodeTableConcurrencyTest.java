@@ -66,6 +66,57 @@ class NodeTableConcurrencyTest {
     }
 
     @Test
+    void aFilesPathReadWhileTheFileMovesIsOneItHad() throws InterruptedException {
+        // a file's path is built without the lock from its parent and name: never one's parent with the other's name
+        long a = t.lookedUp(ROOT, "a");
+        long b = t.lookedUp(ROOT, "b");
+        long f = t.lookedUp(a, "f");
+        t.pathOrNull(a); // the directories' paths cached, as requests below them leave them
+        t.pathOrNull(b);
+        race(() -> {
+            for (int i = 0; i < MOVES; i++) {
+                t.renamed(a, "f", b, "g");
+                t.pathOrNull(a);
+                t.pathOrNull(b);
+                t.renamed(b, "g", a, "f");
+                t.pathOrNull(a);
+                t.pathOrNull(b);
+            }
+        }, () -> {
+            String p = t.pathOrNull(f);
+            if (!"/a/f".equals(p) && !"/b/g".equals(p)) {
+                wrong.add("path " + p);
+            }
+        });
+    }
+
+    @Test
+    void aFileForgottenUnderTwoNamesNeverShowsAMixOfThem() throws InterruptedException {
+        // the names of a hard-linked file's node go one by one, the next becoming its first
+        long a = t.lookedUp(ROOT, "a");
+        long b = t.lookedUp(ROOT, "b");
+        t.pathOrNull(a);
+        t.pathOrNull(b);
+        AtomicLong current = new AtomicLong();
+        race(() -> {
+            for (int i = 0; i < MOVES; i++) {
+                long f = t.lookedUp(a, "f", 4242, false);
+                t.lookedUp(b, "g", 4242, false); // the same node: one upper inode
+                current.set(f);
+                t.pathOrNull(a);
+                t.pathOrNull(b);
+                t.forget(f, 2);
+            }
+        }, () -> {
+            long id = current.get();
+            String p = t.pathOrNull(id);
+            if (p != null && !"/a/f".equals(p) && !"/b/g".equals(p)) {
+                wrong.add("path " + p + " of node " + id);
+            }
+        });
+    }
+
+    @Test
     void aPathReadAfterARenameFinishedIsTheNewOne() throws InterruptedException {
         long d = t.lookedUp(ROOT, "n0");
         long f = t.lookedUp(d, "f");
