@@ -25,7 +25,13 @@ import org.dockerontop.overlay.nativeio.Stat;
  *
  * <p>Upper entries come first: whiteouts are left out (and, in a merged directory, hide the lower
  * entry of their name), a merged subdirectory and a copied-up entry with an origin report the inode
- * number the kernel overlay reports. {@link #read} fails with {@link ErrnoException} carrying the
+ * number the kernel overlay reports. Which upper whiteouts are left out is the kernel's (6.18)
+ * choice: every 0/0 device; an xattr whiteout (an empty regular file carrying
+ * {@code trusted.overlay.whiteout}) only in an impure merged directory, whose listing the kernel
+ * makes by looking each entry up (and a lookup hides every xattr whiteout), or where this mount
+ * writes its own whiteouts in that form. Elsewhere the kernel lists it, whatever marker its
+ * directory carries (it honours the markers of lower layers only), while a lookup of the name
+ * finds nothing, so a listing shows a name that cannot be opened, as the kernel's does. {@link #read} fails with {@link ErrnoException} carrying the
  * errno of open or getdents64 on the real directory; what the sink throws passes through.
  */
 final class Listing {
@@ -69,8 +75,10 @@ final class Listing {
     }
 
     /**
-     * Before the upper layer is read: its real directory, whether a whiteout there may be an xattr
-     * one (a regular file), and whether it is impure (may hold entries with origins).
+     * Before the upper layer is read: its real directory, whether every empty regular file there
+     * must be asked whether it is an xattr whiteout (this mount writes whiteouts in that form),
+     * and whether it is impure (may hold entries with origins; in a merged directory, also hides
+     * xattr whiteouts, see the class comment).
      */
     void upper(String upperDir, boolean xattrWhiteoutsHere, boolean impureHere) {
         u = upperDir;
@@ -155,6 +163,9 @@ final class Listing {
             }
             String path = u + "/" + s;
             if (C.fstatat(Native.AT_FDCWD, path, st, NOFOLLOW) == 0) {
+                if (seen != null && type == DT_REG && UpperFormat.isWhiteout(path, st)) {
+                    return true;
+                }
                 fs.applyOrigin(path, -1, st);
                 ino = Stat.ino(st);
             }

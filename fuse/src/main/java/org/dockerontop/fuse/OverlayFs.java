@@ -1964,7 +1964,8 @@ final class OverlayFs {
         Listing ls = new Listing(this, p, merged ? new HashSet<>() : null, sink, scratch.get());
         if ((code & UPPER) != 0) {
             String u = up(p);
-            ls.upper(u, whiteoutForm == WhiteoutForm.XATTR || UpperFormat.hasXattrWhiteouts(u),
+            // the kernel honours no marker of xattr whiteouts in an upper directory (see Listing)
+            ls.upper(u, whiteoutForm == WhiteoutForm.XATTR,
                     // as in the kernel, only an impure directory can hold copied-up entries with origins
                     origins.enabled() && isImpure(p, u));
             if (!ls.read(u, true)) {

@@ -111,6 +111,40 @@ class ParityDirectoryTest {
         });
     }
 
+    /**
+     * Xattr whiteouts in the upper layer, in a directory not marked as holding them, marked as kernel
+     * 6.8+ marks a lower one ({@code opaque=x}), marked as our xattr form marks it, impure, and upper
+     * only. Kernel 6.18: a lookup hides every one of them; the listing ignores an upper directory's
+     * marker (the kernel honours xattr whiteouts in listings of lower layers only) and shows them,
+     * except in an impure merged directory, whose listing looks each entry up and drops what the
+     * lookup hides. A non-empty file with the xattr is no whiteout.
+     */
+    @Test
+    void xattrWhiteoutsInTheUpperLayer() throws Exception {
+        Parity.with().upper(t -> t.dir("dir", 0755).xattrWhiteout("dir/a.txt").xattrWhiteout("dir/gone")
+                .file("dir/full", "not empty\n", 0644).xattr("dir/full", "trusted.overlay.whiteout", "y")
+                .dir("tree", 0755)
+                .dir("tree/d0", 0755).xattr("tree/d0", "trusted.overlay.opaque", "x").xattrWhiteout("tree/d0/f0")
+                .dir("tree/d1", 0755).xattr("tree/d1", "trusted.overlay.xwhiteouts", "").xattrWhiteout("tree/d1/f1")
+                .dir("tree/d2", 0755).xattr("tree/d2", "trusted.overlay.impure", "y").xattrWhiteout("tree/d2/f2")
+                .xattrWhiteout("tree/d2/gone")
+                .dir("updir", 0755).xattrWhiteout("updir/gone")).verify(o -> {
+            for (String d : new String[] {"dir", "tree/d0", "tree/d1", "tree/d2", "updir"}) {
+                o.ls(d);
+            }
+            for (String f : new String[] {"dir/a.txt", "dir/gone", "dir/full", "tree/d0/f0", "tree/d1/f1", "tree/d2/f2",
+                    "tree/d2/gone", "updir/gone"}) {
+                o.stat(f);
+            }
+            o.readFile("dir/full");
+            o.writeFile("dir/a.txt", "back\n");
+            o.writeFile("tree/d2/f2", "back\n");
+            o.ls("dir");
+            o.ls("tree/d2");
+            o.readFile("dir/a.txt");
+        });
+    }
+
     /** readdir of a directory through an fd with entries removed and added while it is open. */
     @Test
     void readdirWhileChanging() throws Exception {

@@ -92,6 +92,14 @@ public interface Template {
             return chardev(rel, 0, 0, 0);
         }
 
+        /**
+         * The other whiteout form: an empty regular file carrying {@code trusted.overlay.whiteout}, as
+         * tools that cannot make a 0/0 device (or an overlay upper on overlayfs) write it.
+         */
+        public Tree xattrWhiteout(String rel) throws IOException {
+            return file(rel, "", 0644).xattr(rel, "trusted.overlay.whiteout", "y");
+        }
+
         public Tree opaque(String rel) throws IOException {
             return xattr(rel, "trusted.overlay.opaque", "y");
         }

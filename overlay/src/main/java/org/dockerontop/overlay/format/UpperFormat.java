@@ -51,16 +51,6 @@ public final class UpperFormat {
         return n == 1 && v[0] == 'y';
     }
 
-    /** Does the directory at {@code path} say it holds xattr whiteouts (either kernel marking)? */
-    public static boolean hasXattrWhiteouts(String path) {
-        if (hasXattr(path, OverlayXattrs.XWHITEOUTS)) {
-            return true;
-        }
-        byte[] v = new byte[4];
-        long n = C.lgetxattr(path, OverlayXattrs.OPAQUE, v, v.length);
-        return n == 1 && v[0] == 'x';
-    }
-
     /**
      * Marks the directory at {@code dirPath} opaque ({@code trusted.overlay.opaque=y}): nothing below it in lower
      * layers shows through.
