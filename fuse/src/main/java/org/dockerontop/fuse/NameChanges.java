@@ -99,6 +99,51 @@ final class NameChanges extends RequestKind {
         }
     }
 
+    /**
+     * Copies up what a rename (or, with {@code exchange}, an exchange) of {@code nameA} in
+     * {@code parentA} with {@code nameB} in {@code parentB} would copy up, before the caller takes
+     * its {@link Changing}, as the kernel overlay copies up before lock_rename: copied under the
+     * Changing, a large lower file held the write lock of its node's stripe for the whole copy,
+     * and requests on the unrelated nodes sharing it (1 in 256) waited that long (findings 40).
+     * Meanwhile this holds what a request on the named nodes holds: their read locks,
+     * so no rename or unlink of them runs during the copy (the kernel also keeps their directories
+     * locked until our reply), and its slot for their directories, so no directory above them
+     * moves. Returns what {@link OverlayFs#rename(String, String, int)} or
+     * {@link OverlayFs#exchange(String, String, int)} takes; 0 if nothing was copied, also where a
+     * node is not known (the move then copies under its locks as before).
+     */
+    private int copyUpFirst(long parentA, String nameA, long parentB, String nameB, boolean exchange) {
+        NodeTable.Node a = nodes.find(parentA, nameA);
+        NodeTable.Node b = exchange ? nodes.find(parentB, nameB) : null;
+        if (a == null || (exchange && b == null)) {
+            return 0;
+        }
+        long pb = parentB == parentA ? 0 : parentB;
+        while (true) {
+            NodeLocks.Held locks = mount.locks.lock(a.id, b == null ? 0 : b.id, null, null);
+            DirectoryMoves.Move other;
+            try {
+                other = mount.moves.enter(slot, parentA, pb);
+                if (other == null) {
+                    try {
+                        if (nodes.find(parentA, nameA) != a || (exchange && nodes.find(parentB, nameB) != b)) {
+                            return 0; // renamed or replaced before the locks: the move sees to it
+                        }
+                        String pathA = nodes.childPath(parentA, nameA);
+                        String pathB = nodes.childPath(parentB, nameB);
+                        return exchange ? fs.copyUpToExchange(pathA, pathB) : fs.copyUpToRename(pathA, pathB);
+                    } finally {
+                        mount.moves.leave(slot);
+                    }
+                }
+            } finally {
+                locks.close();
+            }
+            // a directory above is being moved: wait for it without holding a node lock
+            mount.moves.await(other);
+        }
+    }
+
     /** UNLINK: an open file's last name is hidden rather than removed. */
     int unlink(long parent, int length) {
         String name = name(mem, IN, length);
@@ -162,13 +207,14 @@ final class NameChanges extends RequestKind {
         int oldEnd = nul(mem, IN + 8, length);
         String oldName = string(mem, IN + 8, oldEnd);
         String newName = name(mem, oldEnd + 1, length);
+        int copied = copyUpFirst(oldParent, oldName, newParent, newName, false);
         try (Changing c = changing(oldParent, newParent, nodes.find(oldParent, oldName), nodes.find(newParent, newName))) {
             String from = nodes.childPath(oldParent, oldName);
             String to = nodes.childPath(newParent, newName);
             if (nodes.isOpenUnderOnlyThisName(newParent, newName)) {
                 hide(newParent, newName, to, true);
             }
-            fs.rename(from, to);
+            fs.rename(from, to, copied);
             nodes.renamed(oldParent, oldName, newParent, newName);
             return 0;
         }
@@ -183,11 +229,12 @@ final class NameChanges extends RequestKind {
         int oldEnd = nul(mem, IN + 16, length); // fuse_rename2_in: newdir, flags, padding, the names
         String oldName = string(mem, IN + 16, oldEnd);
         String newName = name(mem, oldEnd + 1, length);
+        int copiedFirst = copyUpFirst(oldParent, oldName, newParent, newName, true);
         NodeTable.Node a = nodes.find(oldParent, oldName);
         NodeTable.Node b = nodes.find(newParent, newName);
         int copied;
         try (Changing c = changing(oldParent, newParent, a, b)) {
-            copied = fs.exchange(nodes.childPath(oldParent, oldName), nodes.childPath(newParent, newName));
+            copied = fs.exchange(nodes.childPath(oldParent, oldName), nodes.childPath(newParent, newName), copiedFirst);
             nodes.exchanged(oldParent, oldName, newParent, newName);
         }
         // a file copied up on the way reports another inode number (and link count) than the

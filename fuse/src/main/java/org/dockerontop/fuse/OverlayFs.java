@@ -804,6 +804,92 @@ final class OverlayFs {
 
     private static final int COPY_ORIGIN = 1;
     private static final int COPY_KEPT = 2;
+    /** {@link #copyUpToMove}'s answer when it copied (with {@link #COPY_ORIGIN}, {@link #COPY_KEPT}). */
+    private static final int COPIED_TO_MOVE = 4;
+
+    /**
+     * Copies up the source of a rename of {@code from} to {@code to} if the rename would copy it
+     * up, so that the caller can do this before it takes the rename's locks, as the kernel overlay
+     * copies a rename's source up before lock_rename (ovl_rename). Pass the answer to
+     * {@link #rename(String, String, int)}. Nothing where the rename copies nothing or fails
+     * before it would copy (see {@link #copyUpToMove}), nor for the same name, a source that is
+     * the target's ancestor, or a hidden target name (libfuse's hiding of an unlinked open file).
+     *
+     * @return 0 if nothing was copied
+     * @throws ErrnoException what lstat on the layers or the copy-up fails with (ENOSPC, EIO...),
+     *         which is the rename's failure too
+     */
+    int copyUpToRename(String from, String to) {
+        if (from.equals(to) || to.startsWith(from + "/") || isHiddenName(to)) {
+            return 0;
+        }
+        return copyUpToMove(from);
+    }
+
+    /**
+     * {@link #copyUpToRename} for both sides of a RENAME_EXCHANGE: nothing if a side is a directory
+     * that cannot move, one side is in the other, or a side is the hidden name of an unlinked open
+     * file, for which the exchange fails before it copies anything (as the kernel's). Pass the
+     * answer to {@link #exchange(String, String, int)}.
+     *
+     * @return 0 if nothing was copied
+     * @throws ErrnoException as {@link #copyUpToRename}
+     */
+    int copyUpToExchange(String a, String b) {
+        if (a.equals(b) || b.startsWith(a + "/") || a.startsWith(b + "/")
+                || (!hidden.isEmpty() && (hidden.containsKey(a) || hidden.containsKey(b)))
+                || isLowerDir(a) || isLowerDir(b)) {
+            return 0;
+        }
+        return copyUpToMove(a) | copyUpToMove(b) << 8;
+    }
+
+    /** Is {@code p} a directory the lower layer has (which cannot move), false if there is nothing? */
+    private boolean isLowerDir(String p) {
+        Pointer st = scratch.get().st;
+        int code = lookup(p, st, false);
+        return (code & LOWER) != 0 && Stat.isDir(st);
+    }
+
+    /**
+     * Copies {@code p} up if it is a non-directory found in the lower layer only; nothing for an
+     * upper entry, a directory (a lower one cannot move: EXDEV is the move's to answer), a name
+     * that is not there, an unnamed file or the hidden name of an unlinked open file (left to the
+     * move). Under the parent's stripe, as every copy-up: a name change of the parent's entries
+     * through another path waits, and this looks again once it holds it.
+     */
+    private int copyUpToMove(String p) {
+        if (p.length() == 1 || unnamed.owns(p) || (!hidden.isEmpty() && hidden.containsKey(p))) {
+            return 0;
+        }
+        Scratch s = scratch.get();
+        String parent = parent(p);
+        // nearly every rename moves an upper file: one lstat says so (a whiteout there is no
+        // source at all), without the whiteout and origin checks of a lookup
+        if (dir(parent).upper && C.fstatat(Native.AT_FDCWD, up(p), s.renameSt, NOFOLLOW) == 0) {
+            return 0;
+        }
+        if (!lowerNonDirectory(p, s.renameSt)) {
+            return 0;
+        }
+        ensureUpperDir(parent);
+        ReentrantLock lock = stripe(parent);
+        lock.lock();
+        try {
+            if (!lowerNonDirectory(p, s.renameSt)) {
+                return 0;
+            }
+            return COPIED_TO_MOVE | copyUpLocked(p, parent, s.renameSt, true);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Is {@code p} a non-directory in the lower layer only (its lstat left in {@code st})? */
+    private boolean lowerNonDirectory(String p, Pointer st) {
+        int code = lookup(p, st, false);
+        return visible(code) && (code & UPPER) == 0 && !Stat.isDir(st);
+    }
 
     // ---------------------------------------------------------------- attributes
 
@@ -1544,6 +1630,15 @@ final class OverlayFs {
     }
 
     void rename(String from, String to) {
+        rename(from, to, 0);
+    }
+
+    /**
+     * {@link #rename} of a source that {@link #copyUpToRename} may have copied up just before, in
+     * the same request: {@code copiedFirst} is what that returned, so that what the copy changed is
+     * dropped as if the rename had copied the source itself.
+     */
+    void rename(String from, String to, int copiedFirst) {
         if (from.equals(to)) {
             return;
         }
@@ -1590,6 +1685,10 @@ final class OverlayFs {
                 fcode = lookup(from, s.st, true);
                 if ((fcode & UPPER) == 0) {
                     throw ErrnoException.of(Errno.ENOENT, "rename", from);
+                }
+                if (copiedFirst != 0) {
+                    s.copiedUp = (copiedFirst & COPY_KEPT) == 0;
+                    hasOrigin = (copiedFirst & COPY_ORIGIN) != 0 ? 1 : 0;
                 }
             }
             int tcode = lookup(to, s.st2, true);
@@ -1683,6 +1782,8 @@ final class OverlayFs {
      * lower directory of its new name merges into it (the kernel does this even within one
      * directory). The VFS has already refused what it refuses for every filesystem (flags with
      * NOREPLACE, a side that is the other's ancestor, a missing side; the same name never comes).
+     * {@code copiedFirst} is what {@link #copyUpToExchange} answered just before, in the same
+     * request (0 if it was not called): sides it copied count as copied here.
      *
      * @return {@link #EXCHANGE_COPIED_A} and/or {@link #EXCHANGE_COPIED_B} for the sides whose
      *         copy-up changed what the kernel caches about them (inode number, link count)
@@ -1691,7 +1792,7 @@ final class OverlayFs {
      *         for the hidden name of an unlinked open file; EINVAL if one is the other's ancestor;
      *         what lstat, copy-up or renameat2 on the upper layer fail with
      */
-    int exchange(String a, String b) {
+    int exchange(String a, String b, int copiedFirst) {
         if (a.equals(b)) {
             return 0;
         }
@@ -1733,6 +1834,16 @@ final class OverlayFs {
                 int copied = copyUpLocked(b, pb, s.renameSt, true);
                 changed |= (copied & COPY_KEPT) == 0 ? EXCHANGE_COPIED_B : 0;
                 bOrigin = (copied & COPY_ORIGIN) != 0 ? 1 : 0;
+            }
+            int copiedA = copiedFirst & 0xff;
+            int copiedB = copiedFirst >>> 8;
+            if (copiedA != 0 && aOrigin < 0) {
+                changed |= (copiedA & COPY_KEPT) == 0 ? EXCHANGE_COPIED_A : 0;
+                aOrigin = (copiedA & COPY_ORIGIN) != 0 ? 1 : 0;
+            }
+            if (copiedB != 0 && bOrigin < 0) {
+                changed |= (copiedB & COPY_KEPT) == 0 ? EXCHANGE_COPIED_B : 0;
+                bOrigin = (copiedB & COPY_ORIGIN) != 0 ? 1 : 0;
             }
             // under the locks again: both are in the upper layer now, or changed meanwhile
             acode = resolve(a, s.st);
