@@ -152,10 +152,10 @@ final class DataRequests {
             if (in == null || out == null || !out.upper) {
                 n = -Errno.EBADF;
             } else {
-                n = changeData(out, () -> {
-                    long c = Native.LIBC.copy_file_range(in.fd, offsets, out.fd, offsets.slice(8), len, 0);
-                    return c < 0 ? -Native.errno() : c;
-                });
+                boolean linked = beginDataChange(out);
+                n = Native.LIBC.copy_file_range(in.fd, offsets, out.fd, offsets.slice(8), len, 0);
+                n = n < 0 ? -Native.errno() : n;
+                endDataChange(linked);
             }
         } catch (Throwable t) {
             n = failure(t, "copy_file_range", fhOut);
@@ -165,18 +165,23 @@ final class DataRequests {
     }
 
     /**
-     * Runs {@code change} of {@code h}'s data; for a file with several names, between
-     * {@link OverlayFs#beginDataChange} and {@link OverlayFs#dataChanged}, since the kernel caches
-     * each name apart.
+     * Before a change of {@code h}'s data: for a file with several names, {@link OverlayFs#beginDataChange}
+     * (libfuse's loop keeps a kernel node per name, each with its own cache; on ours, which keeps
+     * one node per file, it does nothing). Returns whether {@link #endDataChange} must follow.
      */
-    private long changeData(Handle h, java.util.function.LongSupplier change) {
-        if (!h.linked) {
-            return change.getAsLong();
+    private boolean beginDataChange(Handle h) {
+        boolean linked = h.linked;
+        if (linked) {
+            fs.beginDataChange(h);
         }
-        fs.beginDataChange(h);
-        long n = change.getAsLong();
-        fs.dataChanged();
-        return n;
+        return linked;
+    }
+
+    /** After the change that {@link #beginDataChange} answered {@code linked} for. */
+    private void endDataChange(boolean linked) {
+        if (linked) {
+            fs.dataChanged();
+        }
     }
 
     /** Answers a WRITE-like request: {@code n} bytes written (fuse_write_out), or -errno. */
@@ -275,10 +280,10 @@ final class DataRequests {
             Handle h = fs.handles().get(fh);
             if (h == null) {
                 n = -Errno.EBADF;
-            } else if (!h.linked) {
-                n = OverlayIo.write(h.fd, writeData, size, offset); // no lambda on the common path
             } else {
-                n = changeData(h, () -> OverlayIo.write(h.fd, writeData, size, offset));
+                boolean linked = beginDataChange(h);
+                n = OverlayIo.write(h.fd, writeData, size, offset);
+                endDataChange(linked);
             }
         } catch (Throwable t) {
             n = failure(t, "write", fh);
