@@ -202,9 +202,12 @@ public final class OverlayVolumeService implements VolumeService {
             if (state.mounted() && counts.isEmpty() && meta.volatileVolume()) {
                 state = unmountUncountedVolatile(name, mp, state, why);
             }
-            String unlistable = state.mounted() ? ExistingMounts.listingFailure(mp) : null;
-            if (unlistable != null) {
-                state = replaceUnlistable(name, meta, counts, mp, state, unlistable);
+            ExistingMounts.Listing listing = state.mounted() ? ExistingMounts.listRoot(state.entry()) : null;
+            if (listing != null && !listing.answered()) {
+                throw notAnswering(name, meta, mp, state);
+            }
+            if (listing != null && !listing.listed()) {
+                state = replaceUnlistable(name, meta, counts, mp, state, listing.failure());
             }
             if (state.mounted()) {
                 recordUse(name, id, previous + 1);
@@ -283,6 +286,22 @@ public final class OverlayVolumeService implements VolumeService {
         }
         throw new VolumeException("cannot mount volume " + name + ": " + what + ", so no container can start with it "
                 + "(listing it fails: " + failure + "). " + whatToDoAfterLoss(name, meta));
+    }
+
+    /**
+     * A mount that answers statfs but not a listing of its root: a layer lies on a file system that hangs (a base on
+     * a FUSE or network file system whose server hangs), or its FUSE server hangs in READDIR. dockerd's own listing
+     * before it starts the container would hang too, and with it the start. Nothing is changed: the containers using
+     * the mount hang on it as well, and anything done to it (an unmount, a look at the base) could hang this request.
+     */
+    private static VolumeException notAnswering(String name, VolumeMetadata meta, Path mp, MountState state) {
+        String servers = state.entry().isFuse() ? ExistingMounts.servers(mp) : null;
+        String server = servers == null ? "" : ", or the volume's FUSE process (" + servers + ")";
+        return new VolumeException("cannot mount volume " + name + ": its mount at " + mp + " does not answer (listing "
+                + "it gave " + new ExistingMounts.Listing(false, 0).failure() + "), so a container would hang on it. "
+                + "Something under it hangs: its base directory " + meta.baseDirPath() + " if that lies on a network "
+                + "or FUSE file system whose server hangs" + server + ". Check that ls " + meta.baseDirPath()
+                + " answers, then retry; the containers using the volume hang on it until then");
     }
 
     /** For messages: which of the volume's layers was removed while it was mounted, as far as can be told. */
@@ -673,7 +692,7 @@ public final class OverlayVolumeService implements VolumeService {
             status.put("problem", "counted as in use by " + counts.size() + " mount IDs, but no container holds its "
                     + "mount: they ended without an Unmount (dockerd was killed, or they stopped while the plugin was "
                     + "down); the next Mount or Unmount of the volume drops them");
-        } else if (live && !baseIsDirectory(meta) && ExistingMounts.listingFailure(mp) != null) {
+        } else if (live && !baseIsDirectory(meta) && !ExistingMounts.listRoot(state.entry()).listed()) {
             // listed only when the base is gone (Get is frequent, and a FUSE root's listing is a request): a base
             // removed and already restored is found by the next Mount instead
             status.put("problem", layerLostWhileMounted(name, meta) + ": containers using the volume cannot list it "

@@ -1,0 +1,78 @@
+package org.dockerontop.plugin.volume;
+
+import org.dockerontop.plugin.mount.Layers;
+import org.dockerontop.plugin.mount.MountStrategy;
+import org.dockerontop.plugin.mount.TestMounts;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * A volume whose base lies on a FUSE file system whose server is stopped (SIGSTOP; as a hung sshfs or a lost network
+ * server would be). Its kernel overlay still answers statfs (from its upper), so it passes the probe, but a listing
+ * of its root hangs in the base's server: the Mount of the next container, which lists it to tell a base removed
+ * while mounted, hung with it (and dockerd, which waits for the Mount, with it). A Mount must answer in bounded time,
+ * saying what hangs.
+ */
+class HungBaseTest extends VolumeTestSupport {
+    private final FuseOverlayfsStrategy fuse = new FuseOverlayfsStrategy();
+    private Path onFuse;
+    private Process baseServer;
+
+    @Override
+    MountStrategy strategy(String name) throws VolumeException {
+        return name.equals("fuse") ? fuse : super.strategy(name);
+    }
+
+    @BeforeEach
+    void baseOnFuse() throws Exception {
+        onFuse = Files.createDirectories(tmp.resolve("on-fuse"));
+        Path upper = Files.createDirectories(tmp.resolve("base-upper"));
+        Path work = Files.createDirectories(tmp.resolve("base-work"));
+        fuse.mount(new Layers(base, upper, work, onFuse));
+        baseServer = fuse.servers.get(onFuse);
+    }
+
+    /** Whatever happened, the base's server runs again, so nothing stays blocked on it, and it is stopped. */
+    @AfterEach
+    void thawAndStopBaseServer() throws Exception {
+        if (baseServer.isAlive()) {
+            run("kill", "-CONT", Long.toString(baseServer.pid()));
+        }
+        fuse.stopAll();
+    }
+
+    @Test
+    void theNextMountIsRefusedInTimeSayingWhatHangs() throws Exception {
+        service.create("v", Map.of("base", onFuse.toString()));
+        Path mp = service.mount("v", "A");
+        assertEquals("hello from base", Files.readString(mp.resolve("hello.txt")));
+        TestMounts.freeze(baseServer.toHandle());
+
+        long start = System.nanoTime();
+        VolumeException e = assertTimeoutPreemptively(Duration.ofSeconds(30),
+                () -> assertThrows(VolumeException.class, () -> service.mount("v", "B")));
+        long tookMillis = (System.nanoTime() - start) / 1_000_000;
+
+        assertTrue(e.getMessage().contains("does not answer") && e.getMessage().contains("ls " + onFuse),
+                e.getMessage());
+        assertTrue(tookMillis < 15_000, "answered after " + tookMillis + " ms");
+        assertEquals(List.of("A"), activeMountFiles("v"), "B is not counted");
+        assertTrue(mounted("v"), "A's mount is left as it is");
+
+        run("kill", "-CONT", Long.toString(baseServer.pid()));
+        assertEquals(mp, service.mount("v", "B"), "once the base answers again, the next Mount adopts the mount");
+        service.unmount("v", "A");
+        service.unmount("v", "B");
+        assertIdle("v");
+        fuse.unmount(onFuse);
+    }
+}
