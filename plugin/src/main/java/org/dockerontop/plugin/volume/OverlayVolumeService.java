@@ -72,6 +72,8 @@ public final class OverlayVolumeService implements VolumeService {
     private final int holderRechecks;
     /** What mounted each currently mounted volume, for Get's Status (lost on restart: then derived). */
     private final Map<String, MountResult> mountedWith = new ConcurrentHashMap<>();
+    /** Volumes whose mount a Mount found not answering a listing of its root, until a listing answers again. */
+    private final Set<String> unanswered = ConcurrentHashMap.newKeySet();
     /** Deletes discarded volatile uppers after the Mount that discarded them has answered. */
     private final ExecutorService background = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "docker-on-top discarded-upper deleter");
@@ -251,7 +253,7 @@ public final class OverlayVolumeService implements VolumeService {
                     e.getMessage());
             return state;
         }
-        Mountpoints.removeMountDirectories(name, mp, store.workdir(name));
+        Mountpoints.removeMountDirectories(store, name);
         mountedWith.remove(name);
         LOG.warn("Volume {} was mounted with no container counted ({}); unmounted it, so "
                 + "that this Mount discards the changes of its previous use as a volatile volume should", name, why);
@@ -278,7 +280,7 @@ public final class OverlayVolumeService implements VolumeService {
                 throw new VolumeException("cannot mount volume " + name + ": " + what + ", and that mount cannot be "
                         + "unmounted: " + e.getMessage(), e);
             }
-            Mountpoints.removeMountDirectories(name, mp, store.workdir(name));
+            Mountpoints.removeMountDirectories(store, name);
             mountedWith.remove(name);
             LOG.warn("Volume {}: {} (listing it failed: {}); no container used that mount, so it was unmounted to "
                     + "mount the volume afresh", name, what, failure);
@@ -294,14 +296,29 @@ public final class OverlayVolumeService implements VolumeService {
      * before it starts the container would hang too, and with it the start. Nothing is changed: the containers using
      * the mount hang on it as well, and anything done to it (an unmount, a look at the base) could hang this request.
      */
-    private static VolumeException notAnswering(String name, VolumeMetadata meta, Path mp, MountState state) {
+    private VolumeException notAnswering(String name, VolumeMetadata meta, Path mp, MountState state) {
+        unanswered.add(name);
+        return new VolumeException("cannot mount volume " + name + ": " + notAnsweringWhy(meta, mp, state)
+                + ", then retry; the containers using the volume hang on it until then");
+    }
+
+    /** Whether the root of a mount found not answering answers a listing again (which ends the report). */
+    private boolean answersAgain(String name, MountState state) {
+        if (!ExistingMounts.listRoot(state.entry()).answered()) {
+            return false;
+        }
+        unanswered.remove(name);
+        return true;
+    }
+
+    /** For messages: a mount that does not answer a listing of its root, what may hang under it, what to check. */
+    private static String notAnsweringWhy(VolumeMetadata meta, Path mp, MountState state) {
         String servers = state.entry().isFuse() ? ExistingMounts.servers(mp) : null;
         String server = servers == null ? "" : ", or the volume's FUSE process (" + servers + ")";
-        return new VolumeException("cannot mount volume " + name + ": its mount at " + mp + " does not answer (listing "
-                + "it gave " + new ExistingMounts.Listing(false, 0).failure() + "), so a container would hang on it. "
-                + "Something under it hangs: its base directory " + meta.baseDirPath() + " if that lies on a network "
-                + "or FUSE file system whose server hangs" + server + ". Check that ls " + meta.baseDirPath()
-                + " answers, then retry; the containers using the volume hang on it until then");
+        return "its mount at " + mp + " does not answer (listing it gave " + new ExistingMounts.Listing(false, 0)
+                .failure() + "), so a container would hang on it. Something under it hangs: its base directory "
+                + meta.baseDirPath() + " if that lies on a network or FUSE file system whose server hangs" + server
+                + ". Check that ls " + meta.baseDirPath() + " answers";
     }
 
     /** For messages: which of the volume's layers was removed while it was mounted, as far as can be told. */
@@ -359,6 +376,7 @@ public final class OverlayVolumeService implements VolumeService {
             VolumeStore.ensureDirectory(upper);
             VolumeStore.ensureDirectory(work);
             VolumeStore.ensureDirectory(mp);
+            MountedBase.record(store, name, base); // before the mount: a record must never describe an older one
             MountResult result = strategy.mount(new Layers(base, upper, work, mp, meta.volatileVolume()));
             mounted = true;
             store.writeActiveMount(name, id, previous + 1);
@@ -371,7 +389,7 @@ public final class OverlayVolumeService implements VolumeService {
             LOG.info("Mounted volume {} at {} with {} ({}) for mount ID {}", name, mp, result.strategy(),
                     result.reason(), id);
         } catch (VolumeException | IOException | RuntimeException e) {
-            rollBackMount(name, mp, work, mounted ? strategy : null, discarded);
+            rollBackMount(name, mp, mounted ? strategy : null, discarded);
             if (e instanceof VolumeException) {
                 throw new VolumeException("cannot mount volume " + name + ": " + e.getMessage(), e);
             }
@@ -393,7 +411,7 @@ public final class OverlayVolumeService implements VolumeService {
     }
 
     /** Undoes a failed first Mount: dockerd sends no Unmount after a failed Mount. */
-    private void rollBackMount(String name, Path mp, Path work, MountStrategy mountedBy, Path discarded) {
+    private void rollBackMount(String name, Path mp, MountStrategy mountedBy, Path discarded) {
         if (mountedBy != null) {
             try {
                 mountedBy.unmount(mp);
@@ -403,7 +421,7 @@ public final class OverlayVolumeService implements VolumeService {
                 Mountpoints.detach(name, mp);
             }
         }
-        Mountpoints.removeMountDirectories(name, mp, work);
+        Mountpoints.removeMountDirectories(store, name);
         if (discarded != null) {
             store.restoreDiscarded(name, discarded);
         }
@@ -502,7 +520,7 @@ public final class OverlayVolumeService implements VolumeService {
         } else if (counted) {
             LOG.warn("Volume {} was counted as used by {} but was not mounted", name, id);
         }
-        Mountpoints.removeMountDirectories(name, mp, store.workdir(name));
+        Mountpoints.removeMountDirectories(store, name);
         mountedWith.remove(name);
     }
 
@@ -665,6 +683,7 @@ public final class OverlayVolumeService implements VolumeService {
         Path mp = store.mountpoint(name);
         MountState state = probe(name, meta, mp);
         boolean live = state.mounted() && !state.dead() && !state.foreign();
+        MountedBase.Look baseNow = MountedBase.look(MountState.lowerOf(meta));
 
         Map<String, Object> status = new LinkedHashMap<>();
         status.put("base", meta.baseDirPath());
@@ -692,12 +711,26 @@ public final class OverlayVolumeService implements VolumeService {
             status.put("problem", "counted as in use by " + counts.size() + " mount IDs, but no container holds its "
                     + "mount: they ended without an Unmount (dockerd was killed, or they stopped while the plugin was "
                     + "down); the next Mount or Unmount of the volume drops them");
-        } else if (live && !baseIsDirectory(meta) && !ExistingMounts.listRoot(state.entry()).listed()) {
-            // listed only when the base is gone (Get is frequent, and a FUSE root's listing is a request): a base
-            // removed and already restored is found by the next Mount instead
+        } else if (!baseNow.answered()) {
+            status.put("problem", "its base directory " + meta.baseDirPath() + " does not answer (looking at it gave no "
+                    + "answer within " + MountedBase.LOOK_TIMEOUT.toSeconds() + " s): the network or FUSE file system "
+                    + "it lies on hangs" + (live ? ", and so do the containers using the volume when they read it" : "")
+                    + "; the next Mount fails until it answers (check: ls " + meta.baseDirPath() + ")");
+        } else if (live && unanswered.contains(name) && !answersAgain(name, state)) {
+            // listed only after a Mount found it hung: a stat of the base may be answered from a FUSE cache
+            status.put("problem", notAnsweringWhy(meta, mp, state) + "; the next Mount is refused until it does");
+        } else if (live && !baseNow.directory() && !ExistingMounts.listRoot(state.entry()).listed()) {
+            // listed only when the base is gone or replaced (Get is frequent, and a FUSE root's listing is a request)
             status.put("problem", layerLostWhileMounted(name, meta) + ": containers using the volume cannot list it "
                     + "any more, and no new container can start with it. " + whatToDoAfterLoss(name, meta));
-        } else if (!baseIsDirectory(meta)) {
+        } else if (live && MountedBase.replaced(store, name, baseNow)) {
+            status.put("problem", ExistingMounts.listRoot(state.entry()).listed()
+                    ? "its base directory " + meta.baseDirPath() + " was replaced while the volume was mounted (it is "
+                    + "now another directory): the mount still shows the one that was there, to the containers using "
+                    + "it and to those started with the volume now. " + whatToDoAfterLoss(name, meta)
+                    : layerLostWhileMounted(name, meta) + ": containers using the volume cannot list it any more, and "
+                    + "no new container can start with it. " + whatToDoAfterLoss(name, meta));
+        } else if (!baseNow.directory()) {
             status.put("problem", "its base directory " + meta.baseDirPath() + " no longer exists or is not a "
                     + "directory: " + (live ? "containers using the volume still see it as it was when it was "
                     + "mounted, but once they stop " : "") + "the next Mount fails; restore it, or remove the volume");

@@ -20,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * server would be). Its kernel overlay still answers statfs (from its upper), so it passes the probe, but a listing
  * of its root hangs in the base's server: the Mount of the next container, which lists it to tell a base removed
  * while mounted, hung with it (and dockerd, which waits for the Mount, with it). A Mount must answer in bounded time,
- * saying what hangs.
+ * saying what hangs; so must docker volume inspect, which looks at the base.
  */
 class HungBaseTest extends VolumeTestSupport {
     private final FuseOverlayfsStrategy fuse = new FuseOverlayfsStrategy();
@@ -67,8 +67,13 @@ class HungBaseTest extends VolumeTestSupport {
         assertTrue(tookMillis < 15_000, "answered after " + tookMillis + " ms");
         assertEquals(List.of("A"), activeMountFiles("v"), "B is not counted");
         assertTrue(mounted("v"), "A's mount is left as it is");
+        VolumeInfo info = assertTimeoutPreemptively(Duration.ofSeconds(30), () -> service.get("v"));
+        String problem = (String) info.status().get("problem");
+        assertTrue(problem != null && problem.contains("does not answer") && problem.contains("ls " + onFuse),
+                info.status().toString());
 
         run("kill", "-CONT", Long.toString(baseServer.pid()));
+        assertNull(service.get("v").status().get("problem"), "it answers again");
         assertEquals(mp, service.mount("v", "B"), "once the base answers again, the next Mount adopts the mount");
         service.unmount("v", "A");
         service.unmount("v", "B");
