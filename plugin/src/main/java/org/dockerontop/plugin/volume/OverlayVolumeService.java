@@ -2,7 +2,6 @@ package org.dockerontop.plugin.volume;
 
 import org.dockerontop.overlay.format.Trees;
 import org.dockerontop.overlay.mount.MountEntry;
-import org.dockerontop.overlay.mount.MountTable;
 import org.dockerontop.plugin.mount.ExistingMounts;
 import org.dockerontop.plugin.mount.Layers;
 import org.dockerontop.plugin.mount.MountIdentity;
@@ -16,7 +15,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -54,22 +52,27 @@ import java.util.concurrent.Executors;
  * </ul>
  * Mount/Unmount/Remove of one volume hold its flock (see {@link VolumeStore#lock}); different volumes
  * proceed in parallel.
+ *
+ * <p>This class makes the create, remove, mount and unmount decisions. What Get, List and Path answer is
+ * {@link VolumeInspection}'s; the counts of uses are kept by {@link UseCounts}, who else holds a mount is told by
+ * {@link OutsideHolders}, what to say of a layer lost or hung under a mount by {@link LostLayers}, and which base
+ * directory a mount shows by {@link MountedBase}.
  */
 public final class OverlayVolumeService implements VolumeService {
     private static final Logger LOG = LoggerFactory.getLogger(OverlayVolumeService.class);
     /**
-     * How long the daemon looks again for holders of a mount before they count (see {@link #lastingHolders}): longer
+     * How long the daemon looks again for holders of a mount before they count (see {@link OutsideHolders#lasting}): longer
      * than a container start takes from runc's new mount namespace to its pivot_root on a busy host.
      */
     static final Duration HOLDER_SETTLE_TIME = Duration.ofSeconds(1);
-    private static final long HOLDER_RECHECK_MILLIS = 100;
 
     private final VolumeStore store;
     private final String defaultStrategy;
     private final StrategyResolver strategies;
-    private final HolderLookup holderLookup;
+    private final OutsideHolders holders;
     private final LostUses lostUses;
-    private final int holderRechecks;
+    private final UseCounts uses;
+    private final VolumeInspection inspection;
     /** What mounted each currently mounted volume, for Get's Status (lost on restart: then derived). */
     private final Map<String, MountResult> mountedWith = new ConcurrentHashMap<>();
     /** Volumes whose mount a Mount found not answering a listing of its root, until a listing answers again. */
@@ -107,9 +110,10 @@ public final class OverlayVolumeService implements VolumeService {
         this.store = store;
         this.defaultStrategy = defaultStrategy;
         this.strategies = strategies;
-        this.holderLookup = holderLookup;
+        this.holders = new OutsideHolders(holderLookup, holderSettleTime);
         this.lostUses = lostUses;
-        this.holderRechecks = (int) (holderSettleTime.toMillis() / HOLDER_RECHECK_MILLIS);
+        this.uses = new UseCounts(store, lostUses);
+        this.inspection = new VolumeInspection(store, defaultStrategy, holders, lostUses, mountedWith, unanswered);
     }
 
     // ---------------------------------------------------------------- create / remove
@@ -121,21 +125,21 @@ public final class OverlayVolumeService implements VolumeService {
         VolumeOptions.requireOutside(metadata.baseDirPath(), store.root());
         store.create(name, metadata);
         LOG.info("Created volume {} on {} (volatile={}, strategy={})", name, metadata.baseDirPath(),
-                metadata.volatileVolume(), strategyName(metadata));
+                metadata.volatileVolume(), metadata.strategyOr(defaultStrategy));
     }
 
     @Override
     public void remove(String name) throws VolumeException {
-        requireExistingName(name);
+        VolumeStore.requireValidName(name);
         try (VolumeLock lock = store.lock(name)) {
-            requireExists(name);
+            store.requireExists(name);
             Map<String, Integer> counts = store.activeMounts(name);
             if (!counts.isEmpty()) {
                 LOG.warn("Removing volume {} although it is still counted as used by mount IDs {} "
                         + "(dockerd's own counts can be stale after it restarts)", name, counts);
             }
             Path mp = store.mountpoint(name);
-            MountState state = probe(name, metadataOrNull(name), mp);
+            MountState state = probe(name, store.metadataOrNull(name), mp);
             if (state.dead()) {
                 Mountpoints.clearDeadMount(name, mp, state);
             } else if (state.foreign()) {
@@ -168,7 +172,7 @@ public final class OverlayVolumeService implements VolumeService {
 
     @Override
     public Path mount(String name, String id) throws VolumeException {
-        requireExistingName(name);
+        VolumeStore.requireValidName(name);
         VolumeOptions.validateMountId(id);
         try (VolumeLock lock = store.lock(name)) {
             VolumeMetadata meta = store.readMetadata(name); // after locking: a Remove may have won the race
@@ -192,11 +196,11 @@ public final class OverlayVolumeService implements VolumeService {
                         + "Unmount it (umount " + mp + ") and retry");
             }
             String why = "an Unmount was interrupted";
-            if (lostUses.mayBeLost(name, counts.keySet()) && heldByNoContainer(state)) {
+            if (lostUses.mayBeLost(name, counts.keySet()) && holders.noContainerHolds(state)) {
                 LOG.warn("Volume {}: dropping the uses of mount IDs {}: no container holds the volume's mount any "
                         + "more, so they ended without an Unmount (dockerd was killed, or they stopped while the "
                         + "plugin was down), and dockerd never sends it later", name, counts.keySet());
-                dropUses(name, counts.keySet());
+                uses.drop(name, counts.keySet());
                 counts = Map.of();
                 previous = 0;
                 why = "its uses ended without an Unmount";
@@ -212,9 +216,9 @@ public final class OverlayVolumeService implements VolumeService {
                 state = replaceUnlistable(name, meta, counts, mp, state, listing.failure());
             }
             if (state.mounted()) {
-                recordUse(name, id, previous + 1);
+                uses.record(name, id, previous + 1);
                 MountEntry entry = state.entry();
-                mountedWith.computeIfAbsent(name, n -> adopted(entry));
+                mountedWith.computeIfAbsent(name, n -> VolumeInspection.adopted(entry));
                 LOG.debug("Volume {}: mount ID {} now counts {} (already mounted)", name, id, previous + 1);
                 return mp;
             }
@@ -238,7 +242,7 @@ public final class OverlayVolumeService implements VolumeService {
      * @return the state to go on from: not mounted, or {@code state} if the mount stays (it is then adopted)
      */
     private MountState unmountUncountedVolatile(String name, Path mp, MountState state, String why) {
-        List<String> holders = lastingHolders(state);
+        List<String> holders = this.holders.lasting(state);
         if (!holders.isEmpty()) {
             LOG.warn("Volume {} is volatile and mounted with no container counted ({}), "
                     + "but it is still held by {}: adopting it, so its previous changes stay visible until it is "
@@ -272,8 +276,8 @@ public final class OverlayVolumeService implements VolumeService {
      */
     private MountState replaceUnlistable(String name, VolumeMetadata meta, Map<String, Integer> counts, Path mp,
                                          MountState state, String failure) throws VolumeException {
-        String what = layerLostWhileMounted(name, meta);
-        if (counts.isEmpty() && lastingHolders(state).isEmpty()) {
+        String what = LostLayers.what(store, name, meta);
+        if (counts.isEmpty() && holders.lasting(state).isEmpty()) {
             try {
                 strategyToUnmount(name, state.entry()).unmount(mp);
             } catch (VolumeException e) {
@@ -287,7 +291,7 @@ public final class OverlayVolumeService implements VolumeService {
             return MountState.NOT_MOUNTED;
         }
         throw new VolumeException("cannot mount volume " + name + ": " + what + ", so no container can start with it "
-                + "(listing it fails: " + failure + "). " + whatToDoAfterLoss(name, meta));
+                + "(listing it fails: " + failure + "). " + LostLayers.whatToDo(store, name, meta));
     }
 
     /**
@@ -298,59 +302,13 @@ public final class OverlayVolumeService implements VolumeService {
      */
     private VolumeException notAnswering(String name, VolumeMetadata meta, Path mp, MountState state) {
         unanswered.add(name);
-        return new VolumeException("cannot mount volume " + name + ": " + notAnsweringWhy(meta, mp, state)
+        return new VolumeException("cannot mount volume " + name + ": " + LostLayers.notAnswering(meta, mp, state)
                 + ", then retry; the containers using the volume hang on it until then");
-    }
-
-    /** Whether the root of a mount found not answering answers a listing again (which ends the report). */
-    private boolean answersAgain(String name, MountState state) {
-        if (!ExistingMounts.listRoot(state.entry()).answered()) {
-            return false;
-        }
-        unanswered.remove(name);
-        return true;
-    }
-
-    /** For messages: a mount that does not answer a listing of its root, what may hang under it, what to check. */
-    private static String notAnsweringWhy(VolumeMetadata meta, Path mp, MountState state) {
-        String servers = state.entry().isFuse() ? ExistingMounts.servers(mp) : null;
-        String server = servers == null ? "" : ", or the volume's FUSE process (" + servers + ")";
-        return "its mount at " + mp + " does not answer (listing it gave " + new ExistingMounts.Listing(false, 0)
-                .failure() + "), so a container would hang on it. Something under it hangs: its base directory "
-                + meta.baseDirPath() + " if that lies on a network or FUSE file system whose server hangs" + server
-                + ". Check that ls " + meta.baseDirPath() + " answers";
-    }
-
-    /** For messages: which of the volume's layers was removed while it was mounted, as far as can be told. */
-    private String layerLostWhileMounted(String name, VolumeMetadata meta) {
-        Path upper = store.upper(name);
-        if (!Files.isDirectory(upper)) {
-            return "its upper directory " + upper + " (where its changes are kept) was removed while the volume was "
-                    + "mounted";
-        }
-        if (!baseIsDirectory(meta)) {
-            return "its base directory " + meta.baseDirPath() + " was removed while the volume was mounted";
-        }
-        return "the base directory it mounted was removed while the volume was mounted (" + meta.baseDirPath()
-                + " is now another directory, which that mount does not show)";
-    }
-
-    /** For messages: how to get a volume whose layer was removed while mounted working again. */
-    private String whatToDoAfterLoss(String name, VolumeMetadata meta) {
-        String stop = "Stop the containers that use the volume (docker ps --filter volume=" + name + ") so that it is "
-                + "unmounted";
-        if (!Files.isDirectory(store.upper(name))) {
-            return stop + "; the next container then mounts the volume with an empty upper directory";
-        }
-        if (!baseIsDirectory(meta)) {
-            return stop + ", restore " + meta.baseDirPath() + ", and start them again; or remove the volume";
-        }
-        return stop + "; the next container then mounts " + meta.baseDirPath() + " as it is then";
     }
 
     private void mountFirst(String name, String id, VolumeMetadata meta, Map<String, Integer> counts, int previous,
                             Path mp) throws VolumeException {
-        MountStrategy strategy = strategies.forName(strategyName(meta));
+        MountStrategy strategy = strategies.forName(meta.strategyOr(defaultStrategy));
         Path base = VolumeOptions.path(meta.baseDirPath());
         if (!Files.isDirectory(base)) {
             throw new VolumeException("cannot mount volume " + name + ": its base directory " + base
@@ -430,14 +388,14 @@ public final class OverlayVolumeService implements VolumeService {
 
     @Override
     public void unmount(String name, String id) throws VolumeException {
-        requireExistingName(name);
+        VolumeStore.requireValidName(name);
         VolumeOptions.validateMountId(id);
         try (VolumeLock lock = store.lock(name)) {
-            requireExists(name);
+            store.requireExists(name);
             Map<String, Integer> counts = store.activeMounts(name);
             Integer count = counts.get(id);
             Path mp = store.mountpoint(name);
-            VolumeMetadata meta = metadataOrNull(name);
+            VolumeMetadata meta = store.metadataOrNull(name);
             MountState state = null;
             Map<String, Integer> others = new LinkedHashMap<>(counts);
             if (count != null && count > 1) {
@@ -453,9 +411,9 @@ public final class OverlayVolumeService implements VolumeService {
                                 + " (it is used by " + others.size() + " other mount IDs); nothing was changed");
                     }
                     if (count > 1) {
-                        recordUse(name, id, count - 1);
+                        uses.record(name, id, count - 1);
                     } else {
-                        forgetUse(name, id);
+                        uses.forget(name, id);
                     }
                     return;
                 }
@@ -463,14 +421,14 @@ public final class OverlayVolumeService implements VolumeService {
                         + "container holds the volume's mount any more, so they ended without an Unmount (dockerd "
                         + "was killed, or they stopped while the plugin was down)", name, id, others.keySet());
                 others.remove(id); // ended below, as the last use
-                dropUses(name, others.keySet());
+                uses.drop(name, others.keySet());
             }
             if (state == null) {
                 state = probe(name, meta, mp);
             }
             if (count != null) {
                 // Uncount first: dying between the two steps leaves "mounted, not counted", which is safe.
-                forgetUse(name, id);
+                uses.forget(name, id);
             } else if (state.mounted()) {
                 // Its count was cleared (by start-up, as nothing held the mount; by hand) or dropped as lost: no use
                 // is left, so this is the volume's last Unmount, and leaving the mount for the next Mount or Remove
@@ -512,7 +470,7 @@ public final class OverlayVolumeService implements VolumeService {
                             + ". No container is counted as using it; it stays mounted until its next use or "
                             + "its removal", e);
                 }
-                restoreUse(name, id);
+                uses.restore(name, id);
                 throw new VolumeException("cannot unmount volume " + name + ": " + e.getMessage()
                         + ". The volume stays mounted and counted as in use; once nothing uses " + mp
                         + " any more, start and stop the container again or remove the volume to release it", e);
@@ -534,22 +492,7 @@ public final class OverlayVolumeService implements VolumeService {
             return null;
         }
         MountState state = probe(name, meta, mp);
-        return heldByNoContainer(state) ? state : null;
-    }
-
-    /**
-     * Whether a volume's mount is live and nothing outside the plugin holds it, so that no container uses it: then
-     * the uses {@link LostUses#mayBeLost} ended without an Unmount. A dead mount is still held by the containers
-     * that used it, and a holder lookup that fails counts as a holder.
-     */
-    private boolean heldByNoContainer(MountState state) {
-        return state.mounted() && !state.dead() && !state.foreign() && holdersElsewhere(state).isEmpty();
-    }
-
-    private void dropUses(String name, Set<String> ids) throws VolumeException {
-        for (String id : List.copyOf(ids)) {
-            forgetUse(name, id);
-        }
+        return holders.noContainerHolds(state) ? state : null;
     }
 
     /**
@@ -559,7 +502,7 @@ public final class OverlayVolumeService implements VolumeService {
      * @throws VolumeException naming the holders, if there are any
      */
     private void refuseIfHeldElsewhere(String name, MountState state) throws VolumeException {
-        List<String> holders = lastingHolders(state);
+        List<String> holders = this.holders.lasting(state);
         if (!holders.isEmpty()) {
             throw new VolumeException("cannot remove volume " + name + ": its mount is still held outside the plugin by "
                     + String.join(", ", holders) + ", and removing the volume would delete the files in use there; "
@@ -576,7 +519,7 @@ public final class OverlayVolumeService implements VolumeService {
      * instead; the next Mount adopts it.
      */
     private boolean heldElsewhere(String name, MountState state) {
-        List<String> holders = lastingHolders(state);
+        List<String> holders = this.holders.lasting(state);
         if (holders.isEmpty()) {
             return false;
         }
@@ -585,189 +528,21 @@ public final class OverlayVolumeService implements VolumeService {
         return true;
     }
 
-    /**
-     * The holders of a mount that are still there after a short while (looked for again every
-     * {@link #HOLDER_RECHECK_MILLIS} ms for the settle time given to the constructor). A container being started
-     * anywhere on the host holds a copy of every host mount for a moment (runc's new mount namespace is a copy of the
-     * host's until its pivot_root), which must not leave a volume mounted, refuse its removal or keep a volatile
-     * volume from discarding. Only lookups with consequences wait; a mount that is really held costs them that wait.
-     */
-    private List<String> lastingHolders(MountState state) {
-        List<String> holders = holdersElsewhere(state);
-        for (int i = 0; i < holderRechecks && !holders.isEmpty(); i++) {
-            try {
-                Thread.sleep(HOLDER_RECHECK_MILLIS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return holders;
-            }
-            holders = holdersElsewhere(state);
-        }
-        return holders;
-    }
-
-    /**
-     * The holders of a mount besides our own (see {@link org.dockerontop.overlay.mount.MountHolders}). If they cannot be found out, the answer is
-     * one holder that says so: deleting or discarding files under an unknown user cannot be undone, while a Remove
-     * refused or a volatile mount left for later can simply be retried.
-     */
-    private List<String> holdersElsewhere(MountState state) {
-        try {
-            return holderLookup.others(state.entry());
-        } catch (IOException e) {
-            return List.of("something the plugin cannot see (looking for other holders failed: " + e.getMessage()
-                    + "; check that /proc is mounted and readable)");
-        }
-    }
-
-    private void recordUse(String name, String id, int count) throws VolumeException {
-        try {
-            store.writeActiveMount(name, id, count);
-            lostUses.counted(name, id);
-        } catch (IOException e) {
-            throw new VolumeException("cannot record the use of volume " + name + " by mount ID " + id + " (" + e
-                    + "); nothing was changed: check free space and permissions in " + store.volumeDir(name)
-                    + " and retry", e);
-        }
-    }
-
-    private void forgetUse(String name, String id) throws VolumeException {
-        try {
-            store.deleteActiveMount(name, id);
-            lostUses.ended(name, id);
-        } catch (IOException e) {
-            throw new VolumeException("cannot record the end of mount ID " + id + " of volume " + name + " (" + e
-                    + "); nothing was changed: check permissions in " + store.activeMountsDir(name) + " and retry", e);
-        }
-    }
-
-    private void restoreUse(String name, String id) throws VolumeException {
-        try {
-            store.writeActiveMount(name, id, 1);
-            lostUses.counted(name, id);
-        } catch (IOException e) {
-            LOG.error("Volume {} stays mounted but its use by mount ID {} could not be recorded again: {}", name, id,
-                    e.toString());
-            throw new VolumeException("cannot unmount volume " + name + ", and recording that mount ID " + id
-                    + " still uses it failed too (" + e + "); it stays mounted; remove the volume once no "
-                    + "container uses it", e);
-        }
-    }
-
     // ---------------------------------------------------------------- queries
 
     @Override
     public Path path(String name) throws VolumeException {
-        requireExistingName(name);
-        requireExists(name);
-        Path mp = store.mountpoint(name);
-        MountState state = probe(name, metadataOrNull(name), mp);
-        return state.mounted() && !state.dead() && !state.foreign() ? mp : null;
+        return inspection.path(name);
     }
 
     @Override
     public VolumeInfo get(String name) throws VolumeException {
-        requireExistingName(name);
-        VolumeMetadata meta;
-        try {
-            meta = store.readMetadata(name);
-        } catch (VolumeException e) {
-            if (!store.exists(name)) {
-                throw e;
-            }
-            // dockerd forgets a volume whose Get fails at its start: report the damage instead of hiding it
-            return new VolumeInfo(name, null, store.directoryTime(name), Map.of("problem", e.getMessage()));
-        }
-        Map<String, Integer> counts = store.activeMounts(name);
-        int uses = counts.values().stream().mapToInt(Integer::intValue).sum();
-        Path mp = store.mountpoint(name);
-        MountState state = probe(name, meta, mp);
-        boolean live = state.mounted() && !state.dead() && !state.foreign();
-        MountedBase.Look baseNow = MountedBase.look(MountState.lowerOf(meta));
-
-        Map<String, Object> status = new LinkedHashMap<>();
-        status.put("base", meta.baseDirPath());
-        status.put("volatile", meta.volatileVolume());
-        status.put("mounted", live);
-        status.put("activeMounts", uses);
-        if (live) {
-            MountResult with = mountedWith.computeIfAbsent(name, n -> adopted(state.entry()));
-            status.put("strategy", with.strategy());
-            status.put("strategyReason", with.reason());
-        } else {
-            status.put("strategy", strategyName(meta));
-        }
-        status.put("configuredStrategy", strategyName(meta));
-        if (state.foreign()) {
-            status.put("problem", "something else is mounted at " + mp + ": " + state.describe() + "; the next Mount "
-                    + "fails until it is unmounted (umount " + mp + ")");
-        } else if (state.dead()) {
-            status.put("problem", "the mount at " + mp + " " + state.problem() + "; it is replaced at the next Mount, "
-                    + "containers still using it must be restarted");
-        } else if (!live && uses > 0) {
-            status.put("problem", "counted as in use by " + counts.size() + " mount IDs but not mounted; it is "
-                    + "mounted again at the next Mount");
-        } else if (live && lostUses.mayBeLost(name, counts.keySet()) && heldByNoContainer(state)) {
-            status.put("problem", "counted as in use by " + counts.size() + " mount IDs, but no container holds its "
-                    + "mount: they ended without an Unmount (dockerd was killed, or they stopped while the plugin was "
-                    + "down); the next Mount or Unmount of the volume drops them");
-        } else if (!baseNow.answered()) {
-            status.put("problem", "its base directory " + meta.baseDirPath() + " does not answer (looking at it gave no "
-                    + "answer within " + MountedBase.LOOK_TIMEOUT.toSeconds() + " s): the network or FUSE file system "
-                    + "it lies on hangs" + (live ? ", and so do the containers using the volume when they read it" : "")
-                    + "; the next Mount fails until it answers (check: ls " + meta.baseDirPath() + ")");
-        } else if (live && unanswered.contains(name) && !answersAgain(name, state)) {
-            // listed only after a Mount found it hung: a stat of the base may be answered from a FUSE cache
-            status.put("problem", notAnsweringWhy(meta, mp, state) + "; the next Mount is refused until it does");
-        } else if (live && !baseNow.directory() && !ExistingMounts.listRoot(state.entry()).listed()) {
-            // listed only when the base is gone or replaced (Get is frequent, and a FUSE root's listing is a request)
-            status.put("problem", layerLostWhileMounted(name, meta) + ": containers using the volume cannot list it "
-                    + "any more, and no new container can start with it. " + whatToDoAfterLoss(name, meta));
-        } else if (live && MountedBase.replaced(store, name, baseNow)) {
-            status.put("problem", ExistingMounts.listRoot(state.entry()).listed()
-                    ? "its base directory " + meta.baseDirPath() + " was replaced while the volume was mounted (it is "
-                    + "now another directory): the mount still shows the one that was there, to the containers using "
-                    + "it and to those started with the volume now. " + whatToDoAfterLoss(name, meta)
-                    : layerLostWhileMounted(name, meta) + ": containers using the volume cannot list it any more, and "
-                    + "no new container can start with it. " + whatToDoAfterLoss(name, meta));
-        } else if (!baseNow.directory()) {
-            status.put("problem", "its base directory " + meta.baseDirPath() + " no longer exists or is not a "
-                    + "directory: " + (live ? "containers using the volume still see it as it was when it was "
-                    + "mounted, but once they stop " : "") + "the next Mount fails; restore it, or remove the volume");
-        }
-        return new VolumeInfo(name, live ? mp : null, createdAt(name, meta), status);
+        return inspection.get(name);
     }
 
     @Override
     public List<VolumeInfo> list() throws VolumeException {
-        List<VolumeInfo> all = new ArrayList<>();
-        MountTable table = MountState.mountTable();
-        for (String name : store.names()) {
-            if (!store.exists(name)) {
-                LOG.warn("Skipping {} in List: it has no {}", store.volumeDir(name), VolumeStore.METADATA);
-                continue;
-            }
-            Path mp = store.mountpoint(name);
-            Instant created;
-            VolumeMetadata meta = null;
-            try {
-                meta = store.readMetadata(name);
-                created = createdAt(name, meta);
-            } catch (VolumeException e) {
-                LOG.warn("Volume {}: {}", name, e.getMessage());
-                created = store.directoryTime(name);
-            }
-            Path lower = MountState.lowerOf(meta);
-            Path upper = store.upper(name);
-            boolean ours = table.at(mp).map(e -> MountIdentity.whyNotOurs(e, lower, upper) == null).orElse(false);
-            all.add(new VolumeInfo(name, ours ? mp : null, created, Map.of()));
-        }
-        return all;
-    }
-
-    private Instant createdAt(String name, VolumeMetadata meta) throws VolumeException {
-        Instant t = meta.createdAtInstant();
-        return t != null ? t : store.directoryTime(name);
+        return inspection.list();
     }
 
     // ---------------------------------------------------------------- start-up recovery
@@ -812,27 +587,6 @@ public final class OverlayVolumeService implements VolumeService {
         return MountState.probe(mp, meta, store.upper(name));
     }
 
-    /** The volume's metadata, or null if it is unreadable (a Remove or Unmount must still work then). */
-    private VolumeMetadata metadataOrNull(String name) {
-        try {
-            return store.readMetadata(name);
-        } catch (VolumeException e) {
-            return null;
-        }
-    }
-
-    private static boolean baseIsDirectory(VolumeMetadata meta) {
-        try {
-            return Files.isDirectory(VolumeOptions.path(meta.baseDirPath()));
-        } catch (VolumeException e) {
-            return false;
-        }
-    }
-
-    private String strategyName(VolumeMetadata meta) {
-        return meta.strategy() != null ? meta.strategy() : defaultStrategy;
-    }
-
     /** The strategy that can unmount what is mounted now (a kernel overlay or a FUSE mount). */
     private MountStrategy strategyToUnmount(String name, MountEntry entry) throws VolumeException {
         if (entry.isOverlay()) {
@@ -841,24 +595,7 @@ public final class OverlayVolumeService implements VolumeService {
         if (entry.isFuse()) {
             return strategies.forName("fuse");
         }
-        return strategies.forName(strategyName(store.readMetadata(name)));
+        return strategies.forName(store.readMetadata(name).strategyOr(defaultStrategy));
     }
 
-    private static MountResult adopted(MountEntry entry) {
-        return new MountResult(entry.isFuse() ? "fuse" : entry.isOverlay() ? "overlay" : entry.fsType(),
-                "adopted a mount that existed before the plugin started");
-    }
-
-    private void requireExists(String name) throws VolumeException {
-        if (!store.exists(name)) {
-            throw VolumeStore.noSuchVolume(name);
-        }
-    }
-
-    /** Names that fail validation cannot exist; saying so also keeps "../x" away from the file system. */
-    private static void requireExistingName(String name) throws VolumeException {
-        if (name == null || name.length() > 255 || !VolumeOptions.NAME.matcher(name).matches()) {
-            throw VolumeStore.noSuchVolume(name);
-        }
-    }
 }
