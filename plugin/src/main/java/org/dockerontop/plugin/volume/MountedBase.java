@@ -1,5 +1,6 @@
 package org.dockerontop.plugin.volume;
 
+import org.dockerontop.overlay.mount.Syscalls;
 import org.dockerontop.plugin.mount.BoundedCalls;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,21 +59,16 @@ final class MountedBase {
     }
 
     /**
-     * Records the identity of {@code base} for the mount about to be made of volume {@code name}. The record only
-     * serves docker volume inspect: a failure to write it is logged, not raised.
+     * Records {@code base}, the identity of the base directory of the mount about to be made of volume {@code name}.
+     * The record only serves docker volume inspect: a failure to write it is logged, not raised.
      */
-    static void record(VolumeStore store, String name, Path base) {
+    static void record(VolumeStore store, String name, Identity base) {
         Path file = store.volumeDir(name).resolve(FILE);
         try {
-            Identity id = identity(base);
-            if (id == null) {
-                Files.deleteIfExists(file);
-                return;
-            }
-            VolumeStore.writeAtomically(file, id.toString().getBytes(StandardCharsets.US_ASCII));
+            VolumeStore.writeAtomically(file, base.toString().getBytes(StandardCharsets.US_ASCII));
         } catch (IOException | RuntimeException e) {
-            LOG.warn("Volume {}: cannot record which directory its base {} is ({}); docker volume inspect will not "
-                    + "tell if it is replaced while mounted", name, base, e.toString());
+            LOG.warn("Volume {}: cannot record which directory its base is ({}); docker volume inspect will not "
+                    + "tell if it is replaced while mounted", name, e.toString());
         }
     }
 
@@ -105,16 +101,32 @@ final class MountedBase {
 
     /**
      * Looks at {@code base} (null: no path here) in bounded time: a base on a file system whose server hangs must not
-     * hang docker volume inspect (see {@link BoundedCalls}).
+     * hang docker volume inspect (see {@link BoundedCalls}). A stat may be answered from the kernel's cache.
      */
     static Look look(Path base) {
+        return look(base, false);
+    }
+
+    /**
+     * As {@link #look}, and asks the base's file system itself first (statfs(2), never answered from a cache), as
+     * mounting the volume will: a Mount must not hang in mount(2) or in its FUSE server's start.
+     */
+    static Look lookBeforeMount(Path base) {
+        return look(base, true);
+    }
+
+    private static Look look(Path base, boolean reachServer) {
         if (base == null) {
             return new Look(true, null);
         }
         Path p = base.toAbsolutePath();
+        String what = (reachServer ? "statfs+stat " : "stat ") + p;
         try {
-            return new Look(true, BoundedCalls.call("stat " + p, "stat " + p, LOOK_TIMEOUT, () -> {
+            return new Look(true, BoundedCalls.call(what, what, LOOK_TIMEOUT, () -> {
                 try {
+                    if (reachServer) {
+                        Syscalls.statfsErrno(p); // only to wait for the server's answer: the stat tells the rest
+                    }
                     return identity(p);
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);

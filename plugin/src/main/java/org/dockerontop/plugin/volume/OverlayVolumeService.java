@@ -310,7 +310,15 @@ public final class OverlayVolumeService implements VolumeService {
                             Path mp) throws VolumeException {
         MountStrategy strategy = strategies.forName(meta.strategyOr(defaultStrategy));
         Path base = VolumeOptions.path(meta.baseDirPath());
-        if (!Files.isDirectory(base)) {
+        MountedBase.Look look = MountedBase.lookBeforeMount(base);
+        if (!look.answered()) {
+            // mounting would hang too: the kernel overlay statfs's its lower, the FUSE server stats it
+            throw new VolumeException("cannot mount volume " + name + ": its base directory " + base + " does not "
+                    + "answer (looking at it gave no answer within " + MountedBase.LOOK_TIMEOUT.toSeconds() + " s): "
+                    + "the network or FUSE file system it lies on hangs. Check that ls " + base + " answers, then "
+                    + "retry");
+        }
+        if (!look.directory()) {
             throw new VolumeException("cannot mount volume " + name + ": its base directory " + base
                     + " no longer exists or is not a directory; restore it, or remove the volume");
         }
@@ -334,7 +342,7 @@ public final class OverlayVolumeService implements VolumeService {
             VolumeStore.ensureDirectory(upper);
             VolumeStore.ensureDirectory(work);
             VolumeStore.ensureDirectory(mp);
-            MountedBase.record(store, name, base); // before the mount: a record must never describe an older one
+            MountedBase.record(store, name, look.identity()); // before the mount: never describing an older one
             MountResult result = strategy.mount(new Layers(base, upper, work, mp, meta.volatileVolume()));
             mounted = true;
             store.writeActiveMount(name, id, previous + 1);

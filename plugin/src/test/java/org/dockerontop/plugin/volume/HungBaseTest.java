@@ -80,4 +80,24 @@ class HungBaseTest extends VolumeTestSupport {
         assertIdle("v");
         fuse.unmount(onFuse);
     }
+
+    @Test
+    void aFirstMountOverAHungBaseIsRefusedInTime() throws Exception {
+        // the kernel overlay's mount(2) statfs's its lower: it hung there (or in the stat before it)
+        service.create("v", Map.of("base", onFuse.toString()));
+        TestMounts.freeze(baseServer.toHandle());
+
+        VolumeException e = assertTimeoutPreemptively(Duration.ofSeconds(30),
+                () -> assertThrows(VolumeException.class, () -> service.mount("v", "A")));
+
+        assertTrue(e.getMessage().contains("base directory " + onFuse + " does not answer")
+                && e.getMessage().contains("ls " + onFuse), e.getMessage());
+        assertIdle("v");
+        run("kill", "-CONT", Long.toString(baseServer.pid()));
+        Path mp = service.mount("v", "A");
+        assertEquals("hello from base", Files.readString(mp.resolve("hello.txt")));
+        service.unmount("v", "A");
+        assertIdle("v");
+        fuse.unmount(onFuse);
+    }
 }
