@@ -163,6 +163,7 @@ public final class OverlayVolumeService implements VolumeService {
             }
             store.delete(name);
             mountedWith.remove(name);
+            unanswered.remove(name);
             lostUses.removed(name);
             LOG.info("Removed volume {}", name);
         }
