@@ -591,6 +591,70 @@ public abstract class VolumeScenarios {
     }
 
     @Test
+    void aBaseReplacedWhileAContainerUsesTheVolumeIsShownByInspect() throws Exception {
+        // the path looks fine, but the mount keeps showing the directory that was there when it was made
+        String name = volumeName();
+        Path base = newBase();
+        docker.createVolume(name, Map.of("base", base.toString()));
+        String a = docker.start(name);
+        Files.move(base, work.resolve("moved-aside-" + counter.incrementAndGet()));
+        Files.createDirectories(base);
+
+        String problem = Status.text(docker.inspectVolume(name).path("Status"), "problem");
+
+        assertTrue(problem.contains("its base directory " + base + " was replaced while the volume was mounted")
+                && problem.contains("docker ps --filter volume=" + name), problem);
+        docker.stop(a);
+        awaitUnmounted(name);
+        assertFalse(docker.inspectVolume(name).path("Status").has("problem"), "unmounted: nothing to tell");
+    }
+
+    @Test
+    void aMountTheOriginalGoPluginLeftOfABaseTypedWithATrailingSlashIsAdopted() throws Exception {
+        // The original stores the base as typed (-o base=/srv/data/) and mounts it with mount(2) so, its upper and
+        // workdir spelled .../upper/ and .../workdir/: the kernel shows the layers so, which looked like another
+        // overlay's. A mount it left (a container still running when it was replaced) must be the volume's.
+        Path legacyRoot = Files.createDirectories(work.resolve("go-root-" + counter.incrementAndGet()));
+        Path base = newBase();
+        String name = volumeName();
+        Path dir = Files.createDirectories(legacyRoot.resolve(name));
+        Files.writeString(dir.resolve("metadata.json"), "{\"BaseDirPath\":\"" + base + "/\",\"Volatile\":false}");
+        Files.createDirectories(dir.resolve("activemounts"));
+        Files.writeString(Files.createDirectories(dir.resolve("upper")).resolve("added.txt"), "added by the original\n");
+        Path mountpoint = Files.createDirectories(dir.resolve("mountpoint"));
+        Files.createDirectories(dir.resolve("workdir"));
+        run("mount", "-t", "overlay", "docker-on-top_" + name, "-o", "lowerdir=" + base + "/,upperdir=" + dir
+                + "/upper/,workdir=" + dir + "/workdir/", mountpoint.toString());
+
+        plugin.stop();
+        PluginProcess legacy = new PluginProcess(DRIVER, legacyRoot, daemonStrategy(), work);
+        try {
+            legacy.start();
+            docker.removeLater(name);
+            String seen = docker.run(name, "sh", "-c", "cat /data/added.txt /data/hello.txt; echo new > /data/new.txt")
+                    .assertOk("use").output();
+            assertEquals("added by the original\nhello from base\n", seen);
+            assertEquals("new\n", Files.readString(dir.resolve("upper/new.txt")), "written to the volume's upper");
+            await("the adopted mount released by the container's Unmount",
+                    () -> HostState.mountsUnder(legacyRoot).isEmpty());
+            List<String> problems = docker.cleanUp();
+            assertTrue(problems.isEmpty(), problems.toString());
+        } finally {
+            try {
+                if (!legacy.isAlive()) {
+                    System.err.println("the daemon on the original's root died; its log:\n" + legacy.log());
+                }
+                legacy.stop();
+                if (!HostState.mountsUnder(legacyRoot).isEmpty()) {
+                    run("umount", "-l", mountpoint.toString());
+                }
+            } finally {
+                plugin.start();
+            }
+        }
+    }
+
+    @Test
     void aVolumeInTheOriginalGoPluginsLayoutMountsWithItsChangesIntact() throws Exception {
         // The original keeps only BaseDirPath and Volatile, and its upper uses the kernel's whiteouts
         // (0/0 character devices). Its state is on a plain filesystem: it only ever used the kernel overlay.

@@ -141,7 +141,8 @@ public final class Syscalls {
      * @return 0 if the first entries of directory {@code dir} can be read, else the errno of open(2) or of
      * getdents64(2). Called directly, not through readdir(3): glibc (and with it Java's directory streams) takes
      * ENOENT from getdents64 for the end of the directory, which is what an overlay whose lower directory was deleted
-     * answers, while Go programs (dockerd) see the error.
+     * answers, while Go programs (dockerd) see the error. It blocks as long as the file system does (a stopped FUSE
+     * server, or an overlay with a layer on one): a caller that must answer in time runs it on another thread.
      */
     public static int listErrno(Path dir) {
         int fd = LIBC.open(cString(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);

@@ -14,13 +14,8 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -44,9 +39,9 @@ public final class ExistingMounts {
 
     /** How long a probe may take before a mount counts as unresponsive (a stopped or hung FUSE server). */
     static final Duration PROBE_TIMEOUT = Duration.ofSeconds(5);
+    /** How long the listing of a mount's root may take before the mount counts as not answering. */
+    public static final Duration LIST_TIMEOUT = Duration.ofSeconds(5);
     private static final Logger log = LoggerFactory.getLogger(ExistingMounts.class);
-    /** Probes still running, by mounted device and path (see {@link #probe(Path, Duration)}). */
-    private static final Map<String, CompletableFuture<Integer>> PENDING = new ConcurrentHashMap<>();
 
     private ExistingMounts() {
     }
@@ -114,7 +109,7 @@ public final class ExistingMounts {
     /**
      * As {@link #probe(Path)}, giving up after {@code timeout}. A probe that gave up leaves its thread blocked in
      * statfs until the server answers or dies; while it is, later probes of the same mount wait for its answer
-     * instead of blocking one more thread each (a hung volume is probed by every Get).
+     * instead of blocking one more thread each (see {@link BoundedCalls}).
      */
     static Health probe(Path mountpoint, Duration timeout) {
         Path path = mountpoint.toAbsolutePath().normalize();
@@ -128,60 +123,67 @@ public final class ExistingMounts {
 
     private static Health probe(Path mountpoint, String device, Duration timeout) {
         String path = mountpoint.toString();
-        // Keyed by the mounted filesystem's device: a pending statfs keeps that filesystem alive, so the number
-        // cannot pass to another mount (e.g. the one replacing a dead mount here) while the probe is pending.
-        String key = device + " " + path;
-        CompletableFuture<Integer> mine = new CompletableFuture<>();
-        CompletableFuture<Integer> errno = PENDING.putIfAbsent(key, mine);
-        if (errno == null) {
-            errno = mine;
-            Thread t = new Thread(() -> {
-                // out of PENDING before it completes: a probe that finds a completed answer there would
-                // take it for the present one (a mount seen answering, then killed, still "answering")
-                int answer;
-                try {
-                    answer = Syscalls.statfsErrno(Path.of(path));
-                } catch (RuntimeException | Error e) {
-                    PENDING.remove(key, mine);
-                    mine.completeExceptionally(e);
-                    return;
-                }
-                PENDING.remove(key, mine);
-                mine.complete(answer);
-            }, "probe " + path);
-            t.setDaemon(true);
-            t.start();
-        }
         try {
-            int err = errno.get(Math.max(1, timeout.toMillis()), TimeUnit.MILLISECONDS);
+            int err = BoundedCalls.call("statfs " + device + " " + path, "probe " + path, timeout,
+                    () -> Syscalls.statfsErrno(Path.of(path)));
             if (err == 0) {
                 return Health.ANSWERING;
             }
             return err == Syscalls.ENOTCONN ? Health.DEAD : Health.FAILING;
         } catch (TimeoutException e) {
             return Health.UNRESPONSIVE;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return Health.UNRESPONSIVE;
-        } catch (ExecutionException e) {
+        } catch (RuntimeException e) {
             return Health.FAILING;
         }
     }
 
     /**
-     * Why the root of a live mount cannot be listed, or null if it can: reads its first entries as dockerd does
-     * before it starts a container with a volume. An overlay whose lower directory was deleted while mounted (a
-     * volume's base removed) answers ENOENT, and dockerd then fails the start with its own
-     * "readdirent ...: no such file or directory".
+     * How the root of a live mount answered a listing.
      *
-     * @return e.g. "No such file or directory"
+     * @param answered whether the listing finished in time
+     * @param errno    0 if the first entries could be read, else the errno of open(2) or getdents64(2)
      */
-    public static String listingFailure(Path mountpoint) {
-        int errno = Syscalls.listErrno(mountpoint);
-        if (errno == 0) {
-            return null;
+    public record Listing(boolean answered, int errno) {
+        public boolean listed() {
+            return answered && errno == 0;
         }
-        return errno == Syscalls.ENOENT ? "No such file or directory" : "errno " + errno;
+
+        /** For messages: "No such file or directory", "errno 5", "no answer within 5 s". */
+        public String failure() {
+            if (!answered) {
+                return "no answer within " + LIST_TIMEOUT.toSeconds() + " s";
+            }
+            return errno == Syscalls.ENOENT ? "No such file or directory" : "errno " + errno;
+        }
+    }
+
+    /**
+     * Reads the first entries of the root of {@code mounted}, as dockerd does before it starts a container with a
+     * volume. An overlay whose lower directory was deleted while mounted (a volume's base removed) answers ENOENT, and
+     * dockerd then fails the start with its own "readdirent ...: no such file or directory". One with a layer on a
+     * hung file system (a base on a FUSE or network file system whose server hangs; a FUSE overlay whose server
+     * answers statfs but hangs in READDIR) does not answer, and neither would dockerd's listing: given up after
+     * {@link #LIST_TIMEOUT} (see {@link BoundedCalls}).
+     */
+    public static Listing listRoot(MountEntry mounted) {
+        return listRoot(mounted.mountpoint(), mounted.device(), LIST_TIMEOUT);
+    }
+
+    static Listing listRoot(Path mountpoint, String device, Duration timeout) {
+        String path = mountpoint.toString();
+        try {
+            int errno = BoundedCalls.call("list " + device + " " + path, "list " + path, timeout,
+                    () -> Syscalls.listErrno(Path.of(path)));
+            return new Listing(true, errno);
+        } catch (TimeoutException e) {
+            return new Listing(false, 0);
+        }
+    }
+
+    /** For messages: the processes serving the FUSE mount at {@code mountpoint}, or null if none is found. */
+    public static String servers(Path mountpoint) {
+        List<ProcessHandle> servers = FuseProcesses.serving(mountpoint.toAbsolutePath().normalize());
+        return servers.isEmpty() ? null : FuseProcesses.describe(servers);
     }
 
     /**

@@ -64,24 +64,77 @@ public final class MountIdentity {
     }
 
     /**
-     * Whether a kernel overlay's options (decoded from the mount table) name these layers as they were given: with
-     * the escapes of a legacy mount(2) option string (which the kernel keeps for lowerdir=) or without. The kernel
-     * shows the layers in one order (lowers, upper, work), which keeps a value holding a comma from being taken for
-     * a shorter one followed by another option.
+     * Whether a kernel overlay's options (decoded from the mount table) name these layers. The kernel shows each
+     * layer as it was given to it: by this plugin ({@code lowerdir+=} as it is, or {@code lowerdir=} with the escapes
+     * of a legacy mount(2) option string, which the kernel keeps), or by the original Go plugin (its stored base as
+     * typed at create, e.g. {@code /srv/data/}, and its upper as {@code .../upper/}). So both sides are compared
+     * {@link #lexical spelled alike}. The kernel shows the layers in one order (lowers, upper, work): the first
+     * lowerdir option starts the lower, which runs up to an {@code ,upperdir=} (a value may hold commas, so every
+     * one is tried), and the upper up to a {@code ,workdir=}. A second lower, or data layers, make it another
+     * overlay.
      */
     static boolean overlayOf(String options, Path lower, Path upper) {
-        String l = lower.toAbsolutePath().normalize().toString();
-        String u = upper.toAbsolutePath().normalize().toString();
-        List<String> lowers = List.of("lowerdir+=" + l, "lowerdir=" + l, "lowerdir=" + OverlayOptions.escape(lower));
-        for (String lowerOption : lowers) {
-            for (String upperOption : List.of("upperdir=" + u, "upperdir=" + OverlayOptions.escape(upper))) {
-                String layers = lowerOption + "," + upperOption + ",workdir=";
-                if (options.startsWith(layers) || options.contains("," + layers)) {
+        String l = lexical(lower.toAbsolutePath().toString());
+        String u = lexical(upper.toAbsolutePath().toString());
+        int from = firstLowerValue(options);
+        if (from < 0) {
+            return false;
+        }
+        for (int up = options.indexOf(UPPER, from); up >= 0; up = options.indexOf(UPPER, up + 1)) {
+            if (!sameLayer(options.substring(from, up), l)) {
+                continue;
+            }
+            int upperFrom = up + UPPER.length();
+            for (int work = options.indexOf(WORK, upperFrom); work >= 0; work = options.indexOf(WORK, work + 1)) {
+                if (sameLayer(options.substring(upperFrom, work), u)) {
                     return true;
                 }
             }
         }
         return false;
+    }
+
+    private static final String UPPER = ",upperdir=";
+    private static final String WORK = ",workdir=";
+
+    /** Where the value of the first {@code lowerdir=} or {@code lowerdir+=} option starts, or -1 if none. */
+    private static int firstLowerValue(String options) {
+        int best = -1;
+        for (String key : List.of("lowerdir=", "lowerdir+=")) {
+            for (int at = options.indexOf(key); at >= 0; at = options.indexOf(key, at + 1)) {
+                if (at == 0 || options.charAt(at - 1) == ',') {
+                    if (best < 0 || at + key.length() < best) {
+                        best = at + key.length();
+                    }
+                    break;
+                }
+            }
+        }
+        return best;
+    }
+
+    /** Whether a layer as the kernel shows it is {@code expected} (spelled by {@link #lexical}), escaped or not. */
+    private static boolean sameLayer(String shown, String expected) {
+        String s = lexical(shown);
+        return s.equals(expected) || s.equals(OverlayOptions.escape(expected));
+    }
+
+    /**
+     * {@code path} without the parts of its spelling that do not change the directory it names: repeated slashes,
+     * {@code .} components and a trailing slash ({@code /srv//data/.} is {@code /srv/data}). A {@code ..} is kept:
+     * through a symbolic link it does not lead where dropping the component before it would.
+     */
+    static String lexical(String path) {
+        StringBuilder out = new StringBuilder(path.length());
+        for (String part : path.split("/")) {
+            if (!part.isEmpty() && !part.equals(".")) {
+                out.append('/').append(part);
+            }
+        }
+        if (!path.startsWith("/")) {
+            return out.length() == 0 ? "." : out.substring(1);
+        }
+        return out.length() == 0 ? "/" : out.toString();
     }
 
     /**

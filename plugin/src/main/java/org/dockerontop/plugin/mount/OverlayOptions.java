@@ -18,7 +18,11 @@ final class OverlayOptions {
     }
 
     static String escape(Path path) {
-        String s = path.toAbsolutePath().normalize().toString();
+        return escape(path.toAbsolutePath().normalize().toString());
+    }
+
+    /** {@code s} with a backslash before each {@code ,} {@code :} and {@code \}. */
+    static String escape(String s) {
         StringBuilder out = new StringBuilder(s.length() + 8);
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);

@@ -20,15 +20,18 @@ final class Mountpoints {
     }
 
     /**
-     * Removes mountpoint/ (only if it is empty and nothing is mounted there) and workdir/ (recursively, only if
-     * nothing is mounted at mountpoint/). Failures are logged: leftover directories are harmless, the next
-     * Mount reuses them and start-up removes them.
+     * Removes mountpoint/ (only if it is empty and nothing is mounted there), workdir/ (recursively, only if
+     * nothing is mounted at mountpoint/) and the record of the mounted base ({@link MountedBase}). Failures are
+     * logged: leftover directories are harmless, the next Mount reuses them and start-up removes them.
      */
-    static void removeMountDirectories(String name, Path mp, Path work) {
+    static void removeMountDirectories(VolumeStore store, String name) {
+        Path mp = store.mountpoint(name);
+        Path work = store.workdir(name);
         try {
             if (MountState.mountTable().isMountpoint(mp)) {
                 return;
             }
+            MountedBase.forget(store, name);
             if (Files.isDirectory(mp, LinkOption.NOFOLLOW_LINKS)) {
                 try (DirectoryStream<Path> ds = Files.newDirectoryStream(mp)) {
                     if (ds.iterator().hasNext()) {

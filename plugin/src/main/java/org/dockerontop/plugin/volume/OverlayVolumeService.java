@@ -2,7 +2,6 @@ package org.dockerontop.plugin.volume;
 
 import org.dockerontop.overlay.format.Trees;
 import org.dockerontop.overlay.mount.MountEntry;
-import org.dockerontop.overlay.mount.MountTable;
 import org.dockerontop.plugin.mount.ExistingMounts;
 import org.dockerontop.plugin.mount.Layers;
 import org.dockerontop.plugin.mount.MountIdentity;
@@ -16,7 +15,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -54,24 +52,31 @@ import java.util.concurrent.Executors;
  * </ul>
  * Mount/Unmount/Remove of one volume hold its flock (see {@link VolumeStore#lock}); different volumes
  * proceed in parallel.
+ *
+ * <p>This class makes the create, remove, mount and unmount decisions. What Get, List and Path answer is
+ * {@link VolumeInspection}'s; the counts of uses are kept by {@link UseCounts}, who else holds a mount is told by
+ * {@link OutsideHolders}, what to say of a layer lost or hung under a mount by {@link LostLayers}, and which base
+ * directory a mount shows by {@link MountedBase}.
  */
 public final class OverlayVolumeService implements VolumeService {
     private static final Logger LOG = LoggerFactory.getLogger(OverlayVolumeService.class);
     /**
-     * How long the daemon looks again for holders of a mount before they count (see {@link #lastingHolders}): longer
+     * How long the daemon looks again for holders of a mount before they count (see {@link OutsideHolders#lasting}): longer
      * than a container start takes from runc's new mount namespace to its pivot_root on a busy host.
      */
     static final Duration HOLDER_SETTLE_TIME = Duration.ofSeconds(1);
-    private static final long HOLDER_RECHECK_MILLIS = 100;
 
     private final VolumeStore store;
     private final String defaultStrategy;
     private final StrategyResolver strategies;
-    private final HolderLookup holderLookup;
+    private final OutsideHolders holders;
     private final LostUses lostUses;
-    private final int holderRechecks;
+    private final UseCounts uses;
+    private final VolumeInspection inspection;
     /** What mounted each currently mounted volume, for Get's Status (lost on restart: then derived). */
     private final Map<String, MountResult> mountedWith = new ConcurrentHashMap<>();
+    /** Volumes whose mount a Mount found not answering a listing of its root, until a listing answers again. */
+    private final Set<String> unanswered = ConcurrentHashMap.newKeySet();
     /** Deletes discarded volatile uppers after the Mount that discarded them has answered. */
     private final ExecutorService background = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "docker-on-top discarded-upper deleter");
@@ -105,9 +110,10 @@ public final class OverlayVolumeService implements VolumeService {
         this.store = store;
         this.defaultStrategy = defaultStrategy;
         this.strategies = strategies;
-        this.holderLookup = holderLookup;
+        this.holders = new OutsideHolders(holderLookup, holderSettleTime);
         this.lostUses = lostUses;
-        this.holderRechecks = (int) (holderSettleTime.toMillis() / HOLDER_RECHECK_MILLIS);
+        this.uses = new UseCounts(store, lostUses);
+        this.inspection = new VolumeInspection(store, defaultStrategy, holders, lostUses, mountedWith, unanswered);
     }
 
     // ---------------------------------------------------------------- create / remove
@@ -119,21 +125,21 @@ public final class OverlayVolumeService implements VolumeService {
         VolumeOptions.requireOutside(metadata.baseDirPath(), store.root());
         store.create(name, metadata);
         LOG.info("Created volume {} on {} (volatile={}, strategy={})", name, metadata.baseDirPath(),
-                metadata.volatileVolume(), strategyName(metadata));
+                metadata.volatileVolume(), metadata.strategyOr(defaultStrategy));
     }
 
     @Override
     public void remove(String name) throws VolumeException {
-        requireExistingName(name);
+        VolumeStore.requireValidName(name);
         try (VolumeLock lock = store.lock(name)) {
-            requireExists(name);
+            store.requireExists(name);
             Map<String, Integer> counts = store.activeMounts(name);
             if (!counts.isEmpty()) {
                 LOG.warn("Removing volume {} although it is still counted as used by mount IDs {} "
                         + "(dockerd's own counts can be stale after it restarts)", name, counts);
             }
             Path mp = store.mountpoint(name);
-            MountState state = probe(name, metadataOrNull(name), mp);
+            MountState state = probe(name, store.metadataOrNull(name), mp);
             if (state.dead()) {
                 Mountpoints.clearDeadMount(name, mp, state);
             } else if (state.foreign()) {
@@ -157,6 +163,7 @@ public final class OverlayVolumeService implements VolumeService {
             }
             store.delete(name);
             mountedWith.remove(name);
+            unanswered.remove(name);
             lostUses.removed(name);
             LOG.info("Removed volume {}", name);
         }
@@ -166,7 +173,7 @@ public final class OverlayVolumeService implements VolumeService {
 
     @Override
     public Path mount(String name, String id) throws VolumeException {
-        requireExistingName(name);
+        VolumeStore.requireValidName(name);
         VolumeOptions.validateMountId(id);
         try (VolumeLock lock = store.lock(name)) {
             VolumeMetadata meta = store.readMetadata(name); // after locking: a Remove may have won the race
@@ -190,11 +197,11 @@ public final class OverlayVolumeService implements VolumeService {
                         + "Unmount it (umount " + mp + ") and retry");
             }
             String why = "an Unmount was interrupted";
-            if (lostUses.mayBeLost(name, counts.keySet()) && heldByNoContainer(state)) {
+            if (lostUses.mayBeLost(name, counts.keySet()) && holders.noContainerHolds(state)) {
                 LOG.warn("Volume {}: dropping the uses of mount IDs {}: no container holds the volume's mount any "
                         + "more, so they ended without an Unmount (dockerd was killed, or they stopped while the "
                         + "plugin was down), and dockerd never sends it later", name, counts.keySet());
-                dropUses(name, counts.keySet());
+                uses.drop(name, counts.keySet());
                 counts = Map.of();
                 previous = 0;
                 why = "its uses ended without an Unmount";
@@ -202,14 +209,17 @@ public final class OverlayVolumeService implements VolumeService {
             if (state.mounted() && counts.isEmpty() && meta.volatileVolume()) {
                 state = unmountUncountedVolatile(name, mp, state, why);
             }
-            String unlistable = state.mounted() ? ExistingMounts.listingFailure(mp) : null;
-            if (unlistable != null) {
-                state = replaceUnlistable(name, meta, counts, mp, state, unlistable);
+            ExistingMounts.Listing listing = state.mounted() ? ExistingMounts.listRoot(state.entry()) : null;
+            if (listing != null && !listing.answered()) {
+                throw notAnswering(name, meta, mp, state);
+            }
+            if (listing != null && !listing.listed()) {
+                state = replaceUnlistable(name, meta, counts, mp, state, listing.failure());
             }
             if (state.mounted()) {
-                recordUse(name, id, previous + 1);
+                uses.record(name, id, previous + 1);
                 MountEntry entry = state.entry();
-                mountedWith.computeIfAbsent(name, n -> adopted(entry));
+                mountedWith.computeIfAbsent(name, n -> VolumeInspection.adopted(entry));
                 LOG.debug("Volume {}: mount ID {} now counts {} (already mounted)", name, id, previous + 1);
                 return mp;
             }
@@ -233,7 +243,7 @@ public final class OverlayVolumeService implements VolumeService {
      * @return the state to go on from: not mounted, or {@code state} if the mount stays (it is then adopted)
      */
     private MountState unmountUncountedVolatile(String name, Path mp, MountState state, String why) {
-        List<String> holders = lastingHolders(state);
+        List<String> holders = this.holders.lasting(state);
         if (!holders.isEmpty()) {
             LOG.warn("Volume {} is volatile and mounted with no container counted ({}), "
                     + "but it is still held by {}: adopting it, so its previous changes stay visible until it is "
@@ -248,7 +258,7 @@ public final class OverlayVolumeService implements VolumeService {
                     e.getMessage());
             return state;
         }
-        Mountpoints.removeMountDirectories(name, mp, store.workdir(name));
+        Mountpoints.removeMountDirectories(store, name);
         mountedWith.remove(name);
         LOG.warn("Volume {} was mounted with no container counted ({}); unmounted it, so "
                 + "that this Mount discards the changes of its previous use as a volatile volume should", name, why);
@@ -267,56 +277,49 @@ public final class OverlayVolumeService implements VolumeService {
      */
     private MountState replaceUnlistable(String name, VolumeMetadata meta, Map<String, Integer> counts, Path mp,
                                          MountState state, String failure) throws VolumeException {
-        String what = layerLostWhileMounted(name, meta);
-        if (counts.isEmpty() && lastingHolders(state).isEmpty()) {
+        String what = LostLayers.what(store, name, meta);
+        if (counts.isEmpty() && holders.lasting(state).isEmpty()) {
             try {
                 strategyToUnmount(name, state.entry()).unmount(mp);
             } catch (VolumeException e) {
                 throw new VolumeException("cannot mount volume " + name + ": " + what + ", and that mount cannot be "
                         + "unmounted: " + e.getMessage(), e);
             }
-            Mountpoints.removeMountDirectories(name, mp, store.workdir(name));
+            Mountpoints.removeMountDirectories(store, name);
             mountedWith.remove(name);
             LOG.warn("Volume {}: {} (listing it failed: {}); no container used that mount, so it was unmounted to "
                     + "mount the volume afresh", name, what, failure);
             return MountState.NOT_MOUNTED;
         }
         throw new VolumeException("cannot mount volume " + name + ": " + what + ", so no container can start with it "
-                + "(listing it fails: " + failure + "). " + whatToDoAfterLoss(name, meta));
+                + "(listing it fails: " + failure + "). " + LostLayers.whatToDo(store, name, meta));
     }
 
-    /** For messages: which of the volume's layers was removed while it was mounted, as far as can be told. */
-    private String layerLostWhileMounted(String name, VolumeMetadata meta) {
-        Path upper = store.upper(name);
-        if (!Files.isDirectory(upper)) {
-            return "its upper directory " + upper + " (where its changes are kept) was removed while the volume was "
-                    + "mounted";
-        }
-        if (!baseIsDirectory(meta)) {
-            return "its base directory " + meta.baseDirPath() + " was removed while the volume was mounted";
-        }
-        return "the base directory it mounted was removed while the volume was mounted (" + meta.baseDirPath()
-                + " is now another directory, which that mount does not show)";
-    }
-
-    /** For messages: how to get a volume whose layer was removed while mounted working again. */
-    private String whatToDoAfterLoss(String name, VolumeMetadata meta) {
-        String stop = "Stop the containers that use the volume (docker ps --filter volume=" + name + ") so that it is "
-                + "unmounted";
-        if (!Files.isDirectory(store.upper(name))) {
-            return stop + "; the next container then mounts the volume with an empty upper directory";
-        }
-        if (!baseIsDirectory(meta)) {
-            return stop + ", restore " + meta.baseDirPath() + ", and start them again; or remove the volume";
-        }
-        return stop + "; the next container then mounts " + meta.baseDirPath() + " as it is then";
+    /**
+     * A mount that answers statfs but not a listing of its root: a layer lies on a file system that hangs (a base on
+     * a FUSE or network file system whose server hangs), or its FUSE server hangs in READDIR. dockerd's own listing
+     * before it starts the container would hang too, and with it the start. Nothing is changed: the containers using
+     * the mount hang on it as well, and anything done to it (an unmount, a look at the base) could hang this request.
+     */
+    private VolumeException notAnswering(String name, VolumeMetadata meta, Path mp, MountState state) {
+        unanswered.add(name);
+        return new VolumeException("cannot mount volume " + name + ": " + LostLayers.notAnswering(meta, mp, state)
+                + ", then retry; the containers using the volume hang on it until then");
     }
 
     private void mountFirst(String name, String id, VolumeMetadata meta, Map<String, Integer> counts, int previous,
                             Path mp) throws VolumeException {
-        MountStrategy strategy = strategies.forName(strategyName(meta));
+        MountStrategy strategy = strategies.forName(meta.strategyOr(defaultStrategy));
         Path base = VolumeOptions.path(meta.baseDirPath());
-        if (!Files.isDirectory(base)) {
+        MountedBase.Look look = MountedBase.lookBeforeMount(base);
+        if (!look.answered()) {
+            // mounting would hang too: the kernel overlay statfs's its lower, the FUSE server stats it
+            throw new VolumeException("cannot mount volume " + name + ": its base directory " + base + " does not "
+                    + "answer (looking at it gave no answer within " + MountedBase.LOOK_TIMEOUT.toSeconds() + " s): "
+                    + "the network or FUSE file system it lies on hangs. Check that ls " + base + " answers, then "
+                    + "retry");
+        }
+        if (!look.directory()) {
             throw new VolumeException("cannot mount volume " + name + ": its base directory " + base
                     + " no longer exists or is not a directory; restore it, or remove the volume");
         }
@@ -340,6 +343,7 @@ public final class OverlayVolumeService implements VolumeService {
             VolumeStore.ensureDirectory(upper);
             VolumeStore.ensureDirectory(work);
             VolumeStore.ensureDirectory(mp);
+            MountedBase.record(store, name, look.identity()); // before the mount: never describing an older one
             MountResult result = strategy.mount(new Layers(base, upper, work, mp, meta.volatileVolume()));
             mounted = true;
             store.writeActiveMount(name, id, previous + 1);
@@ -352,7 +356,7 @@ public final class OverlayVolumeService implements VolumeService {
             LOG.info("Mounted volume {} at {} with {} ({}) for mount ID {}", name, mp, result.strategy(),
                     result.reason(), id);
         } catch (VolumeException | IOException | RuntimeException e) {
-            rollBackMount(name, mp, work, mounted ? strategy : null, discarded);
+            rollBackMount(name, mp, mounted ? strategy : null, discarded);
             if (e instanceof VolumeException) {
                 throw new VolumeException("cannot mount volume " + name + ": " + e.getMessage(), e);
             }
@@ -374,7 +378,7 @@ public final class OverlayVolumeService implements VolumeService {
     }
 
     /** Undoes a failed first Mount: dockerd sends no Unmount after a failed Mount. */
-    private void rollBackMount(String name, Path mp, Path work, MountStrategy mountedBy, Path discarded) {
+    private void rollBackMount(String name, Path mp, MountStrategy mountedBy, Path discarded) {
         if (mountedBy != null) {
             try {
                 mountedBy.unmount(mp);
@@ -384,7 +388,7 @@ public final class OverlayVolumeService implements VolumeService {
                 Mountpoints.detach(name, mp);
             }
         }
-        Mountpoints.removeMountDirectories(name, mp, work);
+        Mountpoints.removeMountDirectories(store, name);
         if (discarded != null) {
             store.restoreDiscarded(name, discarded);
         }
@@ -393,14 +397,14 @@ public final class OverlayVolumeService implements VolumeService {
 
     @Override
     public void unmount(String name, String id) throws VolumeException {
-        requireExistingName(name);
+        VolumeStore.requireValidName(name);
         VolumeOptions.validateMountId(id);
         try (VolumeLock lock = store.lock(name)) {
-            requireExists(name);
+            store.requireExists(name);
             Map<String, Integer> counts = store.activeMounts(name);
             Integer count = counts.get(id);
             Path mp = store.mountpoint(name);
-            VolumeMetadata meta = metadataOrNull(name);
+            VolumeMetadata meta = store.metadataOrNull(name);
             MountState state = null;
             Map<String, Integer> others = new LinkedHashMap<>(counts);
             if (count != null && count > 1) {
@@ -416,9 +420,9 @@ public final class OverlayVolumeService implements VolumeService {
                                 + " (it is used by " + others.size() + " other mount IDs); nothing was changed");
                     }
                     if (count > 1) {
-                        recordUse(name, id, count - 1);
+                        uses.record(name, id, count - 1);
                     } else {
-                        forgetUse(name, id);
+                        uses.forget(name, id);
                     }
                     return;
                 }
@@ -426,14 +430,14 @@ public final class OverlayVolumeService implements VolumeService {
                         + "container holds the volume's mount any more, so they ended without an Unmount (dockerd "
                         + "was killed, or they stopped while the plugin was down)", name, id, others.keySet());
                 others.remove(id); // ended below, as the last use
-                dropUses(name, others.keySet());
+                uses.drop(name, others.keySet());
             }
             if (state == null) {
                 state = probe(name, meta, mp);
             }
             if (count != null) {
                 // Uncount first: dying between the two steps leaves "mounted, not counted", which is safe.
-                forgetUse(name, id);
+                uses.forget(name, id);
             } else if (state.mounted()) {
                 // Its count was cleared (by start-up, as nothing held the mount; by hand) or dropped as lost: no use
                 // is left, so this is the volume's last Unmount, and leaving the mount for the next Mount or Remove
@@ -475,7 +479,7 @@ public final class OverlayVolumeService implements VolumeService {
                             + ". No container is counted as using it; it stays mounted until its next use or "
                             + "its removal", e);
                 }
-                restoreUse(name, id);
+                uses.restore(name, id);
                 throw new VolumeException("cannot unmount volume " + name + ": " + e.getMessage()
                         + ". The volume stays mounted and counted as in use; once nothing uses " + mp
                         + " any more, start and stop the container again or remove the volume to release it", e);
@@ -483,7 +487,7 @@ public final class OverlayVolumeService implements VolumeService {
         } else if (counted) {
             LOG.warn("Volume {} was counted as used by {} but was not mounted", name, id);
         }
-        Mountpoints.removeMountDirectories(name, mp, store.workdir(name));
+        Mountpoints.removeMountDirectories(store, name);
         mountedWith.remove(name);
     }
 
@@ -497,22 +501,7 @@ public final class OverlayVolumeService implements VolumeService {
             return null;
         }
         MountState state = probe(name, meta, mp);
-        return heldByNoContainer(state) ? state : null;
-    }
-
-    /**
-     * Whether a volume's mount is live and nothing outside the plugin holds it, so that no container uses it: then
-     * the uses {@link LostUses#mayBeLost} ended without an Unmount. A dead mount is still held by the containers
-     * that used it, and a holder lookup that fails counts as a holder.
-     */
-    private boolean heldByNoContainer(MountState state) {
-        return state.mounted() && !state.dead() && !state.foreign() && holdersElsewhere(state).isEmpty();
-    }
-
-    private void dropUses(String name, Set<String> ids) throws VolumeException {
-        for (String id : List.copyOf(ids)) {
-            forgetUse(name, id);
-        }
+        return holders.noContainerHolds(state) ? state : null;
     }
 
     /**
@@ -522,7 +511,7 @@ public final class OverlayVolumeService implements VolumeService {
      * @throws VolumeException naming the holders, if there are any
      */
     private void refuseIfHeldElsewhere(String name, MountState state) throws VolumeException {
-        List<String> holders = lastingHolders(state);
+        List<String> holders = this.holders.lasting(state);
         if (!holders.isEmpty()) {
             throw new VolumeException("cannot remove volume " + name + ": its mount is still held outside the plugin by "
                     + String.join(", ", holders) + ", and removing the volume would delete the files in use there; "
@@ -539,7 +528,7 @@ public final class OverlayVolumeService implements VolumeService {
      * instead; the next Mount adopts it.
      */
     private boolean heldElsewhere(String name, MountState state) {
-        List<String> holders = lastingHolders(state);
+        List<String> holders = this.holders.lasting(state);
         if (holders.isEmpty()) {
             return false;
         }
@@ -548,174 +537,21 @@ public final class OverlayVolumeService implements VolumeService {
         return true;
     }
 
-    /**
-     * The holders of a mount that are still there after a short while (looked for again every
-     * {@link #HOLDER_RECHECK_MILLIS} ms for the settle time given to the constructor). A container being started
-     * anywhere on the host holds a copy of every host mount for a moment (runc's new mount namespace is a copy of the
-     * host's until its pivot_root), which must not leave a volume mounted, refuse its removal or keep a volatile
-     * volume from discarding. Only lookups with consequences wait; a mount that is really held costs them that wait.
-     */
-    private List<String> lastingHolders(MountState state) {
-        List<String> holders = holdersElsewhere(state);
-        for (int i = 0; i < holderRechecks && !holders.isEmpty(); i++) {
-            try {
-                Thread.sleep(HOLDER_RECHECK_MILLIS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return holders;
-            }
-            holders = holdersElsewhere(state);
-        }
-        return holders;
-    }
-
-    /**
-     * The holders of a mount besides our own (see {@link org.dockerontop.overlay.mount.MountHolders}). If they cannot be found out, the answer is
-     * one holder that says so: deleting or discarding files under an unknown user cannot be undone, while a Remove
-     * refused or a volatile mount left for later can simply be retried.
-     */
-    private List<String> holdersElsewhere(MountState state) {
-        try {
-            return holderLookup.others(state.entry());
-        } catch (IOException e) {
-            return List.of("something the plugin cannot see (looking for other holders failed: " + e.getMessage()
-                    + "; check that /proc is mounted and readable)");
-        }
-    }
-
-    private void recordUse(String name, String id, int count) throws VolumeException {
-        try {
-            store.writeActiveMount(name, id, count);
-            lostUses.counted(name, id);
-        } catch (IOException e) {
-            throw new VolumeException("cannot record the use of volume " + name + " by mount ID " + id + " (" + e
-                    + "); nothing was changed: check free space and permissions in " + store.volumeDir(name)
-                    + " and retry", e);
-        }
-    }
-
-    private void forgetUse(String name, String id) throws VolumeException {
-        try {
-            store.deleteActiveMount(name, id);
-            lostUses.ended(name, id);
-        } catch (IOException e) {
-            throw new VolumeException("cannot record the end of mount ID " + id + " of volume " + name + " (" + e
-                    + "); nothing was changed: check permissions in " + store.activeMountsDir(name) + " and retry", e);
-        }
-    }
-
-    private void restoreUse(String name, String id) throws VolumeException {
-        try {
-            store.writeActiveMount(name, id, 1);
-            lostUses.counted(name, id);
-        } catch (IOException e) {
-            LOG.error("Volume {} stays mounted but its use by mount ID {} could not be recorded again: {}", name, id,
-                    e.toString());
-            throw new VolumeException("cannot unmount volume " + name + ", and recording that mount ID " + id
-                    + " still uses it failed too (" + e + "); it stays mounted; remove the volume once no "
-                    + "container uses it", e);
-        }
-    }
-
     // ---------------------------------------------------------------- queries
 
     @Override
     public Path path(String name) throws VolumeException {
-        requireExistingName(name);
-        requireExists(name);
-        Path mp = store.mountpoint(name);
-        MountState state = probe(name, metadataOrNull(name), mp);
-        return state.mounted() && !state.dead() && !state.foreign() ? mp : null;
+        return inspection.path(name);
     }
 
     @Override
     public VolumeInfo get(String name) throws VolumeException {
-        requireExistingName(name);
-        VolumeMetadata meta;
-        try {
-            meta = store.readMetadata(name);
-        } catch (VolumeException e) {
-            if (!store.exists(name)) {
-                throw e;
-            }
-            // dockerd forgets a volume whose Get fails at its start: report the damage instead of hiding it
-            return new VolumeInfo(name, null, store.directoryTime(name), Map.of("problem", e.getMessage()));
-        }
-        Map<String, Integer> counts = store.activeMounts(name);
-        int uses = counts.values().stream().mapToInt(Integer::intValue).sum();
-        Path mp = store.mountpoint(name);
-        MountState state = probe(name, meta, mp);
-        boolean live = state.mounted() && !state.dead() && !state.foreign();
-
-        Map<String, Object> status = new LinkedHashMap<>();
-        status.put("base", meta.baseDirPath());
-        status.put("volatile", meta.volatileVolume());
-        status.put("mounted", live);
-        status.put("activeMounts", uses);
-        if (live) {
-            MountResult with = mountedWith.computeIfAbsent(name, n -> adopted(state.entry()));
-            status.put("strategy", with.strategy());
-            status.put("strategyReason", with.reason());
-        } else {
-            status.put("strategy", strategyName(meta));
-        }
-        status.put("configuredStrategy", strategyName(meta));
-        if (state.foreign()) {
-            status.put("problem", "something else is mounted at " + mp + ": " + state.describe() + "; the next Mount "
-                    + "fails until it is unmounted (umount " + mp + ")");
-        } else if (state.dead()) {
-            status.put("problem", "the mount at " + mp + " " + state.problem() + "; it is replaced at the next Mount, "
-                    + "containers still using it must be restarted");
-        } else if (!live && uses > 0) {
-            status.put("problem", "counted as in use by " + counts.size() + " mount IDs but not mounted; it is "
-                    + "mounted again at the next Mount");
-        } else if (live && lostUses.mayBeLost(name, counts.keySet()) && heldByNoContainer(state)) {
-            status.put("problem", "counted as in use by " + counts.size() + " mount IDs, but no container holds its "
-                    + "mount: they ended without an Unmount (dockerd was killed, or they stopped while the plugin was "
-                    + "down); the next Mount or Unmount of the volume drops them");
-        } else if (live && !baseIsDirectory(meta) && ExistingMounts.listingFailure(mp) != null) {
-            // listed only when the base is gone (Get is frequent, and a FUSE root's listing is a request): a base
-            // removed and already restored is found by the next Mount instead
-            status.put("problem", layerLostWhileMounted(name, meta) + ": containers using the volume cannot list it "
-                    + "any more, and no new container can start with it. " + whatToDoAfterLoss(name, meta));
-        } else if (!baseIsDirectory(meta)) {
-            status.put("problem", "its base directory " + meta.baseDirPath() + " no longer exists or is not a "
-                    + "directory: " + (live ? "containers using the volume still see it as it was when it was "
-                    + "mounted, but once they stop " : "") + "the next Mount fails; restore it, or remove the volume");
-        }
-        return new VolumeInfo(name, live ? mp : null, createdAt(name, meta), status);
+        return inspection.get(name);
     }
 
     @Override
     public List<VolumeInfo> list() throws VolumeException {
-        List<VolumeInfo> all = new ArrayList<>();
-        MountTable table = MountState.mountTable();
-        for (String name : store.names()) {
-            if (!store.exists(name)) {
-                LOG.warn("Skipping {} in List: it has no {}", store.volumeDir(name), VolumeStore.METADATA);
-                continue;
-            }
-            Path mp = store.mountpoint(name);
-            Instant created;
-            VolumeMetadata meta = null;
-            try {
-                meta = store.readMetadata(name);
-                created = createdAt(name, meta);
-            } catch (VolumeException e) {
-                LOG.warn("Volume {}: {}", name, e.getMessage());
-                created = store.directoryTime(name);
-            }
-            Path lower = MountState.lowerOf(meta);
-            Path upper = store.upper(name);
-            boolean ours = table.at(mp).map(e -> MountIdentity.whyNotOurs(e, lower, upper) == null).orElse(false);
-            all.add(new VolumeInfo(name, ours ? mp : null, created, Map.of()));
-        }
-        return all;
-    }
-
-    private Instant createdAt(String name, VolumeMetadata meta) throws VolumeException {
-        Instant t = meta.createdAtInstant();
-        return t != null ? t : store.directoryTime(name);
+        return inspection.list();
     }
 
     // ---------------------------------------------------------------- start-up recovery
@@ -760,27 +596,6 @@ public final class OverlayVolumeService implements VolumeService {
         return MountState.probe(mp, meta, store.upper(name));
     }
 
-    /** The volume's metadata, or null if it is unreadable (a Remove or Unmount must still work then). */
-    private VolumeMetadata metadataOrNull(String name) {
-        try {
-            return store.readMetadata(name);
-        } catch (VolumeException e) {
-            return null;
-        }
-    }
-
-    private static boolean baseIsDirectory(VolumeMetadata meta) {
-        try {
-            return Files.isDirectory(VolumeOptions.path(meta.baseDirPath()));
-        } catch (VolumeException e) {
-            return false;
-        }
-    }
-
-    private String strategyName(VolumeMetadata meta) {
-        return meta.strategy() != null ? meta.strategy() : defaultStrategy;
-    }
-
     /** The strategy that can unmount what is mounted now (a kernel overlay or a FUSE mount). */
     private MountStrategy strategyToUnmount(String name, MountEntry entry) throws VolumeException {
         if (entry.isOverlay()) {
@@ -789,24 +604,7 @@ public final class OverlayVolumeService implements VolumeService {
         if (entry.isFuse()) {
             return strategies.forName("fuse");
         }
-        return strategies.forName(strategyName(store.readMetadata(name)));
+        return strategies.forName(store.readMetadata(name).strategyOr(defaultStrategy));
     }
 
-    private static MountResult adopted(MountEntry entry) {
-        return new MountResult(entry.isFuse() ? "fuse" : entry.isOverlay() ? "overlay" : entry.fsType(),
-                "adopted a mount that existed before the plugin started");
-    }
-
-    private void requireExists(String name) throws VolumeException {
-        if (!store.exists(name)) {
-            throw VolumeStore.noSuchVolume(name);
-        }
-    }
-
-    /** Names that fail validation cannot exist; saying so also keeps "../x" away from the file system. */
-    private static void requireExistingName(String name) throws VolumeException {
-        if (name == null || name.length() > 255 || !VolumeOptions.NAME.matcher(name).matches()) {
-            throw VolumeStore.noSuchVolume(name);
-        }
-    }
 }

@@ -149,6 +149,6 @@ final class StartupRecovery {
                     counts);
             clearCounts(name, counts);
         }
-        Mountpoints.removeMountDirectories(name, mp, store.workdir(name));
+        Mountpoints.removeMountDirectories(store, name);
     }
 }

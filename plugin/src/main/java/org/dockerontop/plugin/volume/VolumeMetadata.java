@@ -36,6 +36,11 @@ public record VolumeMetadata(
         }
     }
 
+    /** The strategy the volume was created with, or {@code fallback} (the daemon's) if none was given. */
+    public String strategyOr(String fallback) {
+        return strategy != null ? strategy : fallback;
+    }
+
     public VolumeMetadata withCreatedAt(Instant when) {
         return new VolumeMetadata(baseDirPath, volatileVolume, strategy, when.toString());
     }

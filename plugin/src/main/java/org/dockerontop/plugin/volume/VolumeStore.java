@@ -268,6 +268,33 @@ public final class VolumeStore {
         return new VolumeException("no such volume: " + name);
     }
 
+    /**
+     * Names that fail validation cannot exist; saying so also keeps "../x" away from the file system.
+     *
+     * @throws VolumeException "no such volume" for such a name
+     */
+    static void requireValidName(String name) throws VolumeException {
+        if (name == null || name.length() > 255 || !VolumeOptions.NAME.matcher(name).matches()) {
+            throw noSuchVolume(name);
+        }
+    }
+
+    /** @throws VolumeException "no such volume" if volume {@code name} does not exist */
+    void requireExists(String name) throws VolumeException {
+        if (!exists(name)) {
+            throw noSuchVolume(name);
+        }
+    }
+
+    /** The volume's metadata, or null if it is unreadable (a Remove or Unmount must still work then). */
+    VolumeMetadata metadataOrNull(String name) {
+        try {
+            return readMetadata(name);
+        } catch (VolumeException e) {
+            return null;
+        }
+    }
+
     /** @throws VolumeException if metadata.json cannot be written */
     public void writeMetadata(String name, VolumeMetadata metadata) throws VolumeException {
         try {

@@ -108,6 +108,41 @@ class ExistingMountsTest {
                 "a later probe is a new one");
     }
 
+    /**
+     * A listing of the root of a mount whose server is stopped is given up after its timeout, and listing it again
+     * (every Mount of the volume does) waits on the pending one instead of blocking one more thread.
+     */
+    @Test
+    void aListingOfAHungServerIsGivenUpAndBlocksOneThreadAtMost() throws Exception {
+        Layers layers = TestMounts.layers(dir);
+        TestMounts.fuse().mount(layers);
+        Path mp = layers.mountpoint();
+        String device = ExistingMounts.entryAt(mp).orElseThrow().device();
+        assertTrue(ExistingMounts.listRoot(mp, device, Duration.ofSeconds(5)).listed());
+        List<ProcessHandle> servers = FuseProcesses.serving(mp);
+        TestMounts.freeze(servers.get(0));
+
+        for (int i = 0; i < 3; i++) {
+            long start = System.nanoTime();
+            ExistingMounts.Listing listing = ExistingMounts.listRoot(mp, device, Duration.ofMillis(300));
+            long took = (System.nanoTime() - start) / 1_000_000;
+            assertFalse(listing.answered());
+            assertTrue(took < 3000, "gave up after " + took + " ms");
+        }
+        assertEquals(1, threadsNamed("list " + mp.toAbsolutePath().normalize()), "threads blocked on the hung server");
+
+        ExistingMounts.cleanUp(mp); // the server dies: the blocked listing returns
+        for (int i = 0; i < 500 && threadsNamed("list " + mp.toAbsolutePath().normalize()) > 0; i++) {
+            Thread.sleep(10);
+        }
+        assertEquals(0, threadsNamed("list " + mp.toAbsolutePath().normalize()), "nothing left blocked");
+    }
+
+    private static long threadsNamed(String name) {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.isAlive() && t.getName().equals(name)).count();
+    }
+
     private static long probeThreads(Path mountpoint) {
         String name = "probe " + mountpoint.toAbsolutePath().normalize();
         return Thread.getAllStackTraces().keySet().stream()

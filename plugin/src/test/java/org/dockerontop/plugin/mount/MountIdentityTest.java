@@ -36,4 +36,39 @@ class MountIdentityTest {
         assertFalse(MountIdentity.overlayOf("rw,lowerdir=/srv/x,upperdir=" + UPPER + "2,workdir=/w", Path.of("/srv/x"),
                 UPPER), "a longer upper is another layer");
     }
+
+    @Test
+    void theOriginalsSpellingsOfTheLayersAreTheVolumes() {
+        // the original Go plugin passes the base as typed at create and its upper and workdir with a trailing slash
+        String go = "rw,lowerdir=/srv/data/,upperdir=" + UPPER + "/,workdir=/var/lib/docker-on-top/v/workdir/";
+        assertTrue(MountIdentity.overlayOf(go, Path.of("/srv/data/"), UPPER));
+        assertTrue(MountIdentity.overlayOf("rw,lowerdir=/srv//./data/.,upperdir=/var/lib//docker-on-top/v/upper/"
+                + ",workdir=/w/", Path.of("/srv/data"), UPPER));
+        assertTrue(MountIdentity.overlayOf("rw,lowerdir=/srv/x/../data,upperdir=" + UPPER + ",workdir=/w",
+                Path.of("/srv/x/../data"), UPPER), "a stored '..' is given to the kernel as it is");
+    }
+
+    @Test
+    void spellingsAreNotStretchedToOtherLayers() {
+        String upper = ",upperdir=" + UPPER + "/,workdir=/w/";
+        assertFalse(MountIdentity.overlayOf("rw,lowerdir=/srv/data2/" + upper, Path.of("/srv/data"), UPPER));
+        assertFalse(MountIdentity.overlayOf("rw,lowerdir=/srv/x/../data" + upper, Path.of("/srv/data"), UPPER),
+                "through a symbolic link /srv/x/.. is not /srv");
+        assertFalse(MountIdentity.overlayOf("rw,lowerdir=/srv/data:/srv/more" + upper, Path.of("/srv/data"), UPPER),
+                "a second lower");
+        assertFalse(MountIdentity.overlayOf("rw,lowerdir+=/srv/other,lowerdir+=/srv/data" + upper,
+                Path.of("/srv/data"), UPPER), "under another lower");
+        assertFalse(MountIdentity.overlayOf("rw,lowerdir+=/srv/data,datadir+=/srv/more" + upper,
+                Path.of("/srv/data"), UPPER), "with a data layer");
+        assertFalse(MountIdentity.overlayOf("rw,lowerdir=/srv/data/,upperdir=" + UPPER + "/x,workdir=/w",
+                Path.of("/srv/data"), UPPER), "another upper");
+    }
+
+    @Test
+    void lexicalSpellingKeepsWhatChangesTheDirectory() {
+        assertEquals("/srv/data", MountIdentity.lexical("/srv//data/./"));
+        assertEquals("/", MountIdentity.lexical("//"));
+        assertEquals("/srv/x/../data", MountIdentity.lexical("/srv/x/../data/"));
+        assertEquals("/srv/a\\,b", MountIdentity.lexical("/srv/a\\,b"));
+    }
 }

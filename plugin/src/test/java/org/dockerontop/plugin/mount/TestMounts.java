@@ -12,7 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Shared set-up for tests that mount for real: layer directories, the FUSE command, clean-up. */
-final class TestMounts {
+public final class TestMounts {
     static final Path FUSE_OVERLAYFS = Path.of("/usr/bin/fuse-overlayfs");
 
     private TestMounts() {
@@ -87,7 +87,7 @@ final class TestMounts {
      * only queues the signal: a worker thread of a busy JVM may still answer one more FUSE request
      * before it is scheduled and stops, which made a probe right after the kill see a live server.
      */
-    static void freeze(ProcessHandle server) throws IOException, InterruptedException {
+    public static void freeze(ProcessHandle server) throws IOException, InterruptedException {
         if (run("kill", "-STOP", Long.toString(server.pid())).exit() != 0) {
             throw new IOException("kill -STOP " + server.pid() + " failed");
         }

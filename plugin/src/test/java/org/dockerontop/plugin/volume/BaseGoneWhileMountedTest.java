@@ -65,6 +65,45 @@ class BaseGoneWhileMountedTest extends VolumeTestSupport {
     }
 
     @Test
+    void inspectTellsABaseRemovedAndRestoredWhileMounted() throws Exception {
+        service.mount("v", "A");
+        assertNull(service.get("v").status().get("problem"), "nothing to tell yet");
+        Trees.delete(data);
+        Files.createDirectories(data);
+
+        String problem = (String) service.get("v").status().get("problem");
+        assertTrue(problem != null && problem.contains(data + " is now another directory")
+                && problem.contains("docker ps --filter volume=v"), problem);
+        service = newService(); // the plugin restarted: what the mount shows is still known
+        problem = (String) service.get("v").status().get("problem");
+        assertTrue(problem != null && problem.contains(data + " is now another directory"), problem);
+
+        service.unmount("v", "A");
+        assertNull(service.get("v").status().get("problem"), "unmounted: the next Mount mounts the restored base");
+        Path mp = service.mount("v", "B");
+        assertNull(service.get("v").status().get("problem"), "mounted afresh: " + service.get("v").status());
+        assertTrue(Files.exists(mp));
+        service.unmount("v", "B");
+        assertIdle("v");
+    }
+
+    @Test
+    void inspectTellsABaseMovedAsideAndReplacedWhileMounted() throws Exception {
+        Path mp = service.mount("v", "A");
+        Files.move(data, tmp.resolve("moved-aside"));
+        Files.createDirectories(data);
+        Files.writeString(data.resolve("new.txt"), "new");
+
+        String problem = (String) service.get("v").status().get("problem");
+
+        assertTrue(problem != null && problem.contains(data + " was replaced while the volume was mounted")
+                && problem.contains("docker ps --filter volume=v"), problem);
+        assertEquals("from the base", Files.readString(mp.resolve("f.txt")), "the mount shows the old directory");
+        service.unmount("v", "A");
+        assertIdle("v");
+    }
+
+    @Test
     void aMountNoContainerUsesAnyMoreIsReplacedOnceTheBaseIsRestored() throws Exception {
         service.mount("v", "A");
         service = new OverlayVolumeService(new VolumeStore(root), "overlay", this::strategy);

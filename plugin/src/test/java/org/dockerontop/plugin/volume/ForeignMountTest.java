@@ -96,6 +96,32 @@ class ForeignMountTest extends VolumeTestSupport {
     }
 
     @Test
+    void aLeftoverOfTheOriginalPluginsMountOfABaseGivenWithATrailingSlashIsAdopted() throws Exception {
+        // a volume the Go plugin created with -o base=BASE/ and mounted, as its latest version does: metadata.json
+        // keeps the base as typed, and mount(2) gets it so, with its upper and workdir spelled with a trailing slash
+        Path dir = Files.createDirectories(vol("v"));
+        Files.createDirectories(dir.resolve("upper"));
+        Files.createDirectories(dir.resolve("activemounts"));
+        Files.writeString(dir.resolve("metadata.json"), "{\"BaseDirPath\":\"" + base + "/\",\"Volatile\":false}");
+        Path mp = Files.createDirectories(dir.resolve("mountpoint"));
+        Files.createDirectories(dir.resolve("workdir"));
+        mountAsTheOriginal("lowerdir=" + base + "/,upperdir=" + dir + "/upper/,workdir=" + dir + "/workdir/", mp);
+
+        service = newService(); // switched from the Go plugin: start-up, then the next container's Mount
+
+        assertEquals(mp, service.mount("v", "A"));
+        assertEquals(0, overlay.mounts.get(), "adopted");
+        VolumeInfo info = service.get("v");
+        assertEquals(true, info.status().get("mounted"), info.status().toString());
+        assertNull(info.status().get("problem"), info.status().toString());
+        assertEquals(mp, service.path("v"));
+        assertEquals(mp, service.list().get(0).mountpoint());
+        assertEquals("hello from base", Files.readString(mp.resolve("hello.txt")));
+        service.unmount("v", "A");
+        assertIdle("v");
+    }
+
+    @Test
     void aLeftoverOfItsOwnMountOverABaseWithCommasAndColonsIsAdoptedAfterARestart() throws Exception {
         Path odd = Files.createDirectories(tmp.resolve("a,b:c d"));
         Files.writeString(odd.resolve("f.txt"), "odd");
@@ -142,6 +168,16 @@ class ForeignMountTest extends VolumeTestSupport {
         }
         service.unmount("v", "A");
         assertIdle("v");
+    }
+
+    /** Mounts an overlay as the Go plugin does: mount(2) with the option string as it built it. */
+    private static void mountAsTheOriginal(String options, Path mp) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder("mount", "-t", "overlay", "docker-on-top_v", "-o", options,
+                mp.toString()).redirectErrorStream(true);
+        pb.environment().put("LIBMOUNT_FORCE_MOUNT2", "always"); // util-linux: mount(2), not fsconfig
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertEquals(0, p.waitFor(), out);
     }
 
     private Path otherLayers() throws IOException {
