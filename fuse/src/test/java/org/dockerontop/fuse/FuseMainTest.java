@@ -122,6 +122,26 @@ class FuseMainTest {
     }
 
     @Test
+    void aWorkdirOnAnotherFilesystemThanTheUpperIsRefused() throws Exception {
+        // the kernel overlay refuses it too: copy-ups and whiteouts are renamed from the workdir into the upper
+        Path mnt = Files.createDirectories(tmp.resolve("mnt"));
+        Path lower = Files.createDirectories(tmp.resolve("l"));
+        Path upper = Files.createDirectories(tmp.resolve("u"));
+        Path otherFs = Files.createDirectories(tmp.resolve("tmpfs"));
+        assertEquals(0, new ProcessBuilder("mount", "-t", "tmpfs", "tmpfs", otherFs.toString()).inheritIO().start().waitFor());
+        try {
+            Path work = Files.createDirectories(otherFs.resolve("w"));
+            OverlayMount.Result r = OverlayMount.command("-o", "lowerdir=" + lower + ",upperdir=" + upper + ",workdir=" + work,
+                    mnt.toString());
+            assertNotEquals(0, r.status());
+            assertTrue(r.output().contains("must be on the same filesystem as upperdir"), r.output());
+            assertFalse(OverlayMount.isOurMount(mnt));
+        } finally {
+            new ProcessBuilder("umount", otherFs.toString()).inheritIO().start().waitFor();
+        }
+    }
+
+    @Test
     void aServerThatFailsToStartReportsItsErrorAndStatus() throws Exception {
         try (OverlayMount m = new OverlayMount(tmp)) {
             Files.writeString(m.work.resolve("work"), "not a directory"); // our scratch dir cannot be made
