@@ -1,11 +1,16 @@
-jar=$1
+# hist.sh JAR [xattr]: with xattr, an lgetxattr of each file too (as ls -l does)
+jar=$1; xattr=${2:-}
 D=/tmp/sr/h; rm -rf $D; mkdir -p $D/{u,w,m}; DOCKER_ON_TOP_FUSE_JAR=$jar /work/main/src/bin/docker-on-top-fuse -o lowerdir=/var/tmp/flat100k,upperdir=$D/u,workdir=$D/w $D/m; pid=$(pgrep -n -f "$D/m")
 t0=$(awk '{print $14+$15}' /proc/$pid/stat)
 python3 -c "
 import os,time
 d='$D/m'
 t=time.perf_counter()
-for n in os.listdir(d): os.lstat(d+'/'+n)
+for n in os.listdir(d):
+    os.lstat(d+'/'+n)
+    if '$xattr':
+        try: os.getxattr(d+'/'+n, 'user.x', follow_symlinks=False)
+        except OSError: pass
 print('walk %.2f' % (time.perf_counter()-t))
 "
 t1=$(awk '{print $14+$15}' /proc/$pid/stat)
