@@ -810,7 +810,7 @@ final class OverlayFs {
      * parent's stripe: rename-lower's server CPU 0.47-0.51 s -> 0.53-0.58 s for 1,000 small files).
      */
     private static final long COPY_FIRST_MIN_SIZE = 1 << 20;
-    /** {@link #copyUpToMove}'s answer when it copied (with {@link #COPY_ORIGIN}, {@link #COPY_KEPT}). */
+    /** Marks a copy-up's answer as "copied" (with {@link #COPY_ORIGIN}, {@link #COPY_KEPT}), which alone may be 0. */
     private static final int COPIED_TO_MOVE = 4;
 
     /**
@@ -1829,25 +1829,22 @@ final class OverlayFs {
             int changed = 0;
             int aOrigin = -1; // as in rename: 1 recorded, 0 not, -1 not known yet
             int bOrigin = -1;
+            // a side copied here, under the locks, counts rather than what copyUpToExchange did
+            int copiedA = copiedFirst & 0xff;
+            int copiedB = copiedFirst >>> 8;
             acode = resolve(a, s.renameSt);
             if (!Stat.isDir(s.renameSt) && (acode & UPPER) == 0) {
-                int copied = copyUpLocked(a, pa, s.renameSt, true);
-                changed |= (copied & COPY_KEPT) == 0 ? EXCHANGE_COPIED_A : 0;
-                aOrigin = (copied & COPY_ORIGIN) != 0 ? 1 : 0;
+                copiedA = COPIED_TO_MOVE | copyUpLocked(a, pa, s.renameSt, true);
             }
             bcode = resolve(b, s.renameSt);
             if (!Stat.isDir(s.renameSt) && (bcode & UPPER) == 0) {
-                int copied = copyUpLocked(b, pb, s.renameSt, true);
-                changed |= (copied & COPY_KEPT) == 0 ? EXCHANGE_COPIED_B : 0;
-                bOrigin = (copied & COPY_ORIGIN) != 0 ? 1 : 0;
+                copiedB = COPIED_TO_MOVE | copyUpLocked(b, pb, s.renameSt, true);
             }
-            int copiedA = copiedFirst & 0xff;
-            int copiedB = copiedFirst >>> 8;
-            if (copiedA != 0 && aOrigin < 0) {
+            if (copiedA != 0) {
                 changed |= (copiedA & COPY_KEPT) == 0 ? EXCHANGE_COPIED_A : 0;
                 aOrigin = (copiedA & COPY_ORIGIN) != 0 ? 1 : 0;
             }
-            if (copiedB != 0 && bOrigin < 0) {
+            if (copiedB != 0) {
                 changed |= (copiedB & COPY_KEPT) == 0 ? EXCHANGE_COPIED_B : 0;
                 bOrigin = (copiedB & COPY_ORIGIN) != 0 ? 1 : 0;
             }
