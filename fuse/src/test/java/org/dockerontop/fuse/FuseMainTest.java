@@ -42,7 +42,7 @@ class FuseMainTest {
     void returnsOnceMountedAndExitsWhenUnmounted() throws Exception {
         try (OverlayMount m = new OverlayMount(tmp)) {
             Files.writeString(m.lower.resolve("f"), "x");
-            m.mount();
+            m.mountInBackground();
             assertTrue(m.isMounted(), "fstype " + FuseMain.FSTYPE + " in mountinfo");
             assertEquals("x", Files.readString(m.mnt.resolve("f")));
             ProcessHandle p = server(m.mnt).orElseThrow();

@@ -44,8 +44,8 @@ class NodePruningTest {
                     Files.writeString(m.lower.resolve(d).resolve("f" + i), d + i);
                 }
             }
-            Path log = tmp.resolve("server.log");
-            m.mount(",maxnodes=200,log=" + log);
+            m.mount(",maxnodes=200");
+            Path log = m.serverOutput();
             Path b = m.mnt.resolve("b");
             try (FileChannel open = FileChannel.open(m.mnt.resolve("a/f0"), StandardOpenOption.READ,
                     StandardOpenOption.WRITE)) {

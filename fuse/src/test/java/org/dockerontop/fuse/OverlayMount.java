@@ -10,14 +10,15 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A real docker-on-top-fuse mount of temp-dir layers for tests: started through the command (in its
- * background mode, so that path is exercised by every test), unmounted on close.
+ * A real docker-on-top-fuse mount of temp-dir layers for tests: its server started in the foreground
+ * ({@link ForegroundServer}), unmounted on close, which the server must then exit on.
  */
 public final class OverlayMount implements AutoCloseable {
     public final Path lower;
     public final Path upper;
     public final Path work;
     public final Path mnt;
+    private ForegroundServer server;
 
     public OverlayMount(Path root) throws IOException {
         this.lower = Files.createDirectories(root.resolve("lower"));
@@ -92,11 +93,33 @@ public final class OverlayMount implements AutoCloseable {
 
     /** Mounts with {@code extraOptions} (",opt=value...") after the layer options. */
     public OverlayMount mount(String extraOptions) throws IOException, InterruptedException {
-        Result r = command("-o", options() + extraOptions, mnt.toString());
+        List<String> cmd = serverCommand("-f", "-o", options() + extraOptions, mnt.toString());
+        cmd.addAll(loopArgs());
+        server = ForegroundServer.start(cmd, java.util.Map.of(), mnt);
+        return this;
+    }
+
+    /**
+     * Mounts through the command's background mode, as a user's {@code docker-on-top-fuse -o ... MNT}
+     * does: returns once the command has, leaving a detached server that {@link #unmount} does not wait for.
+     *
+     * @throws IOException if the command exits non-zero (its output in the message)
+     */
+    public OverlayMount mountInBackground() throws IOException, InterruptedException {
+        Result r = command("-o", options(), mnt.toString());
         if (r.status() != 0) {
             throw new IOException("mount failed (" + r.status() + "): " + r.output());
         }
+        server = null;
         return this;
+    }
+
+    /**
+     * What the server started by {@link #mount} prints: its log (a {@code log=FILE} option is for the
+     * command's background mode only).
+     */
+    public Path serverOutput() {
+        return ForegroundServer.outputOf(mnt);
     }
 
     public boolean isMounted() throws IOException {
@@ -110,14 +133,23 @@ public final class OverlayMount implements AutoCloseable {
                 .anyMatch(m -> m.fsType().equals(FuseMain.FSTYPE) && m.mountpoint().equals(real));
     }
 
+    /**
+     * Unmounts (lazily if {@code fusermount -u} cannot) and waits for the server this object started.
+     *
+     * @throws AssertionError if that server is still running 20 s after the unmount
+     */
     public void unmount() throws IOException, InterruptedException {
-        if (!isMounted()) {
-            return;
-        }
-        Process p = new ProcessBuilder("fusermount", "-u", mnt.toString()).inheritIO().start();
-        p.waitFor(30, TimeUnit.SECONDS);
         if (isMounted()) {
-            new ProcessBuilder("umount", "-l", mnt.toString()).inheritIO().start().waitFor(30, TimeUnit.SECONDS);
+            Process p = new ProcessBuilder("fusermount", "-u", mnt.toString()).inheritIO().start();
+            p.waitFor(30, TimeUnit.SECONDS);
+            if (isMounted()) {
+                new ProcessBuilder("umount", "-l", mnt.toString()).inheritIO().start().waitFor(30, TimeUnit.SECONDS);
+            }
+        }
+        ForegroundServer s = server;
+        server = null;
+        if (s != null) {
+            s.awaitExit(20);
         }
     }
 

@@ -11,14 +11,13 @@ import java.util.jar.Attributes;
 import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
 import java.util.List;
-import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 
-import org.dockerontop.fuse.ServerProcess;
+import org.dockerontop.fuse.ForegroundServer;
 
 /**
- * The filesystem under test, run the way production runs it: a command that mounts, returns once the
- * mount answers and keeps serving in a background process. See {@link Overlay#underTest()}.
+ * The filesystem under test, run the way the plugin runs it: the production launcher (its JVM
+ * options) serving in the foreground, the mount answering before a scenario starts
+ * ({@link ForegroundServer}). See {@link Overlay#underTest()}.
  */
 final class FuseOverlay implements Overlay {
     private final List<String> command;
@@ -80,17 +79,14 @@ final class FuseOverlay implements Overlay {
     public Mounted mount(LayerDirs d) throws Exception {
         String extra = System.getProperty("dot.parity.fuse.options", "").trim();
         List<String> argv = new ArrayList<>(command);
+        argv.add("-f");
         argv.add("-o");
         argv.add(d.options() + (extra.isEmpty() ? "" : "," + extra));
         argv.add(d.mnt().toString());
         argv.addAll(org.dockerontop.fuse.OverlayMount.loopArgs());
-        Cmd.Result r = Cmd.run(argv, null, env, 120);
-        if (r.exit() != 0) throw new IOException("FUSE mount failed: " + r.describe(argv));
-        String type = MountTable.fsTypeAt(d.mnt());
-        if (type == null || !type.startsWith("fuse")) {
-            throw new IOException("FUSE command returned 0 but " + d.mnt() + " is " + type + ": " + r.describe(argv));
-        }
-        long pid = ServerProcess.of(d.mnt());
+        ForegroundServer server = ForegroundServer.start(argv, env, d.mnt());
+        // the launcher execs the JVM: the process started is the server
+        long pid = server.pid();
         MountRegistry.add(d.mnt(), pid);
         return new Mounted() {
             boolean closed;
@@ -111,23 +107,8 @@ final class FuseOverlay implements Overlay {
                 closed = true;
                 MountRegistry.unmount(d.mnt());
                 MountRegistry.remove(d.mnt());
-                Optional<ProcessHandle> h = ProcessHandle.of(pid);
-                if (h.isPresent() && !waitExit(h.get(), 20)) {
-                    h.get().destroyForcibly();
-                    throw new AssertionError("FUSE server " + pid + " still running 20 s after unmounting " + d.mnt());
-                }
+                server.awaitExit(20);
             }
         };
-    }
-
-    private static boolean waitExit(ProcessHandle h, int seconds) throws InterruptedException {
-        try {
-            h.onExit().get(seconds, TimeUnit.SECONDS);
-            return true;
-        } catch (java.util.concurrent.TimeoutException e) {
-            return false;
-        } catch (java.util.concurrent.ExecutionException e) {
-            return true;
-        }
     }
 }

@@ -79,10 +79,9 @@ class RenameRaceRegressionTest {
     private String race(String mode) throws Exception {
         assertTrue(Files.isRegularFile(SCRIPT), SCRIPT.toString());
         try (OverlayMount m = new OverlayMount(tmp)) {
-            Path log = tmp.resolve("server.log");
-            m.mount(",log=" + log);
+            m.mount();
             OverlayMount.Result r = OverlayMount.sh(false, "python3 " + SCRIPT + " " + m.mnt + " " + mode + " 4 2");
-            String out = r.output() + (Files.exists(log) ? Files.readString(log) : "");
+            String out = r.output() + Files.readString(m.serverOutput());
             assertEquals(-1, out.indexOf("passed through to another file"), out);
             return out;
         }
