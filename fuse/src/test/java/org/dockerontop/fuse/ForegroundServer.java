@@ -19,7 +19,8 @@ import org.dockerontop.overlay.mount.MountTable;
 /**
  * A FUSE server the tests start in the foreground ({@code -f}), as the plugin starts its servers:
  * one JVM per mount. The command's background mode would start a second JVM only to wait for the
- * first (~0.3 s of a loaded 2-core machine per mount, and the suites mount a few thousand times);
+ * first (~0.3 s per mount on this machine), and a test that waited for a background server to exit
+ * waited for PID 1 to reap it (1.5-2 s on these VMs: the server is re-parented to it);
  * {@code FuseMainTest} covers that mode. The server's output goes to {@code MNT.out} beside the
  * mount point, so that a failed start can say why and a test can read the server's log.
  */

@@ -33,6 +33,8 @@ public final class OverlayMount implements AutoCloseable {
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-XX:+UseSerialGC");
         cmd.add("-Xmx256m");
+        // as the command's background mode adds for its server
+        cmd.add("-Xss512k");
         cmd.add("-XX:TieredStopAtLevel=1");
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
