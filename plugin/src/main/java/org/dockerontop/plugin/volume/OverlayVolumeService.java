@@ -46,6 +46,10 @@ import java.util.concurrent.Executors;
  *       only after the mount succeeded and was counted, and put back if the Mount failed or the plugin died
  *       before mounting (by start-up), so a failed Mount loses nothing.</li>
  *   <li>a dead mount (FUSE server gone or hung) is detached and replaced at Mount, never handed out.</li>
+ *   <li>a first Mount answers in bounded time even if the base's file system stops answering under it: its look at
+ *       the base is bounded ({@link MountedBase#lookBeforeMount}), and so is the kernel's mount, whose overlay is discarded, never
+ *       attached, if it is made after the Mount gave up on it ({@link org.dockerontop.plugin.mount.BoundedMount}); so a
+ *       hung base never holds the volume's lock, and with it the volume's Unmounts and Removes, for long.</li>
  *   <li>a mount that is not the volume's own overlay (another filesystem, or an overlay of other layers: see
  *       {@link MountIdentity}) is never handed out and never unmounted; one whose root can no longer be listed (its
  *       base removed while mounted) is handed out no more, and replaced once no use counts and nothing holds it.</li>

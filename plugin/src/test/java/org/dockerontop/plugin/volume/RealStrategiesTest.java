@@ -55,7 +55,7 @@ class RealStrategiesTest {
                 "the test left mounts behind: " + left);
     }
 
-    private static List<String> fuseCommand() {
+    static List<String> fuseCommand() {
         Path jar = Path.of("..", "fuse", "target", "docker-on-top-fuse.jar").toAbsolutePath().normalize();
         if (Files.isRegularFile(jar)) {
             return List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar.toString());
