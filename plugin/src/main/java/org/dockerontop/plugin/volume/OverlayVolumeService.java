@@ -39,7 +39,7 @@ import java.util.concurrent.Executors;
  *       "not mounted, not counted" plus empty directories, both harmless (the next Mount of a volatile volume
  *       unmounts the uncounted mount first, so that it still discards). A mount something else still holds (a
  *       copy in another mount namespace, a bind mount) is not unmounted: it is left uncounted for the next Mount
- *       to adopt. An Unmount of an ID no longer counted, with no other use counted, is a last Unmount too (minus
+ *       to adopt, and released in the background once nothing holds it any more (most holders are transient). An Unmount of an ID no longer counted, with no other use counted, is a last Unmount too (minus
  *       the first step).</li>
  *   <li>counts change by atomic file replacement, so they are never torn.</li>
  *   <li>a volatile upper is emptied at the first Mount by moving it aside; it is deleted (in the background)
@@ -81,6 +81,8 @@ public final class OverlayVolumeService implements VolumeService {
     private final Map<String, MountResult> mountedWith = new ConcurrentHashMap<>();
     /** Volumes whose mount a Mount found not answering a listing of its root, until a listing answers again. */
     private final Set<String> unanswered = ConcurrentHashMap.newKeySet();
+    /** Looks again at mounts that last Unmounts left because something outside held them; releases them once not. */
+    private final HeldMountRechecks rechecks = new HeldMountRechecks(this::releaseIfNoLongerHeld);
     /** Deletes discarded volatile uppers after the Mount that discarded them has answered. */
     private final ExecutorService background = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "docker-on-top discarded-upper deleter");
@@ -529,16 +531,62 @@ public final class OverlayVolumeService implements VolumeService {
      * would live on over a workdir this Unmount then deletes (its copy-ups fail), the next Mount would put a second
      * overlay over the same upper, a FUSE server would be stopped under its holder, and for a volatile volume the
      * next Mount would discard the changes under whoever uses it. Such a mount is left mounted and uncounted
-     * instead; the next Mount adopts it.
+     * instead; the next Mount adopts it, and until then it is looked at again in the background and released once
+     * nothing holds it ({@link #releaseIfNoLongerHeld}).
      */
     private boolean heldElsewhere(String name, MountState state) {
         List<String> holders = this.holders.lasting(state);
         if (holders.isEmpty()) {
             return false;
         }
-        LOG.warn("Volume {}: no container uses it any more, but its mount is still held by {}: left mounted (the next "
-                + "Mount adopts it)", name, String.join(", ", holders));
+        LOG.warn("Volume {}: no container uses it any more, but its mount is still held by {}: left mounted and looked "
+                + "at again in the background, to be unmounted once nothing holds it (a next Mount adopts it)", name,
+                String.join(", ", holders));
+        rechecks.watch(name);
         return true;
+    }
+
+    /**
+     * A background look at a mount a last Unmount left because something outside held it (see
+     * {@link HeldMountRechecks}): once nothing holds it, it is released as that Unmount would have released it. Under
+     * the volume's lock, and only while no use is counted: a Mount since then adopted it, and its own last Unmount
+     * decides. Nothing is counted on this path, so a kill anywhere leaves "mounted, not counted" at worst.
+     *
+     * @return whether to stop looking (it then ran {@code stopWatching}, under the lock)
+     */
+    private boolean releaseIfNoLongerHeld(String name, Runnable stopWatching) {
+        try (VolumeLock lock = store.lock(name)) {
+            Path mp = store.mountpoint(name);
+            MountState state = store.activeMounts(name).isEmpty() ? probe(name, store.metadataOrNull(name), mp) : null;
+            if (state == null || !state.mounted() || state.dead() || state.foreign()) {
+                stopWatching.run(); // in use again, or unmounted, dead or replaced meanwhile: a Mount or Remove decides
+                return true;
+            }
+            if (!holders.now(state).isEmpty()) {
+                return false;
+            }
+            try {
+                strategyToUnmount(name, state.entry()).unmount(mp);
+            } catch (VolumeException e) {
+                LOG.debug("Volume {}: its mount, no longer held outside, cannot be unmounted yet: {}", name,
+                        e.getMessage());
+                return false;
+            }
+            Mountpoints.removeMountDirectories(store, name);
+            mountedWith.remove(name);
+            stopWatching.run();
+            LOG.info("Volume {}: nothing outside the plugin holds its mount any more; unmounted it (its last Unmount had "
+                    + "left it mounted)", name);
+            return true;
+        } catch (VolumeException e) {
+            stopWatching.run(); // removed (no such volume), or its lock or state cannot be read: left as it is
+            return true;
+        }
+    }
+
+    /** Whether a mount left held by a last Unmount is being looked at again (for tests). */
+    boolean watchingHeldMount(String name) {
+        return rechecks.watching(name);
     }
 
     // ---------------------------------------------------------------- queries
