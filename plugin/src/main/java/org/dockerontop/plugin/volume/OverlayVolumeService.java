@@ -226,6 +226,7 @@ public final class OverlayVolumeService implements VolumeService {
                 uses.record(name, id, previous + 1);
                 MountEntry entry = state.entry();
                 mountedWith.computeIfAbsent(name, n -> VolumeInspection.adopted(entry));
+                MountedBase.recordAdopted(store, name, entry);
                 LOG.debug("Volume {}: mount ID {} now counts {} (already mounted)", name, id, previous + 1);
                 return mp;
             }
