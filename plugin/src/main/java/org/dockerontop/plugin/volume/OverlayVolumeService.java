@@ -158,7 +158,8 @@ public final class OverlayVolumeService implements VolumeService {
                     strategyToUnmount(name, state.entry()).unmount(mp);
                 } catch (VolumeException e) {
                     throw new VolumeException("cannot remove volume " + name + ": it is still mounted and cannot be "
-                            + "unmounted: " + e.getMessage() + ". Stop the containers using it and retry", e);
+                            + "unmounted: " + e.getMessage() + ". Stop the containers using it and retry"
+                            + hungBaseHint(name), e);
                 }
                 LOG.info("Volume {}: unmounted a leftover mount at {} before removing it", name, mp);
             }
@@ -484,18 +485,35 @@ public final class OverlayVolumeService implements VolumeService {
                 if (!counted) {
                     throw new VolumeException("cannot unmount volume " + name + ": " + e.getMessage()
                             + ". No container is counted as using it; it stays mounted until its next use or "
-                            + "its removal", e);
+                            + "its removal" + hungBaseHint(name), e);
                 }
                 uses.restore(name, id);
                 throw new VolumeException("cannot unmount volume " + name + ": " + e.getMessage()
                         + ". The volume stays mounted and counted as in use; once nothing uses " + mp
-                        + " any more, start and stop the container again or remove the volume to release it", e);
+                        + " any more, start and stop the container again or remove the volume to release it"
+                        + hungBaseHint(name), e);
             }
         } else if (counted) {
             LOG.warn("Volume {} was counted as used by {} but was not mounted", name, id);
         }
         Mountpoints.removeMountDirectories(store, name);
         mountedWith.remove(name);
+    }
+
+    /**
+     * For an unmount that failed (the mount is busy): if the volume's base does not answer, says so, since then the
+     * processes using the volume may be stuck waiting on it (a killed one too, once its FUSE request was read), and none
+     * of them can end, nor the unmount succeed, until it answers. Asks the base's file system itself (statfs, bounded:
+     * {@link MountedBase#lookBeforeMount}); empty if it answers or the base is unknown.
+     */
+    private String hungBaseHint(String name) {
+        Path base = MountState.lowerOf(store.metadataOrNull(name));
+        if (base == null || MountedBase.lookBeforeMount(base).answered()) {
+            return "";
+        }
+        return ". Its base directory " + base + " does not answer (looking at it gave no answer within "
+                + MountedBase.LOOK_TIMEOUT.toSeconds() + " s): the processes using the volume may be stuck on it, and "
+                + "cannot end until it answers. Check that ls " + base + " answers";
     }
 
     /**

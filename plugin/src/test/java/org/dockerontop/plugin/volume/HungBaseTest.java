@@ -170,6 +170,35 @@ class HungBaseTest extends VolumeTestSupport {
     }
 
     /**
+     * A process on the host stuck in the volume on the hung base keeps the mount busy: the unmount is refused at once
+     * (EBUSY), and the message must say what is to be done about it, which is not stopping that process (it cannot
+     * end until the base answers, killed or not, once a FUSE server has read its request).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"overlay", "fuse"})
+    void anUnmountRefusedForAProcessStuckOnTheHungBaseNamesTheBase(String strategy) throws Exception {
+        service.create("v", Map.of("base", onFuse.toString(), "strategy", strategy));
+        Path mp = service.mount("v", "A");
+        TestMounts.freeze(baseServer.toHandle());
+        Process stuck = new ProcessBuilder("ls", mp.resolve("dir").toString()).redirectErrorStream(true).start();
+        Thread.sleep(500);
+        assertTrue(stuck.isAlive(), "ls of a directory of the base waits on its stopped server");
+
+        VolumeException e = assertTimeoutPreemptively(Duration.ofSeconds(30),
+                () -> assertThrows(VolumeException.class, () -> service.unmount("v", "A")));
+
+        assertTrue(e.getMessage().contains("busy") && e.getMessage().contains("base directory " + onFuse
+                + " does not answer") && e.getMessage().contains("ls " + onFuse), e.getMessage());
+        assertEquals(List.of("A"), activeMountFiles("v"), "still counted, as mounted");
+        assertTrue(mounted("v"));
+        run("kill", "-CONT", Long.toString(baseServer.pid()));
+        assertTrue(stuck.waitFor(10, java.util.concurrent.TimeUnit.SECONDS), "ls ends once the base answers");
+        service.unmount("v", "A");
+        assertIdle("v");
+        fuse.unmount(onFuse);
+    }
+
+    /**
      * The base stops answering after the first Mount looked at it and before the kernel mounts: mount(2) then waits
      * on it (the overlay statfs's its lower), and the Mount hung with it, holding the volume's lock.
      */
