@@ -33,7 +33,7 @@ public final class BoundedMount {
 
     private enum Phase { RUNNING, ATTACHING, GIVEN_UP, FINISHED }
 
-    /** A mount that asks {@code attach} after making the file system and before attaching it (see KernelOverlayMount). */
+    /** A mount that asks {@code attach} after making the file system and before attaching it (KernelOverlayMount). */
     @FunctionalInterface
     public interface GatedMount {
         void mount(BooleanSupplier attach) throws MountException;
@@ -57,7 +57,8 @@ public final class BoundedMount {
      *                          interrupt status is set again); nothing is mounted by it, then or later
      * @throws MountException   what the mount threw
      */
-    public static void run(Path mountpoint, Duration timeout, GatedMount mount) throws MountException, TimeoutException {
+    public static void run(Path mountpoint, Duration timeout, GatedMount mount)
+            throws MountException, TimeoutException {
         Path mp = key(mountpoint);
         AtomicReference<Phase> phase = new AtomicReference<>(Phase.RUNNING);
         CompletableFuture<Void> done = new CompletableFuture<>();

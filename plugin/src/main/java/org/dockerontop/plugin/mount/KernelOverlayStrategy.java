@@ -61,10 +61,10 @@ public final class KernelOverlayStrategy implements MountStrategy {
         String source = "docker-on-top_" + (volumeDir != null ? volumeDir.getFileName() : "volume");
         Optional<Instant> earlier = BoundedMount.givenUpAt(layers.mountpoint());
         if (earlier.isPresent()) {
-            throw new VolumeException("an earlier overlay mount over the base directory " + layers.lower() + ", given up "
-                    + "on " + Duration.between(earlier.get(), Instant.now()).toSeconds() + " s ago, has not returned "
-                    + "yet: the network or FUSE file system the base lies on still hangs. Check that ls "
-                    + layers.lower() + " answers, then retry");
+            throw new VolumeException("an earlier overlay mount over the base directory " + layers.lower()
+                    + ", given up on " + Duration.between(earlier.get(), Instant.now()).toSeconds()
+                    + " s ago, has not returned yet: the network or FUSE file system the base lies on still hangs. "
+                    + "Check that ls " + layers.lower() + " answers, then retry");
         }
         try {
             BoundedMount.run(layers.mountpoint(), mountTimeout, attach -> KernelOverlayMount.mount(layers.lower(),

@@ -39,17 +39,19 @@ import java.util.concurrent.Executors;
  *       "not mounted, not counted" plus empty directories, both harmless (the next Mount of a volatile volume
  *       unmounts the uncounted mount first, so that it still discards). A mount something else still holds (a
  *       copy in another mount namespace, a bind mount) is not unmounted: it is left uncounted for the next Mount
- *       to adopt, and released in the background once nothing holds it any more (most holders are transient). An Unmount of an ID no longer counted, with no other use counted, is a last Unmount too (minus
- *       the first step).</li>
+ *       to adopt, and released in the background once nothing holds it any more (most holders are transient).
+ *       An Unmount of an ID no longer counted, with no other use counted, is a last Unmount too (minus the first
+ *       step).</li>
  *   <li>counts change by atomic file replacement, so they are never torn.</li>
  *   <li>a volatile upper is emptied at the first Mount by moving it aside; it is deleted (in the background)
  *       only after the mount succeeded and was counted, and put back if the Mount failed or the plugin died
  *       before mounting (by start-up), so a failed Mount loses nothing.</li>
  *   <li>a dead mount (FUSE server gone or hung) is detached and replaced at Mount, never handed out.</li>
  *   <li>a first Mount answers in bounded time even if the base's file system stops answering under it: its look at
- *       the base is bounded ({@link MountedBase#lookBeforeMount}), and so is the kernel's mount, whose overlay is discarded, never
- *       attached, if it is made after the Mount gave up on it ({@link org.dockerontop.plugin.mount.BoundedMount}); so a
- *       hung base never holds the volume's lock, and with it the volume's Unmounts and Removes, for long.</li>
+ *       the base is bounded ({@link MountedBase#lookBeforeMount}), and so is the kernel's mount, whose overlay is
+ *       discarded, never attached, if it is made after the Mount gave up on it
+ *       ({@link org.dockerontop.plugin.mount.BoundedMount}); so a hung base never holds the volume's lock, and with
+ *       it the volume's Unmounts and Removes, for long.</li>
  *   <li>a mount that is not the volume's own overlay (another filesystem, or an overlay of other layers: see
  *       {@link MountIdentity}) is never handed out and never unmounted; one whose root can no longer be listed (its
  *       base removed while mounted) is handed out no more, and replaced once no use counts and nothing holds it.</li>
@@ -502,9 +504,9 @@ public final class OverlayVolumeService implements VolumeService {
 
     /**
      * For an unmount that failed (the mount is busy): if the volume's base does not answer, says so, since then the
-     * processes using the volume may be stuck waiting on it (a killed one too, once its FUSE request was read), and none
-     * of them can end, nor the unmount succeed, until it answers. Asks the base's file system itself (statfs, bounded:
-     * {@link MountedBase#lookBeforeMount}); empty if it answers or the base is unknown.
+     * processes using the volume may be stuck waiting on it (a killed one too, once its FUSE request was read), and
+     * none of them can end, nor the unmount succeed, until it answers. Asks the base's file system itself (statfs,
+     * bounded: {@link MountedBase#lookBeforeMount}); empty if it answers or the base is unknown.
      */
     private String hungBaseHint(String name) {
         Path base = MountState.lowerOf(store.metadataOrNull(name));
@@ -594,8 +596,8 @@ public final class OverlayVolumeService implements VolumeService {
             Mountpoints.removeMountDirectories(store, name);
             mountedWith.remove(name);
             stopWatching.run();
-            LOG.info("Volume {}: nothing outside the plugin holds its mount any more; unmounted it (its last Unmount had "
-                    + "left it mounted)", name);
+            LOG.info("Volume {}: nothing outside the plugin holds its mount any more; unmounted it (its last Unmount "
+                    + "had left it mounted)", name);
             return true;
         } catch (VolumeException e) {
             stopWatching.run(); // removed (no such volume), or its lock or state cannot be read: left as it is

@@ -220,8 +220,9 @@ class HungBaseTest extends VolumeTestSupport {
         assertIdle("v");
         assertTrue(BoundedMount.givenUpAt(mp).isPresent(), "the mount still waits in the kernel");
         Files.createDirectories(mp);
-        VolumeException again = assertThrows(VolumeException.class, () -> kernel.mount(
-                new Layers(onFuse, vol("v").resolve("upper"), Files.createDirectories(vol("v").resolve("workdir")), mp)));
+        Path work = Files.createDirectories(vol("v").resolve("workdir"));
+        VolumeException again = assertThrows(VolumeException.class,
+                () -> kernel.mount(new Layers(onFuse, vol("v").resolve("upper"), work, mp)));
         assertTrue(again.getMessage().contains("has not returned yet") && again.getMessage().contains("ls " + onFuse),
                 again.getMessage());
         Files.delete(mp);
