@@ -36,6 +36,15 @@ public final class HostState {
         return found;
     }
 
+    /** @return the lines of process {@code pid}'s mount table (of its mount namespace); none if it is gone */
+    public static List<String> mountsIn(long pid) {
+        try {
+            return Files.readAllLines(Path.of("/proc", Long.toString(pid), "mountinfo"));
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
     /** @return whether something is mounted exactly at {@code dir} */
     public static boolean isMountPoint(Path dir) {
         String target = dir.toAbsolutePath().normalize().toString();

@@ -591,6 +591,26 @@ public abstract class VolumeScenarios {
     }
 
     @Test
+    void aVolumeHeldByAnotherNamespaceWhenItsLastContainerStopsIsUnmountedOnceThatEnds() throws Exception {
+        // A process that unshares a mount namespace copies every host mount, the volume's too, and holds that copy
+        // while it lives (tests of other suites on this host do, as tools do): seen as "process ... (sh) in another
+        // mount namespace" for longer than the last Unmount's settle time, which then left the volume mounted for good
+        String name = volumeName();
+        docker.createVolume(name, Map.of("base", newBase().toString()));
+        String a = docker.start(name);
+        Process holder = new ProcessBuilder("unshare", "-m", "--propagation", "private", "sleep", "6").start();
+        Path mountpoint = root.resolve(name).resolve("mountpoint");
+        await("the unshared namespace holds a copy of the volume's mount", () -> !holder.isAlive()
+                || HostState.mountsIn(holder.pid()).stream().anyMatch(m -> m.contains(" " + mountpoint + " ")));
+        assertTrue(holder.isAlive(), "the holder ended before it was seen holding the mount");
+
+        docker.stop(a);
+
+        awaitUnmounted(name);
+        assertFalse(holder.isAlive(), "unmounted only once the copy of the mount was gone");
+    }
+
+    @Test
     void aBaseReplacedWhileAContainerUsesTheVolumeIsShownByInspect() throws Exception {
         // the path looks fine, but the mount keeps showing the directory that was there when it was made
         String name = volumeName();

@@ -5,6 +5,7 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 
 import static org.dockerontop.overlay.mount.Syscalls.*;
 
@@ -55,6 +56,20 @@ public final class KernelOverlayMount {
      */
     public static void mount(Path lower, Path upper, Path work, Path mountpoint, String source, boolean volatileMount)
             throws MountException {
+        mount(lower, upper, work, mountpoint, source, volatileMount, () -> true);
+    }
+
+    /**
+     * Mounts as {@link #mount(Path, Path, Path, Path, String, boolean)}, asking {@code attach} once the overlay is
+     * made and before it is attached at {@code mountpoint}. Making it reads the layers, so it waits on a lower that
+     * lies on a hung network or FUSE file system; a caller that gave up waiting answers false, and the overlay is
+     * then discarded, never attached: a mount that returns late leaves nothing mounted. On kernels without fsopen the
+     * mount is made and attached by one mount(2): there it is detached again at once if {@code attach} answers false.
+     *
+     * @throws MountException as the other forms; ECANCELED if {@code attach} answered false
+     */
+    public static void mount(Path lower, Path upper, Path work, Path mountpoint, String source, boolean volatileMount,
+                             BooleanSupplier attach) throws MountException {
         long fsfd = libc().syscall(SYS_FSOPEN, cString("overlay"), FSOPEN_CLOEXEC);
         if (fsfd < 0) {
             int e = errno();
@@ -62,6 +77,11 @@ public final class KernelOverlayMount {
                 LOG.debug("fsopen is not available (ENOSYS); mounting {} with mount(2)", mountpoint);
                 // kernels without fsopen (before 5.2) have no volatile option either: it is left out
                 legacyMount(lower, upper, work, mountpoint, source);
+                if (!attach.getAsBoolean()) {
+                    detach(mountpoint);
+                    throw new MountException(ECANCELED, "the mount at " + mountpoint + " returned after its caller "
+                            + "gave up; detached it");
+                }
                 return;
             }
             throw new MountException(e, "cannot mount an overlay at " + mountpoint
@@ -84,6 +104,9 @@ public final class KernelOverlayMount {
             // A successful create may still log warnings about features the upper cannot support.
             for (String line : readFsContextLog(fd)) {
                 LOG.warn("{}: kernel says: {}", mountpoint, line);
+            }
+            if (!attach.getAsBoolean()) {
+                throw new MountException(ECANCELED, what + ": made after its caller gave up; discarded, not attached");
             }
             long mfd = libc().syscall(SYS_FSMOUNT, fd, FSMOUNT_CLOEXEC, 0);
             if (mfd < 0) {

@@ -61,6 +61,7 @@ public final class Syscalls {
     public static final int ENAMETOOLONG = 36;
     public static final int EOPNOTSUPP = 95;
     public static final int ENOTCONN = 107;
+    public static final int ECANCELED = 125;
     static final int EINTR = 4;
     /** Also EWOULDBLOCK: what flock(LOCK_NB) fails with while another open file holds the lock. */
     public static final int EAGAIN = 11;

@@ -86,6 +86,25 @@ public final class ExistingMounts {
         return table().at(mountpoint);
     }
 
+    /**
+     * The working directory of the docker-on-top-fuse process serving the FUSE mount at {@code mountpoint}, as its
+     * /proc/PID/cwd link. That server enters its lower directory once at start-up and reads every lower path from
+     * there (the fuse module's LowerLayer, since 2026-12-05), so the link names exactly the directory the mount
+     * shows, whatever the base path names now; older servers worked from /, where the plugin starts them. Empty
+     * unless exactly one docker-on-top-fuse process serves the mount (fuse-overlayfs keeps its layers otherwise).
+     */
+    public static Optional<Path> fuseServerWorkingDirectory(Path mountpoint) {
+        List<ProcessHandle> servers = FuseProcesses.serving(mountpoint.toAbsolutePath().normalize());
+        if (servers.size() != 1) {
+            return Optional.empty();
+        }
+        List<String> argv = FuseProcesses.arguments(servers.get(0));
+        if (argv.isEmpty() || !new FuseCommand(argv, "the server of " + mountpoint).isDockerOnTopFuse()) {
+            return Optional.empty();
+        }
+        return Optional.of(Path.of("/proc", Long.toString(servers.get(0).pid()), "cwd"));
+    }
+
     /** {@code "overlay"} or {@code "fuse"} for an fstype in /proc/self/mountinfo, else {@code null}. */
     public static String strategyOf(String fsType) {
         if (OVERLAY_TYPE.equals(fsType)) {

@@ -1,7 +1,9 @@
 package org.dockerontop.plugin.volume;
 
 import org.dockerontop.overlay.mount.Syscalls;
+import org.dockerontop.overlay.mount.MountEntry;
 import org.dockerontop.plugin.mount.BoundedCalls;
+import org.dockerontop.plugin.mount.ExistingMounts;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -13,6 +15,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -21,8 +24,9 @@ import java.util.concurrent.TimeoutException;
  * mounted, the path looks fine but the mount shows another directory (a deleted one, which cannot even be listed).
  * So the base's device and inode numbers are recorded when the volume is mounted, in {@code NAME/mounted-base} (a
  * restarted plugin still knows them; the original Go plugin ignores the file), and compared with what the path names
- * now. Nothing is recorded for a mount the plugin adopted (made by the Go plugin or an earlier version): the record
- * is only ever written before the mount it describes, so that it cannot describe another one.
+ * now. The record is written before the mount it describes, so that it cannot describe another one; a mount the
+ * plugin adopts with no record (made by the Go plugin or an earlier version) gets one only where its server tells which
+ * directory it shows ({@link #recordAdopted}).
  */
 final class MountedBase {
     private static final Logger LOG = LoggerFactory.getLogger(MountedBase.class);
@@ -70,6 +74,31 @@ final class MountedBase {
             LOG.warn("Volume {}: cannot record which directory its base is ({}); docker volume inspect will not "
                     + "tell if it is replaced while mounted", name, e.toString());
         }
+    }
+
+    /**
+     * Records the base directory of a mount the plugin adopts with no record, where that can be told truthfully: a
+     * FUSE mount served by docker-on-top-fuse, which works from the very directory it shows (see
+     * {@link ExistingMounts#fuseServerWorkingDirectory}). Not for a server working from the root directory (a version
+     * that read the base by its path), nor for a kernel overlay, whose lower layer is shown only as the path it was
+     * given (which may name another directory by now), nor if the look gives no answer in time.
+     */
+    static void recordAdopted(VolumeStore store, String name, MountEntry entry) {
+        if (!entry.isFuse() || recorded(store, name) != null) {
+            return;
+        }
+        Optional<Path> cwd = ExistingMounts.fuseServerWorkingDirectory(entry.mountpoint());
+        if (cwd.isEmpty()) {
+            return;
+        }
+        Look shown = look(cwd.get());
+        Look root = look(Path.of("/"));
+        if (!shown.directory() || !root.directory() || shown.identity().equals(root.identity())) {
+            return;
+        }
+        record(store, name, shown.identity());
+        LOG.info("Volume {}: recorded which directory its adopted FUSE mount shows as its base ({}), as its server "
+                + "works from it", name, shown.identity());
     }
 
     /** The identity recorded for the volume's mount, or null if none is (or it is unreadable). */

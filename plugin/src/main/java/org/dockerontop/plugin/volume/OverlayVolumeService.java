@@ -39,13 +39,19 @@ import java.util.concurrent.Executors;
  *       "not mounted, not counted" plus empty directories, both harmless (the next Mount of a volatile volume
  *       unmounts the uncounted mount first, so that it still discards). A mount something else still holds (a
  *       copy in another mount namespace, a bind mount) is not unmounted: it is left uncounted for the next Mount
- *       to adopt. An Unmount of an ID no longer counted, with no other use counted, is a last Unmount too (minus
- *       the first step).</li>
+ *       to adopt, and released in the background once nothing holds it any more (most holders are transient).
+ *       An Unmount of an ID no longer counted, with no other use counted, is a last Unmount too (minus the first
+ *       step).</li>
  *   <li>counts change by atomic file replacement, so they are never torn.</li>
  *   <li>a volatile upper is emptied at the first Mount by moving it aside; it is deleted (in the background)
  *       only after the mount succeeded and was counted, and put back if the Mount failed or the plugin died
  *       before mounting (by start-up), so a failed Mount loses nothing.</li>
  *   <li>a dead mount (FUSE server gone or hung) is detached and replaced at Mount, never handed out.</li>
+ *   <li>a first Mount answers in bounded time even if the base's file system stops answering under it: its look at
+ *       the base is bounded ({@link MountedBase#lookBeforeMount}), and so is the kernel's mount, whose overlay is
+ *       discarded, never attached, if it is made after the Mount gave up on it
+ *       ({@link org.dockerontop.plugin.mount.BoundedMount}); so a hung base never holds the volume's lock, and with
+ *       it the volume's Unmounts and Removes, for long.</li>
  *   <li>a mount that is not the volume's own overlay (another filesystem, or an overlay of other layers: see
  *       {@link MountIdentity}) is never handed out and never unmounted; one whose root can no longer be listed (its
  *       base removed while mounted) is handed out no more, and replaced once no use counts and nothing holds it.</li>
@@ -77,6 +83,8 @@ public final class OverlayVolumeService implements VolumeService {
     private final Map<String, MountResult> mountedWith = new ConcurrentHashMap<>();
     /** Volumes whose mount a Mount found not answering a listing of its root, until a listing answers again. */
     private final Set<String> unanswered = ConcurrentHashMap.newKeySet();
+    /** Looks again at mounts that last Unmounts left because something outside held them; releases them once not. */
+    private final HeldMountRechecks rechecks = new HeldMountRechecks(this::releaseIfNoLongerHeld);
     /** Deletes discarded volatile uppers after the Mount that discarded them has answered. */
     private final ExecutorService background = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "docker-on-top discarded-upper deleter");
@@ -152,7 +160,8 @@ public final class OverlayVolumeService implements VolumeService {
                     strategyToUnmount(name, state.entry()).unmount(mp);
                 } catch (VolumeException e) {
                     throw new VolumeException("cannot remove volume " + name + ": it is still mounted and cannot be "
-                            + "unmounted: " + e.getMessage() + ". Stop the containers using it and retry", e);
+                            + "unmounted: " + e.getMessage() + ". Stop the containers using it and retry"
+                            + hungBaseHint(name), e);
                 }
                 LOG.info("Volume {}: unmounted a leftover mount at {} before removing it", name, mp);
             }
@@ -220,6 +229,7 @@ public final class OverlayVolumeService implements VolumeService {
                 uses.record(name, id, previous + 1);
                 MountEntry entry = state.entry();
                 mountedWith.computeIfAbsent(name, n -> VolumeInspection.adopted(entry));
+                MountedBase.recordAdopted(store, name, entry);
                 LOG.debug("Volume {}: mount ID {} now counts {} (already mounted)", name, id, previous + 1);
                 return mp;
             }
@@ -477,18 +487,35 @@ public final class OverlayVolumeService implements VolumeService {
                 if (!counted) {
                     throw new VolumeException("cannot unmount volume " + name + ": " + e.getMessage()
                             + ". No container is counted as using it; it stays mounted until its next use or "
-                            + "its removal", e);
+                            + "its removal" + hungBaseHint(name), e);
                 }
                 uses.restore(name, id);
                 throw new VolumeException("cannot unmount volume " + name + ": " + e.getMessage()
                         + ". The volume stays mounted and counted as in use; once nothing uses " + mp
-                        + " any more, start and stop the container again or remove the volume to release it", e);
+                        + " any more, start and stop the container again or remove the volume to release it"
+                        + hungBaseHint(name), e);
             }
         } else if (counted) {
             LOG.warn("Volume {} was counted as used by {} but was not mounted", name, id);
         }
         Mountpoints.removeMountDirectories(store, name);
         mountedWith.remove(name);
+    }
+
+    /**
+     * For an unmount that failed (the mount is busy): if the volume's base does not answer, says so, since then the
+     * processes using the volume may be stuck waiting on it (a killed one too, once its FUSE request was read), and
+     * none of them can end, nor the unmount succeed, until it answers. Asks the base's file system itself (statfs,
+     * bounded: {@link MountedBase#lookBeforeMount}); empty if it answers or the base is unknown.
+     */
+    private String hungBaseHint(String name) {
+        Path base = MountState.lowerOf(store.metadataOrNull(name));
+        if (base == null || MountedBase.lookBeforeMount(base).answered()) {
+            return "";
+        }
+        return ". Its base directory " + base + " does not answer (looking at it gave no answer within "
+                + MountedBase.LOOK_TIMEOUT.toSeconds() + " s): the processes using the volume may be stuck on it, and "
+                + "cannot end until it answers. Check that ls " + base + " answers";
     }
 
     /**
@@ -525,16 +552,62 @@ public final class OverlayVolumeService implements VolumeService {
      * would live on over a workdir this Unmount then deletes (its copy-ups fail), the next Mount would put a second
      * overlay over the same upper, a FUSE server would be stopped under its holder, and for a volatile volume the
      * next Mount would discard the changes under whoever uses it. Such a mount is left mounted and uncounted
-     * instead; the next Mount adopts it.
+     * instead; the next Mount adopts it, and until then it is looked at again in the background and released once
+     * nothing holds it ({@link #releaseIfNoLongerHeld}).
      */
     private boolean heldElsewhere(String name, MountState state) {
         List<String> holders = this.holders.lasting(state);
         if (holders.isEmpty()) {
             return false;
         }
-        LOG.warn("Volume {}: no container uses it any more, but its mount is still held by {}: left mounted (the next "
-                + "Mount adopts it)", name, String.join(", ", holders));
+        LOG.warn("Volume {}: no container uses it any more, but its mount is still held by {}: left mounted and looked "
+                + "at again in the background, to be unmounted once nothing holds it (a next Mount adopts it)", name,
+                String.join(", ", holders));
+        rechecks.watch(name);
         return true;
+    }
+
+    /**
+     * A background look at a mount a last Unmount left because something outside held it (see
+     * {@link HeldMountRechecks}): once nothing holds it, it is released as that Unmount would have released it. Under
+     * the volume's lock, and only while no use is counted: a Mount since then adopted it, and its own last Unmount
+     * decides. Nothing is counted on this path, so a kill anywhere leaves "mounted, not counted" at worst.
+     *
+     * @return whether to stop looking (it then ran {@code stopWatching}, under the lock)
+     */
+    private boolean releaseIfNoLongerHeld(String name, Runnable stopWatching) {
+        try (VolumeLock lock = store.lock(name)) {
+            Path mp = store.mountpoint(name);
+            MountState state = store.activeMounts(name).isEmpty() ? probe(name, store.metadataOrNull(name), mp) : null;
+            if (state == null || !state.mounted() || state.dead() || state.foreign()) {
+                stopWatching.run(); // in use again, or unmounted, dead or replaced meanwhile: a Mount or Remove decides
+                return true;
+            }
+            if (!holders.now(state).isEmpty()) {
+                return false;
+            }
+            try {
+                strategyToUnmount(name, state.entry()).unmount(mp);
+            } catch (VolumeException e) {
+                LOG.debug("Volume {}: its mount, no longer held outside, cannot be unmounted yet: {}", name,
+                        e.getMessage());
+                return false;
+            }
+            Mountpoints.removeMountDirectories(store, name);
+            mountedWith.remove(name);
+            stopWatching.run();
+            LOG.info("Volume {}: nothing outside the plugin holds its mount any more; unmounted it (its last Unmount "
+                    + "had left it mounted)", name);
+            return true;
+        } catch (VolumeException e) {
+            stopWatching.run(); // removed (no such volume), or its lock or state cannot be read: left as it is
+            return true;
+        }
+    }
+
+    /** Whether a mount left held by a last Unmount is being looked at again (for tests). */
+    boolean watchingHeldMount(String name) {
+        return rechecks.watching(name);
     }
 
     // ---------------------------------------------------------------- queries

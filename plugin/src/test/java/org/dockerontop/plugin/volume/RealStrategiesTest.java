@@ -10,7 +10,10 @@ import org.dockerontop.plugin.mount.KernelOverlayStrategy;
 import org.dockerontop.plugin.mount.MountStrategies;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
@@ -55,7 +58,7 @@ class RealStrategiesTest {
                 "the test left mounts behind: " + left);
     }
 
-    private static List<String> fuseCommand() {
+    static List<String> fuseCommand() {
         Path jar = Path.of("..", "fuse", "target", "docker-on-top-fuse.jar").toAbsolutePath().normalize();
         if (Files.isRegularFile(jar)) {
             return List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar.toString());
@@ -154,6 +157,42 @@ class RealStrategiesTest {
         assertTrue(ProcessHandle.allProcesses().noneMatch(p -> p.info().commandLine().orElse("").contains(mp.toString())),
                 "no FUSE process left serving the volume");
         assertEquals("x", Files.readString(root.resolve("v/upper/while-running.txt")));
+    }
+
+    /**
+     * A mount made before the plugin recorded which base directory a mount shows (or whose record was lost) has none;
+     * adopting a FUSE mount records it from the server, which works from that very directory, so that inspect tells a
+     * base replaced while mounted for it too. A kernel overlay tells no more than the path it was given: no record.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"fuse", "overlay"})
+    void anAdoptedMountGetsItsBaseRecordedWhereItsServerTellsIt(String strategy) throws Exception {
+        Assumptions.assumeTrue(fuseCommand().contains("-jar"), "needs docker-on-top-fuse.jar (fuse/target)");
+        Path root = tmp.resolve("state");
+        OverlayVolumeService before = service(root, strategy);
+        before.create("v", Map.of("base", base.toString()));
+        Path mp = before.mount("v", "A");
+        Path record = root.resolve("v").resolve(MountedBase.FILE);
+        String recorded = Files.readString(record);
+        Files.delete(record); // as a version before the record left it
+        Files.move(base, tmp.resolve("moved-aside"));
+        Files.createDirectories(base);
+
+        OverlayVolumeService after = service(root, strategy); // restarted
+        assertEquals(mp, after.mount("v", "B"));
+
+        Object problem = after.get("v").status().get("problem");
+        if (strategy.equals("fuse")) {
+            assertEquals(recorded, Files.readString(record), "the directory the mount shows, not the one named now");
+            assertTrue(problem != null && problem.toString().contains("was replaced while the volume was mounted"),
+                    String.valueOf(problem));
+        } else {
+            assertFalse(Files.exists(record), "a kernel overlay does not tell which directory it shows");
+            assertNull(problem);
+        }
+        after.unmount("v", "A");
+        after.unmount("v", "B");
+        assertFalse(MountTable.read().isMountpoint(mp));
     }
 
     @Test

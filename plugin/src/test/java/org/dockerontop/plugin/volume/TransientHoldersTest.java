@@ -1,9 +1,11 @@
 package org.dockerontop.plugin.volume;
 
+import org.dockerontop.overlay.mount.MountTable;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -86,5 +88,82 @@ class TransientHoldersTest extends VolumeTestSupport {
         assertEquals(List.of(), activeMountFiles("v"));
         serviceWith(heldFor(0, lookups));
         service.remove("v");
+    }
+
+    /**
+     * A holder that outlasts the settle time (a tool or test that unshared a mount namespace, copying every host mount,
+     * on a loaded host: the integration suite once saw "process ... (sh) in another mount namespace" for longer than
+     * it): the last Unmount leaves the mount, and it is released once the holder is gone.
+     */
+    @Test
+    void aMountLeftForAHolderThatOutlastsTheSettleTimeIsReleasedOnceItIsGone() throws Exception {
+        long until = System.nanoTime() + Duration.ofSeconds(3).toNanos(); // three times the settle time
+        serviceWith(mount -> System.nanoTime() < until
+                ? List.of("process 4242 (sh) in another mount namespace, at " + mount.mountpoint()) : List.of());
+        create("v", Map.of());
+        service.mount("v", "A");
+
+        service.unmount("v", "A");
+
+        assertTrue(mounted("v"), "held for longer than the settle time: left mounted");
+        awaitIdle("v");
+        assertFalse(service.watchingHeldMount("v"));
+    }
+
+    /** The same with a real holder: a process in a private mount namespace made while the volume was mounted. */
+    @Test
+    void aMountHeldByAnotherNamespaceIsReleasedWhenItsProcessExits() throws Exception {
+        serviceWith(HolderLookup.PROC);
+        create("v", Map.of());
+        service.mount("v", "A");
+        Process holder = new ProcessBuilder("unshare", "-m", "--propagation", "private", "sleep", "3").start();
+        awaitHeld("v", holder);
+
+        service.unmount("v", "A");
+
+        assertTrue(mounted("v"), "left mounted while the process holds its copy");
+        awaitIdle("v");
+        assertFalse(holder.isAlive(), "released only once the holder exited");
+    }
+
+    @Test
+    void aMountAdoptedBeforeItsHolderLeftStaysMounted() throws Exception {
+        AtomicInteger lookups = new AtomicInteger();
+        serviceWith(heldFor(20, lookups));
+        create("v", Map.of());
+        service.mount("v", "A");
+        service.unmount("v", "A");
+        Path mp = service.mount("v", "B"); // adopts the mount left behind
+
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (service.watchingHeldMount("v") && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertFalse(service.watchingHeldMount("v"), "looked no more once counted");
+        assertTrue(mounted("v"), "in use: kept");
+        assertEquals("hello from base", Files.readString(mp.resolve("hello.txt")));
+        service.unmount("v", "B");
+        assertIdle("v");
+    }
+
+    private void awaitIdle(String name) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        while (mounted(name) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        Thread.sleep(100); // its directories are removed right after the unmount, under the volume's lock
+        try (VolumeLock lock = new VolumeStore(root).lock(name)) {
+            assertIdle(name);
+        }
+    }
+
+    private void awaitHeld(String name, Process holder) throws Exception {
+        org.dockerontop.overlay.mount.MountEntry entry = MountTable.read().at(vol(name).resolve("mountpoint"))
+                .orElseThrow();
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (HolderLookup.PROC.others(entry).isEmpty()) {
+            assertTrue(holder.isAlive() && System.nanoTime() < deadline, "the holder never held the mount");
+            Thread.sleep(10);
+        }
     }
 }
