@@ -26,7 +26,10 @@ import org.dockerontop.overlay.nativeio.Stat;
  *
  * <p>Concurrency: namespace changes (create, unlink, rename, copy-up into a directory) lock the
  * parent directory's lock stripe; ancestors are copied up before any lock is taken, so no thread
- * ever holds two stripes except rename and exchange, which take theirs in index order.
+ * ever holds two stripes except rename and exchange, which take theirs in index order. A regular
+ * file's copy-up copies its data into the workdir first and takes the stripe only to give the copy
+ * its name (as the kernel overlay copies into a workdir tmpfile), except for small files a rename
+ * copies under its stripes.
  */
 final class OverlayFs {
     /** The visible entry is in the upper layer. */
@@ -680,7 +683,8 @@ final class OverlayFs {
      * Copies the lower entry at {@code p} to the upper layer (in the workdir, then renamed into
      * place), keeping mode, owner, timestamps, xattrs and holes. Does nothing if it is already up.
      * With {@code data} false, a regular file's contents are not copied (it is about to be
-     * truncated to zero).
+     * truncated to zero). A regular file's data is copied without the parent's stripe (see
+     * {@link #copyUpFile}); other entries, and files without data, are copied under it.
      */
     void copyUp(String p, boolean data) {
         String h = hidden.get(p);
@@ -691,7 +695,9 @@ final class OverlayFs {
                     Pointer st = scratch.get().st;
                     Native.check(C.fstatat(Native.AT_FDCWD, h, st, NOFOLLOW), "lstat", h);
                     String tmp = tmpName();
-                    copier.copyFile(h, tmp, st, data, null, null, null);
+                    try (CopyUp.FileCopy c = copier.copyFile(h, st, data, null, tmp)) {
+                        c.keep();
+                    }
                     hidden.put(p, tmp);
                 }
             }
@@ -699,18 +705,154 @@ final class OverlayFs {
         }
         String parent = parent(p);
         ensureUpperDir(parent);
+        Pointer st = scratch.get().st;
+        if ((resolve(p, st) & UPPER) != 0) {
+            return;
+        }
+        if (data && Stat.isReg(st) && Stat.size(st) > 0) {
+            copyUpFile(p, parent, st, true);
+            return;
+        }
         ReentrantLock lock = stripe(parent);
         lock.lock();
         try {
-            Pointer st = scratch.get().st;
-            int code = resolve(p, st);
-            if ((code & UPPER) != 0) {
+            if ((resolve(p, st) & UPPER) != 0) {
                 return;
             }
             copyUpLocked(p, parent, st, data);
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Regular files being copied up by {@link #copyUpOutside}, by overlay path, each with what its
+     * copy-up counts down once it is over: a second copy-up of the same file waits for the first
+     * and then uses its result, as the kernel's ovl_copy_up_start makes it wait.
+     */
+    private final ConcurrentHashMap<String, java.util.concurrent.CountDownLatch> copying = new ConcurrentHashMap<>();
+    /** {@link #copyUpOutside}'s answer when it copied nothing and its caller must look again. */
+    private static final int LOOK_AGAIN = -1;
+    /** Copies of one file {@link #copyUpFile} starts before it copies under the parent's stripe. */
+    private static final int COPY_ATTEMPTS = 3;
+
+    /**
+     * Copies up {@code p}, a regular file found in the lower layer only with lstat {@code st}
+     * (the caller has its parent in the upper layer), as the kernel overlay copies up: the data into
+     * a file of the workdir without holding the parent's stripe, which only the last step takes, to
+     * look again and give the copy its name. So creates, unlinks, renames and copy-ups in the
+     * directories sharing that stripe (1 in 64) no longer wait for a copy of maybe gigabytes.
+     * If another copy-up of it is under way, waits for it and uses its result. Falls back to
+     * copying under the stripe if the lower entry keeps changing under the copies.
+     *
+     * @return {@link #COPIED_TO_MOVE} with {@link #COPY_ORIGIN}, {@link #COPY_KEPT} if this call
+     *         made the copy; 0 if it found one made by another
+     * @throws ErrnoException ENOENT if the name went away meanwhile (an unlink); what lstat or the
+     *         copy fail with (ENOSPC, EIO...), leaving nothing in the workdir
+     */
+    private int copyUpFile(String p, String parent, Pointer st, boolean data) {
+        for (int attempt = 0; attempt < COPY_ATTEMPTS && Stat.isReg(st); attempt++) {
+            int copied = copyUpOutside(p, parent, st, data);
+            if (copied != LOOK_AGAIN) {
+                return copied;
+            }
+            if ((resolve(p, st) & UPPER) != 0) {
+                return 0;
+            }
+        }
+        ReentrantLock lock = stripe(parent);
+        lock.lock();
+        try {
+            if ((resolve(p, st) & UPPER) != 0) {
+                return 0;
+            }
+            return COPIED_TO_MOVE | copyUpLocked(p, parent, st, data);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * One attempt of {@link #copyUpFile}: unless another copy-up of {@code p} is under way (then it
+     * waits for it and answers {@link #LOOK_AGAIN}), copies it into the workdir, synced, takes the
+     * parent's stripe and looks again: if the name now has an upper entry (another copy-up, or a
+     * name change, came first) the copy is thrown away and that entry stands; if the lower entry
+     * is another inode than the one copied, {@link #LOOK_AGAIN}; else the copy gets its name there.
+     */
+    private int copyUpOutside(String p, String parent, Pointer st, boolean data) {
+        java.util.concurrent.CountDownLatch mine = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch other = copying.putIfAbsent(p, mine);
+        if (other != null) {
+            awaitUninterruptibly(other);
+            return LOOK_AGAIN;
+        }
+        try {
+            String l = lo(p);
+            long dev = Stat.dev(st);
+            long ino = Stat.ino(st);
+            // as copyUpLocked: a file with other links keeps no origin
+            long originIno = Stat.nlink(st) == 1 ? ino : -1;
+            byte[] originValue = originIno >= 0 ? origins.encode(l) : null;
+            try (CopyUp.FileCopy c = copier.copyFile(l, st, data, originValue, null)) {
+                ReentrantLock lock = stripe(parent);
+                lock.lock();
+                try {
+                    int code = lookup(p, st, false);
+                    if ((code & UPPER) != 0) {
+                        return 0;
+                    }
+                    if (!visible(code)) {
+                        throw ErrnoException.of(Errno.ENOENT, "copy-up", p);
+                    }
+                    if (Stat.ino(st) != ino || Stat.dev(st) != dev || !Stat.isReg(st)) {
+                        return LOOK_AGAIN; // the lower layer changed under the copy
+                    }
+                    return COPIED_TO_MOVE | placeFile(p, parent, c, originIno);
+                } finally {
+                    lock.unlock();
+                }
+            }
+        } finally {
+            copying.remove(p, mine);
+            mine.countDown();
+        }
+    }
+
+    private static void awaitUninterruptibly(java.util.concurrent.CountDownLatch latch) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                latch.await();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * The end of a regular file's copy-up, under the parent's stripe, the name still free: notes
+     * the origin, marks the parent impure (before the name appears, as ovl_do_copy_up), names the
+     * copy, and switches lower handles of {@code p} to it. @return as {@link #copyUpLocked}
+     */
+    private int placeFile(String p, String parent, CopyUp.FileCopy c, long originIno) {
+        if (c.origin != null) {
+            origins.remember(new String(c.origin, BYTES), originIno);
+        }
+        setImpure(parent);
+        String u = up(p);
+        copier.place(c, u, parent);
+        scratch.get().copiedUp = true;
+        if (!lowerOpen.isEmpty()) {
+            switchToUpper(p, u);
+        }
+        if (c.origin == null) {
+            return 0;
+        }
+        return originIno > 0 ? COPY_ORIGIN | COPY_KEPT : COPY_ORIGIN;
     }
 
     /**
@@ -722,27 +864,22 @@ final class OverlayFs {
      *         that nothing the kernel caches about it became wrong (the lower entry has one link)
      */
     private int copyUpLocked(String p, String parent, Pointer st, boolean data) {
-        Scratch s = scratch.get();
         String l = lo(p);
-        String tmp = tmpName();
         int type = Stat.type(st);
         // as OriginXattr.originIno: a non-directory with other links keeps no origin inode, and, as
         // on the kernel overlay, no origin at all: its copy-up breaks the association with them
         boolean keepsOrigin = type == Stat.S_IFDIR || Stat.nlink(st) == 1;
         long originIno = keepsOrigin ? Stat.ino(st) : -1;
         byte[] originValue = keepsOrigin ? origins.encode(l) : null;
+        if (type == Stat.S_IFREG) {
+            try (CopyUp.FileCopy c = copier.copyFile(l, st, data, originValue, null)) {
+                return placeFile(p, parent, c, originIno);
+            }
+        }
+        String tmp = tmpName();
         byte[] origin;
-        boolean placed = false;
         try {
             switch (type) {
-                case Stat.S_IFREG:
-                    if (copier.tmpfileCopyUp) {
-                        origin = copier.copyFile(l, null, st, data, originValue, up(p), parent);
-                        placed = true;
-                    } else {
-                        origin = copier.copyFile(l, tmp, st, data, originValue, null, null);
-                    }
-                    break;
                 case Stat.S_IFDIR:
                     Native.check(C.mkdir(tmp, 0700), "mkdir", tmp);
                     copier.copyMeta(l, tmp, st, true);
@@ -764,14 +901,9 @@ final class OverlayFs {
             }
             // as ovl_do_copy_up: the parent may now hold a non-pure upper entry, origin or not
             setImpure(parent);
-            if (!placed) {
-                copier.renameIntoPlace(tmp, up(p), parent);
-            }
+            copier.renameIntoPlace(tmp, up(p), parent);
             if (type != Stat.S_IFDIR) {
-                s.copiedUp = true;
-            }
-            if (type == Stat.S_IFREG && !lowerOpen.isEmpty()) {
-                switchToUpper(p, up(p));
+                scratch.get().copiedUp = true;
             }
         } catch (RuntimeException e) {
             CopyUp.removeQuietly(tmp);
@@ -861,8 +993,9 @@ final class OverlayFs {
      * Copies {@code p} up if it is a non-directory found in the lower layer only; nothing for an
      * upper entry, a directory (a lower one cannot move: EXDEV is the move's to answer), a name
      * that is not there, an unnamed file or the hidden name of an unlinked open file (left to the
-     * move). Under the parent's stripe, as every copy-up: a name change of the parent's entries
-     * through another path waits, and this looks again once it holds it.
+     * move). Only files of {@link #COPY_FIRST_MIN_SIZE} and more (regular files), by
+     * {@link #copyUpFile}: the data without the parent's stripe, the naming under it, where this
+     * looks again (a name change of the parent's entries through another path came first).
      */
     private int copyUpToMove(String p) {
         if (p.length() == 1 || unnamed.owns(p) || (!hidden.isEmpty() && hidden.containsKey(p))) {
@@ -879,16 +1012,7 @@ final class OverlayFs {
             return 0;
         }
         ensureUpperDir(parent);
-        ReentrantLock lock = stripe(parent);
-        lock.lock();
-        try {
-            if (!lowerNonDirectory(p, s.renameSt)) {
-                return 0;
-            }
-            return COPIED_TO_MOVE | copyUpLocked(p, parent, s.renameSt, true);
-        } finally {
-            lock.unlock();
-        }
+        return copyUpFile(p, parent, s.renameSt, true);
     }
 
     /** Is {@code p} a non-directory in the lower layer only (its lstat left in {@code st})? */

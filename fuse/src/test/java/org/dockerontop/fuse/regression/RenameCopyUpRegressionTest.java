@@ -5,11 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -39,7 +36,6 @@ import org.junit.jupiter.api.io.TempDir;
 @ExtendWith(LeaveNoMounts.class)
 @Timeout(value = 180, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class RenameCopyUpRegressionTest {
-    private static final long BIG = 1L << 30;
     private static final int OTHERS = 300;
 
     @TempDir
@@ -51,7 +47,7 @@ class RenameCopyUpRegressionTest {
         try (OverlayMount m = prepare()) {
             probeDuring(m, () -> Files.move(m.mnt.resolve("src/big"), m.mnt.resolve("src/moved")));
             assertFalse(Files.exists(m.mnt.resolve("src/big")));
-            assertArrayEquals(digest, digest(m.mnt.resolve("src/moved")));
+            assertArrayEquals(big.digest, BigLowerFile.digest(m.mnt.resolve("src/moved")));
             assertTrue(Files.isRegularFile(m.upper.resolve("src/moved")), "copied up and moved in the upper layer");
         }
     }
@@ -69,17 +65,17 @@ class RenameCopyUpRegressionTest {
                 }
             });
             assertEquals("small\n", Files.readString(m.mnt.resolve("src/big")));
-            assertArrayEquals(digest, digest(m.mnt.resolve("src/small")));
+            assertArrayEquals(big.digest, BigLowerFile.digest(m.mnt.resolve("src/small")));
             assertTrue(Files.isRegularFile(m.upper.resolve("src/small")), "copied up and exchanged in the upper layer");
         }
     }
 
-    private byte[] digest;
+    private BigLowerFile big;
 
-    /** A lower src/big of BIG bytes and OTHERS small files in other/, mounted. */
+    /** A lower src/big (see {@link BigLowerFile}) and OTHERS small files in other/, mounted. */
     private OverlayMount prepare() throws Exception {
         OverlayMount m = new OverlayMount(tmp);
-        digest = writeBig(Files.createDirectories(m.lower.resolve("src")).resolve("big"));
+        big = BigLowerFile.write(Files.createDirectories(m.lower.resolve("src")).resolve("big"), tmp);
         Path others = Files.createDirectories(m.lower.resolve("other"));
         for (int i = 0; i < OTHERS; i++) {
             Files.writeString(others.resolve("f" + i), "other " + i + "\n");
@@ -140,31 +136,5 @@ class RenameCopyUpRegressionTest {
         // a copy too fast to tell waiting from not would prove nothing
         assertTrue(moveMs >= 400, "the copy-up was too quick to measure: " + what);
         assertTrue(slowestMs < moveMs / 3, "a request on an unrelated node waited for the copy-up: " + what);
-    }
-
-    /** BIG bytes that no hole or repeated block can shortcut; returns their digest. */
-    private static byte[] writeBig(Path p) throws Exception {
-        MessageDigest md = MessageDigest.getInstance("SHA-256");
-        byte[] block = new byte[1 << 20];
-        Random r = new Random(42);
-        try (OutputStream out = Files.newOutputStream(p)) {
-            for (long done = 0; done < BIG; done += block.length) {
-                r.nextBytes(block);
-                out.write(block);
-                md.update(block);
-            }
-        }
-        return md.digest();
-    }
-
-    private static byte[] digest(Path p) throws Exception {
-        MessageDigest md = MessageDigest.getInstance("SHA-256");
-        byte[] block = new byte[1 << 20];
-        try (var in = Files.newInputStream(p)) {
-            for (int n; (n = in.read(block)) > 0; ) {
-                md.update(block, 0, n);
-            }
-        }
-        return md.digest();
     }
 }
