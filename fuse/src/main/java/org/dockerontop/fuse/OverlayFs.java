@@ -477,8 +477,9 @@ final class OverlayFs {
                 if (!dir && !needBeneath) {
                     return UPPER;
                 }
-                if (C.fstatat(Native.AT_FDCWD, lo(p), s.st2, NOFOLLOW) != 0) {
-                    return UPPER;
+                String l = lo(p);
+                if (C.fstatat(Native.AT_FDCWD, l, s.st2, NOFOLLOW) != 0 || UpperFormat.isWhiteout(l, s.st2)) {
+                    return UPPER; // (a whiteout of the lower layer's own is nothing there, see below)
                 }
                 if (dir && Stat.isDir(s.st2) && !UpperFormat.isOpaque(u)) {
                     // a merged directory: the kernel reports the lower (origin) inode and nlink 1
@@ -496,7 +497,9 @@ final class OverlayFs {
         if (ps.lower) {
             String l = lo(p);
             if (C.fstatat(Native.AT_FDCWD, l, st, NOFOLLOW) == 0) {
-                return LOWER | BENEATH;
+                // a whiteout in the lower layer (a base that was itself an overlay's layer) hides
+                // itself from lookups, as the kernel's does (ovl_lookup_single); listings show it
+                return UpperFormat.isWhiteout(l, st) ? 0 : LOWER | BENEATH;
             }
             int e = Native.errno();
             if (e != Errno.ENOENT) {
@@ -1723,12 +1726,36 @@ final class OverlayFs {
         }
     }
 
-    /** Is the merged directory {@code p} (resolved with {@code code}) empty? */
+    /**
+     * Is the merged directory {@code p} (resolved with {@code code}) empty? A lower-only directory's
+     * listing shows the lower layer's own whiteouts; its 0/0 devices do not count, as in the
+     * kernel's emptiness check, which leaves every layer's out (its xattr ones count there too).
+     */
     private boolean isEmpty(String p, int code) {
         boolean[] empty = {true};
-        list(p, code, (name, type, ino) -> {
-            empty[0] = false;
-            return false;
+        String lowerDir = (code & UPPER) == 0 ? lo(p) + "/" : null;
+        list(p, code, new EntrySink() {
+            @Override
+            public boolean accept(long name, int dtype, long ino) {
+                throw new IllegalStateException("a listing passes its names in the heap");
+            }
+
+            @Override
+            public boolean accept(byte[] a, int name, long address, int dtype, long ino) {
+                if (lowerDir != null && dtype == Listing.DT_CHR) {
+                    int end = name;
+                    while (a[end] != 0) {
+                        end++;
+                    }
+                    Pointer st = scratch.get().parentSt;
+                    String path = lowerDir + new String(a, name, end - name, BYTES);
+                    if (C.fstatat(Native.AT_FDCWD, path, st, NOFOLLOW) == 0 && UpperFormat.isDeviceWhiteout(st)) {
+                        return true;
+                    }
+                }
+                empty[0] = false;
+                return false;
+            }
         });
         return empty[0];
     }
