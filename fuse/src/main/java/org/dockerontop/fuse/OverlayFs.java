@@ -977,19 +977,20 @@ final class OverlayFs {
      * @throws ErrnoException as {@link #copyUpToRename}
      */
     int copyUpToExchange(String a, String b) {
-        if (a.equals(b) || b.startsWith(a + "/") || a.startsWith(b + "/")
-                || (!hidden.isEmpty() && (hidden.containsKey(a) || hidden.containsKey(b)))
-                || isLowerDir(a) || isLowerDir(b)) {
+        if (a.equals(b)) {
             return 0;
+        }
+        try {
+            checkExchangeable(a, b);
+        } catch (ErrnoException e) {
+            return 0; // the exchange fails the same way, before it would copy
         }
         return copyUpToMove(a) | copyUpToMove(b) << 8;
     }
 
-    /** Is {@code p} a directory the lower layer has (which cannot move), false if there is nothing? */
-    private boolean isLowerDir(String p) {
-        Pointer st = scratch.get().st;
-        int code = lookup(p, st, false);
-        return (code & LOWER) != 0 && Stat.isDir(st);
+    /** Is {@code p} the hidden name of an unlinked open file ({@link #hide}, libfuse's loop)? */
+    private boolean isHidden(String p) {
+        return !hidden.isEmpty() && hidden.containsKey(p);
     }
 
     /**
@@ -1001,7 +1002,7 @@ final class OverlayFs {
      * looks again (a name change of the parent's entries through another path came first).
      */
     private int copyUpToMove(String p) {
-        if (p.length() == 1 || unnamed.owns(p) || (!hidden.isEmpty() && hidden.containsKey(p))) {
+        if (p.length() == 1 || unnamed.owns(p) || isHidden(p)) {
             return 0;
         }
         Scratch s = scratch.get();
@@ -1799,7 +1800,7 @@ final class OverlayFs {
         if (from.equals(to)) {
             return;
         }
-        if (isHiddenName(to) && !hidden.containsKey(to)) {
+        if (isHiddenName(to) && !isHidden(to)) {
             hide(from, to);
             return;
         }
@@ -1820,7 +1821,7 @@ final class OverlayFs {
         String toParent = parent(to);
         ensureUpperDir(fromParent);
         ensureUpperDir(toParent);
-        if (!fromDir && (fcode & UPPER) == 0 && !hidden.isEmpty() && hidden.containsKey(from)) {
+        if (!fromDir && (fcode & UPPER) == 0 && isHidden(from)) {
             copyUp(from, true); // an unlinked lower file still open: copied within the workdir
         }
         ReentrantLock[] locks = stripesOf(fromParent, toParent);
@@ -1953,22 +1954,8 @@ final class OverlayFs {
         if (a.equals(b)) {
             return 0;
         }
-        if (!hidden.isEmpty() && (hidden.containsKey(a) || hidden.containsKey(b))) {
-            throw ErrnoException.of(Errno.EBUSY, "rename exchange", a);
-        }
-        if (b.startsWith(a + "/") || a.startsWith(b + "/")) {
-            throw ErrnoException.of(Errno.EINVAL, "rename exchange", b);
-        }
+        checkExchangeable(a, b);
         Scratch s = scratch.get();
-        // first what fails without changing anything, in the kernel's order: ENOENT (the VFS's
-        // lookups), then EXDEV (ovl_can_move of each side), then the copy-ups
-        int acode = resolve(a, s.st);
-        boolean aDir = Stat.isDir(s.st);
-        int bcode = resolve(b, s.st); // (not st2: lookup stats the lower entry into it)
-        boolean bDir = Stat.isDir(s.st);
-        if ((aDir && (acode & LOWER) != 0) || (bDir && (bcode & LOWER) != 0)) {
-            throw ErrnoException.of(Errno.EXDEV, "rename exchange", aDir && (acode & LOWER) != 0 ? a : b);
-        }
         String pa = parent(a);
         String pb = parent(b);
         ensureUpperDir(pa);
@@ -1983,11 +1970,11 @@ final class OverlayFs {
             // a side copied here, under the locks, counts rather than what copyUpToExchange did
             int copiedA = copiedFirst & 0xff;
             int copiedB = copiedFirst >>> 8;
-            acode = resolve(a, s.renameSt);
+            int acode = resolve(a, s.renameSt);
             if (!Stat.isDir(s.renameSt) && (acode & UPPER) == 0) {
                 copiedA = COPIED_TO_MOVE | copyUpLocked(a, pa, s.renameSt, true);
             }
-            bcode = resolve(b, s.renameSt);
+            int bcode = resolve(b, s.renameSt);
             if (!Stat.isDir(s.renameSt) && (bcode & UPPER) == 0) {
                 copiedB = COPIED_TO_MOVE | copyUpLocked(b, pb, s.renameSt, true);
             }
@@ -2001,9 +1988,9 @@ final class OverlayFs {
             }
             // under the locks again: both are in the upper layer now, or changed meanwhile
             acode = resolve(a, s.st);
-            aDir = Stat.isDir(s.st);
+            boolean aDir = Stat.isDir(s.st);
             bcode = resolve(b, s.st);
-            bDir = Stat.isDir(s.st);
+            boolean bDir = Stat.isDir(s.st);
             if ((acode & UPPER) == 0 || (bcode & UPPER) == 0) {
                 throw ErrnoException.of(Errno.EXDEV, "rename exchange", (acode & UPPER) == 0 ? a : b);
             }
@@ -2031,6 +2018,28 @@ final class OverlayFs {
         } finally {
             locks[1].unlock();
             locks[0].unlock();
+        }
+    }
+
+    /**
+     * Fails as {@link #exchange} of {@code a} and {@code b} (not the same) fails before it copies
+     * anything up, in the kernel's order: EBUSY for the hidden name of an unlinked open file,
+     * EINVAL if one is the other's ancestor, ENOENT if a side is not there (the VFS's lookups),
+     * then EXDEV if a side is a directory the lower layer has (ovl_can_move of each side).
+     */
+    private void checkExchangeable(String a, String b) {
+        if (isHidden(a) || isHidden(b)) {
+            throw ErrnoException.of(Errno.EBUSY, "rename exchange", a);
+        }
+        if (b.startsWith(a + "/") || a.startsWith(b + "/")) {
+            throw ErrnoException.of(Errno.EINVAL, "rename exchange", b);
+        }
+        Pointer st = scratch.get().st; // (not st2: lookup stats the lower entry into it)
+        int acode = resolve(a, st);
+        boolean aLowerDir = Stat.isDir(st) && (acode & LOWER) != 0;
+        int bcode = resolve(b, st);
+        if (aLowerDir || (Stat.isDir(st) && (bcode & LOWER) != 0)) {
+            throw ErrnoException.of(Errno.EXDEV, "rename exchange", aLowerDir ? a : b);
         }
     }
 
