@@ -147,7 +147,7 @@ class CopyUpStripeRegressionTest {
     /**
      * Copies every directory up (a first create in each), then creates files in them (and in src/
      * if {@code inSrc}) one after another while {@code copying} copies src/big up; fails if one of
-     * those creates waited for the copy.
+     * those creates waited for (half of) the copy.
      */
     private void createsDuring(OverlayMount m, boolean inSrc, Copying copying) throws Exception {
         List<String> dirs = new ArrayList<>();
@@ -172,8 +172,10 @@ class CopyUpStripeRegressionTest {
             copyNs.set(System.nanoTime() - t0);
         });
         long slowest = 0;
+        long slowestAt = 0;
         String slowestPath = null;
         int creates = 0;
+        long start = System.nanoTime();
         copier.start();
         for (int round = 0; copier.isAlive(); round++) {
             for (String d : dirs) {
@@ -184,6 +186,7 @@ class CopyUpStripeRegressionTest {
                 creates++;
                 if (took > slowest) {
                     slowest = took;
+                    slowestAt = t0 - start;
                     slowestPath = p;
                 }
             }
@@ -194,11 +197,13 @@ class CopyUpStripeRegressionTest {
         long slowestMs = slowest / 1_000_000;
         String what = "copy-up " + copyMs + " ms (" + (big.size >> 20) + " MiB); " + creates
                 + " creates beside it, the slowest "
-                + slowestMs + " ms (" + slowestPath + ")";
+                + slowestMs + " ms (" + slowestPath + ", from " + slowestAt / 1_000_000 + " ms on)";
         System.out.println(what);
         // a copy too fast to tell waiting from not would prove nothing
         assertTrue(copyMs >= 400, "the copy-up was too quick to measure: " + what);
-        assertTrue(slowestMs < copyMs / 3, "a create waited for the copy-up: " + what);
+        // one that waited for the copy waits nearly all of it (3,429 of 3,432 ms before the fix);
+        // half leaves room for a stall of the loaded machine (727 of 1,683 ms seen once)
+        assertTrue(slowestMs < copyMs / 2, "a create waited for the copy-up: " + what);
     }
 
     private static void create(String path) {
