@@ -161,6 +161,8 @@ final class OverlayFs {
         long linkSource;
         /** The node id of the request being served (set by the loop before each request). */
         long requestNode;
+        /** What the request being served gives up during a long wait (set by the loop), or null. */
+        LongWait longWait;
         /**
          * The SETXATTR being served sets an ACL that must clear the set-group-ID bit (the kernel's
          * FUSE_SETXATTR_ACL_KILL_SGID, see {@link SetxattrRequest}; set by the loop).
@@ -183,6 +185,18 @@ final class OverlayFs {
      * before the mount is served; the workers that read it start after (Thread.start orders it).
      */
     private HardLinks links = new HardLinks(this, scratch);
+
+    /**
+     * What a request may give up while it waits long inside the overlay (a copy-up's data copy, or
+     * the wait for another copy-up of the same file), so that unrelated requests need not wait for
+     * it: our loop's node read lock, traded for a pin of the node ({@link NodeLocks#pin}).
+     * {@link #begin} and {@link #end} come in pairs, never nested; neither fails.
+     */
+    interface LongWait {
+        void begin();
+
+        void end();
+    }
 
     /** What the loop serving the mount can make the kernel drop (see {@link FuseLoop}). */
     interface KernelCache {
@@ -785,8 +799,18 @@ final class OverlayFs {
     private int copyUpOutside(String p, String parent, Pointer st, boolean data) {
         java.util.concurrent.CountDownLatch mine = new java.util.concurrent.CountDownLatch(1);
         java.util.concurrent.CountDownLatch other = copying.putIfAbsent(p, mine);
+        LongWait wait = scratch.get().longWait;
         if (other != null) {
-            awaitUninterruptibly(other);
+            if (wait != null) {
+                wait.begin();
+            }
+            try {
+                awaitUninterruptibly(other);
+            } finally {
+                if (wait != null) {
+                    wait.end();
+                }
+            }
             return LOOK_AGAIN;
         }
         try {
@@ -796,7 +820,18 @@ final class OverlayFs {
             // as copyUpLocked: a file with other links keeps no origin
             long originIno = Stat.nlink(st) == 1 ? ino : -1;
             byte[] originValue = originIno >= 0 ? origins.encode(l) : null;
-            try (CopyUp.FileCopy c = copier.copyFile(l, st, data, originValue, null)) {
+            CopyUp.FileCopy copy;
+            if (wait != null) {
+                wait.begin();
+            }
+            try {
+                copy = copier.copyFile(l, st, data, originValue, null);
+            } finally {
+                if (wait != null) {
+                    wait.end();
+                }
+            }
+            try (CopyUp.FileCopy c = copy) {
                 ReentrantLock lock = stripe(parent);
                 lock.lock();
                 try {
