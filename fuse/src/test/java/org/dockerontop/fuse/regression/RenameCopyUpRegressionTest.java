@@ -70,6 +70,55 @@ class RenameCopyUpRegressionTest {
         }
     }
 
+    /**
+     * Name changes of the unrelated nodes on the renamed file's stripe: the rename held the file's
+     * read lock through its copy-first step, so an unlink of one of them (a write lock) waited for
+     * the copy. The copy now trades the read lock for a pin of the file's node.
+     */
+    @Test
+    void unlinksOfNodesSharingTheRenamedFilesStripeDoNotWaitForItsCopyUp() throws Exception {
+        Assumptions.assumeTrue(OverlayMount.javaLoop(), "the node locks are our loop's (libfuse has its tree lock)");
+        try (OverlayMount m = prepare()) {
+            assertTrue(Files.isRegularFile(m.mnt.resolve("src/big"))); // its node first, then the others'
+            for (int i = 0; i < OTHERS; i++) {
+                assertTrue(Files.isRegularFile(m.mnt.resolve("other/f" + i)));
+            }
+            AtomicLong moveNs = new AtomicLong();
+            AtomicReference<Throwable> failed = new AtomicReference<>();
+            Thread mover = new Thread(() -> {
+                long t0 = System.nanoTime();
+                try {
+                    Files.move(m.mnt.resolve("src/big"), m.mnt.resolve("src/moved"));
+                } catch (Throwable t) {
+                    failed.set(t);
+                }
+                moveNs.set(System.nanoTime() - t0);
+            });
+            mover.start();
+            Thread.sleep(50); // the copy under way
+            long slowest = 0;
+            String slowestName = null;
+            for (int i = 0; i < OTHERS; i++) {
+                long t0 = System.nanoTime();
+                Files.delete(m.mnt.resolve("other/f" + i));
+                long took = System.nanoTime() - t0;
+                if (took > slowest) {
+                    slowest = took;
+                    slowestName = "f" + i;
+                }
+            }
+            mover.join();
+            assertEquals(null, failed.get());
+            long moveMs = moveNs.get() / 1_000_000;
+            String what = "move " + moveMs + " ms; " + OTHERS + " unlinks from 50 ms on, the slowest "
+                    + slowest / 1_000_000 + " ms (" + slowestName + ")";
+            System.out.println(what);
+            assertTrue(moveMs >= 400, "the copy-up was too quick to measure: " + what);
+            assertTrue(slowest / 1_000_000 < moveMs / 2, "an unlink waited for the copy-up: " + what);
+            assertArrayEquals(big.digest, BigLowerFile.digest(m.mnt.resolve("src/moved")));
+        }
+    }
+
     private BigLowerFile big;
 
     /** A lower src/big (see {@link BigLowerFile}) and OTHERS small files in other/, mounted. */
