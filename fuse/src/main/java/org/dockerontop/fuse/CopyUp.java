@@ -125,6 +125,55 @@ final class CopyUp {
     }
 
     /**
+     * A regular file's copy made by {@link #copyFile} in the workdir, synced, waiting for its name:
+     * an O_TMPFILE file ({@link #tmp} null) or a named one. {@link #close} closes it and, unless
+     * {@link #place} named it, removes it; never fails.
+     */
+    static final class FileCopy implements AutoCloseable {
+        /** Open on the copy: an O_TMPFILE copy's one reference until it is linked. */
+        final int fd;
+        /** Its name in the workdir, or null for an O_TMPFILE copy. */
+        final String tmp;
+        /** The origin value the copy carries, or null if none was recorded. */
+        byte[] origin;
+        private boolean placed;
+
+        FileCopy(int fd, String tmp) {
+            this.fd = fd;
+            this.tmp = tmp;
+        }
+
+        /** Leaves a named copy where it is: it is not a copy-up's, and not {@link #place}d. */
+        void keep() {
+            placed = true;
+        }
+
+        @Override
+        public void close() {
+            C.close(fd);
+            if (tmp != null && !placed) {
+                C.unlink(tmp);
+            }
+        }
+    }
+
+    /**
+     * Gives the finished {@code copy} its name {@code target} in the upper directory {@code parent}
+     * (a rename of a named copy; a link of an O_TMPFILE one, or a link and a rename if something is
+     * in the way), keeping the parent's timestamps.
+     *
+     * @throws ErrnoException what linkat or rename fail with
+     */
+    void place(FileCopy copy, String target, String parent) {
+        if (copy.tmp != null) {
+            renameIntoPlace(copy.tmp, target, parent);
+        } else {
+            linkIntoPlace(copy.fd, target, parent);
+        }
+        copy.placed = true;
+    }
+
+    /**
      * Gives the synced O_TMPFILE copy-up {@code fd} its name {@code target}, keeping the parent's
      * timestamps. If something is in the way (which a rename would replace), through a named
      * temporary file in the workdir and a rename, as before.
@@ -163,25 +212,27 @@ final class CopyUp {
     }
 
     /**
-     * Copies regular file {@code src} (lstat {@code st}) to the new file {@code dst}: data (holes
+     * Copies regular file {@code src} (lstat {@code st}) to a new file of the workdir: data (holes
      * kept), owner, xattrs, the origin value {@code origin} (if not null), mode and times, then
      * syncs it if it copied data, as the kernel overlay syncs a copy-up before it becomes visible.
-     * With {@code dst} null, the copy is an O_TMPFILE file of the workdir that is linked at
-     * {@code target} (in the upper directory {@code parent}) once synced; else it stays at {@code dst}.
+     * The copy is an O_TMPFILE file where the workdir has them ({@link #tmpfileCopyUp}) and
+     * {@code named} is null, else the file {@code named} (a new {@link OverlayFs#tmpName} if null).
+     * It touches nothing outside the workdir, so it needs no lock of the overlay's: the caller
+     * names it ({@link #place}) or throws it away ({@link FileCopy#close}).
      *
      * <p>Each step costs a system call, and a copy-up of a small file is little else, so steps
      * that would change nothing are left out: the owner when the new file has it already, the
      * mode when it was created with it, the size when the data copied ends where the file does.
      *
-     * @return {@code origin} if it was recorded, else null
+     * @throws ErrnoException what a step fails with (ENOSPC, EIO...); nothing is left behind then
      */
-    byte[] copyFile(String src, String dst, Pointer st, boolean data, byte[] origin, String target,
-            String parent) {
+    FileCopy copyFile(String src, Pointer st, boolean data, byte[] origin, String named) {
         int in = Native.check(LowerLayer.open(src, Native.O_RDONLY | Native.O_CLOEXEC | Native.O_NOFOLLOW), "open", src);
-        // what errors name: an O_TMPFILE copy has no path until it is linked at its target
-        String named = dst != null ? dst : target;
         try {
             int mode = Stat.mode(st) & 07777;
+            String dst = named != null || !tmpfileCopyUp ? (named != null ? named : fs.tmpName()) : null;
+            // what errors name: an O_TMPFILE copy has no path
+            String what = dst != null ? dst : work + " (O_TMPFILE copy of " + src + ")";
             // created with its permission bits (the umask may take some: then chmod below), as the
             // kernel creates its copy-up temp file; nobody but us can reach it in the workdir
             int out = dst == null
@@ -189,52 +240,58 @@ final class CopyUp {
                             "open O_TMPFILE", work)
                     : Native.check(C.open(dst, Native.O_WRONLY | Native.O_CREAT | Native.O_EXCL | Native.O_CLOEXEC,
                             mode & 0777), "create", dst);
+            FileCopy copy = new FileCopy(out, dst);
             try {
-                long size = Stat.size(st);
-                long end = 0;
-                if (data && size > 0) {
-                    // a file with as many blocks as bytes has no hole: no need to look for them
-                    end = copyData(in, out, size, src, Stat.dev(st), Stat.blocks(st) * 512 >= size);
-                }
-                if (data && end != size) {
-                    Native.check(C.ftruncate(out, size), "ftruncate", named); // a hole at the end
-                }
-                // the owner before the xattrs: chown(2) drops security.capability (and set-id bits,
-                // which the chmod below restores); the kernel overlay keeps both
-                if (Stat.uid(st) != OverlayFs.OWN_UID || Stat.gid(st) != workGid) {
-                    Native.check(C.fchown(out, Stat.uid(st), Stat.gid(st)), "fchown", named);
-                }
-                copyXattrs(in, out, named);
-                byte[] recorded = null;
-                if (origin != null && C.fsetxattr(out, OriginXattr.NAME, origin, origin.length, 0) == 0) {
-                    recorded = origin;
-                }
-                if ((mode & 07000) != 0 || UMASK < 0 || (mode & UMASK) != 0) {
-                    Native.check(C.fchmod(out, mode), "fchmod", named);
-                }
-                OverlayFs.Scratch s = scratch.get();
-                Stat.copyTimes(st, s.times);
-                Native.check(C.futimens(out, s.times), "futimens", named);
-                if (data && size > 0 && syncs) {
-                    // the kernel overlay syncs copied-up data before it becomes visible; a copy-up
-                    // without data (an empty file, or one opened with O_TRUNC) it does not sync
-                    // (Linux 6.18, default fsync mode: 100 chmods of empty lower files, 0 fsyncs;
-                    // of 2-byte ones, 100; 100 ": > file" of 2-byte ones, 0)
-                    Native.check(C.fsync(out), "fsync", named);
-                }
-                if (origin != null && C.fstat(out, s.originSt) == 0) {
-                    fs.originRecorded(Stat.ino(s.originSt)); // a deleted file's "no origin" for a reused number
-                }
-                if (dst == null) {
-                    linkIntoPlace(out, target, parent);
-                }
-                return recorded;
-            } finally {
-                C.close(out);
+                copy.origin = fill(in, out, st, data, origin, src, what);
+                return copy;
+            } catch (RuntimeException e) {
+                copy.close();
+                throw e;
             }
         } finally {
             C.close(in);
         }
+    }
+
+    /** {@link #copyFile}'s work once both files are open; @return {@code origin} if it was recorded */
+    private byte[] fill(int in, int out, Pointer st, boolean data, byte[] origin, String src, String named) {
+        int mode = Stat.mode(st) & 07777;
+        long size = Stat.size(st);
+        long end = 0;
+        if (data && size > 0) {
+            // a file with as many blocks as bytes has no hole: no need to look for them
+            end = copyData(in, out, size, src, Stat.dev(st), Stat.blocks(st) * 512 >= size);
+        }
+        if (data && end != size) {
+            Native.check(C.ftruncate(out, size), "ftruncate", named); // a hole at the end
+        }
+        // the owner before the xattrs: chown(2) drops security.capability (and set-id bits,
+        // which the chmod below restores); the kernel overlay keeps both
+        if (Stat.uid(st) != OverlayFs.OWN_UID || Stat.gid(st) != workGid) {
+            Native.check(C.fchown(out, Stat.uid(st), Stat.gid(st)), "fchown", named);
+        }
+        copyXattrs(in, out, named);
+        byte[] recorded = null;
+        if (origin != null && C.fsetxattr(out, OriginXattr.NAME, origin, origin.length, 0) == 0) {
+            recorded = origin;
+        }
+        if ((mode & 07000) != 0 || UMASK < 0 || (mode & UMASK) != 0) {
+            Native.check(C.fchmod(out, mode), "fchmod", named);
+        }
+        OverlayFs.Scratch s = scratch.get();
+        Stat.copyTimes(st, s.times);
+        Native.check(C.futimens(out, s.times), "futimens", named);
+        if (data && size > 0 && syncs) {
+            // the kernel overlay syncs copied-up data before it becomes visible; a copy-up
+            // without data (an empty file, or one opened with O_TRUNC) it does not sync
+            // (Linux 6.18, default fsync mode: 100 chmods of empty lower files, 0 fsyncs;
+            // of 2-byte ones, 100; 100 ": > file" of 2-byte ones, 0)
+            Native.check(C.fsync(out), "fsync", named);
+        }
+        if (origin != null && C.fstat(out, s.originSt) == 0) {
+            fs.originRecorded(Stat.ino(s.originSt)); // a deleted file's "no origin" for a reused number
+        }
+        return recorded;
     }
 
     /**

@@ -250,7 +250,9 @@ public final class FuseOverlay extends FuseStubFS {
             String from = str(fp);
             String to = str(tp);
             try {
-                fs.rename(from, to);
+                // a large lower source is copied up before the rename's stripes, as on our loop
+                // (NameChanges); libfuse's tree lock holds both names and their ancestors meanwhile
+                fs.rename(from, to, fs.copyUpToRename(from, to));
                 return 0;
             } catch (Throwable t) {
                 return fail(t, "rename", from + " -> " + to);

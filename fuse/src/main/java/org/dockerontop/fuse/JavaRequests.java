@@ -160,7 +160,7 @@ final class JavaRequests {
         if (!data.served(opcode, length)) {
             int len;
             boolean entered = false;
-            java.util.concurrent.locks.Lock held = null;
+            boolean held = false;
             NodeLocks.Held both = null;
             try {
                 if (usesNodePath(opcode)) {
@@ -168,7 +168,9 @@ final class JavaRequests {
                     long second = opcode == LINK ? mem.getLong(IN) : 0;
                     while (true) {
                         if (second == 0) {
-                            held = mount.locks.read(nodeid);
+                            pin.lock = mount.locks.read(nodeid);
+                            pin.node = nodeid;
+                            held = true;
                         } else {
                             both = mount.locks.lock(nodeid, second, null, null);
                         }
@@ -178,15 +180,19 @@ final class JavaRequests {
                             break;
                         }
                         // a directory above is being moved: wait for it without holding a node lock
-                        if (held != null) {
-                            held.unlock();
-                            held = null;
+                        if (held) {
+                            pin.lock.unlock();
+                            pin.lock = null;
+                            held = false;
                         } else {
                             both.close();
                             both = null;
                         }
                         mount.moves.await(m);
                     }
+                }
+                if (held) {
+                    state.longWait = pin;
                 }
                 len = answer(opcode, nodeid, unique, length, tmpfile);
             } catch (Throwable t) {
@@ -195,8 +201,12 @@ final class JavaRequests {
                 if (entered) {
                     mount.moves.leave(slot);
                 }
-                if (held != null) {
-                    held.unlock();
+                if (held) {
+                    state.longWait = null;
+                    if (pin.lock != null) {
+                        pin.lock.unlock();
+                        pin.lock = null;
+                    }
                 }
                 if (both != null) {
                     both.close();
@@ -223,6 +233,36 @@ final class JavaRequests {
         }
         return opcode != DESTROY;
     }
+
+    /**
+     * The node read lock of the request this worker serves, which a long wait inside it (a
+     * copy-up's data copy) trades for a pin of the node ({@link NodeLocks#pin}): a name change of
+     * another node sharing the lock's stripe (1 in 256) then need not wait for a copy of maybe
+     * gigabytes, nor the requests queued behind that change; one of this node's still waits.
+     */
+    private final class NodePin implements OverlayFs.LongWait {
+        long node;
+        /** The read lock, null while given up. */
+        java.util.concurrent.locks.Lock lock;
+
+        @Override
+        public void begin() {
+            mount.locks.pin(node);
+            lock.unlock();
+            lock = null;
+        }
+
+        @Override
+        public void end() {
+            try {
+                lock = mount.locks.read(node);
+            } finally {
+                mount.locks.unpin(node); // never left behind: a name change of the node waits for it
+            }
+        }
+    }
+
+    private final NodePin pin = new NodePin();
 
     /**
      * Whether the request acts through the path of its node (for a request by name, the

@@ -40,7 +40,7 @@ final class Listing {
     private static final java.nio.charset.Charset BYTES = java.nio.charset.StandardCharsets.ISO_8859_1;
     private static final int NOFOLLOW = Native.AT_SYMLINK_NOFOLLOW;
     static final int DT_DIR = 4;
-    private static final int DT_CHR = 2;
+    static final int DT_CHR = 2;
     private static final int DT_REG = 8;
     /** struct linux_dirent64: d_ino, d_off, d_reclen (u16), d_type (u8), d_name. */
     private static final int DIRENT_RECLEN = 16;
@@ -179,7 +179,17 @@ final class Listing {
         if (isDotOrDotDot(name) || (seen != null && seen.contains(name(name)))) {
             return true;
         }
-        return sink.accept(a, name, base + name, a[off + DIRENT_TYPE] & 0xff, ino(off));
+        int type = a[off + DIRENT_TYPE] & 0xff;
+        if (type == DT_CHR && seen != null) {
+            // a merged directory's listing leaves out the lower layer's own 0/0 devices, as the
+            // kernel's merged listing does (it lists its xattr whiteouts, and a lower-only
+            // directory's listing shows both: the lower directory's own)
+            String path = fs.lo(p) + "/" + name(name);
+            if (C.fstatat(Native.AT_FDCWD, path, st, NOFOLLOW) == 0 && UpperFormat.isDeviceWhiteout(st)) {
+                return true;
+            }
+        }
+        return sink.accept(a, name, base + name, type, ino(off));
     }
 
     /** Opens real directory {@code path} to list it; one of the lower layer as {@link LowerLayer#open} does. */

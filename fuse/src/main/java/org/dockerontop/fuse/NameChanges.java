@@ -105,7 +105,8 @@ final class NameChanges extends RequestKind {
      * its {@link Changing}, as the kernel overlay copies up before lock_rename: copied under the
      * Changing, a large lower file held the write lock of its node's stripe for the whole copy,
      * and requests on the unrelated nodes sharing it (1 in 256) waited that long (findings 40).
-     * Meanwhile this holds what a request on the named nodes holds: their read locks,
+     * Meanwhile this holds what a request on the named nodes holds: their read locks (traded
+     * for pins of them during the data copy, see {@link PinnedReads}),
      * so no rename or unlink of them runs during the copy (the kernel also keeps their directories
      * locked until our reply), and its slot for their directories, so no directory above them
      * moves. Returns what {@link OverlayFs#rename(String, String, int)} or
@@ -120,29 +121,73 @@ final class NameChanges extends RequestKind {
         }
         long pb = parentB == parentA ? 0 : parentB;
         while (true) {
-            NodeLocks.Held locks = mount.locks.lock(a.id, b == null ? 0 : b.id, null, null);
+            pinned.a = a.id;
+            pinned.b = b == null ? 0 : b.id;
+            pinned.held = mount.locks.lock(pinned.a, pinned.b, null, null);
             DirectoryMoves.Move other;
             try {
                 other = mount.moves.enter(slot, parentA, pb);
                 if (other == null) {
+                    OverlayFs.Scratch state = fs.requestState();
                     try {
                         if (nodes.find(parentA, nameA) != a || (exchange && nodes.find(parentB, nameB) != b)) {
                             return 0; // renamed or replaced before the locks: the move sees to it
                         }
                         String pathA = nodes.childPath(parentA, nameA);
                         String pathB = nodes.childPath(parentB, nameB);
+                        state.longWait = pinned;
                         return exchange ? fs.copyUpToExchange(pathA, pathB) : fs.copyUpToRename(pathA, pathB);
                     } finally {
+                        state.longWait = null;
                         mount.moves.leave(slot);
                     }
                 }
             } finally {
-                locks.close();
+                if (pinned.held != null) {
+                    pinned.held.close();
+                    pinned.held = null;
+                }
             }
             // a directory above is being moved: wait for it without holding a node lock
             mount.moves.await(other);
         }
     }
+
+    /**
+     * The read locks {@link #copyUpFirst} holds, which its copy trades for pins of the nodes
+     * ({@link NodeLocks#pin}, as an OPEN's copy-up does in {@link JavaRequests}), so that a name
+     * change of an unrelated node sharing a stripe need not wait for a copy of maybe gigabytes.
+     */
+    private final class PinnedReads implements OverlayFs.LongWait {
+        long a;
+        long b;
+        /** The read locks, null while given up. */
+        NodeLocks.Held held;
+
+        @Override
+        public void begin() {
+            mount.locks.pin(a);
+            if (b != 0) {
+                mount.locks.pin(b);
+            }
+            held.close();
+            held = null;
+        }
+
+        @Override
+        public void end() {
+            try {
+                held = mount.locks.lock(a, b, null, null);
+            } finally {
+                mount.locks.unpin(a);
+                if (b != 0) {
+                    mount.locks.unpin(b);
+                }
+            }
+        }
+    }
+
+    private final PinnedReads pinned = new PinnedReads();
 
     /** UNLINK: an open file's last name is hidden rather than removed. */
     int unlink(long parent, int length) {

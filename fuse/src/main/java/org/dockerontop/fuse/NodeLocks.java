@@ -19,7 +19,11 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * that the wait holds no stripe). Striped by node id: two nodes may share a lock, which only makes
  * one wait (a stripe both read and written is written). A request takes its locks at once, in
  * stripe order, and takes no other stripe while it holds them, so no cycle can form; a worker
- * about to block on one leaves another free ({@link WorkerWaits}).
+ * about to block on one leaves another free ({@link WorkerWaits}). A request that waits long with
+ * its read lock (a copy-up's data copy) trades it for a {@link #pin} of its node meanwhile, so that
+ * a name change of another node on the stripe need not wait for it; a name change of the pinned
+ * node waits for the pin holding no lock, and the pinning request re-takes only its read lock,
+ * holding nothing a name change waits for, so that adds no cycle either.
  */
 final class NodeLocks {
     private static final int STRIPES = 256;
@@ -62,11 +66,81 @@ final class NodeLocks {
         }
     }
 
+    /** A node {@link #pin}ned by requests, and what they count down once none pins it. */
+    private static final class Pin {
+        int count;
+        final java.util.concurrent.CountDownLatch gone = new java.util.concurrent.CountDownLatch(1);
+    }
+
+    private final java.util.concurrent.ConcurrentHashMap<Long, Pin> pins = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * Pins node {@code id} for a long wait of a request holding its read lock (a copy-up's data
+     * copy), which then gives that lock up: the stripe's other nodes' name changes need not wait
+     * for it, while one of this node's waits in {@link #lock} until {@link #unpin}. Call while
+     * holding the node's read lock (so no name change of it is under way); re-take it
+     * ({@link #read}) before unpinning, so that none can slip in between.
+     */
+    void pin(long id) {
+        pins.compute(id, (k, p) -> {
+            Pin q = p == null ? new Pin() : p;
+            q.count++;
+            return q;
+        });
+    }
+
+    /** Ends a {@link #pin}. */
+    void unpin(long id) {
+        pins.computeIfPresent(id, (k, p) -> {
+            if (--p.count > 0) {
+                return p;
+            }
+            p.gone.countDown();
+            return null;
+        });
+    }
+
     /**
      * Takes the read locks of nodes {@code readA} and {@code readB} (0: none) and the write locks
-     * of {@code writeA} and {@code writeB} (null: a name no node has), in stripe order.
+     * of {@code writeA} and {@code writeB} (null: a name no node has), in stripe order. If a node
+     * to be written is {@link #pin}ned, gives every lock back, waits for the pin and starts again.
      */
     Held lock(long readA, long readB, NodeTable.Node writeA, NodeTable.Node writeB) {
+        while (true) {
+            Held h = take(readA, readB, writeA, writeB);
+            if (pins.isEmpty()) {
+                return h;
+            }
+            // no pin can begin meanwhile: it is made under the node's read lock, excluded here
+            Pin p = writeA == null ? null : pins.get(writeA.id);
+            if (p == null && writeB != null) {
+                p = pins.get(writeB.id);
+            }
+            if (p == null) {
+                return h;
+            }
+            h.close();
+            int n = waits.begin(2);
+            boolean interrupted = false;
+            try {
+                while (true) {
+                    try {
+                        p.gone.await();
+                        break;
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    }
+                }
+            } finally {
+                waits.end(n);
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+    }
+
+    private Held take(long readA, long readB, NodeTable.Node writeA, NodeTable.Node writeB) {
         // stripe * 2 + 1 for a write, so that sorting puts a stripe's write right after its read
         int[] want = new int[4];
         int n = 0;

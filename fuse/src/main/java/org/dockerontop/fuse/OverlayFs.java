@@ -26,7 +26,10 @@ import org.dockerontop.overlay.nativeio.Stat;
  *
  * <p>Concurrency: namespace changes (create, unlink, rename, copy-up into a directory) lock the
  * parent directory's lock stripe; ancestors are copied up before any lock is taken, so no thread
- * ever holds two stripes except rename and exchange, which take theirs in index order.
+ * ever holds two stripes except rename and exchange, which take theirs in index order. A regular
+ * file's copy-up copies its data into the workdir first and takes the stripe only to give the copy
+ * its name (as the kernel overlay copies into a workdir tmpfile), except for small files a rename
+ * copies under its stripes.
  */
 final class OverlayFs {
     /** The visible entry is in the upper layer. */
@@ -158,6 +161,8 @@ final class OverlayFs {
         long linkSource;
         /** The node id of the request being served (set by the loop before each request). */
         long requestNode;
+        /** What the request being served gives up during a long wait (set by the loop), or null. */
+        LongWait longWait;
         /**
          * The SETXATTR being served sets an ACL that must clear the set-group-ID bit (the kernel's
          * FUSE_SETXATTR_ACL_KILL_SGID, see {@link SetxattrRequest}; set by the loop).
@@ -180,6 +185,18 @@ final class OverlayFs {
      * before the mount is served; the workers that read it start after (Thread.start orders it).
      */
     private HardLinks links = new HardLinks(this, scratch);
+
+    /**
+     * What a request may give up while it waits long inside the overlay (a copy-up's data copy, or
+     * the wait for another copy-up of the same file), so that unrelated requests need not wait for
+     * it: our loop's node read lock, traded for a pin of the node ({@link NodeLocks#pin}).
+     * {@link #begin} and {@link #end} come in pairs, never nested; neither fails.
+     */
+    interface LongWait {
+        void begin();
+
+        void end();
+    }
 
     /** What the loop serving the mount can make the kernel drop (see {@link FuseLoop}). */
     interface KernelCache {
@@ -474,8 +491,9 @@ final class OverlayFs {
                 if (!dir && !needBeneath) {
                     return UPPER;
                 }
-                if (C.fstatat(Native.AT_FDCWD, lo(p), s.st2, NOFOLLOW) != 0) {
-                    return UPPER;
+                String l = lo(p);
+                if (C.fstatat(Native.AT_FDCWD, l, s.st2, NOFOLLOW) != 0 || UpperFormat.isWhiteout(l, s.st2)) {
+                    return UPPER; // (a whiteout of the lower layer's own is nothing there, see below)
                 }
                 if (dir && Stat.isDir(s.st2) && !UpperFormat.isOpaque(u)) {
                     // a merged directory: the kernel reports the lower (origin) inode and nlink 1
@@ -493,7 +511,9 @@ final class OverlayFs {
         if (ps.lower) {
             String l = lo(p);
             if (C.fstatat(Native.AT_FDCWD, l, st, NOFOLLOW) == 0) {
-                return LOWER | BENEATH;
+                // a whiteout in the lower layer (a base that was itself an overlay's layer) hides
+                // itself from lookups, as the kernel's does (ovl_lookup_single); listings show it
+                return UpperFormat.isWhiteout(l, st) ? 0 : LOWER | BENEATH;
             }
             int e = Native.errno();
             if (e != Errno.ENOENT) {
@@ -680,7 +700,8 @@ final class OverlayFs {
      * Copies the lower entry at {@code p} to the upper layer (in the workdir, then renamed into
      * place), keeping mode, owner, timestamps, xattrs and holes. Does nothing if it is already up.
      * With {@code data} false, a regular file's contents are not copied (it is about to be
-     * truncated to zero).
+     * truncated to zero). A regular file's data is copied without the parent's stripe (see
+     * {@link #copyUpFile}); other entries, and files without data, are copied under it.
      */
     void copyUp(String p, boolean data) {
         String h = hidden.get(p);
@@ -691,7 +712,9 @@ final class OverlayFs {
                     Pointer st = scratch.get().st;
                     Native.check(C.fstatat(Native.AT_FDCWD, h, st, NOFOLLOW), "lstat", h);
                     String tmp = tmpName();
-                    copier.copyFile(h, tmp, st, data, null, null, null);
+                    try (CopyUp.FileCopy c = copier.copyFile(h, st, data, null, tmp)) {
+                        c.keep();
+                    }
                     hidden.put(p, tmp);
                 }
             }
@@ -699,18 +722,175 @@ final class OverlayFs {
         }
         String parent = parent(p);
         ensureUpperDir(parent);
+        Pointer st = scratch.get().st;
+        if ((resolve(p, st) & UPPER) != 0) {
+            return;
+        }
+        if (data && Stat.isReg(st) && Stat.size(st) > 0) {
+            copyUpFile(p, parent, st, true);
+            return;
+        }
         ReentrantLock lock = stripe(parent);
         lock.lock();
         try {
-            Pointer st = scratch.get().st;
-            int code = resolve(p, st);
-            if ((code & UPPER) != 0) {
+            if ((resolve(p, st) & UPPER) != 0) {
                 return;
             }
             copyUpLocked(p, parent, st, data);
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Regular files being copied up by {@link #copyUpOutside}, by overlay path, each with what its
+     * copy-up counts down once it is over: a second copy-up of the same file waits for the first
+     * and then uses its result, as the kernel's ovl_copy_up_start makes it wait.
+     */
+    private final ConcurrentHashMap<String, java.util.concurrent.CountDownLatch> copying = new ConcurrentHashMap<>();
+    /** {@link #copyUpOutside}'s answer when it copied nothing and its caller must look again. */
+    private static final int LOOK_AGAIN = -1;
+    /** Copies of one file {@link #copyUpFile} starts before it copies under the parent's stripe. */
+    private static final int COPY_ATTEMPTS = 3;
+
+    /**
+     * Copies up {@code p}, a regular file found in the lower layer only with lstat {@code st}
+     * (the caller has its parent in the upper layer), as the kernel overlay copies up: the data into
+     * a file of the workdir without holding the parent's stripe, which only the last step takes, to
+     * look again and give the copy its name. So creates, unlinks, renames and copy-ups in the
+     * directories sharing that stripe (1 in 64) no longer wait for a copy of maybe gigabytes.
+     * If another copy-up of it is under way, waits for it and uses its result. Falls back to
+     * copying under the stripe if the lower entry keeps changing under the copies.
+     *
+     * @return {@link #COPIED_TO_MOVE} with {@link #COPY_ORIGIN}, {@link #COPY_KEPT} if this call
+     *         made the copy; 0 if it found one made by another
+     * @throws ErrnoException ENOENT if the name went away meanwhile (an unlink); what lstat or the
+     *         copy fail with (ENOSPC, EIO...), leaving nothing in the workdir
+     */
+    private int copyUpFile(String p, String parent, Pointer st, boolean data) {
+        for (int attempt = 0; attempt < COPY_ATTEMPTS && Stat.isReg(st); attempt++) {
+            int copied = copyUpOutside(p, parent, st, data);
+            if (copied != LOOK_AGAIN) {
+                return copied;
+            }
+            if ((resolve(p, st) & UPPER) != 0) {
+                return 0;
+            }
+        }
+        ReentrantLock lock = stripe(parent);
+        lock.lock();
+        try {
+            if ((resolve(p, st) & UPPER) != 0) {
+                return 0;
+            }
+            return COPIED_TO_MOVE | copyUpLocked(p, parent, st, data);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * One attempt of {@link #copyUpFile}: unless another copy-up of {@code p} is under way (then it
+     * waits for it and answers {@link #LOOK_AGAIN}), copies it into the workdir, synced, takes the
+     * parent's stripe and looks again: if the name now has an upper entry (another copy-up, or a
+     * name change, came first) the copy is thrown away and that entry stands; if the lower entry
+     * is another inode than the one copied, {@link #LOOK_AGAIN}; else the copy gets its name there.
+     */
+    private int copyUpOutside(String p, String parent, Pointer st, boolean data) {
+        java.util.concurrent.CountDownLatch mine = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch other = copying.putIfAbsent(p, mine);
+        LongWait wait = scratch.get().longWait;
+        if (other != null) {
+            if (wait != null) {
+                wait.begin();
+            }
+            try {
+                awaitUninterruptibly(other);
+            } finally {
+                if (wait != null) {
+                    wait.end();
+                }
+            }
+            return LOOK_AGAIN;
+        }
+        try {
+            String l = lo(p);
+            long dev = Stat.dev(st);
+            long ino = Stat.ino(st);
+            // as copyUpLocked: a file with other links keeps no origin
+            long originIno = Stat.nlink(st) == 1 ? ino : -1;
+            byte[] originValue = originIno >= 0 ? origins.encode(l) : null;
+            CopyUp.FileCopy copy;
+            if (wait != null) {
+                wait.begin();
+            }
+            try {
+                copy = copier.copyFile(l, st, data, originValue, null);
+            } finally {
+                if (wait != null) {
+                    wait.end();
+                }
+            }
+            try (CopyUp.FileCopy c = copy) {
+                ReentrantLock lock = stripe(parent);
+                lock.lock();
+                try {
+                    int code = lookup(p, st, false);
+                    if ((code & UPPER) != 0) {
+                        return 0;
+                    }
+                    if (!visible(code)) {
+                        throw ErrnoException.of(Errno.ENOENT, "copy-up", p);
+                    }
+                    if (Stat.ino(st) != ino || Stat.dev(st) != dev || !Stat.isReg(st)) {
+                        return LOOK_AGAIN; // the lower layer changed under the copy
+                    }
+                    return COPIED_TO_MOVE | placeFile(p, parent, c, originIno);
+                } finally {
+                    lock.unlock();
+                }
+            }
+        } finally {
+            copying.remove(p, mine);
+            mine.countDown();
+        }
+    }
+
+    private static void awaitUninterruptibly(java.util.concurrent.CountDownLatch latch) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                latch.await();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * The end of a regular file's copy-up, under the parent's stripe, the name still free: notes
+     * the origin, marks the parent impure (before the name appears, as ovl_do_copy_up), names the
+     * copy, and switches lower handles of {@code p} to it. @return as {@link #copyUpLocked}
+     */
+    private int placeFile(String p, String parent, CopyUp.FileCopy c, long originIno) {
+        if (c.origin != null) {
+            origins.remember(new String(c.origin, BYTES), originIno);
+        }
+        setImpure(parent);
+        String u = up(p);
+        copier.place(c, u, parent);
+        scratch.get().copiedUp = true;
+        if (!lowerOpen.isEmpty()) {
+            switchToUpper(p, u);
+        }
+        if (c.origin == null) {
+            return 0;
+        }
+        return originIno > 0 ? COPY_ORIGIN | COPY_KEPT : COPY_ORIGIN;
     }
 
     /**
@@ -722,27 +902,22 @@ final class OverlayFs {
      *         that nothing the kernel caches about it became wrong (the lower entry has one link)
      */
     private int copyUpLocked(String p, String parent, Pointer st, boolean data) {
-        Scratch s = scratch.get();
         String l = lo(p);
-        String tmp = tmpName();
         int type = Stat.type(st);
         // as OriginXattr.originIno: a non-directory with other links keeps no origin inode, and, as
         // on the kernel overlay, no origin at all: its copy-up breaks the association with them
         boolean keepsOrigin = type == Stat.S_IFDIR || Stat.nlink(st) == 1;
         long originIno = keepsOrigin ? Stat.ino(st) : -1;
         byte[] originValue = keepsOrigin ? origins.encode(l) : null;
+        if (type == Stat.S_IFREG) {
+            try (CopyUp.FileCopy c = copier.copyFile(l, st, data, originValue, null)) {
+                return placeFile(p, parent, c, originIno);
+            }
+        }
+        String tmp = tmpName();
         byte[] origin;
-        boolean placed = false;
         try {
             switch (type) {
-                case Stat.S_IFREG:
-                    if (copier.tmpfileCopyUp) {
-                        origin = copier.copyFile(l, null, st, data, originValue, up(p), parent);
-                        placed = true;
-                    } else {
-                        origin = copier.copyFile(l, tmp, st, data, originValue, null, null);
-                    }
-                    break;
                 case Stat.S_IFDIR:
                     Native.check(C.mkdir(tmp, 0700), "mkdir", tmp);
                     copier.copyMeta(l, tmp, st, true);
@@ -764,14 +939,9 @@ final class OverlayFs {
             }
             // as ovl_do_copy_up: the parent may now hold a non-pure upper entry, origin or not
             setImpure(parent);
-            if (!placed) {
-                copier.renameIntoPlace(tmp, up(p), parent);
-            }
+            copier.renameIntoPlace(tmp, up(p), parent);
             if (type != Stat.S_IFDIR) {
-                s.copiedUp = true;
-            }
-            if (type == Stat.S_IFREG && !lowerOpen.isEmpty()) {
-                switchToUpper(p, up(p));
+                scratch.get().copiedUp = true;
             }
         } catch (RuntimeException e) {
             CopyUp.removeQuietly(tmp);
@@ -842,30 +1012,32 @@ final class OverlayFs {
      * @throws ErrnoException as {@link #copyUpToRename}
      */
     int copyUpToExchange(String a, String b) {
-        if (a.equals(b) || b.startsWith(a + "/") || a.startsWith(b + "/")
-                || (!hidden.isEmpty() && (hidden.containsKey(a) || hidden.containsKey(b)))
-                || isLowerDir(a) || isLowerDir(b)) {
+        if (a.equals(b)) {
             return 0;
+        }
+        try {
+            checkExchangeable(a, b);
+        } catch (ErrnoException e) {
+            return 0; // the exchange fails the same way, before it would copy
         }
         return copyUpToMove(a) | copyUpToMove(b) << 8;
     }
 
-    /** Is {@code p} a directory the lower layer has (which cannot move), false if there is nothing? */
-    private boolean isLowerDir(String p) {
-        Pointer st = scratch.get().st;
-        int code = lookup(p, st, false);
-        return (code & LOWER) != 0 && Stat.isDir(st);
+    /** Is {@code p} the hidden name of an unlinked open file ({@link #hide}, libfuse's loop)? */
+    private boolean isHidden(String p) {
+        return !hidden.isEmpty() && hidden.containsKey(p);
     }
 
     /**
      * Copies {@code p} up if it is a non-directory found in the lower layer only; nothing for an
      * upper entry, a directory (a lower one cannot move: EXDEV is the move's to answer), a name
      * that is not there, an unnamed file or the hidden name of an unlinked open file (left to the
-     * move). Under the parent's stripe, as every copy-up: a name change of the parent's entries
-     * through another path waits, and this looks again once it holds it.
+     * move). Only files of {@link #COPY_FIRST_MIN_SIZE} and more (regular files), by
+     * {@link #copyUpFile}: the data without the parent's stripe, the naming under it, where this
+     * looks again (a name change of the parent's entries through another path came first).
      */
     private int copyUpToMove(String p) {
-        if (p.length() == 1 || unnamed.owns(p) || (!hidden.isEmpty() && hidden.containsKey(p))) {
+        if (p.length() == 1 || unnamed.owns(p) || isHidden(p)) {
             return 0;
         }
         Scratch s = scratch.get();
@@ -879,16 +1051,7 @@ final class OverlayFs {
             return 0;
         }
         ensureUpperDir(parent);
-        ReentrantLock lock = stripe(parent);
-        lock.lock();
-        try {
-            if (!lowerNonDirectory(p, s.renameSt)) {
-                return 0;
-            }
-            return COPIED_TO_MOVE | copyUpLocked(p, parent, s.renameSt, true);
-        } finally {
-            lock.unlock();
-        }
+        return copyUpFile(p, parent, s.renameSt, true);
     }
 
     /** Is {@code p} a non-directory in the lower layer only (its lstat left in {@code st})? */
@@ -1599,12 +1762,36 @@ final class OverlayFs {
         }
     }
 
-    /** Is the merged directory {@code p} (resolved with {@code code}) empty? */
+    /**
+     * Is the merged directory {@code p} (resolved with {@code code}) empty? A lower-only directory's
+     * listing shows the lower layer's own whiteouts; its 0/0 devices do not count, as in the
+     * kernel's emptiness check, which leaves every layer's out (its xattr ones count there too).
+     */
     private boolean isEmpty(String p, int code) {
         boolean[] empty = {true};
-        list(p, code, (name, type, ino) -> {
-            empty[0] = false;
-            return false;
+        String lowerDir = (code & UPPER) == 0 ? lo(p) + "/" : null;
+        list(p, code, new EntrySink() {
+            @Override
+            public boolean accept(long name, int dtype, long ino) {
+                throw new IllegalStateException("a listing passes its names in the heap");
+            }
+
+            @Override
+            public boolean accept(byte[] a, int name, long address, int dtype, long ino) {
+                if (lowerDir != null && dtype == Listing.DT_CHR) {
+                    int end = name;
+                    while (a[end] != 0) {
+                        end++;
+                    }
+                    Pointer st = scratch.get().parentSt;
+                    String path = lowerDir + new String(a, name, end - name, BYTES);
+                    if (C.fstatat(Native.AT_FDCWD, path, st, NOFOLLOW) == 0 && UpperFormat.isDeviceWhiteout(st)) {
+                        return true;
+                    }
+                }
+                empty[0] = false;
+                return false;
+            }
         });
         return empty[0];
     }
@@ -1648,7 +1835,7 @@ final class OverlayFs {
         if (from.equals(to)) {
             return;
         }
-        if (isHiddenName(to) && !hidden.containsKey(to)) {
+        if (isHiddenName(to) && !isHidden(to)) {
             hide(from, to);
             return;
         }
@@ -1669,7 +1856,7 @@ final class OverlayFs {
         String toParent = parent(to);
         ensureUpperDir(fromParent);
         ensureUpperDir(toParent);
-        if (!fromDir && (fcode & UPPER) == 0 && !hidden.isEmpty() && hidden.containsKey(from)) {
+        if (!fromDir && (fcode & UPPER) == 0 && isHidden(from)) {
             copyUp(from, true); // an unlinked lower file still open: copied within the workdir
         }
         ReentrantLock[] locks = stripesOf(fromParent, toParent);
@@ -1802,22 +1989,8 @@ final class OverlayFs {
         if (a.equals(b)) {
             return 0;
         }
-        if (!hidden.isEmpty() && (hidden.containsKey(a) || hidden.containsKey(b))) {
-            throw ErrnoException.of(Errno.EBUSY, "rename exchange", a);
-        }
-        if (b.startsWith(a + "/") || a.startsWith(b + "/")) {
-            throw ErrnoException.of(Errno.EINVAL, "rename exchange", b);
-        }
+        checkExchangeable(a, b);
         Scratch s = scratch.get();
-        // first what fails without changing anything, in the kernel's order: ENOENT (the VFS's
-        // lookups), then EXDEV (ovl_can_move of each side), then the copy-ups
-        int acode = resolve(a, s.st);
-        boolean aDir = Stat.isDir(s.st);
-        int bcode = resolve(b, s.st); // (not st2: lookup stats the lower entry into it)
-        boolean bDir = Stat.isDir(s.st);
-        if ((aDir && (acode & LOWER) != 0) || (bDir && (bcode & LOWER) != 0)) {
-            throw ErrnoException.of(Errno.EXDEV, "rename exchange", aDir && (acode & LOWER) != 0 ? a : b);
-        }
         String pa = parent(a);
         String pb = parent(b);
         ensureUpperDir(pa);
@@ -1832,11 +2005,11 @@ final class OverlayFs {
             // a side copied here, under the locks, counts rather than what copyUpToExchange did
             int copiedA = copiedFirst & 0xff;
             int copiedB = copiedFirst >>> 8;
-            acode = resolve(a, s.renameSt);
+            int acode = resolve(a, s.renameSt);
             if (!Stat.isDir(s.renameSt) && (acode & UPPER) == 0) {
                 copiedA = COPIED_TO_MOVE | copyUpLocked(a, pa, s.renameSt, true);
             }
-            bcode = resolve(b, s.renameSt);
+            int bcode = resolve(b, s.renameSt);
             if (!Stat.isDir(s.renameSt) && (bcode & UPPER) == 0) {
                 copiedB = COPIED_TO_MOVE | copyUpLocked(b, pb, s.renameSt, true);
             }
@@ -1850,9 +2023,9 @@ final class OverlayFs {
             }
             // under the locks again: both are in the upper layer now, or changed meanwhile
             acode = resolve(a, s.st);
-            aDir = Stat.isDir(s.st);
+            boolean aDir = Stat.isDir(s.st);
             bcode = resolve(b, s.st);
-            bDir = Stat.isDir(s.st);
+            boolean bDir = Stat.isDir(s.st);
             if ((acode & UPPER) == 0 || (bcode & UPPER) == 0) {
                 throw ErrnoException.of(Errno.EXDEV, "rename exchange", (acode & UPPER) == 0 ? a : b);
             }
@@ -1880,6 +2053,28 @@ final class OverlayFs {
         } finally {
             locks[1].unlock();
             locks[0].unlock();
+        }
+    }
+
+    /**
+     * Fails as {@link #exchange} of {@code a} and {@code b} (not the same) fails before it copies
+     * anything up, in the kernel's order: EBUSY for the hidden name of an unlinked open file,
+     * EINVAL if one is the other's ancestor, ENOENT if a side is not there (the VFS's lookups),
+     * then EXDEV if a side is a directory the lower layer has (ovl_can_move of each side).
+     */
+    private void checkExchangeable(String a, String b) {
+        if (isHidden(a) || isHidden(b)) {
+            throw ErrnoException.of(Errno.EBUSY, "rename exchange", a);
+        }
+        if (b.startsWith(a + "/") || a.startsWith(b + "/")) {
+            throw ErrnoException.of(Errno.EINVAL, "rename exchange", b);
+        }
+        Pointer st = scratch.get().st; // (not st2: lookup stats the lower entry into it)
+        int acode = resolve(a, st);
+        boolean aLowerDir = Stat.isDir(st) && (acode & LOWER) != 0;
+        int bcode = resolve(b, st);
+        if (aLowerDir || (Stat.isDir(st) && (bcode & LOWER) != 0)) {
+            throw ErrnoException.of(Errno.EXDEV, "rename exchange", aLowerDir ? a : b);
         }
     }
 

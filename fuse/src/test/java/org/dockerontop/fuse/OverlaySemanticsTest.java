@@ -533,6 +533,52 @@ class OverlaySemanticsTest {
         }
     }
 
+    /**
+     * The nested case's upper, written with xattr whiteouts, then used as the middle layer of a
+     * kernel overlay (lowerdir=upper:lower, as composefs-like stacks use one): the kernel (6.8+)
+     * leaves an xattr whiteout out of a listing only in a directory marked
+     * {@code trusted.overlay.opaque=x} (kernel-lower-xwhiteout-markers.sh; its lookups hide them
+     * unmarked). Ours marked them {@code trusted.overlay.xwhiteouts}, which no kernel reads: the
+     * kernel listed "gone" and "dir/f".
+     */
+    @Test
+    void nestedUpperWithXattrWhiteoutsIsAKernelOverlaysLowerLayer() throws Exception {
+        Path outer = tmp.resolve("outer");
+        Path ol = Files.createDirectories(outer.resolve("l"));
+        Path ou = Files.createDirectories(outer.resolve("u"));
+        Path ow = Files.createDirectories(outer.resolve("w"));
+        Path om = Files.createDirectories(outer.resolve("m"));
+        Path km = Files.createDirectories(tmp.resolve("kernel"));
+        assertEquals(0, OverlayMount.sh(false, "mount -t overlay overlay -o lowerdir=" + ol + ",upperdir=" + ou
+                + ",workdir=" + ow + " " + om).status());
+        try {
+            OverlayMount nested = new OverlayMount(om);
+            Files.writeString(nested.lower.resolve("gone"), "x");
+            Files.writeString(nested.lower.resolve("keep"), "x");
+            Files.createDirectories(nested.lower.resolve("dir"));
+            Files.writeString(nested.lower.resolve("dir/f"), "x");
+            Files.writeString(nested.lower.resolve("dir/g"), "x");
+            try (OverlayMount n = nested.mount()) {
+                Files.delete(n.mnt.resolve("gone"));
+                Files.delete(n.mnt.resolve("dir/f"));
+                assertTrue(UpperFormat.hasXattr(n.upper.resolve("dir/f").toString(), OverlayXattrs.WHITEOUT));
+            }
+            OverlayMount.Result r = OverlayMount.sh(false, "mount -t overlay overlay -o lowerdir=" + nested.upper
+                    + ":" + nested.lower + " " + km);
+            assertEquals(0, r.status(), r.output());
+            try {
+                assertEquals(Set.of("dir", "keep"), list(km));
+                assertEquals(Set.of("g"), list(km.resolve("dir")));
+                assertFalse(Files.exists(km.resolve("gone"), LinkOption.NOFOLLOW_LINKS));
+                assertFalse(Files.exists(km.resolve("dir/f"), LinkOption.NOFOLLOW_LINKS));
+            } finally {
+                OverlayMount.sh(false, "umount " + km);
+            }
+        } finally {
+            OverlayMount.sh(false, "umount " + om);
+        }
+    }
+
     @Test
     void namesThatAreNotUtf8RoundTrip() throws Exception {
         m.mount();

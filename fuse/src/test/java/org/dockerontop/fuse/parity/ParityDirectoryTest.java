@@ -145,6 +145,45 @@ class ParityDirectoryTest {
         });
     }
 
+    /**
+     * Whiteouts in the (one, lowermost) lower layer, a 0/0 device and an xattr whiteout, in a
+     * lower-only directory, one merged with an upper directory, one marked {@code opaque=x}, and one
+     * holding nothing else. Kernel 6.18 (kernel-lower-whiteouts-merged.sh): every lookup hides
+     * them (a create over one makes a new file; no whiteout is needed to remove that one again);
+     * a listing shows them, except a merged directory's, which leaves the device out (its merged
+     * listing asks about every 0/0 device; the xattr form only in marked layers above the last).
+     */
+    @Test
+    void whiteoutsInTheLowerLayer() throws Exception {
+        Parity.with().lower(t -> t.dir("pure", 0755).whiteout("pure/dev").xattrWhiteout("pure/xw")
+                .file("pure/keep", "keep\n", 0644)
+                .dir("merged", 0755).whiteout("merged/dev").xattrWhiteout("merged/xw").file("merged/keep", "keep\n", 0644)
+                .dir("marked", 0755).xattr("marked", "trusted.overlay.opaque", "x").whiteout("marked/dev")
+                .xattrWhiteout("marked/xw")
+                .dir("only", 0755).whiteout("only/dev").xattrWhiteout("only/xw")
+                .dir("only2", 0755).whiteout("only2/dev"))
+                .upper(t -> t.dir("merged", 0755).file("merged/up", "up\n", 0644)).verify(o -> {
+            for (String d : new String[] {"pure", "merged", "marked", "only", "only2"}) {
+                o.ls(d);
+                o.stat(d + "/dev");
+                o.stat(d + "/xw");
+            }
+            o.sh("ls -l only 2>&1 | sed 's/^ls: cannot access .*only/ls: cannot access only/' | sort");
+            o.rmdir("only");
+            o.rmdir("only2");
+            o.writeFile("pure/dev", "new\n");
+            o.writeFile("pure/xw", "new\n");
+            o.mkdir("merged/dev", 0755);
+            o.ls("pure");
+            o.readFile("pure/dev");
+            o.stat("merged/dev");
+            o.unlink("pure/dev");
+            o.rmdir("merged/dev");
+            o.ls("pure");
+            o.ls("merged");
+        });
+    }
+
     /** readdir of a directory through an fd with entries removed and added while it is open. */
     @Test
     void readdirWhileChanging() throws Exception {

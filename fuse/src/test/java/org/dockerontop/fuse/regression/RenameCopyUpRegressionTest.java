@@ -5,11 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -39,7 +36,6 @@ import org.junit.jupiter.api.io.TempDir;
 @ExtendWith(LeaveNoMounts.class)
 @Timeout(value = 180, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class RenameCopyUpRegressionTest {
-    private static final long BIG = 1L << 30;
     private static final int OTHERS = 300;
 
     @TempDir
@@ -51,7 +47,7 @@ class RenameCopyUpRegressionTest {
         try (OverlayMount m = prepare()) {
             probeDuring(m, () -> Files.move(m.mnt.resolve("src/big"), m.mnt.resolve("src/moved")));
             assertFalse(Files.exists(m.mnt.resolve("src/big")));
-            assertArrayEquals(digest, digest(m.mnt.resolve("src/moved")));
+            assertArrayEquals(big.digest, BigLowerFile.digest(m.mnt.resolve("src/moved")));
             assertTrue(Files.isRegularFile(m.upper.resolve("src/moved")), "copied up and moved in the upper layer");
         }
     }
@@ -69,17 +65,66 @@ class RenameCopyUpRegressionTest {
                 }
             });
             assertEquals("small\n", Files.readString(m.mnt.resolve("src/big")));
-            assertArrayEquals(digest, digest(m.mnt.resolve("src/small")));
+            assertArrayEquals(big.digest, BigLowerFile.digest(m.mnt.resolve("src/small")));
             assertTrue(Files.isRegularFile(m.upper.resolve("src/small")), "copied up and exchanged in the upper layer");
         }
     }
 
-    private byte[] digest;
+    /**
+     * Name changes of the unrelated nodes on the renamed file's stripe: the rename held the file's
+     * read lock through its copy-first step, so an unlink of one of them (a write lock) waited for
+     * the copy. The copy now trades the read lock for a pin of the file's node.
+     */
+    @Test
+    void unlinksOfNodesSharingTheRenamedFilesStripeDoNotWaitForItsCopyUp() throws Exception {
+        Assumptions.assumeTrue(OverlayMount.javaLoop(), "the node locks are our loop's (libfuse has its tree lock)");
+        try (OverlayMount m = prepare()) {
+            assertTrue(Files.isRegularFile(m.mnt.resolve("src/big"))); // its node first, then the others'
+            for (int i = 0; i < OTHERS; i++) {
+                assertTrue(Files.isRegularFile(m.mnt.resolve("other/f" + i)));
+            }
+            AtomicLong moveNs = new AtomicLong();
+            AtomicReference<Throwable> failed = new AtomicReference<>();
+            Thread mover = new Thread(() -> {
+                long t0 = System.nanoTime();
+                try {
+                    Files.move(m.mnt.resolve("src/big"), m.mnt.resolve("src/moved"));
+                } catch (Throwable t) {
+                    failed.set(t);
+                }
+                moveNs.set(System.nanoTime() - t0);
+            });
+            mover.start();
+            Thread.sleep(50); // the copy under way
+            long slowest = 0;
+            String slowestName = null;
+            for (int i = 0; i < OTHERS; i++) {
+                long t0 = System.nanoTime();
+                Files.delete(m.mnt.resolve("other/f" + i));
+                long took = System.nanoTime() - t0;
+                if (took > slowest) {
+                    slowest = took;
+                    slowestName = "f" + i;
+                }
+            }
+            mover.join();
+            assertEquals(null, failed.get());
+            long moveMs = moveNs.get() / 1_000_000;
+            String what = "move " + moveMs + " ms; " + OTHERS + " unlinks from 50 ms on, the slowest "
+                    + slowest / 1_000_000 + " ms (" + slowestName + ")";
+            System.out.println(what);
+            assertTrue(moveMs >= 400, "the copy-up was too quick to measure: " + what);
+            assertTrue(slowest / 1_000_000 < moveMs / 2, "an unlink waited for the copy-up: " + what);
+            assertArrayEquals(big.digest, BigLowerFile.digest(m.mnt.resolve("src/moved")));
+        }
+    }
 
-    /** A lower src/big of BIG bytes and OTHERS small files in other/, mounted. */
+    private BigLowerFile big;
+
+    /** A lower src/big (see {@link BigLowerFile}) and OTHERS small files in other/, mounted. */
     private OverlayMount prepare() throws Exception {
         OverlayMount m = new OverlayMount(tmp);
-        digest = writeBig(Files.createDirectories(m.lower.resolve("src")).resolve("big"));
+        big = BigLowerFile.write(Files.createDirectories(m.lower.resolve("src")).resolve("big"), tmp);
         Path others = Files.createDirectories(m.lower.resolve("other"));
         for (int i = 0; i < OTHERS; i++) {
             Files.writeString(others.resolve("f" + i), "other " + i + "\n");
@@ -140,31 +185,5 @@ class RenameCopyUpRegressionTest {
         // a copy too fast to tell waiting from not would prove nothing
         assertTrue(moveMs >= 400, "the copy-up was too quick to measure: " + what);
         assertTrue(slowestMs < moveMs / 3, "a request on an unrelated node waited for the copy-up: " + what);
-    }
-
-    /** BIG bytes that no hole or repeated block can shortcut; returns their digest. */
-    private static byte[] writeBig(Path p) throws Exception {
-        MessageDigest md = MessageDigest.getInstance("SHA-256");
-        byte[] block = new byte[1 << 20];
-        Random r = new Random(42);
-        try (OutputStream out = Files.newOutputStream(p)) {
-            for (long done = 0; done < BIG; done += block.length) {
-                r.nextBytes(block);
-                out.write(block);
-                md.update(block);
-            }
-        }
-        return md.digest();
-    }
-
-    private static byte[] digest(Path p) throws Exception {
-        MessageDigest md = MessageDigest.getInstance("SHA-256");
-        byte[] block = new byte[1 << 20];
-        try (var in = Files.newInputStream(p)) {
-            for (int n; (n = in.read(block)) > 0; ) {
-                md.update(block, 0, n);
-            }
-        }
-        return md.digest();
     }
 }

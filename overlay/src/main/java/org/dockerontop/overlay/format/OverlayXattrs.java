@@ -11,8 +11,6 @@ public final class OverlayXattrs {
     public static final String ESCAPED_PREFIX = "trusted.overlay.overlay.";
     public static final String OPAQUE = "trusted.overlay.opaque";
     public static final String WHITEOUT = "trusted.overlay.whiteout";
-    /** Marks a directory (and the layer root) that holds xattr whiteouts (kernel 6.8+). */
-    public static final String XWHITEOUTS = "trusted.overlay.xwhiteouts";
 
     private OverlayXattrs() {
     }

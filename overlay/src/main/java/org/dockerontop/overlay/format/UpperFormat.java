@@ -15,14 +15,15 @@ import org.dockerontop.overlay.nativeio.Stat;
  * <p>A whiteout is a character device 0/0 (the kernel's form). Where the upper filesystem refuses
  * to create one (EPERM on an overlayfs upper, the nested case), it is an empty regular file carrying
  * {@code trusted.overlay.whiteout}, and its directory and the layer root carry
- * {@code trusted.overlay.xwhiteouts}, as the kernel expects of xattr whiteouts in a lower layer.
+ * {@code trusted.overlay.opaque=x}, the mark kernels since 6.8 need to leave xattr whiteouts out of
+ * a listing when this layer is a lower layer of theirs (a lookup hides them unmarked).
  * Both forms are recognised when reading. A directory is opaque when it carries
- * {@code trusted.overlay.opaque=y}; the value {@code x} (kernel 6.7's "has xattr whiteouts") is not
- * opaque.
+ * {@code trusted.overlay.opaque=y}; the value {@code x} ("holds xattr whiteouts") is not opaque.
  */
 public final class UpperFormat {
     private static final LibC C = Native.LIBC;
     private static final byte[] Y = {'y'};
+    private static final byte[] X = {'x'};
 
     private UpperFormat() {
     }
@@ -97,11 +98,14 @@ public final class UpperFormat {
     }
 
     /**
-     * Marks a directory as holding xattr whiteouts, so that a kernel overlay using this layer as a
-     * lower layer honours them. Best effort: failure only matters to that later use.
+     * Marks a directory as holding xattr whiteouts ({@code trusted.overlay.opaque=x}), so that a
+     * kernel overlay (6.8 and later) using this layer as a lower layer leaves them out of its
+     * listings, as it does with the marked layer root's own. A directory that carries an opaque
+     * value already keeps it: {@code y} must stay opaque (and holds no whiteouts worth marking, as
+     * nothing lies beneath it). Best effort: failure only matters to that later use.
      */
     public static void markXattrWhiteouts(String dirPath) {
-        C.lsetxattr(dirPath, OverlayXattrs.XWHITEOUTS, new byte[0], 0, 0);
+        C.lsetxattr(dirPath, OverlayXattrs.OPAQUE, X, 1, Native.XATTR_CREATE);
     }
 
     /**
