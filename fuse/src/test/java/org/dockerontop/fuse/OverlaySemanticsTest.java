@@ -501,13 +501,7 @@ class OverlaySemanticsTest {
     @Test
     void nestedUpperOnOverlayfsUsesXattrWhiteouts() throws Exception {
         // the upper directory lives on a kernel overlay, which refuses 0/0 devices (EPERM)
-        Path outer = tmp.resolve("outer");
-        Path ol = Files.createDirectories(outer.resolve("l"));
-        Path ou = Files.createDirectories(outer.resolve("u"));
-        Path ow = Files.createDirectories(outer.resolve("w"));
-        Path om = Files.createDirectories(outer.resolve("m"));
-        assertEquals(0, OverlayMount.sh(false, "mount -t overlay overlay -o lowerdir=" + ol + ",upperdir=" + ou
-                + ",workdir=" + ow + " " + om).status());
+        Path om = kernelOverlay(tmp.resolve("outer"));
         try {
             OverlayMount nested = new OverlayMount(om);
             Files.writeString(nested.lower.resolve("gone"), "x");
@@ -543,14 +537,8 @@ class OverlaySemanticsTest {
      */
     @Test
     void nestedUpperWithXattrWhiteoutsIsAKernelOverlaysLowerLayer() throws Exception {
-        Path outer = tmp.resolve("outer");
-        Path ol = Files.createDirectories(outer.resolve("l"));
-        Path ou = Files.createDirectories(outer.resolve("u"));
-        Path ow = Files.createDirectories(outer.resolve("w"));
-        Path om = Files.createDirectories(outer.resolve("m"));
+        Path om = kernelOverlay(tmp.resolve("outer"));
         Path km = Files.createDirectories(tmp.resolve("kernel"));
-        assertEquals(0, OverlayMount.sh(false, "mount -t overlay overlay -o lowerdir=" + ol + ",upperdir=" + ou
-                + ",workdir=" + ow + " " + om).status());
         try {
             OverlayMount nested = new OverlayMount(om);
             Files.writeString(nested.lower.resolve("gone"), "x");
@@ -577,6 +565,17 @@ class OverlaySemanticsTest {
         } finally {
             OverlayMount.sh(false, "umount " + om);
         }
+    }
+
+    /** A kernel overlay of new layers under {@code outer}, mounted at {@code outer/m}: the nested case's upper filesystem. */
+    private static Path kernelOverlay(Path outer) throws Exception {
+        Path ol = Files.createDirectories(outer.resolve("l"));
+        Path ou = Files.createDirectories(outer.resolve("u"));
+        Path ow = Files.createDirectories(outer.resolve("w"));
+        Path om = Files.createDirectories(outer.resolve("m"));
+        assertEquals(0, OverlayMount.sh(false, "mount -t overlay overlay -o lowerdir=" + ol + ",upperdir=" + ou
+                + ",workdir=" + ow + " " + om).status());
+        return om;
     }
 
     @Test
