@@ -202,7 +202,7 @@ final class JavaRequests {
                     mount.moves.leave(slot);
                 }
                 if (held) {
-                    state.longWait = null;
+                    state.longWait = OverlayFs.LongWait.NONE;
                     if (pin.lock != null) {
                         pin.lock.unlock();
                         pin.lock = null;

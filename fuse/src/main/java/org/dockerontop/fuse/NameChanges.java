@@ -138,7 +138,7 @@ final class NameChanges extends RequestKind {
                         state.longWait = pinned;
                         return exchange ? fs.copyUpToExchange(pathA, pathB) : fs.copyUpToRename(pathA, pathB);
                     } finally {
-                        state.longWait = null;
+                        state.longWait = OverlayFs.LongWait.NONE;
                         mount.moves.leave(slot);
                     }
                 }

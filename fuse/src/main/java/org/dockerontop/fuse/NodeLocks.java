@@ -121,21 +121,10 @@ final class NodeLocks {
             }
             h.close();
             int n = waits.begin(2);
-            boolean interrupted = false;
             try {
-                while (true) {
-                    try {
-                        p.gone.await();
-                        break;
-                    } catch (InterruptedException e) {
-                        interrupted = true;
-                    }
-                }
+                Uninterruptibly.await(p.gone);
             } finally {
                 waits.end(n);
-                if (interrupted) {
-                    Thread.currentThread().interrupt();
-                }
             }
         }
     }

@@ -161,8 +161,8 @@ final class OverlayFs {
         long linkSource;
         /** The node id of the request being served (set by the loop before each request). */
         long requestNode;
-        /** What the request being served gives up during a long wait (set by the loop), or null. */
-        LongWait longWait;
+        /** What the request being served gives up during a long wait (set by the loop), or {@link LongWait#NONE}. */
+        LongWait longWait = LongWait.NONE;
         /**
          * The SETXATTR being served sets an ACL that must clear the set-group-ID bit (the kernel's
          * FUSE_SETXATTR_ACL_KILL_SGID, see {@link SetxattrRequest}; set by the loop).
@@ -193,6 +193,17 @@ final class OverlayFs {
      * {@link #begin} and {@link #end} come in pairs, never nested; neither fails.
      */
     interface LongWait {
+        /** Gives nothing up: libfuse's loop, and requests that hold no node lock. */
+        LongWait NONE = new LongWait() {
+            @Override
+            public void begin() {
+            }
+
+            @Override
+            public void end() {
+            }
+        };
+
         void begin();
 
         void end();
@@ -801,15 +812,11 @@ final class OverlayFs {
         java.util.concurrent.CountDownLatch other = copying.putIfAbsent(p, mine);
         LongWait wait = scratch.get().longWait;
         if (other != null) {
-            if (wait != null) {
-                wait.begin();
-            }
+            wait.begin();
             try {
-                awaitUninterruptibly(other);
+                Uninterruptibly.await(other);
             } finally {
-                if (wait != null) {
-                    wait.end();
-                }
+                wait.end();
             }
             return LOOK_AGAIN;
         }
@@ -817,19 +824,14 @@ final class OverlayFs {
             String l = lo(p);
             long dev = Stat.dev(st);
             long ino = Stat.ino(st);
-            // as copyUpLocked: a file with other links keeps no origin
-            long originIno = Stat.nlink(st) == 1 ? ino : -1;
+            long originIno = keepsOrigin(st) ? ino : -1;
             byte[] originValue = originIno >= 0 ? origins.encode(l) : null;
             CopyUp.FileCopy copy;
-            if (wait != null) {
-                wait.begin();
-            }
+            wait.begin();
             try {
                 copy = copier.copyFile(l, st, data, originValue, null);
             } finally {
-                if (wait != null) {
-                    wait.end();
-                }
+                wait.end();
             }
             try (CopyUp.FileCopy c = copy) {
                 ReentrantLock lock = stripe(parent);
@@ -853,21 +855,6 @@ final class OverlayFs {
         } finally {
             copying.remove(p, mine);
             mine.countDown();
-        }
-    }
-
-    private static void awaitUninterruptibly(java.util.concurrent.CountDownLatch latch) {
-        boolean interrupted = false;
-        while (true) {
-            try {
-                latch.await();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
         }
     }
 
@@ -904,9 +891,7 @@ final class OverlayFs {
     private int copyUpLocked(String p, String parent, Pointer st, boolean data) {
         String l = lo(p);
         int type = Stat.type(st);
-        // as OriginXattr.originIno: a non-directory with other links keeps no origin inode, and, as
-        // on the kernel overlay, no origin at all: its copy-up breaks the association with them
-        boolean keepsOrigin = type == Stat.S_IFDIR || Stat.nlink(st) == 1;
+        boolean keepsOrigin = keepsOrigin(st);
         long originIno = keepsOrigin ? Stat.ino(st) : -1;
         byte[] originValue = keepsOrigin ? origins.encode(l) : null;
         if (type == Stat.S_IFREG) {
@@ -970,6 +955,15 @@ final class OverlayFs {
             return 0;
         }
         return originIno > 0 && type != Stat.S_IFDIR ? COPY_ORIGIN | COPY_KEPT : COPY_ORIGIN;
+    }
+
+    /**
+     * Does a copy-up of the lower entry with lstat {@code st} record an origin? As
+     * OriginXattr.originIno, a non-directory with other links keeps no origin inode, and, as on the
+     * kernel overlay, no origin at all: its copy-up breaks the association with them.
+     */
+    private static boolean keepsOrigin(Pointer st) {
+        return Stat.isDir(st) || Stat.nlink(st) == 1;
     }
 
     private static final int COPY_ORIGIN = 1;
